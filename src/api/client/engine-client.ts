@@ -1,0 +1,490 @@
+import * as http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { BerthError } from '../../lib/errors.js';
+import type {
+  ContainerCreateRequest,
+  ContainerCreateResponse,
+  ContainerInspect,
+  ContainerSummary,
+  ContainerTopResponse,
+  ContainerWaitResponse,
+  WaitCondition,
+} from '../types/container.js';
+import type { ContainerUpdateRequest, ContainerUpdateResponse } from '../types/host-config.js';
+import type { ExecCreateRequest, ExecCreateResponse, ExecInspect, ExecStartRequest } from '../types/exec.js';
+import type { HistoryItem, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../types/image.js';
+import type { SystemInfo, SystemVersion } from '../types/system.js';
+import { errorFromResponse } from './status-error.js';
+
+export const DEFAULT_SOCKET_PATH = '/run/berth/berth.sock';
+export const API_VERSION = '1.50';
+
+export type QueryValue = string | number | boolean | readonly string[] | undefined | null;
+/** Query parameters: `true` → `1`, false/undefined/null omitted, arrays repeat the key. */
+export type Query = Record<string, QueryValue>;
+/** `filters` as the Go client sends them: key → set of values. */
+export type Filters = Record<string, readonly string[]>;
+
+export interface EngineClientOptions {
+  socketPath?: string;
+  apiVersion?: string;
+  userAgent?: string;
+  /**
+   * Called at most once, when the socket does not answer (ENOENT/ECONNREFUSED); the failed request is
+   * retried after it resolves. The CLI uses it to start berthd on demand.
+   */
+  onUnavailable?: () => Promise<void>;
+}
+
+export interface RequestOptions {
+  query?: Query;
+  /** JSON-encoded as the request body. */
+  json?: unknown;
+  /** A raw body (tar upload); streamed, so it can't be replayed after a connection failure. */
+  body?: Readable | Buffer;
+  headers?: Record<string, string>;
+  /** Path without the `/v1.50` prefix (only `/_ping`). */
+  unversioned?: boolean;
+}
+
+export interface PingResult {
+  apiVersion: string;
+  osType: string;
+}
+
+export interface WaitHandle {
+  /** The wait's body: settles when the condition is met. */
+  result: Promise<ContainerWaitResponse>;
+}
+
+export interface AttachOptions {
+  stream?: boolean;
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  logs?: boolean;
+  detachKeys?: string;
+}
+
+export interface LogsOptions {
+  follow?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  since?: string;
+  until?: string;
+  timestamps?: boolean;
+  tail?: string;
+  details?: boolean;
+}
+
+export function encodeQuery(query: Query | undefined): string {
+  if (query === undefined) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (value === true) params.append(key, '1');
+    else if (Array.isArray(value)) for (const v of value as readonly string[]) params.append(key, v);
+    else params.append(key, String(value));
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** Encodes filters in the Go client's map-of-sets dialect, or undefined when there are none. */
+export function encodeFilters(filters: Filters | undefined): string | undefined {
+  if (filters === undefined) return undefined;
+  const out: Record<string, Record<string, boolean>> = {};
+  for (const [key, values] of Object.entries(filters)) {
+    if (values.length === 0) continue;
+    const set: Record<string, boolean> = {};
+    for (const v of values) set[v] = true;
+    out[key] = set;
+  }
+  return Object.keys(out).length === 0 ? undefined : JSON.stringify(out);
+}
+
+const enc = encodeURIComponent;
+
+function readBody(res: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks)));
+    res.on('error', reject);
+  });
+}
+
+async function readJson<T>(res: Readable): Promise<T> {
+  const body = await readBody(res);
+  return JSON.parse(body.toString('utf8')) as T;
+}
+
+/**
+ * A typed client of the Docker Engine API v1.50 on a unix socket. Non-2xx responses throw a BerthError
+ * whose kind comes from the status and whose message is the daemon's text; an unreachable socket throws
+ * kind Unavailable with docker's "Cannot connect" wording.
+ */
+export class EngineClient {
+  readonly socketPath: string;
+  private readonly apiVersion: string;
+  private readonly userAgent: string;
+  private readonly agent: http.Agent;
+  private onUnavailable: (() => Promise<void>) | undefined;
+  private reachable = false;
+
+  constructor(options: EngineClientOptions = {}) {
+    this.socketPath = options.socketPath ?? DEFAULT_SOCKET_PATH;
+    this.apiVersion = options.apiVersion ?? API_VERSION;
+    this.userAgent = options.userAgent ?? 'berth-cli';
+    this.onUnavailable = options.onUnavailable;
+    this.agent = new http.Agent({ keepAlive: true });
+  }
+
+  /** Releases pooled connections so the process can exit on its own. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  unavailableError(cause?: unknown): BerthError {
+    return new BerthError(
+      'Unavailable',
+      'daemon_unavailable',
+      `Cannot connect to the berth daemon at unix://${this.socketPath}. Is the daemon running?`,
+      { cause },
+    );
+  }
+
+  private url(path: string, query: Query | undefined, unversioned: boolean | undefined): string {
+    return `${unversioned === true ? '' : `/v${this.apiVersion}`}${path}${encodeQuery(query)}`;
+  }
+
+  private connectionError(err: unknown): BerthError | undefined {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') return this.unavailableError(err);
+    if (code === 'EACCES') {
+      return new BerthError(
+        'Forbidden',
+        'daemon_permission_denied',
+        `permission denied while trying to connect to the berth daemon socket at unix://${this.socketPath}`,
+        { cause: err },
+      );
+    }
+    return undefined;
+  }
+
+  private sendOnce(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+    const headers: Record<string, string> = { 'User-Agent': this.userAgent, ...opts.headers };
+    let payload: Buffer | undefined;
+    if (opts.json !== undefined) {
+      payload = Buffer.from(JSON.stringify(opts.json));
+      headers['Content-Type'] = 'application/json';
+    } else if (Buffer.isBuffer(opts.body)) {
+      payload = opts.body;
+    }
+    if (payload !== undefined) headers['Content-Length'] = String(payload.length);
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        { socketPath: this.socketPath, method, path: this.url(path, opts.query, opts.unversioned), headers, agent: this.agent },
+        (res) => {
+          this.reachable = true;
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            resolve(res);
+            return;
+          }
+          readBody(res).then(
+            (body) => reject(errorFromResponse(status, res.statusMessage ?? '', body)),
+            reject,
+          );
+        },
+      );
+      req.on('error', (err) => reject(this.connectionError(err) ?? err));
+      if (payload !== undefined) req.end(payload);
+      else if (opts.body !== undefined && !Buffer.isBuffer(opts.body)) {
+        opts.body.on('error', (err) => req.destroy(err));
+        opts.body.pipe(req);
+      } else req.end();
+    });
+  }
+
+  /** Sends a request and resolves with the 2xx response once its headers arrive. */
+  async send(method: string, path: string, opts: RequestOptions = {}): Promise<http.IncomingMessage> {
+    const streamed = opts.body !== undefined && !Buffer.isBuffer(opts.body);
+    // A streamed body can't be replayed, so make sure the daemon answers before consuming it.
+    if (streamed && !this.reachable) await this.ping();
+    try {
+      return await this.sendOnce(method, path, opts);
+    } catch (err) {
+      if (!streamed && err instanceof BerthError && err.code === 'daemon_unavailable' && (await this.recover())) {
+        return this.sendOnce(method, path, opts);
+      }
+      throw err;
+    }
+  }
+
+  /** Runs the unavailability hook once; true when the caller should retry. */
+  private async recover(): Promise<boolean> {
+    const hook = this.onUnavailable;
+    if (hook === undefined) return false;
+    this.onUnavailable = undefined;
+    await hook();
+    return true;
+  }
+
+  async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return readJson<T>(await this.send(method, path, opts));
+  }
+
+  /** For endpoints answering 204/200 without a body we need; 304 (NotModified) is thrown. */
+  async empty(method: string, path: string, opts: RequestOptions = {}): Promise<void> {
+    await readBody(await this.send(method, path, opts));
+  }
+
+  /**
+   * POSTs with `Connection: Upgrade`/`Upgrade: tcp` and returns the raw socket after the daemon's
+   * `101`. Bytes that arrived with the headers are put back into the socket. `socket.end()` half-closes
+   * (stdin EOF) while output can still be read until the daemon closes.
+   */
+  async hijack(path: string, opts: { query?: Query; json?: unknown } = {}): Promise<Socket> {
+    try {
+      return await this.hijackOnce(path, opts);
+    } catch (err) {
+      if (err instanceof BerthError && err.code === 'daemon_unavailable' && (await this.recover())) {
+        return this.hijackOnce(path, opts);
+      }
+      throw err;
+    }
+  }
+
+  private hijackOnce(path: string, opts: { query?: Query; json?: unknown }): Promise<Socket> {
+    const payload = Buffer.from(opts.json === undefined ? '' : JSON.stringify(opts.json));
+    const headers: Record<string, string> = {
+      'User-Agent': this.userAgent,
+      Connection: 'Upgrade',
+      Upgrade: 'tcp',
+      'Content-Length': String(payload.length),
+    };
+    if (opts.json !== undefined) headers['Content-Type'] = 'application/json';
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        socketPath: this.socketPath,
+        method: 'POST',
+        path: this.url(path, opts.query, false),
+        headers,
+        agent: false,
+      });
+      req.on('upgrade', (res, socket, head) => {
+        this.reachable = true;
+        if (res.statusCode !== 101) {
+          socket.destroy();
+          reject(new BerthError('Internal', 'upgrade_failed', `unable to upgrade to tcp, received ${res.statusCode ?? 0}`));
+          return;
+        }
+        socket.setNoDelay(true);
+        if (head.length > 0) socket.unshift(head);
+        resolve(socket);
+      });
+      req.on('response', (res) => {
+        this.reachable = true;
+        const status = res.statusCode ?? 0;
+        readBody(res).then((body) => {
+          reject(
+            status >= 300
+              ? errorFromResponse(status, res.statusMessage ?? '', body)
+              : new BerthError('Internal', 'upgrade_failed', `unable to upgrade to tcp, received ${status}`),
+          );
+        }, reject);
+      });
+      req.on('error', (err) => reject(this.connectionError(err) ?? err));
+      req.end(payload);
+    });
+  }
+
+  // --- system -------------------------------------------------------------------------------
+
+  /** `GET /_ping` without the unavailability hook (used to detect and await the daemon). */
+  async ping(): Promise<PingResult> {
+    const res = await this.sendOnce('GET', '/_ping', { unversioned: true });
+    await readBody(res);
+    const header = (name: string): string => {
+      const v = res.headers[name];
+      return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+    };
+    return { apiVersion: header('api-version'), osType: header('ostype') };
+  }
+
+  version(): Promise<SystemVersion> {
+    return this.json('GET', '/version');
+  }
+
+  info(): Promise<SystemInfo> {
+    return this.json('GET', '/info');
+  }
+
+  // --- containers ---------------------------------------------------------------------------
+
+  containerCreate(body: ContainerCreateRequest, opts: { name?: string; platform?: string } = {}): Promise<ContainerCreateResponse> {
+    return this.json('POST', '/containers/create', { query: { name: opts.name, platform: opts.platform }, json: body });
+  }
+
+  containerInspect(id: string, opts: { size?: boolean } = {}): Promise<ContainerInspect> {
+    return this.json('GET', `/containers/${enc(id)}/json`, { query: { size: opts.size } });
+  }
+
+  containerList(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Filters } = {}): Promise<ContainerSummary[]> {
+    return this.json('GET', '/containers/json', {
+      query: {
+        all: opts.all,
+        limit: opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined,
+        size: opts.size,
+        filters: encodeFilters(opts.filters),
+      },
+    });
+  }
+
+  containerStart(id: string, opts: { detachKeys?: string } = {}): Promise<void> {
+    return this.empty('POST', `/containers/${enc(id)}/start`, { query: { detachKeys: opts.detachKeys } });
+  }
+
+  containerStop(id: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    return this.empty('POST', `/containers/${enc(id)}/stop`, { query: { t: opts.timeout, signal: opts.signal } });
+  }
+
+  containerRestart(id: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    return this.empty('POST', `/containers/${enc(id)}/restart`, { query: { t: opts.timeout, signal: opts.signal } });
+  }
+
+  containerKill(id: string, signal?: string): Promise<void> {
+    return this.empty('POST', `/containers/${enc(id)}/kill`, { query: { signal } });
+  }
+
+  containerPause(id: string): Promise<void> {
+    return this.empty('POST', `/containers/${enc(id)}/pause`);
+  }
+
+  containerUnpause(id: string): Promise<void> {
+    return this.empty('POST', `/containers/${enc(id)}/unpause`);
+  }
+
+  containerRemove(id: string, opts: { force?: boolean; volumes?: boolean; link?: boolean } = {}): Promise<void> {
+    return this.empty('DELETE', `/containers/${enc(id)}`, { query: { force: opts.force, v: opts.volumes, link: opts.link } });
+  }
+
+  containerRename(id: string, name: string): Promise<void> {
+    return this.empty('POST', `/containers/${enc(id)}/rename`, { query: { name } });
+  }
+
+  containerTop(id: string, psArgs?: string): Promise<ContainerTopResponse> {
+    return this.json('GET', `/containers/${enc(id)}/top`, { query: { ps_args: psArgs } });
+  }
+
+  containerUpdate(id: string, body: ContainerUpdateRequest): Promise<ContainerUpdateResponse> {
+    return this.json('POST', `/containers/${enc(id)}/update`, { json: body });
+  }
+
+  containerResize(id: string, height: number, width: number): Promise<void> {
+    return this.empty('POST', `/containers/${enc(id)}/resize`, { query: { h: height, w: width } });
+  }
+
+  /**
+   * Arms a wait: resolves once the daemon has sent the response headers (the condition is then
+   * registered), so a caller can start the container without racing its exit.
+   */
+  async containerWait(id: string, condition: WaitCondition = 'not-running'): Promise<WaitHandle> {
+    const res = await this.send('POST', `/containers/${enc(id)}/wait`, { query: { condition } });
+    const result = readJson<ContainerWaitResponse>(res);
+    // The caller awaits `result` later; until then a failure must not count as unhandled.
+    result.catch(() => undefined);
+    return { result };
+  }
+
+  containerAttach(id: string, opts: AttachOptions): Promise<Socket> {
+    return this.hijack(`/containers/${enc(id)}/attach`, {
+      query: {
+        stream: opts.stream,
+        stdin: opts.stdin,
+        stdout: opts.stdout,
+        stderr: opts.stderr,
+        logs: opts.logs,
+        detachKeys: opts.detachKeys,
+      },
+    });
+  }
+
+  /** The raw logs stream: multiplexed frames unless the container has a TTY. */
+  containerLogs(id: string, opts: LogsOptions): Promise<http.IncomingMessage> {
+    return this.send('GET', `/containers/${enc(id)}/logs`, {
+      query: {
+        follow: opts.follow,
+        stdout: opts.stdout,
+        stderr: opts.stderr,
+        since: opts.since,
+        until: opts.until,
+        timestamps: opts.timestamps,
+        tail: opts.tail,
+        details: opts.details,
+      },
+    });
+  }
+
+  // --- exec ---------------------------------------------------------------------------------
+
+  execCreate(containerId: string, body: ExecCreateRequest): Promise<ExecCreateResponse> {
+    return this.json('POST', `/containers/${enc(containerId)}/exec`, { json: body });
+  }
+
+  /** Starts an attached exec and returns the hijacked socket. */
+  execStartAttached(execId: string, body: ExecStartRequest): Promise<Socket> {
+    return this.hijack(`/exec/${enc(execId)}/start`, { json: { ...body, Detach: false } });
+  }
+
+  execStartDetached(execId: string, body: ExecStartRequest = {}): Promise<void> {
+    return this.empty('POST', `/exec/${enc(execId)}/start`, { json: { ...body, Detach: true } });
+  }
+
+  execInspect(execId: string): Promise<ExecInspect> {
+    return this.json('GET', `/exec/${enc(execId)}/json`);
+  }
+
+  execResize(execId: string, height: number, width: number): Promise<void> {
+    return this.empty('POST', `/exec/${enc(execId)}/resize`, { query: { h: height, w: width } });
+  }
+
+  // --- images -------------------------------------------------------------------------------
+
+  imageList(opts: { all?: boolean; digests?: boolean; filters?: Filters } = {}): Promise<ImageSummary[]> {
+    return this.json('GET', '/images/json', {
+      query: { all: opts.all, digests: opts.digests, filters: encodeFilters(opts.filters) },
+    });
+  }
+
+  // Image names keep their `/` and `:` in the path (the daemon matches greedily), so only
+  // characters that would break the URL are escaped.
+  imageInspect(name: string): Promise<ImageInspect> {
+    return this.json('GET', `/images/${encodeURI(name)}/json`);
+  }
+
+  imageHistory(name: string): Promise<HistoryItem[]> {
+    return this.json('GET', `/images/${encodeURI(name)}/history`);
+  }
+
+  imageTag(source: string, repo: string, tag?: string): Promise<void> {
+    return this.empty('POST', `/images/${encodeURI(source)}/tag`, { query: { repo, tag } });
+  }
+
+  imageRemove(name: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<ImageDeleteResponseItem[]> {
+    return this.json('DELETE', `/images/${encodeURI(name)}`, { query: { force: opts.force, noprune: opts.noprune } });
+  }
+
+  /**
+   * `POST /images/create`: pull (`fromImage`, `tag`) or import (`fromSrc=-` with `body`). Resolves with
+   * the JSON-lines progress stream once the daemon accepted the request.
+   */
+  imageCreate(query: Query, opts: { body?: Readable | Buffer; registryAuth?: string } = {}): Promise<http.IncomingMessage> {
+    const headers: Record<string, string> = {};
+    if (opts.registryAuth !== undefined) headers['X-Registry-Auth'] = opts.registryAuth;
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/x-tar';
+    return this.send('POST', '/images/create', { query, headers, ...(opts.body !== undefined ? { body: opts.body } : {}) });
+  }
+}

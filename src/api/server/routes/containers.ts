@@ -1,0 +1,199 @@
+import { invalidArgument } from '../../../lib/errors.js';
+import type { Engine } from '../../../engine/engine.js';
+import type { AttachSession } from '../../../engine/attach-session.js';
+import type { WaitCondition } from '../../../engine/container-service.js';
+import type { HostConfigSpec } from '../../../engine/container-model.js';
+import { filterContainers } from '../../../engine/container-filter.js';
+import type { ContainerCreateRequest, ExecCreateRequest } from '../../types/index.js';
+import { frame, MULTIPLEXED, openClientStream, RAW_STREAM, readBody, type ClientStream } from '../hijack.js';
+import type { RequestContext, Router } from '../router.js';
+import { sendEmpty, sendJson } from '../server.js';
+import { boolParam, filtersParam, intParam } from '../query.js';
+import { containerInspect, containerSummary } from '../wire/containers.js';
+
+async function jsonBody<T>(ctx: RequestContext): Promise<T | undefined> {
+  const { body } = await readBody(ctx);
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch (e) {
+    throw invalidArgument('invalid_json', `invalid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Pipes an attach session to a client stream: multiplexed frames without a TTY, raw bytes with one. */
+export function pumpSession(session: AttachSession, client: ClientStream, opts: { closeStdinOnEof: boolean; done?: Promise<unknown> }): void {
+  session.onOutput((stream, chunk) => {
+    client.write(session.tty ? chunk : frame(stream, chunk));
+  });
+  session.onEnd(() => {
+    void (opts.done ?? Promise.resolve()).then(() => client.end());
+  });
+  if (client.stdin && session.wantsStdin) {
+    const stdin = client.stdin;
+    stdin.on('data', (chunk: Buffer) => {
+      stdin.pause();
+      void session.writeStdin(chunk).finally(() => stdin.resume());
+    });
+    stdin.on('end', () => {
+      if (opts.closeStdinOnEof) session.closeStdin();
+    });
+  }
+  void client.closed.then(() => {
+    if (!session.isEnded) session.finish();
+  });
+}
+
+export function containerRoutes(router: Router, engine: Engine): void {
+  const containers = engine.containers;
+
+  router.add('POST', '/containers/create', async (ctx) => {
+    const body = (await jsonBody<ContainerCreateRequest>(ctx)) ?? {};
+    const { HostConfig, NetworkingConfig: _networking, ...config } = body;
+    const name = ctx.query.get('name') ?? undefined;
+    const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig: (HostConfig ?? {}) as HostConfigSpec });
+    sendJson(ctx, 201, { Id: id, Warnings: warnings });
+  });
+
+  router.add('GET', '/containers/json', async (ctx) => {
+    const filters = filtersParam(ctx.query);
+    const limit = intParam(ctx.query, 'limit') ?? -1;
+    const all = boolParam(ctx.query, 'all') || limit > 0;
+    let list = containers.list();
+    if (!all && !filters.has('status')) list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
+    list = filterContainers(list, filters, {
+      resolve: (ref) => containers.get(ref),
+      imageMatches: (c, ref) => engine.imageMatches(c.imageId, ref),
+    });
+    if (limit > 0) list = list.slice(0, limit);
+    sendJson(ctx, 200, list.map(containerSummary));
+  });
+
+  router.add('GET', '/containers/{id}/json', async (ctx) => {
+    sendJson(ctx, 200, engine.inspectContainer(ctx.params['id'] ?? '', containerInspect));
+  });
+
+  router.add('POST', '/containers/{id}/start', async (ctx) => {
+    await containers.start(ctx.params['id'] ?? '');
+    sendEmpty(ctx, 204);
+  });
+
+  router.add('POST', '/containers/{id}/stop', async (ctx) => {
+    await containers.stop(ctx.params['id'] ?? '', intParam(ctx.query, 't'), ctx.query.get('signal') ?? undefined);
+    sendEmpty(ctx, 204);
+  });
+
+  router.add('POST', '/containers/{id}/restart', async (ctx) => {
+    await containers.restart(ctx.params['id'] ?? '', intParam(ctx.query, 't'));
+    sendEmpty(ctx, 204);
+  });
+
+  router.add('POST', '/containers/{id}/kill', async (ctx) => {
+    await containers.kill(ctx.params['id'] ?? '', ctx.query.get('signal') || 'SIGKILL');
+    sendEmpty(ctx, 204);
+  });
+
+  router.add('POST', '/containers/{id}/pause', async (ctx) => {
+    await containers.pause(ctx.params['id'] ?? '');
+    sendEmpty(ctx, 204);
+  });
+
+  router.add('POST', '/containers/{id}/unpause', async (ctx) => {
+    await containers.unpause(ctx.params['id'] ?? '');
+    sendEmpty(ctx, 204);
+  });
+
+  router.add('POST', '/containers/{id}/rename', async (ctx) => {
+    const name = ctx.query.get('name');
+    if (!name) throw invalidArgument('missing_name', 'Neither old nor new names may be empty');
+    containers.rename(ctx.params['id'] ?? '', name);
+    sendEmpty(ctx, 204);
+  });
+
+  router.add('DELETE', '/containers/{id}', async (ctx) => {
+    await engine.removeContainer(ctx.params['id'] ?? '', { force: boolParam(ctx.query, 'force') });
+    sendEmpty(ctx, 204);
+  });
+
+  router.add('POST', '/containers/{id}/wait', async (ctx) => {
+    const condition = (ctx.query.get('condition') || 'not-running') as WaitCondition;
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) {
+      throw invalidArgument('invalid_condition', `invalid condition: "${condition}"`);
+    }
+    const done = containers.wait(ctx.params['id'] ?? '', condition);
+    // The docker CLI waits for these headers before it starts the container.
+    const res = ctx.res;
+    if (!res) throw invalidArgument('upgrade_not_supported', 'wait does not upgrade');
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    const code = await done;
+    res.end(`${JSON.stringify({ Error: null, StatusCode: code })}\n`);
+  });
+
+  router.add('POST', '/containers/{id}/attach', async (ctx) => {
+    const id = ctx.params['id'] ?? '';
+    const c = containers.get(id);
+    const wantsAll = !ctx.query.has('stdout') && !ctx.query.has('stderr');
+    const session = await containers.attach(id, {
+      stdin: boolParam(ctx.query, 'stdin'),
+      stdout: wantsAll || boolParam(ctx.query, 'stdout'),
+      stderr: wantsAll || boolParam(ctx.query, 'stderr'),
+    });
+    const client = openClientStream(ctx, c.config.Tty ? RAW_STREAM : MULTIPLEXED, Buffer.alloc(0));
+    pumpSession(session, client, { closeStdinOnEof: true });
+  });
+
+  router.add('POST', '/containers/{id}/resize', async (ctx) => {
+    const h = intParam(ctx.query, 'h');
+    const w = intParam(ctx.query, 'w');
+    if (h === undefined || w === undefined || h < 0 || w < 0) throw invalidArgument('invalid_size', 'invalid resize parameters: h and w must be non-negative integers');
+    await containers.resize(ctx.params['id'] ?? '', h, w);
+    sendEmpty(ctx, 200);
+  });
+
+  router.add('GET', '/containers/{id}/logs', async (ctx) => {
+    const q = ctx.query;
+    const stdout = boolParam(q, 'stdout');
+    const stderr = boolParam(q, 'stderr');
+    if (!stdout && !stderr) throw invalidArgument('no_streams', 'Bad parameters: you must choose at least one stream');
+    const tailRaw = q.get('tail');
+    const tail = tailRaw === null || tailRaw === '' || tailRaw === 'all' ? 'all' : Number(tailRaw) < 0 ? 'all' : Number(tailRaw);
+    const abort = new AbortController();
+    const { tty, entries } = containers.logs(ctx.params['id'] ?? '', {
+      stdout,
+      stderr,
+      follow: boolParam(q, 'follow'),
+      since: q.get('since') ? Number(q.get('since')) || undefined : undefined,
+      until: q.get('until') ? Number(q.get('until')) || undefined : undefined,
+      tail,
+      signal: abort.signal,
+    });
+    const res = ctx.res;
+    if (!res) throw invalidArgument('upgrade_not_supported', 'logs does not upgrade');
+    res.writeHead(200, { 'Content-Type': tty ? RAW_STREAM : MULTIPLEXED });
+    res.flushHeaders();
+    res.on('close', () => abort.abort());
+    const timestamps = boolParam(q, 'timestamps');
+    try {
+      for await (const e of entries) {
+        if ((e.stream === 'stdout' && !stdout) || (e.stream === 'stderr' && !stderr)) continue;
+        const data = timestamps ? Buffer.concat([Buffer.from(`${e.time} `), e.line]) : e.line;
+        const ok = res.write(tty ? data : frame(e.stream === 'stdout' ? 1 : 2, data));
+        if (!ok) await new Promise((r) => res.once('drain', r));
+      }
+    } catch (e) {
+      if (!abort.signal.aborted) throw e;
+    }
+    res.end();
+  });
+
+  router.add('GET', '/containers/{id}/top', async (ctx) => {
+    sendJson(ctx, 200, await containers.top(ctx.params['id'] ?? '', ctx.query.get('ps_args') ?? ''));
+  });
+
+  router.add('POST', '/containers/{id}/exec', async (ctx) => {
+    const body = (await jsonBody<ExecCreateRequest>(ctx)) ?? ({ Cmd: [] } as ExecCreateRequest);
+    const id = engine.execs.create(ctx.params['id'] ?? '', body);
+    sendJson(ctx, 201, { Id: id });
+  });
+}

@@ -1,0 +1,68 @@
+import { invalidArgument } from '../../../lib/errors.js';
+import type { Engine } from '../../../engine/engine.js';
+import type { ExecInspect, ExecStartRequest } from '../../types/index.js';
+import { MULTIPLEXED, openClientStream, RAW_STREAM, readBody } from '../hijack.js';
+import type { Router } from '../router.js';
+import { sendEmpty, sendJson } from '../server.js';
+import { intParam } from '../query.js';
+import { pumpSession } from './containers.js';
+
+export function execRoutes(router: Router, engine: Engine): void {
+  const execs = engine.execs;
+
+  router.add('POST', '/exec/{id}/start', async (ctx) => {
+    const { body, rest } = await readBody(ctx);
+    let req: ExecStartRequest = {};
+    if (body.length > 0) {
+      try {
+        req = JSON.parse(body.toString('utf8')) as ExecStartRequest;
+      } catch (e) {
+        throw invalidArgument('invalid_json', `invalid JSON: ${(e as Error).message}`);
+      }
+    }
+    const id = ctx.params['id'] ?? '';
+    const rec = execs.get(id);
+    if (req.ConsoleSize) rec.config.ConsoleSize = req.ConsoleSize;
+    const { session, exited } = await execs.start(id, { detach: req.Detach === true });
+    if (!session) {
+      sendEmpty(ctx, 200);
+      return;
+    }
+    const client = openClientStream(ctx, rec.config.Tty ? RAW_STREAM : MULTIPLEXED, rest);
+    // The client reads the exit code right after the stream ends: record it first.
+    pumpSession(session, client, { closeStdinOnEof: true, done: exited });
+  });
+
+  router.add('POST', '/exec/{id}/resize', async (ctx) => {
+    const h = intParam(ctx.query, 'h');
+    const w = intParam(ctx.query, 'w');
+    if (h === undefined || w === undefined) throw invalidArgument('invalid_size', 'invalid resize parameters');
+    await execs.resize(ctx.params['id'] ?? '', h, w);
+    sendEmpty(ctx, 200);
+  });
+
+  router.add('GET', '/exec/{id}/json', async (ctx) => {
+    const e = execs.get(ctx.params['id'] ?? '');
+    const [entrypoint = '', ...args] = e.config.Cmd;
+    const body: ExecInspect = {
+      CanRemove: false,
+      DetachKeys: e.config.DetachKeys ?? '',
+      ID: e.id,
+      Running: e.running,
+      ExitCode: e.exitCode,
+      ProcessConfig: {
+        tty: e.config.Tty === true,
+        entrypoint,
+        arguments: args,
+        privileged: e.config.Privileged === true,
+        user: e.config.User ?? '',
+      },
+      OpenStdin: e.config.AttachStdin === true,
+      OpenStderr: e.config.AttachStderr === true,
+      OpenStdout: e.config.AttachStdout === true,
+      ContainerID: e.containerId,
+      Pid: e.pid,
+    };
+    sendJson(ctx, 200, body);
+  });
+}

@@ -1,0 +1,76 @@
+import { invalidArgument, notFound } from '../../../lib/errors.js';
+import type { Engine } from '../../../engine/engine.js';
+import { familiarString, parseReference, withDefaultTag } from '../../../oci/reference.js';
+import type { Router } from '../router.js';
+import { sendJson } from '../server.js';
+import { boolParam, filtersParam } from '../query.js';
+import { imageHistory, imageInspect, imageSummary } from '../wire/images.js';
+
+export function imageRoutes(router: Router, engine: Engine): void {
+  const images = engine.images;
+
+  router.add('GET', '/images/json', async (ctx) => {
+    const filters = filtersParam(ctx.query);
+    const list = engine.listImages({ all: boolParam(ctx.query, 'all'), filters });
+    sendJson(ctx, 200, list.map((i) => imageSummary(i, -1)));
+  });
+
+  router.add('POST', '/images/create', async (ctx) => {
+    const q = ctx.query;
+    const fromSrc = q.get('fromSrc');
+    if (fromSrc === null) {
+      ctx.req.resume();
+      const from = q.get('fromImage') ?? '';
+      const tag = q.get('tag');
+      const ref = withDefaultTag(parseReference(tag && !from.includes('@') ? `${from}:${tag}` : from));
+      throw notFound(
+        'pull_not_supported',
+        `pull access denied for ${familiarString(ref).replace(/:[^:/]*$/, '')}: berth cannot pull from registries yet; No such image: ${familiarString(ref)}`,
+      );
+    }
+    if (fromSrc !== '-') throw invalidArgument('import_url', 'importing from a URL is not supported; pass the file on standard input');
+    const repo = q.get('repo') ?? '';
+    const tag = q.get('tag') ?? '';
+    const ref = repo ? (tag ? `${repo}:${tag}` : repo) : undefined;
+    const res = ctx.res;
+    if (!res) throw invalidArgument('upgrade_not_supported', 'import does not upgrade');
+    // Validate before the 200 so a bad reference is a plain 400.
+    if (ref) withDefaultTag(parseReference(ref));
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    try {
+      const image = await images.importRootfs(ctx.req, {
+        ref,
+        changes: q.getAll('changes'),
+        message: q.get('message') ?? '',
+        created: new Date().toISOString(),
+      });
+      res.end(`${JSON.stringify({ status: image.id })}\r\n`);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      res.end(`${JSON.stringify({ errorDetail: { message }, error: message })}\r\n`);
+    }
+  });
+
+  router.add('GET', '/images/{name*}/json', async (ctx) => {
+    const img = images.resolve(ctx.params['name'] ?? '');
+    sendJson(ctx, 200, imageInspect(img, { lower: engine.imageLayerDirs(img) }));
+  });
+
+  router.add('GET', '/images/{name*}/history', async (ctx) => {
+    sendJson(ctx, 200, imageHistory(images.resolve(ctx.params['name'] ?? '')));
+  });
+
+  router.add('POST', '/images/{name*}/tag', async (ctx) => {
+    const img = images.resolve(ctx.params['name'] ?? '');
+    const repo = ctx.query.get('repo') ?? '';
+    if (!repo) throw invalidArgument('missing_repo', 'repository name must have at least one component');
+    const tag = ctx.query.get('tag');
+    images.tag(img.id, tag ? `${repo}:${tag}` : repo);
+    ctx.res?.writeHead(201).end();
+  });
+
+  router.add('DELETE', '/images/{name*}', async (ctx) => {
+    sendJson(ctx, 200, await images.remove(ctx.params['name'] ?? '', { force: boolParam(ctx.query, 'force') }));
+  });
+}

@@ -1,0 +1,84 @@
+import type { Image } from '../../../image/image-service.js';
+import { familiarString, parseReference } from '../../../oci/reference.js';
+import type { ContainerConfig, HistoryItem, ImageInspect, ImageSummary } from '../../types/index.js';
+
+const familiar = (ref: string): string => familiarString(parseReference(ref));
+
+export function imageSummary(img: Image, containers: number): ImageSummary {
+  return {
+    Id: img.id,
+    ParentId: img.row.parent,
+    RepoTags: img.tags.map(familiar),
+    RepoDigests: [],
+    Created: Math.floor(Date.parse(img.config.created ?? img.row.created) / 1000),
+    Size: img.row.size,
+    SharedSize: -1,
+    Labels: img.config.config?.Labels ?? null,
+    Containers: containers,
+  };
+}
+
+export function imageInspect(img: Image, layerDirs: { lower: string[] }): ImageInspect {
+  const cfg = img.config.config ?? {};
+  const config = {
+    Hostname: '',
+    Domainname: '',
+    User: cfg.User ?? '',
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    ExposedPorts: cfg.ExposedPorts ?? null,
+    Tty: false,
+    OpenStdin: false,
+    StdinOnce: false,
+    Env: cfg.Env ?? null,
+    Cmd: cfg.Cmd ?? null,
+    Image: '',
+    Volumes: cfg.Volumes ?? null,
+    WorkingDir: cfg.WorkingDir ?? '',
+    Entrypoint: cfg.Entrypoint ?? null,
+    OnBuild: cfg.OnBuild ?? null,
+    Labels: cfg.Labels ?? null,
+    ...(cfg.StopSignal ? { StopSignal: cfg.StopSignal } : {}),
+  } as ContainerConfig;
+  const [upper, ...lower] = layerDirs.lower;
+  return {
+    Id: img.id,
+    RepoTags: img.tags.map(familiar),
+    RepoDigests: [],
+    Parent: img.row.parent,
+    Comment: img.config.comment ?? '',
+    Created: img.config.created ?? img.row.created,
+    DockerVersion: '',
+    Author: img.config.author ?? '',
+    Config: config,
+    Architecture: img.config.architecture,
+    Os: img.config.os,
+    Size: img.row.size,
+    GraphDriver: {
+      Name: 'overlay2',
+      Data: lower.length ? { LowerDir: lower.join(':'), UpperDir: upper ?? '' } : { UpperDir: upper ?? '' },
+    },
+    RootFS: { Type: 'layers', Layers: img.config.rootfs.diff_ids },
+    Metadata: { LastTagTime: img.row.lastTagTime || '0001-01-01T00:00:00Z' },
+    // compose 1.29 reads ContainerConfig (Volumes) on every recreate.
+    ContainerConfig: { ...config },
+  };
+}
+
+export function imageHistory(img: Image): HistoryItem[] {
+  const history = img.config.history ?? [];
+  const out: HistoryItem[] = [];
+  history.forEach((h, i) => {
+    const top = i === history.length - 1;
+    out.push({
+      Id: top ? img.id : '<missing>',
+      Created: Math.floor(Date.parse(h.created ?? img.row.created) / 1000),
+      CreatedBy: h.created_by ?? '',
+      Tags: top ? img.tags.map(familiar) : null,
+      Size: 0,
+      Comment: h.comment ?? '',
+    });
+  });
+  return out.reverse();
+}

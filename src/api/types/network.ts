@@ -1,0 +1,36 @@
+/** Network wire types shared by container create/inspect/list (swagger v1.50 `EndpointSettings`). */
+
+export interface EndpointIPAMConfig {
+  IPv4Address?: string;
+  IPv6Address?: string;
+  LinkLocalIPs?: string[] | null;
+}
+
+/** A container's endpoint on one network. Request side uses the first block; the rest is reported. */
+export interface EndpointSettings {
+  IPAMConfig?: EndpointIPAMConfig | null;
+  Links?: string[] | null;
+  MacAddress?: string;
+  Aliases?: string[] | null;
+  DriverOpts?: Record<string, string> | null;
+  GwPriority?: number;
+  NetworkID?: string;
+  EndpointID?: string;
+  Gateway?: string;
+  IPAddress?: string;
+  IPPrefixLen?: number;
+  IPv6Gateway?: string;
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
+  DNSNames?: string[] | null;
+}
+
+/** `NetworkingConfig` of a create request: network name → endpoint settings. */
+export interface NetworkingConfig {
+  EndpointsConfig?: Record<string, EndpointSettings> | null;
+}
+
+export interface Address {
+  Addr: string;
+  PrefixLen: number;
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/** The berth executable: `berth daemon ...` runs berthd, anything else is the CLI. */
+
+if (process.argv[2] === 'daemon') {
+  const { runDaemon } = await import('../daemon/main.js');
+  await runDaemon(process.argv.slice(3));
+} else {
+  const { main } = await import('../cli/main.js');
+  const code = await main(process.argv, {
+    // A getter: creating process.stdin costs start-up time, and most commands never read it.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signals: process,
+  });
+  process.exit(code);
+}

@@ -1,0 +1,338 @@
+/**
+ * `run`/`create` flags and their translation into a `POST /containers/create` request, as docker/cli's
+ * container options parser does. Pure apart from the injected file reader (env/label files, seccomp
+ * profiles).
+ */
+import type { ContainerCreateRequest } from '../api/types/container.js';
+import type { HostConfig, Mount } from '../api/types/host-config.js';
+import type { NetworkingConfig } from '../api/types/network.js';
+import { parseMemory } from './format/units.js';
+import type { FlagSpec, ParsedFlags } from './flags.js';
+import {
+  parseCpus,
+  parseEnvFile,
+  parseExpose,
+  parseExtraHost,
+  parseLabelFile,
+  parseMount,
+  parsePublish,
+  parseRestartPolicy,
+  parseUlimit,
+  resolveEnvFlag,
+  splitKeyValue,
+  type PortMappings,
+} from './opts.js';
+
+function bytesValue(text: string): number {
+  try {
+    const n = parseMemory(text);
+    if (!Number.isFinite(n)) throw new Error('not finite');
+    return n;
+  } catch {
+    throw new Error(`invalid size: '${text}'`);
+  }
+}
+
+/** Like bytesValue, but `-1` means unlimited (`--memory-swap -1`). */
+function swapValue(text: string): number {
+  return text === '-1' ? -1 : bytesValue(text);
+}
+
+function checkAttach(text: string): void {
+  if (!['stdin', 'stdout', 'stderr'].includes(text.toLowerCase())) throw new Error('valid streams are STDIN, STDOUT and STDERR');
+}
+
+const FORMAT_KV = (what: string) => (text: string): void => {
+  if (!text.includes('=')) throw new Error(`bad format for ${what}: ${text}`);
+};
+
+/** Flags shared by `run` and `create`. */
+export const containerFlags: FlagSpec[] = [
+  { name: 'add-host', type: 'list', description: 'Add a custom host-to-IP mapping (host:ip)', validate: (v) => void parseExtraHost(v) },
+  { name: 'attach', short: 'a', type: 'list', description: 'Attach to STDIN, STDOUT or STDERR', validate: checkAttach },
+  { name: 'cap-add', type: 'list', description: 'Add Linux capabilities' },
+  { name: 'cap-drop', type: 'list', description: 'Drop Linux capabilities' },
+  { name: 'cgroupns', type: 'string', description: "Cgroup namespace to use (host|private)" },
+  { name: 'cgroup-parent', type: 'string', description: 'Optional parent cgroup for the container' },
+  { name: 'cidfile', type: 'string', description: 'Write the container ID to the file' },
+  { name: 'cpu-period', type: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) period' },
+  { name: 'cpu-quota', type: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
+  { name: 'cpu-shares', short: 'c', type: 'int', description: 'CPU shares (relative weight)' },
+  { name: 'cpus', type: 'string', valueName: 'decimal', description: 'Number of CPUs', validate: (v) => void parseCpus(v) },
+  { name: 'cpuset-cpus', type: 'string', description: 'CPUs in which to allow execution (0-3, 0,1)' },
+  { name: 'cpuset-mems', type: 'string', description: 'MEMs in which to allow execution (0-3, 0,1)' },
+  { name: 'detach-keys', type: 'string', description: 'Override the key sequence for detaching a container' },
+  { name: 'dns', type: 'list', description: 'Set custom DNS servers' },
+  { name: 'dns-option', type: 'list', description: 'Set DNS options' },
+  { name: 'dns-search', type: 'list', description: 'Set custom DNS search domains' },
+  { name: 'domainname', type: 'string', description: 'Container NIS domain name' },
+  { name: 'entrypoint', type: 'string', description: 'Overwrite the default ENTRYPOINT of the image' },
+  { name: 'env', short: 'e', type: 'list', description: 'Set environment variables' },
+  { name: 'env-file', type: 'list', description: 'Read in a file of environment variables' },
+  { name: 'expose', type: 'list', description: 'Expose a port or a range of ports', validate: (v) => void parseExpose(v) },
+  { name: 'group-add', type: 'list', description: 'Add additional groups to join' },
+  { name: 'hostname', short: 'h', type: 'string', description: 'Container host name' },
+  { name: 'init', type: 'bool', description: 'Run an init inside the container that forwards signals and reaps processes' },
+  { name: 'interactive', short: 'i', type: 'bool', description: 'Keep STDIN open even if not attached' },
+  { name: 'ipc', type: 'string', description: 'IPC mode to use' },
+  { name: 'label', short: 'l', type: 'list', description: 'Set meta data on a container' },
+  { name: 'label-file', type: 'list', description: 'Read in a line delimited file of labels' },
+  { name: 'log-driver', type: 'string', description: 'Logging driver for the container' },
+  { name: 'log-opt', type: 'list', description: 'Log driver options', validate: FORMAT_KV('log-opt') },
+  { name: 'memory', short: 'm', type: 'string', valueName: 'bytes', description: 'Memory limit', validate: (v) => void bytesValue(v) },
+  { name: 'memory-reservation', type: 'string', valueName: 'bytes', description: 'Memory soft limit', validate: (v) => void bytesValue(v) },
+  {
+    name: 'memory-swap',
+    type: 'string',
+    valueName: 'bytes',
+    description: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
+    validate: (v) => void swapValue(v),
+  },
+  { name: 'mount', type: 'list', valueName: 'mount', description: 'Attach a filesystem mount to the container', validate: (v) => void parseMount(v, bytesValue) },
+  { name: 'name', type: 'string', description: 'Assign a name to the container' },
+  { name: 'net', type: 'string', valueName: 'network', description: 'Connect a container to a network', hidden: true },
+  { name: 'network', type: 'string', valueName: 'network', description: 'Connect a container to a network' },
+  { name: 'network-alias', type: 'list', description: 'Add network-scoped alias for the container' },
+  { name: 'no-healthcheck', type: 'bool', description: 'Disable any container-specified HEALTHCHECK' },
+  { name: 'oom-kill-disable', type: 'bool', description: 'Disable OOM Killer' },
+  { name: 'pid', type: 'string', description: 'PID namespace to use' },
+  { name: 'pids-limit', type: 'int', description: 'Tune container pids limit (set -1 for unlimited)' },
+  { name: 'platform', type: 'string', description: 'Set platform if server is multi-platform capable' },
+  { name: 'privileged', type: 'bool', description: 'Give extended privileges to this container' },
+  { name: 'publish', short: 'p', type: 'list', description: "Publish a container's port(s) to the host" },
+  { name: 'publish-all', short: 'P', type: 'bool', description: 'Publish all exposed ports to random ports' },
+  { name: 'pull', type: 'string', description: 'Pull image before running ("always", "missing", "never")', defaultText: '"missing"' },
+  { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress the pull output' },
+  { name: 'read-only', type: 'bool', description: "Mount the container's root filesystem as read only" },
+  { name: 'restart', type: 'string', description: 'Restart policy to apply when a container exits', defaultText: '"no"', validate: (v) => void parseRestartPolicy(v) },
+  { name: 'rm', type: 'bool', description: 'Automatically remove the container and its associated anonymous volumes when it exits' },
+  { name: 'runtime', type: 'string', description: 'Runtime to use for this container' },
+  { name: 'security-opt', type: 'list', description: 'Security Options' },
+  { name: 'shm-size', type: 'string', valueName: 'bytes', description: 'Size of /dev/shm', validate: (v) => void bytesValue(v) },
+  { name: 'stop-signal', type: 'string', description: 'Signal to stop the container' },
+  { name: 'stop-timeout', type: 'int', description: 'Timeout (in seconds) to stop a container' },
+  { name: 'sysctl', type: 'list', valueName: 'map', description: 'Sysctl options', validate: FORMAT_KV('sysctl') },
+  { name: 'tmpfs', type: 'list', description: 'Mount a tmpfs directory' },
+  { name: 'tty', short: 't', type: 'bool', description: 'Allocate a pseudo-TTY' },
+  { name: 'ulimit', type: 'list', valueName: 'ulimit', description: 'Ulimit options', validate: (v) => void parseUlimit(v) },
+  { name: 'user', short: 'u', type: 'string', description: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { name: 'userns', type: 'string', description: 'User namespace to use' },
+  { name: 'uts', type: 'string', description: 'UTS namespace to use' },
+  { name: 'volume', short: 'v', type: 'list', description: 'Bind mount a volume' },
+  { name: 'volumes-from', type: 'list', description: 'Mount volumes from the specified container(s)' },
+  { name: 'workdir', short: 'w', type: 'string', description: 'Working directory inside the container' },
+];
+
+/** Flags only `run` has. */
+export const runOnlyFlags: FlagSpec[] = [
+  { name: 'detach', short: 'd', type: 'bool', description: 'Run container in background and print container ID' },
+  { name: 'sig-proxy', type: 'bool', description: 'Proxy received signals to the process', defaultText: 'true' },
+];
+
+export interface CreateInputs {
+  image: string;
+  command: string[];
+  env: Record<string, string | undefined>;
+  readFile: (path: string) => string;
+  /** `[height, width]` of the terminal, sent as ConsoleSize with `-t`. */
+  consoleSize?: [number, number];
+  /** `run` attaches by default; `create` with `-d` semantics differs only in StdinOnce. */
+  forRun: boolean;
+}
+
+export interface CreatePlan {
+  name?: string;
+  platform?: string;
+  body: ContainerCreateRequest;
+}
+
+const orUndefined = <T>(list: T[]): T[] | undefined => (list.length === 0 ? undefined : list);
+
+/** Applies docker/cli's rules for the create body; throws Error with docker's message on bad input. */
+export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): CreatePlan {
+  const attach = flags.list('attach').map((s) => s.toLowerCase());
+  const detach = flags.bool('detach');
+  if (detach && attach.length > 0) throw new Error('conflicting options: cannot specify both --attach and --detach');
+  const interactive = flags.bool('interactive');
+  let attachStdin = attach.includes('stdin') || interactive;
+  let attachStdout = attach.includes('stdout');
+  let attachStderr = attach.includes('stderr');
+  if (attach.length === 0) {
+    attachStdout = true;
+    attachStderr = true;
+  }
+  if (detach) {
+    attachStdin = false;
+    attachStdout = false;
+    attachStderr = false;
+  }
+
+  const env: string[] = [];
+  for (const file of flags.list('env-file')) env.push(...parseEnvFile(inputs.readFile(file), inputs.env));
+  for (const e of flags.list('env')) {
+    const resolved = resolveEnvFlag(e, inputs.env);
+    if (resolved !== undefined) env.push(resolved);
+  }
+
+  const labels: Record<string, string> = {};
+  for (const file of flags.list('label-file')) {
+    for (const line of parseLabelFile(inputs.readFile(file))) {
+      const [k, v] = splitKeyValue(line);
+      labels[k] = v;
+    }
+  }
+  for (const l of flags.list('label')) {
+    const [k, v] = splitKeyValue(l);
+    labels[k] = v;
+  }
+
+  const ports: PortMappings = { exposed: [], bindings: {} };
+  for (const p of flags.list('publish')) parsePublish(p, ports);
+  const exposed: Record<string, Record<string, never>> = {};
+  for (const key of ports.exposed) exposed[key] = {};
+  for (const e of flags.list('expose')) for (const key of parseExpose(e)) exposed[key] = {};
+
+  const binds: string[] = [];
+  const volumes: Record<string, Record<string, never>> = {};
+  for (const v of flags.list('volume')) {
+    // A bare container path is an anonymous volume; anything with a source is a bind or named volume.
+    if (v.includes(':')) binds.push(v);
+    else volumes[v] = {};
+  }
+
+  const mounts: Mount[] = flags.list('mount').map((m) => parseMount(m, bytesValue));
+  const tmpfs: Record<string, string> = {};
+  for (const t of flags.list('tmpfs')) {
+    const colon = t.indexOf(':');
+    if (colon === -1) tmpfs[t] = '';
+    else tmpfs[t.slice(0, colon)] = t.slice(colon + 1);
+  }
+
+  const securityOpt = flags.list('security-opt').map((opt) => {
+    const [k, v] = splitKeyValue(opt);
+    // docker/cli inlines a seccomp profile file; `unconfined` and `builtin` are passed by name.
+    if ((k === 'seccomp' || k === 'seccomp:') && v !== 'unconfined' && v !== 'builtin' && v !== '') {
+      return `seccomp=${JSON.stringify(JSON.parse(inputs.readFile(v)))}`;
+    }
+    if (opt === 'no-new-privileges') return 'no-new-privileges=true';
+    return opt;
+  });
+
+  const restart = parseRestartPolicy(flags.string('restart') ?? '');
+  if (flags.bool('rm') && restart.Name !== undefined && restart.Name !== 'no') {
+    throw new Error('conflicting options: cannot specify both --restart and --rm');
+  }
+
+  const logOpts: Record<string, string> = {};
+  for (const o of flags.list('log-opt')) {
+    const [k, v] = splitKeyValue(o);
+    logOpts[k] = v;
+  }
+  const sysctls: Record<string, string> = {};
+  for (const s of flags.list('sysctl')) {
+    const [k, v] = splitKeyValue(s);
+    sysctls[k] = v;
+  }
+
+  const network = flags.string('network') ?? flags.string('net') ?? 'default';
+  const aliases = flags.list('network-alias');
+  const networking: NetworkingConfig = { EndpointsConfig: {} };
+  if (network !== 'default' || aliases.length > 0) {
+    networking.EndpointsConfig = { [network]: aliases.length > 0 ? { Aliases: aliases } : {} };
+  }
+
+  const hostConfig: HostConfig = {
+    Binds: orUndefined(binds) ?? null,
+    NetworkMode: network,
+    PortBindings: ports.bindings,
+    RestartPolicy: restart.Name === undefined ? { Name: 'no' } : restart,
+    AutoRemove: flags.bool('rm'),
+    CapAdd: orUndefined(flags.list('cap-add')) ?? null,
+    CapDrop: orUndefined(flags.list('cap-drop')) ?? null,
+    Dns: flags.list('dns'),
+    DnsOptions: flags.list('dns-option'),
+    DnsSearch: flags.list('dns-search'),
+    ExtraHosts: orUndefined(flags.list('add-host').map(parseExtraHost)) ?? null,
+    GroupAdd: orUndefined(flags.list('group-add')) ?? null,
+    Privileged: flags.bool('privileged'),
+    PublishAllPorts: flags.bool('publish-all'),
+    ReadonlyRootfs: flags.bool('read-only'),
+    SecurityOpt: orUndefined(securityOpt) ?? null,
+    Ulimits: orUndefined(flags.list('ulimit').map(parseUlimit)) ?? null,
+    Memory: flags.changed('memory') ? bytesValue(flags.string('memory') ?? '') : 0,
+    MemoryReservation: flags.changed('memory-reservation') ? bytesValue(flags.string('memory-reservation') ?? '') : 0,
+    MemorySwap: flags.changed('memory-swap') ? swapValue(flags.string('memory-swap') ?? '') : 0,
+    NanoCpus: flags.changed('cpus') ? parseCpus(flags.string('cpus') ?? '') : 0,
+    CpuShares: flags.int('cpu-shares') ?? 0,
+    CpuQuota: flags.int('cpu-quota') ?? 0,
+    CpuPeriod: flags.int('cpu-period') ?? 0,
+    CpusetCpus: flags.string('cpuset-cpus') ?? '',
+    CpusetMems: flags.string('cpuset-mems') ?? '',
+    LogConfig: { Type: flags.string('log-driver') ?? '', Config: logOpts },
+    Mounts: orUndefined(mounts) ?? null,
+    VolumesFrom: orUndefined(flags.list('volumes-from')) ?? null,
+  };
+  if (flags.changed('pids-limit')) hostConfig.PidsLimit = flags.int('pids-limit') ?? 0;
+  if (flags.changed('init')) hostConfig.Init = flags.bool('init');
+  if (flags.changed('oom-kill-disable')) hostConfig.OomKillDisable = flags.bool('oom-kill-disable');
+  if (flags.changed('shm-size')) hostConfig.ShmSize = bytesValue(flags.string('shm-size') ?? '');
+  if (Object.keys(tmpfs).length > 0) hostConfig.Tmpfs = tmpfs;
+  if (Object.keys(sysctls).length > 0) hostConfig.Sysctls = sysctls;
+  const stringOpts: [string, 'Runtime' | 'PidMode' | 'IpcMode' | 'UTSMode' | 'UsernsMode' | 'CgroupParent'][] = [
+    ['runtime', 'Runtime'],
+    ['pid', 'PidMode'],
+    ['ipc', 'IpcMode'],
+    ['uts', 'UTSMode'],
+    ['userns', 'UsernsMode'],
+    ['cgroup-parent', 'CgroupParent'],
+  ];
+  for (const [flag, field] of stringOpts) {
+    const v = flags.string(flag);
+    if (v !== undefined) hostConfig[field] = v;
+  }
+  const cgroupns = flags.string('cgroupns');
+  if (cgroupns !== undefined) {
+    if (!['', 'host', 'private'].includes(cgroupns)) throw new Error(`--cgroupns: invalid CGROUP mode "${cgroupns}"`);
+    hostConfig.CgroupnsMode = cgroupns as 'host' | 'private' | '';
+  }
+  const tty = flags.bool('tty');
+  if (tty && inputs.consoleSize !== undefined) hostConfig.ConsoleSize = inputs.consoleSize;
+
+  const body: ContainerCreateRequest = {
+    Hostname: flags.string('hostname') ?? '',
+    Domainname: flags.string('domainname') ?? '',
+    User: flags.string('user') ?? '',
+    AttachStdin: attachStdin,
+    AttachStdout: attachStdout,
+    AttachStderr: attachStderr,
+    Tty: tty,
+    OpenStdin: interactive,
+    // Only `run` closes the container's stdin when the attached client's stdin ends.
+    StdinOnce: inputs.forRun && interactive && attachStdin,
+    Env: env,
+    Cmd: inputs.command.length > 0 ? inputs.command : null,
+    Image: inputs.image,
+    WorkingDir: flags.string('workdir') ?? '',
+    Labels: labels,
+    HostConfig: hostConfig,
+    NetworkingConfig: networking,
+  };
+  if (Object.keys(exposed).length > 0) body.ExposedPorts = exposed;
+  if (Object.keys(volumes).length > 0) body.Volumes = volumes;
+  if (flags.changed('entrypoint')) {
+    const ep = flags.string('entrypoint') ?? '';
+    // An empty --entrypoint clears the image's entrypoint.
+    body.Entrypoint = ep === '' ? [''] : [ep];
+  }
+  const stopSignal = flags.string('stop-signal');
+  if (stopSignal !== undefined) body.StopSignal = stopSignal;
+  if (flags.changed('stop-timeout')) body.StopTimeout = flags.int('stop-timeout') ?? 0;
+  if (flags.bool('no-healthcheck')) body.Healthcheck = { Test: ['NONE'] };
+
+  const plan: CreatePlan = { body };
+  const name = flags.string('name');
+  if (name !== undefined) plan.name = name;
+  const platform = flags.string('platform');
+  if (platform !== undefined) plan.platform = platform;
+  return plan;
+}

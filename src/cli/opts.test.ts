@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCpus, parseEnvFile, parseExtraHost, parseMount, parsePublish, parseRestartPolicy, parseUlimit } from './opts.js';
+
+const size = (s: string): number => Number.parseInt(s, 10) * (s.endsWith('m') ? 1024 * 1024 : 1);
+
+test('parses -p publish specs', async (t) => {
+  const table: [string, string[], Record<string, { HostIp: string; HostPort: string }[]>][] = [
+    ['80', ['80/tcp'], { '80/tcp': [{ HostIp: '', HostPort: '' }] }],
+    ['8080:80', ['80/tcp'], { '80/tcp': [{ HostIp: '', HostPort: '8080' }] }],
+    ['127.0.0.1::80/udp', ['80/udp'], { '80/udp': [{ HostIp: '127.0.0.1', HostPort: '' }] }],
+    ['[::1]:8080:80', ['80/tcp'], { '80/tcp': [{ HostIp: '::1', HostPort: '8080' }] }],
+    ['8000-8001:80-81', ['80/tcp', '81/tcp'], { '80/tcp': [{ HostIp: '', HostPort: '8000' }], '81/tcp': [{ HostIp: '', HostPort: '8001' }] }],
+    ['8000-8010:80', ['80/tcp'], { '80/tcp': [{ HostIp: '', HostPort: '8000-8010' }] }],
+  ];
+  for (const [spec, exposed, bindings] of table) {
+    await t.test(spec, () => assert.deepEqual(parsePublish(spec), { exposed, bindings }));
+  }
+});
+
+test('rejects bad publish specs with docker wording', () => {
+  assert.throws(() => parsePublish('abc'), /^Error: invalid containerPort: abc$/);
+  assert.throws(() => parsePublish('1:2:3:4'), /^Error: invalid IP address: 1:2$/);
+  assert.throws(() => parsePublish('80/icmp'), /invalid proto: icmp/);
+  assert.throws(() => parsePublish('8000-8002:80-81'), /invalid ranges specified/);
+});
+
+test('parses ulimits', () => {
+  assert.deepEqual(parseUlimit('nofile=1024:2048'), { Name: 'nofile', Soft: 1024, Hard: 2048 });
+  assert.deepEqual(parseUlimit('nproc=10'), { Name: 'nproc', Soft: 10, Hard: 10 });
+  assert.throws(() => parseUlimit('nofile'), /invalid ulimit argument: nofile/);
+  assert.throws(() => parseUlimit('nofile=a'), /strconv.ParseInt: parsing "a": invalid syntax/);
+  assert.throws(() => parseUlimit('bogus=1'), /invalid ulimit type: bogus/);
+  assert.throws(() => parseUlimit('nofile=5:1'), /soft limit must be less than or equal to hard limit: 5 > 1/);
+});
+
+test('parses --cpus into NanoCpus', () => {
+  assert.equal(parseCpus('1.5'), 1_500_000_000);
+  assert.equal(parseCpus('0.25'), 250_000_000);
+  assert.equal(parseCpus('3/2'), 1_500_000_000);
+  assert.throws(() => parseCpus('abc'), /failed to parse abc as a rational number/);
+});
+
+test('parses restart policies', () => {
+  assert.deepEqual(parseRestartPolicy('always'), { Name: 'always' });
+  assert.deepEqual(parseRestartPolicy('on-failure:3'), { Name: 'on-failure', MaximumRetryCount: 3 });
+  assert.throws(() => parseRestartPolicy('on-failure:x'), /maximum retry count must be an integer/);
+  assert.throws(() => parseRestartPolicy(':3'), /no policy provided before colon/);
+});
+
+test('parses --mount', () => {
+  assert.deepEqual(parseMount('type=bind,source=/a,target=/b,readonly', size), { Type: 'bind', Source: '/a', Target: '/b', ReadOnly: true });
+  assert.deepEqual(parseMount('type=tmpfs,dst=/t,tmpfs-size=64m,tmpfs-mode=1770', size), {
+    Type: 'tmpfs',
+    Target: '/t',
+    TmpfsOptions: { SizeBytes: 64 * 1024 * 1024, Mode: 0o1770 },
+  });
+  assert.deepEqual(parseMount('src=data,dst=/d,volume-nocopy', size), { Type: 'volume', Source: 'data', Target: '/d', VolumeOptions: { NoCopy: true } });
+  assert.throws(() => parseMount('type=bind,src=/a', size), /target is required/);
+  assert.throws(() => parseMount('type=volume,dst=/a,bind-propagation=shared', size), /cannot mix 'bind-\*' options/);
+});
+
+test('parses env files and add-host', () => {
+  assert.deepEqual(parseEnvFile('# c\nA=1\n\n  B=two words\nHOME\nUNSET\n', { HOME: '/root' }), ['A=1', 'B=two words', 'HOME=/root']);
+  assert.equal(parseExtraHost('db:10.0.0.2'), 'db:10.0.0.2');
+  assert.equal(parseExtraHost('db=::1'), 'db:::1');
+  assert.throws(() => parseExtraHost('db'), /bad format for add-host/);
+});

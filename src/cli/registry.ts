@@ -1,0 +1,144 @@
+import type { CommandDef } from './command.js';
+
+/**
+ * The command table. Each command's module is imported only when it runs, keeping start-up cheap;
+ * descriptions live here so help listings need no command module.
+ */
+export interface CommandEntry {
+  name: string;
+  description: string;
+  /** Other names at the same level (`ls`, `list`, `ps`). */
+  names?: string[];
+  load?: () => Promise<CommandDef>;
+  subcommands?: CommandEntry[];
+}
+
+const cmd = {
+  run: () => import('./commands/run.js').then((m) => m.runCommand),
+  create: () => import('./commands/run.js').then((m) => m.createCommand),
+  exec: () => import('./commands/exec.js').then((m) => m.execCommand),
+  ps: () => import('./commands/ps.js').then((m) => m.psCommand),
+  images: () => import('./commands/images.js').then((m) => m.imagesCommand),
+  version: () => import('./commands/version.js').then((m) => m.versionCommand),
+  info: () => import('./commands/info.js').then((m) => m.infoCommand),
+  attach: () => import('./commands/attach.js').then((m) => m.attachCommand),
+  import: () => import('./commands/import.js').then((m) => m.importCommand),
+  inspect: () => import('./commands/inspect.js').then((m) => m.inspectCommand),
+  imageInspect: () => import('./commands/inspect.js').then((m) => m.imageInspectCommand),
+  kill: () => import('./commands/lifecycle.js').then((m) => m.killCommand),
+  logs: () => import('./commands/logs.js').then((m) => m.logsCommand),
+  pause: () => import('./commands/lifecycle.js').then((m) => m.pauseCommand),
+  rename: () => import('./commands/lifecycle.js').then((m) => m.renameCommand),
+  restart: () => import('./commands/lifecycle.js').then((m) => m.restartCommand),
+  rm: () => import('./commands/lifecycle.js').then((m) => m.rmCommand),
+  rmi: () => import('./commands/rmi.js').then((m) => m.rmiCommand),
+  start: () => import('./commands/start.js').then((m) => m.startCommand),
+  stop: () => import('./commands/lifecycle.js').then((m) => m.stopCommand),
+  tag: () => import('./commands/tag.js').then((m) => m.tagCommand),
+  top: () => import('./commands/top.js').then((m) => m.topCommand),
+  unpause: () => import('./commands/lifecycle.js').then((m) => m.unpauseCommand),
+  wait: () => import('./commands/lifecycle.js').then((m) => m.waitCommand),
+};
+
+const d = {
+  attach: 'Attach local standard input, output, and error streams to a running container',
+  create: 'Create a new container',
+  exec: 'Execute a command in a running container',
+  import: 'Import the contents from a tarball to create a filesystem image',
+  kill: 'Kill one or more running containers',
+  logs: 'Fetch the logs of a container',
+  ps: 'List containers',
+  images: 'List images',
+  pause: 'Pause all processes within one or more containers',
+  rename: 'Rename a container',
+  restart: 'Restart one or more containers',
+  rm: 'Remove one or more containers',
+  rmi: 'Remove one or more images',
+  run: 'Create and run a new container from an image',
+  start: 'Start one or more stopped containers',
+  stop: 'Stop one or more running containers',
+  tag: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+  top: 'Display the running processes of a container',
+  unpause: 'Unpause all processes within one or more containers',
+  wait: 'Block until one or more containers stop, then print their exit codes',
+  info: 'Display system-wide information',
+};
+
+export const commonCommands: CommandEntry[] = [
+  { name: 'run', description: d.run, load: cmd.run },
+  { name: 'exec', description: d.exec, load: cmd.exec },
+  { name: 'ps', description: d.ps, load: cmd.ps },
+  { name: 'images', description: d.images, load: cmd.images },
+  { name: 'version', description: 'Show the berth version information', load: cmd.version },
+  { name: 'info', description: d.info, load: cmd.info },
+];
+
+export const managementCommands: CommandEntry[] = [
+  {
+    name: 'container',
+    description: 'Manage containers',
+    subcommands: [
+      { name: 'attach', description: d.attach, load: cmd.attach },
+      { name: 'create', description: d.create, load: cmd.create },
+      { name: 'exec', description: d.exec, load: cmd.exec },
+      { name: 'inspect', description: 'Display detailed information on one or more containers', load: () => import('./commands/inspect.js').then((m) => m.containerInspectCommand) },
+      { name: 'kill', description: d.kill, load: cmd.kill },
+      { name: 'logs', description: d.logs, load: cmd.logs },
+      { name: 'ls', names: ['list', 'ps'], description: d.ps, load: cmd.ps },
+      { name: 'pause', description: d.pause, load: cmd.pause },
+      { name: 'rename', description: d.rename, load: cmd.rename },
+      { name: 'restart', description: d.restart, load: cmd.restart },
+      { name: 'rm', names: ['remove'], description: d.rm, load: cmd.rm },
+      { name: 'run', description: d.run, load: cmd.run },
+      { name: 'start', description: d.start, load: cmd.start },
+      { name: 'stop', description: d.stop, load: cmd.stop },
+      { name: 'top', description: d.top, load: cmd.top },
+      { name: 'unpause', description: d.unpause, load: cmd.unpause },
+      { name: 'wait', description: d.wait, load: cmd.wait },
+    ],
+  },
+  {
+    name: 'image',
+    description: 'Manage images',
+    subcommands: [
+      { name: 'import', description: d.import, load: cmd.import },
+      { name: 'inspect', description: 'Display detailed information on one or more images', load: cmd.imageInspect },
+      { name: 'ls', names: ['list'], description: d.images, load: cmd.images },
+      { name: 'rm', names: ['remove'], description: d.rmi, load: cmd.rmi },
+      { name: 'tag', description: d.tag, load: cmd.tag },
+    ],
+  },
+  {
+    name: 'system',
+    description: 'Manage berth',
+    subcommands: [{ name: 'info', description: d.info, load: cmd.info }],
+  },
+];
+
+export const otherCommands: CommandEntry[] = [
+  { name: 'attach', description: d.attach, load: cmd.attach },
+  { name: 'create', description: d.create, load: cmd.create },
+  { name: 'daemon', description: 'Run the berth daemon (berthd) in the foreground' },
+  { name: 'import', description: d.import, load: cmd.import },
+  { name: 'inspect', description: 'Return low-level information on berth objects', load: cmd.inspect },
+  { name: 'kill', description: d.kill, load: cmd.kill },
+  { name: 'logs', description: d.logs, load: cmd.logs },
+  { name: 'pause', description: d.pause, load: cmd.pause },
+  { name: 'rename', description: d.rename, load: cmd.rename },
+  { name: 'restart', description: d.restart, load: cmd.restart },
+  { name: 'rm', description: d.rm, load: cmd.rm },
+  { name: 'rmi', description: d.rmi, load: cmd.rmi },
+  { name: 'start', description: d.start, load: cmd.start },
+  { name: 'stop', description: d.stop, load: cmd.stop },
+  { name: 'tag', description: d.tag, load: cmd.tag },
+  { name: 'top', description: d.top, load: cmd.top },
+  { name: 'unpause', description: d.unpause, load: cmd.unpause },
+  { name: 'wait', description: d.wait, load: cmd.wait },
+];
+
+export function findEntry(entries: readonly CommandEntry[], name: string): CommandEntry | undefined {
+  return entries.find((e) => e.name === name || (e.names?.includes(name) ?? false));
+}
+
+/** Every top-level entry, for lookup. */
+export const topLevelCommands: readonly CommandEntry[] = [...commonCommands, ...managementCommands, ...otherCommands];

@@ -1,0 +1,77 @@
+import { invalidArgument } from '../lib/errors.js';
+
+export interface DaemonConfig {
+  dataRoot: string;
+  runRoot: string;
+  socketPath: string;
+  /** Runtime name to use by default; undefined = probe (crun where it works, else runc). */
+  defaultRuntime?: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const DEFAULTS: DaemonConfig = {
+  dataRoot: '/var/lib/berth',
+  runRoot: '/run/berth',
+  socketPath: '/run/berth/berth.sock',
+  logLevel: 'info',
+};
+
+const USAGE = `Usage:  berth daemon [OPTIONS]
+
+Run berthd, the berth engine, in the foreground
+
+Options:
+      --data-root string       Root directory of persistent state (default "/var/lib/berth")
+      --exec-root string       Root directory for runtime state (default "/run/berth")
+  -H, --host string            Daemon socket to listen on (default "unix:///run/berth/berth.sock")
+      --default-runtime string Default OCI runtime for containers: crun or runc (default: crun where it works, else runc)
+  -l, --log-level string       Logging level: debug, info, warn, error (default "info")
+`;
+
+/** Parses `berth daemon` flags; `--help` yields null after printing usage. */
+export function parseDaemonArgs(argv: readonly string[]): DaemonConfig | null {
+  const cfg: DaemonConfig = { ...DEFAULTS };
+  let socketGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined) throw invalidArgument('flag_needs_value', `flag needs an argument: ${name}`);
+      return v;
+    };
+    switch (name) {
+      case '-h':
+      case '--help':
+        process.stdout.write(USAGE);
+        return null;
+      case '--data-root':
+        cfg.dataRoot = value();
+        break;
+      case '--exec-root':
+        cfg.runRoot = value();
+        if (!socketGiven) cfg.socketPath = `${cfg.runRoot}/berth.sock`;
+        break;
+      case '-H':
+      case '--host':
+        cfg.socketPath = value().replace(/^unix:\/\//, '');
+        socketGiven = true;
+        break;
+      case '--default-runtime':
+        cfg.defaultRuntime = value();
+        break;
+      case '-l':
+      case '--log-level': {
+        const l = value();
+        if (!['debug', 'info', 'warn', 'error'].includes(l)) throw invalidArgument('bad_log_level', `invalid log level: ${l}`);
+        cfg.logLevel = l as DaemonConfig['logLevel'];
+        break;
+      }
+      default:
+        throw invalidArgument('unknown_flag', `unknown flag: ${arg}\nSee 'berth daemon --help'.`);
+    }
+  }
+  return cfg;
+}

@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { errorMessage } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { ContentStore } from '../store/content/content-store.js';
+import { MetaStore } from '../store/meta/meta-store.js';
+import { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
+import { ImageService } from '../image/image-service.js';
+import { ContainerService } from '../engine/container-service.js';
+import { ExecService } from '../engine/exec-service.js';
+import { Engine } from '../engine/engine.js';
+import { ExitWatcher } from '../runtime/monitor/exit-file.js';
+import { OciRuntime, probeRuntime, type RuntimeName } from '../runtime/monitor/oci-runtime.js';
+import { readHeldCapabilities } from '../runtime/spec/capabilities.js';
+import { DEFAULT_INIT_PATH } from '../runtime/spec/defaults.js';
+import { parseProcLimits } from '../runtime/spec/rlimits.js';
+import { loadSeccompProfile } from '../runtime/spec/seccomp.js';
+import { createApiServer } from '../api/server/server.js';
+import { Router } from '../api/server/router.js';
+import { containerRoutes } from '../api/server/routes/containers.js';
+import { execRoutes } from '../api/server/routes/exec.js';
+import { imageRoutes } from '../api/server/routes/images.js';
+import { systemRoutes } from '../api/server/routes/system.js';
+import { parseDaemonArgs, type DaemonConfig } from './config.js';
+
+const RUNTIME_PATHS: Record<RuntimeName, string[]> = {
+  crun: ['/usr/bin/crun', '/usr/local/bin/crun'],
+  runc: ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc'],
+};
+
+/** Finds the installed runtimes and picks the default: the configured one, else crun if it works here, else runc. */
+async function setUpRuntimes(cfg: DaemonConfig, log: Logger) {
+  const runtimes = new Map<string, OciRuntime>();
+  const probe: Record<string, string> = {};
+  for (const name of ['crun', 'runc'] as RuntimeName[]) {
+    const path = RUNTIME_PATHS[name].find((p) => existsSync(p));
+    if (path) runtimes.set(name, new OciRuntime({ name, path, root: join(cfg.runRoot, 'runtime', name) }));
+  }
+  if (runtimes.size === 0) throw new Error('no OCI runtime found: install crun or runc (apt-get install crun runc)');
+  let chosen = cfg.defaultRuntime;
+  if (chosen !== undefined && !runtimes.has(chosen)) throw new Error(`default runtime ${chosen} is not installed`);
+  const probeDir = join(cfg.runRoot, 'probe');
+  await mkdir(probeDir, { recursive: true });
+  for (const [name, rt] of runtimes) {
+    if (chosen !== undefined && name !== chosen) continue;
+    const r = await probeRuntime(rt, probeDir);
+    probe[name] = r.ok ? 'ok' : `unusable here: ${r.reason}`;
+    if (r.ok && chosen === undefined) chosen = name;
+    if (!r.ok) log.warn(`runtime ${name} does not work on this host: ${r.reason}`);
+  }
+  await rm(probeDir, { recursive: true, force: true });
+  if (chosen === undefined) throw new Error(`no OCI runtime works on this host: ${JSON.stringify(probe)}`);
+  log.info(`default runtime: ${chosen}`);
+  return { runtimes, defaultRuntime: chosen, probe };
+}
+
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function runDaemon(argv: string[]): Promise<void> {
+  const cfg = parseDaemonArgs(argv);
+  if (!cfg) return;
+  const log = createLogger((line) => process.stderr.write(line), cfg.logLevel);
+  if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
+  if (await socketAnswers(cfg.socketPath)) throw new Error(`another berthd is already listening on ${cfg.socketPath}`);
+
+  for (const d of [cfg.dataRoot, cfg.runRoot]) await mkdir(d, { recursive: true, mode: 0o711 });
+  const meta = new MetaStore(join(cfg.dataRoot, 'berth.db'));
+  const content = new ContentStore(join(cfg.dataRoot, 'content'));
+  await content.init();
+  await content.cleanIngest();
+  const snapshots = new SnapshotManager(join(cfg.dataRoot, 'snapshots'), meta);
+  await snapshots.init();
+
+  const { runtimes, defaultRuntime, probe } = await setUpRuntimes(cfg, log);
+  const heldCapabilities = readHeldCapabilities(await readFile('/proc/self/status', 'utf8'));
+  const hostRlimits = parseProcLimits(await readFile('/proc/self/limits', 'utf8'));
+  const profile = await loadSeccompProfile();
+
+  let containers: ContainerService | undefined;
+  const images = new ImageService(content, meta, snapshots, {
+    containersUsing: (id) => containers?.containersUsingImage(id) ?? [],
+    snapshotsInUse: () => new Set(containers?.index.all().map((c) => c.snapshotKey) ?? []),
+  });
+  containers = new ContainerService({
+    meta,
+    images,
+    snapshots,
+    runtimes,
+    defaultRuntime,
+    paths: {
+      containersDir: join(cfg.dataRoot, 'containers'),
+      bundlesDir: join(cfg.runRoot, 'containers'),
+      exitDir: join(cfg.runRoot, 'exits'),
+    },
+    security: {
+      seccomp: { profile, arch: process.arch === 'x64' ? 'x86_64' : process.arch },
+      heldCapabilities,
+      hostRlimits,
+      initPath: DEFAULT_INIT_PATH,
+    },
+    log,
+  });
+  const execs = new ExecService(containers, heldCapabilities, log);
+  const engine = new Engine(containers, execs, images, snapshots, runtimes, {
+    dataRoot: cfg.dataRoot,
+    defaultRuntime,
+    runtimeProbe: probe,
+    heldCapabilities,
+    initPath: DEFAULT_INIT_PATH,
+  }, log);
+
+  await containers.restore();
+  for (const key of containers.orphanSnapshotKeys()) await snapshots.remove(key);
+  const orphans = await snapshots.removeOrphans();
+  if (orphans.length) log.info(`removed ${orphans.length} orphaned snapshot directories`);
+  const service = containers;
+  const exits = new ExitWatcher(join(cfg.runRoot, 'exits'), (id, code) => {
+    service.handleExit(id, code).catch((e: unknown) => log.error(`recording exit of ${id}: ${errorMessage(e)}`));
+  });
+  await exits.start();
+
+  const router = new Router();
+  systemRoutes(router, engine);
+  containerRoutes(router, engine);
+  execRoutes(router, engine);
+  imageRoutes(router, engine);
+  const server = createApiServer(router, log);
+  await rm(cfg.socketPath, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.socketPath, resolve);
+  });
+  await chmod(cfg.socketPath, 0o660);
+  await writeFile(join(cfg.runRoot, 'berthd.pid'), `${process.pid}\n`);
+  log.info(`berthd listening on unix://${cfg.socketPath} (data ${cfg.dataRoot})`);
+
+  const shutdown = (signal: string) => {
+    log.info(`${signal}: shutting down; containers keep running`);
+    exits.close();
+    server.close();
+    meta.close();
+    void rm(cfg.socketPath, { force: true }).finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}

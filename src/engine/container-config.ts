@@ -1,0 +1,55 @@
+import { invalidArgument } from '../lib/errors.js';
+import type { ImageRunConfig } from '../oci/image.js';
+import type { ContainerConfigSpec } from './container-model.js';
+
+const envKey = (e: string): string => {
+  const i = e.indexOf('=');
+  return i < 0 ? e : e.slice(0, i);
+};
+
+/** Image env first, the user's entries replacing same-named ones, as Docker merges them. */
+export function mergeEnv(image: readonly string[], user: readonly string[]): string[] {
+  const out = [...image];
+  for (const e of user) {
+    const i = out.findIndex((x) => envKey(x) === envKey(e));
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
+}
+
+const nonEmpty = (a: readonly string[] | null | undefined): a is string[] => Array.isArray(a) && a.length > 0;
+
+/**
+ * The container's effective configuration: the user's request with the image's defaults filled in
+ * (Docker's merge: an entrypoint given by the user drops the image's Cmd; `--entrypoint ""` clears it).
+ */
+export function mergeImageConfig(user: ContainerConfigSpec, image: ImageRunConfig, defaultHostname: string): ContainerConfigSpec {
+  const out: ContainerConfigSpec = { ...user };
+  out.Env = mergeEnv(image.Env ?? [], user.Env ?? []);
+  if (user.Entrypoint !== undefined && user.Entrypoint !== null) {
+    out.Entrypoint = user.Entrypoint.length === 1 && user.Entrypoint[0] === '' ? null : user.Entrypoint;
+    out.Cmd = nonEmpty(user.Cmd) ? user.Cmd : null;
+  } else {
+    out.Entrypoint = nonEmpty(image.Entrypoint) ? image.Entrypoint : null;
+    out.Cmd = nonEmpty(user.Cmd) ? user.Cmd : nonEmpty(image.Cmd) ? image.Cmd : null;
+  }
+  out.WorkingDir = user.WorkingDir || image.WorkingDir || '';
+  out.User = user.User || image.User || '';
+  out.ExposedPorts = { ...(image.ExposedPorts ?? {}), ...(user.ExposedPorts ?? {}) };
+  out.Volumes = { ...(image.Volumes ?? {}), ...(user.Volumes ?? {}) };
+  out.Labels = { ...(image.Labels ?? {}), ...(user.Labels ?? {}) };
+  if (!user.StopSignal && image.StopSignal) out.StopSignal = image.StopSignal;
+  if (!nonEmpty(user.OnBuild)) out.OnBuild = image.OnBuild ?? null;
+  out.Hostname = user.Hostname || defaultHostname;
+  out.Domainname = user.Domainname ?? '';
+  return out;
+}
+
+/** Path and Args of the container's first process. */
+export function commandOf(config: ContainerConfigSpec): { path: string; args: string[] } {
+  const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+  const [path, ...args] = argv;
+  if (path === undefined || path === '') throw invalidArgument('no_command', 'no command specified');
+  return { path, args };
+}

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { writeFileAtomic } from '../lib/atomic-file.js';
+
+/** The files berth writes for a container and bind-mounts over /etc/{hostname,hosts,resolv.conf}. */
+export interface EtcFiles {
+  hostnamePath: string;
+  hostsPath: string;
+  resolvConfPath: string;
+}
+
+const LOOPBACK_HOSTS = [
+  '127.0.0.1\tlocalhost',
+  '::1\tlocalhost ip6-localhost ip6-loopback',
+  'fe00::\tip6-localnet',
+  'ff00::\tip6-mcastprefix',
+  'ff02::1\tip6-allnodes',
+  'ff02::2\tip6-allrouters',
+];
+
+/** resolv.conf for a container: the host's, minus loopback resolvers a container cannot reach. */
+export function containerResolvConf(hostText: string): string {
+  const lines = hostText.split('\n').filter((l) => {
+    const m = /^\s*nameserver\s+(\S+)/.exec(l);
+    return !m || !(m[1]?.startsWith('127.') || m[1] === '::1');
+  });
+  return lines.join('\n').replace(/\n*$/, '\n');
+}
+
+export function hostsFile(name: string, address: string | undefined): string {
+  const lines = [...LOOPBACK_HOSTS];
+  if (address) lines.push(`${address}\t${name}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function writeEtcFiles(
+  paths: EtcFiles,
+  opts: { hostname: string; domainname: string; hostNetwork: boolean; address?: string },
+): Promise<void> {
+  const readHost = (p: string) => readFile(p, 'utf8').catch(() => '');
+  if (opts.hostNetwork) {
+    await writeFileAtomic(paths.hostnamePath, `${hostname()}\n`);
+    await writeFileAtomic(paths.hostsPath, await readHost('/etc/hosts'));
+    await writeFileAtomic(paths.resolvConfPath, await readHost('/etc/resolv.conf'));
+    return;
+  }
+  await writeFileAtomic(paths.hostnamePath, `${opts.hostname}\n`);
+  await writeFileAtomic(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.address));
+  await writeFileAtomic(paths.resolvConfPath, containerResolvConf(await readHost('/etc/resolv.conf')));
+}

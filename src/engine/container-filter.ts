@@ -1,0 +1,48 @@
+import { invalidArgument } from '../lib/errors.js';
+import type { ContainerRecord, ContainerStatus } from './container-model.js';
+
+const STATUSES: readonly ContainerStatus[] = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+const KEYS = ['status', 'name', 'id', 'label', 'ancestor', 'exited', 'before', 'since', 'volume', 'network', 'publish', 'expose', 'health', 'is-task'];
+
+function labelMatches(labels: Record<string, string>, want: string): boolean {
+  const eq = want.indexOf('=');
+  if (eq < 0) return want in labels;
+  return labels[want.slice(0, eq)] === want.slice(eq + 1);
+}
+
+/**
+ * `docker ps --filter`: values of one key are ORed (labels ANDed), keys are ANDed.
+ * `resolve` finds a container for before/since; `imageMatches` answers ancestor.
+ */
+export function filterContainers(
+  all: ContainerRecord[],
+  filters: Map<string, string[]>,
+  helpers: { resolve: (ref: string) => ContainerRecord; imageMatches: (c: ContainerRecord, ref: string) => boolean },
+): ContainerRecord[] {
+  for (const key of filters.keys()) {
+    if (!KEYS.includes(key)) throw invalidArgument('invalid_filter', `invalid filter '${key}'`);
+  }
+  for (const s of filters.get('status') ?? []) {
+    if (!STATUSES.includes(s as ContainerStatus)) {
+      throw invalidArgument('invalid_filter', `invalid filter 'status=${s}': invalid value`);
+    }
+  }
+  const before = filters.get('before')?.map((r) => helpers.resolve(r).created);
+  const since = filters.get('since')?.map((r) => helpers.resolve(r).created);
+  return all.filter((c) => {
+    const any = (key: string, pred: (v: string) => boolean) => {
+      const vals = filters.get(key);
+      return vals === undefined || vals.length === 0 || vals.some(pred);
+    };
+    return (
+      any('status', (v) => c.state.status === v) &&
+      any('name', (v) => new RegExp(v.replace(/^\//, '')).test(c.name)) &&
+      any('id', (v) => c.id.startsWith(v)) &&
+      (filters.get('label') ?? []).every((l) => labelMatches(c.config.Labels ?? {}, l)) &&
+      any('ancestor', (v) => helpers.imageMatches(c, v)) &&
+      any('exited', (v) => c.state.status === 'exited' && String(c.state.exitCode) === v) &&
+      (before ?? []).every((t) => c.created < t) &&
+      (since ?? []).every((t) => c.created > t)
+    );
+  });
+}

@@ -1,0 +1,119 @@
+import { conflict, invalidArgument } from '../lib/errors.js';
+import type { ContainerId } from '../oci/ids.js';
+import type { ImageId } from '../oci/digest.js';
+
+/**
+ * The user's container configuration as it is persisted and echoed back by inspect. Field names
+ * are Docker's because that is the configuration users wrote; the engine reads the typed fields
+ * and keeps the rest verbatim.
+ */
+export interface ContainerConfigSpec {
+  Hostname?: string;
+  Domainname?: string;
+  User?: string;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  ExposedPorts?: Record<string, object> | null;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  Env?: string[] | null;
+  Cmd?: string[] | null;
+  Image?: string;
+  Volumes?: Record<string, object> | null;
+  WorkingDir?: string;
+  Entrypoint?: string[] | null;
+  OnBuild?: string[] | null;
+  Labels?: Record<string, string> | null;
+  StopSignal?: string;
+  StopTimeout?: number | null;
+  [extra: string]: unknown;
+}
+
+export interface HostConfigSpec {
+  NetworkMode?: string;
+  AutoRemove?: boolean;
+  Privileged?: boolean;
+  ReadonlyRootfs?: boolean;
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  SecurityOpt?: string[] | null;
+  Memory?: number;
+  MemorySwap?: number;
+  NanoCpus?: number;
+  CpuShares?: number;
+  CpuQuota?: number;
+  CpuPeriod?: number;
+  PidsLimit?: number | null;
+  Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
+  Init?: boolean | null;
+  Runtime?: string;
+  ConsoleSize?: [number, number] | number[] | null;
+  RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
+  [extra: string]: unknown;
+}
+
+/** Docker's seven states; `removing` is also what a half-finished removal looks like after a crash. */
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  error: string;
+  startedAt: string;
+  finishedAt: string;
+  oomKilled: boolean;
+}
+
+export interface ContainerRecord {
+  id: ContainerId;
+  name: string;
+  created: string;
+  /** The image reference as the user gave it. */
+  image: string;
+  imageId: ImageId;
+  config: ContainerConfigSpec;
+  hostConfig: HostConfigSpec;
+  path: string;
+  args: string[];
+  state: ContainerState;
+  runtime: string;
+  snapshotKey: string;
+  restartCount: number;
+  conmonPid: number;
+  /** Set by `stop`/`kill` so the exit handler knows the user asked for it (restart policies). */
+  stoppedByUser: boolean;
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+const TRANSITIONS: Record<ContainerStatus, readonly ContainerStatus[]> = {
+  created: ['running', 'removing', 'created', 'exited'],
+  running: ['paused', 'exited', 'restarting', 'removing', 'running'],
+  paused: ['running', 'exited', 'removing'],
+  restarting: ['running', 'exited', 'removing'],
+  exited: ['running', 'removing', 'exited'],
+  removing: ['removing', 'dead'],
+  dead: ['removing'],
+};
+
+/** The one table of allowed state changes. */
+export function transition(c: ContainerRecord, to: ContainerStatus): void {
+  if (!TRANSITIONS[c.state.status].includes(to)) {
+    throw conflict('invalid_state', `cannot move container ${c.id.slice(0, 12)} from ${c.state.status} to ${to}`);
+  }
+  c.state.status = to;
+}
+
+export const isRunning = (c: ContainerRecord): boolean => c.state.status === 'running' || c.state.status === 'paused';
+
+const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export function validateName(name: string): string {
+  if (!NAME_RE.test(name)) {
+    throw invalidArgument('invalid_name', `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  return name.replace(/^\//, '');
+}

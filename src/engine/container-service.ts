@@ -1,0 +1,617 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../lib/errors.js';
+import { runProgram } from '../lib/exec-file.js';
+import { KeyedMutex } from '../lib/keyed-mutex.js';
+import type { Logger } from '../lib/logger.js';
+import type { ImageId } from '../oci/digest.js';
+import { newContainerId, shortId, type ContainerId } from '../oci/ids.js';
+import type { Image, ImageService } from '../image/image-service.js';
+import { launchContainer, resize as resizeTty, readExitFile } from '../runtime/monitor/conmon.js';
+import { attach as attachMonitor } from '../runtime/monitor/attach.js';
+import type { OciRuntime } from '../runtime/monitor/oci-runtime.js';
+import { readLogs } from '../runtime/monitor/logs.js';
+import { isMountPoint, mountOverlay, unmount } from '../runtime/rootfs.js';
+import { cpusToQuota, generateSpec, memoryResources, type SeccompInput } from '../runtime/spec/generate.js';
+import { specToJson } from '../runtime/spec/json.js';
+import { parseCapabilities } from '../runtime/spec/capabilities.js';
+import type { HostRlimits } from '../runtime/spec/rlimits.js';
+import { resolveUser, withDefaultEnv } from '../runtime/spec/user.js';
+import type { Mount } from '../runtime/spec/types.js';
+import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
+import { AttachSession } from './attach-session.js';
+import { commandOf, mergeImageConfig } from './container-config.js';
+import { writeEtcFiles, type EtcFiles } from './container-files.js';
+import { ContainerIndex } from './container-index.js';
+import {
+  isRunning,
+  transition,
+  validateName,
+  ZERO_TIME,
+  type ContainerConfigSpec,
+  type ContainerRecord,
+  type HostConfigSpec,
+} from './container-model.js';
+import { generateName } from './names.js';
+
+export interface EnginePaths {
+  /** Persistent per-container files: etc files, logs. */
+  containersDir: string;
+  /** Per-container bundles on tmpfs: config.json, rootfs mount point, conmon's sockets. */
+  bundlesDir: string;
+  exitDir: string;
+}
+
+export interface SecurityDefaults {
+  seccomp: SeccompInput;
+  heldCapabilities: string[];
+  hostRlimits: HostRlimits;
+  initPath: string;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface CreateRequest {
+  name?: string;
+  config: ContainerConfigSpec;
+  hostConfig: HostConfigSpec;
+}
+
+export interface LogOptions {
+  stdout: boolean;
+  stderr: boolean;
+  follow: boolean;
+  since?: number;
+  until?: number;
+  tail?: number | 'all';
+  signal?: AbortSignal;
+}
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve: (code: number) => void;
+}
+
+const NETWORK_MODES = ['default', 'bridge', 'none', 'host'];
+
+/**
+ * Container use cases: create, start, stop, kill, pause, attach, wait, logs, rename, remove, and
+ * the daemon-restart path that re-adopts running containers and records exits it missed.
+ */
+export class ContainerService {
+  readonly index: ContainerIndex;
+  private readonly locks = new KeyedMutex();
+  private readonly waiters = new Map<ContainerId, Waiter[]>();
+  private readonly pendingAttach = new Map<ContainerId, AttachSession[]>();
+  private readonly exitWaits = new Map<ContainerId, (() => void)[]>();
+
+  constructor(
+    private readonly deps: {
+      meta: ConstructorParameters<typeof ContainerIndex>[0];
+      images: ImageService;
+      snapshots: SnapshotManager;
+      runtimes: ReadonlyMap<string, OciRuntime>;
+      defaultRuntime: string;
+      paths: EnginePaths;
+      security: SecurityDefaults;
+      log: Logger;
+    },
+  ) {
+    this.index = new ContainerIndex(deps.meta);
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(req: CreateRequest): Promise<{ id: ContainerId; warnings: string[] }> {
+    const image = this.deps.images.resolve(req.config.Image ?? '');
+    const hc = { ...req.hostConfig };
+    hc.NetworkMode = hc.NetworkMode || 'default';
+    if (!NETWORK_MODES.includes(hc.NetworkMode)) {
+      throw notFound('network_not_found', `network ${hc.NetworkMode} not found`);
+    }
+    const runtime = hc.Runtime || this.deps.defaultRuntime;
+    if (!this.deps.runtimes.has(runtime)) throw invalidArgument('unknown_runtime', `unknown or invalid runtime name: ${runtime}`);
+    hc.Runtime = runtime;
+    this.validateHostConfig(hc);
+    const warnings: string[] = [];
+    if (hc.NetworkMode === 'host' && hc['PortBindings'] && Object.keys(hc['PortBindings'] as object).length > 0) {
+      warnings.push('Published ports are discarded when using host network mode');
+    }
+
+    const id = newContainerId();
+    const name = req.name ? validateName(req.name) : generateName((n) => this.index.nameTaken(n));
+    this.index.assertNameFree(name);
+    const config = mergeImageConfig({ ...req.config }, image.config.config ?? {}, shortId(id));
+    const { path, args } = commandOf(config);
+    const rec: ContainerRecord = {
+      id,
+      name,
+      created: new Date().toISOString(),
+      image: req.config.Image ?? image.id,
+      imageId: image.id,
+      config,
+      hostConfig: hc,
+      path,
+      args,
+      state: { status: 'created', pid: 0, exitCode: 0, error: '', startedAt: ZERO_TIME, finishedAt: ZERO_TIME, oomKilled: false },
+      runtime,
+      snapshotKey: id,
+      restartCount: 0,
+      conmonPid: 0,
+      stoppedByUser: false,
+    };
+    await this.deps.snapshots.prepare(id, this.deps.images.topChainId(image));
+    try {
+      await mkdir(this.containerDir(id), { recursive: true });
+      this.index.add(rec);
+    } catch (e) {
+      await this.deps.snapshots.remove(id);
+      await rm(this.containerDir(id), { recursive: true, force: true });
+      throw e;
+    }
+    return { id, warnings };
+  }
+
+  private validateHostConfig(hc: HostConfigSpec): void {
+    if (hc.Memory) memoryResources(hc.Memory, hc.MemorySwap);
+    if (hc.NanoCpus !== undefined && hc.NanoCpus < 0) throw invalidArgument('invalid_cpus', 'Range of CPUs is from 0.01 to available CPUs');
+    parseCapabilities([...(hc.CapAdd ?? []), ...(hc.CapDrop ?? [])]);
+    for (const opt of hc.SecurityOpt ?? []) {
+      if (!/^(no-new-privileges(=(true|false))?|no-new-privileges:(true|false)|seccomp[=:]unconfined|label[=:].*|apparmor[=:].*)$/.test(opt)) {
+        throw invalidArgument('invalid_security_opt', `Invalid --security-opt: "${opt}"`);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- start
+
+  async start(ref: string): Promise<void> {
+    const c = this.index.get(ref);
+    await this.locks.run(c.id, async () => {
+      if (c.state.status === 'running') throw new BerthError('NotModified', 'already_running', 'container already started');
+      if (c.state.status === 'paused') throw conflict('paused', 'cannot start a paused container, try unpause instead');
+      if (c.state.status === 'removing' || c.state.status === 'dead') {
+        throw conflict('removing', `container is marked for removal and cannot be started`);
+      }
+      try {
+        await this.launch(c);
+      } catch (e) {
+        await this.cleanupRuntime(c);
+        const msg = errorMessage(e);
+        c.state.error = msg;
+        c.state.exitCode = /executable file not found|no such file or directory|not a directory/.test(msg)
+          ? 127
+          : /permission denied|cannot execute/.test(msg)
+            ? 126
+            : 128;
+        this.index.save(c);
+        for (const s of this.pendingAttach.get(c.id) ?? []) s.finish();
+        this.pendingAttach.delete(c.id);
+        if (c.hostConfig.AutoRemove) await this.removeNow(c);
+        if (e instanceof BerthError && e.kind !== 'Internal') throw e;
+        if (c.state.exitCode !== 128) throw invalidArgument('start_failed', msg, e);
+        throw e;
+      }
+    });
+  }
+
+  private async launch(c: ContainerRecord): Promise<void> {
+    const runtime = this.runtimeOf(c);
+    const bundle = this.bundleDir(c.id);
+    const rootfs = join(bundle, 'rootfs');
+    await mkdir(bundle, { recursive: true });
+    await mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
+    const etc = this.etcFiles(c.id);
+    const hostNetwork = c.hostConfig.NetworkMode === 'host';
+    await writeEtcFiles(etc, { hostname: c.config.Hostname ?? shortId(c.id), domainname: c.config.Domainname ?? '', hostNetwork });
+    const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
+    const user = resolveUser(c.config.User ?? '', await readEtc('passwd'), await readEtc('group'), (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
+    const hc = c.hostConfig;
+    const sec = hc.SecurityOpt ?? [];
+    const cpus = hc.NanoCpus ? cpusToQuota(hc.NanoCpus / 1e9) : undefined;
+    const spec = generateSpec({
+      rootfsPath: rootfs,
+      readonlyRootfs: hc.ReadonlyRootfs === true,
+      args: [c.path, ...c.args],
+      env: withDefaultEnv(c.config.Env ?? [], user.home),
+      cwd: c.config.WorkingDir || '/',
+      user,
+      terminal: c.config.Tty === true,
+      hostname: hostNetwork ? undefined : (c.config.Hostname ?? shortId(c.id)),
+      privileged: hc.Privileged === true,
+      capAdd: hc.CapAdd ?? [],
+      capDrop: hc.CapDrop ?? [],
+      capabilityHolder: this.deps.security.heldCapabilities,
+      noNewPrivileges: sec.some((o) => /^no-new-privileges(?:[=:]true)?$/.test(o)),
+      seccompProfile: sec.some((o) => /^seccomp[=:]unconfined$/.test(o)) ? 'unconfined' : this.deps.security.seccomp,
+      memoryBytes: hc.Memory || undefined,
+      memorySwapBytes: hc.MemorySwap || undefined,
+      cpuQuota: cpus?.cpuQuota ?? (hc.CpuQuota || undefined),
+      cpuPeriod: cpus?.cpuPeriod ?? (hc.CpuPeriod || undefined),
+      cpuShares: hc.CpuShares || undefined,
+      pidsLimit: hc.PidsLimit ?? undefined,
+      ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
+      hostRlimits: this.deps.security.hostRlimits,
+      namespaces: { network: hostNetwork ? 'host' : {} },
+      cgroupsPath: `/berth/${c.id}`,
+      mounts: this.etcMounts(etc),
+      init: hc.Init ? { path: this.deps.security.initPath } : undefined,
+    });
+    await writeFile(join(bundle, 'config.json'), specToJson(spec));
+    const stdin = c.config.OpenStdin === true;
+    const launched = await launchContainer({
+      runtime,
+      id: c.id,
+      name: c.name,
+      bundle,
+      exitDir: this.deps.paths.exitDir,
+      persistDir: join(bundle, 'persist'),
+      logPath: this.logPath(c.id),
+      tty: c.config.Tty === true,
+      stdin,
+      leaveStdinOpen: stdin && c.config.StdinOnce !== true,
+    });
+    const size = hc.ConsoleSize;
+    if (c.config.Tty && size && size[0] && size[1]) await resizeTty(launched.paths.ctl, size[0], size[1]);
+    const pending = this.pendingAttach.get(c.id) ?? [];
+    this.pendingAttach.delete(c.id);
+    for (const s of pending) {
+      if (s.isEnded) continue;
+      await s.bind(await attachMonitor(launched.paths.attachSocket, { stdin: s.wantsStdin }));
+    }
+    await runtime.start(c.id);
+    transition(c, 'running');
+    c.state = { ...c.state, pid: launched.pid, exitCode: 0, error: '', startedAt: new Date().toISOString(), finishedAt: ZERO_TIME, oomKilled: false };
+    c.conmonPid = launched.conmonPid;
+    c.stoppedByUser = false;
+    this.index.save(c);
+  }
+
+  private etcMounts(etc: EtcFiles): Mount[] {
+    const bind = (source: string, destination: string): Mount => ({
+      destination,
+      type: 'bind',
+      source,
+      options: ['rbind', 'rprivate'],
+    });
+    return [bind(etc.resolvConfPath, '/etc/resolv.conf'), bind(etc.hostnamePath, '/etc/hostname'), bind(etc.hostsPath, '/etc/hosts')];
+  }
+
+  // ---------------------------------------------------------------- exit
+
+  /** Called when conmon wrote an exit file (also for exits that happened while the daemon was down). */
+  async handleExit(id: string, exitCode: number): Promise<void> {
+    const c = this.index.find(id);
+    if (!c) return;
+    await this.locks.run(c.id, async () => {
+      if (c.state.status !== 'running' && c.state.status !== 'paused') {
+        await rm(join(this.deps.paths.exitDir, c.id), { force: true });
+        return;
+      }
+      const oom = await readFile(join(this.bundleDir(c.id), 'persist', 'oom')).then(() => true, () => false);
+      transition(c, 'exited');
+      c.state = { ...c.state, pid: 0, exitCode, oomKilled: oom, finishedAt: new Date().toISOString() };
+      this.index.save(c);
+      await this.cleanupRuntime(c);
+      await rm(join(this.deps.paths.exitDir, c.id), { force: true });
+    });
+    for (const w of this.exitWaits.get(c.id) ?? []) w();
+    this.exitWaits.delete(c.id);
+    this.wake(c.id, ['not-running', 'next-exit'], exitCode);
+    if (c.hostConfig.AutoRemove) {
+      await this.remove(c.id, { force: false }).catch((e: unknown) => this.deps.log.warn(`auto-remove ${c.id}: ${errorMessage(e)}`));
+    }
+  }
+
+  /** Deletes the runtime's record and unmounts the rootfs; tolerant of either being gone. */
+  private async cleanupRuntime(c: ContainerRecord): Promise<void> {
+    await this.runtimeOf(c)
+      .delete(c.id, { force: true })
+      .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`));
+    await unmount(join(this.bundleDir(c.id), 'rootfs'));
+  }
+
+  // ---------------------------------------------------------------- stop / kill / pause
+
+  async stop(ref: string, timeoutSeconds?: number, signal?: string): Promise<void> {
+    const c = this.index.get(ref);
+    if (!isRunning(c)) throw new BerthError('NotModified', 'not_running', 'container already stopped');
+    const exited = this.nextExit(c.id);
+    const timeout = timeoutSeconds ?? c.config.StopTimeout ?? 10;
+    c.stoppedByUser = true;
+    const sig = signal || c.config.StopSignal || 'SIGTERM';
+    if (c.state.status === 'paused') await this.runtimeOf(c).resume(c.id).catch(() => undefined);
+    if (timeout !== 0) await this.runtimeOf(c).kill(c.id, sig).catch(() => undefined);
+    const done = timeout < 0 ? await exited.then(() => true) : await withTimeout(exited, timeout * 1000);
+    if (!done) {
+      await this.runtimeOf(c).kill(c.id, 'SIGKILL', true).catch(() => undefined);
+      await exited;
+    }
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const c = this.index.get(ref);
+    if (!isRunning(c)) throw conflict('not_running', `cannot kill container: ${ref}: container ${c.id} is not running`);
+    const exited = this.nextExit(c.id);
+    if (/^(SIG)?KILL$|^9$/i.test(signal)) {
+      c.stoppedByUser = true;
+      if (c.state.status === 'paused') await this.runtimeOf(c).resume(c.id).catch(() => undefined);
+      await this.runtimeOf(c).kill(c.id, signal, true);
+      await exited;
+      return;
+    }
+    await this.runtimeOf(c).kill(c.id, signal);
+  }
+
+  async restart(ref: string, timeoutSeconds?: number): Promise<void> {
+    const c = this.index.get(ref);
+    if (isRunning(c)) await this.stop(c.id, timeoutSeconds);
+    await this.start(c.id);
+  }
+
+  async pause(ref: string): Promise<void> {
+    const c = this.index.get(ref);
+    await this.locks.run(c.id, async () => {
+      if (c.state.status === 'paused') throw conflict('already_paused', `Container ${c.id} is already paused`);
+      if (c.state.status !== 'running') throw conflict('not_running', `Container ${c.id} is not running`);
+      await this.runtimeOf(c).pause(c.id);
+      transition(c, 'paused');
+      this.index.save(c);
+    });
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const c = this.index.get(ref);
+    await this.locks.run(c.id, async () => {
+      if (c.state.status !== 'paused') throw conflict('not_paused', `Container ${c.id} is not paused`);
+      await this.runtimeOf(c).resume(c.id);
+      transition(c, 'running');
+      this.index.save(c);
+    });
+  }
+
+  private nextExit(id: ContainerId): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.exitWaits.get(id) ?? [];
+      list.push(resolve);
+      this.exitWaits.set(id, list);
+    });
+  }
+
+  // ---------------------------------------------------------------- wait
+
+  /** Registers the waiter synchronously with the state check, so an exit in between cannot be missed. */
+  wait(ref: string, condition: WaitCondition): Promise<number> {
+    const c = this.index.get(ref);
+    if (condition === 'not-running' && !isRunning(c)) return Promise.resolve(c.state.exitCode);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(c.id) ?? [];
+      list.push({ condition, resolve });
+      this.waiters.set(c.id, list);
+    });
+  }
+
+  private wake(id: ContainerId, conditions: WaitCondition[], code: number): void {
+    const list = this.waiters.get(id);
+    if (!list) return;
+    const keep = list.filter((w) => !conditions.includes(w.condition));
+    for (const w of list) if (conditions.includes(w.condition)) w.resolve(code);
+    if (keep.length) this.waiters.set(id, keep);
+    else this.waiters.delete(id);
+  }
+
+  // ---------------------------------------------------------------- attach / resize / logs
+
+  /**
+   * Attaches to a container's stdio. Before start the session waits, bound when start launches
+   * the monitor and before the process runs, so `docker run` sees all output.
+   */
+  async attach(ref: string, opts: { stdin: boolean; stdout: boolean; stderr: boolean }): Promise<AttachSession> {
+    const c = this.index.get(ref);
+    const session = new AttachSession(c.config.Tty === true, opts.stdin && c.config.OpenStdin === true, {
+      stdout: opts.stdout,
+      stderr: opts.stderr,
+    });
+    if (isRunning(c)) {
+      await session.bind(await attachMonitor(join(this.bundleDir(c.id), 'attach'), { stdin: session.wantsStdin }));
+    } else if (c.state.status === 'created' || c.state.status === 'exited') {
+      const list = this.pendingAttach.get(c.id) ?? [];
+      list.push(session);
+      this.pendingAttach.set(c.id, list);
+    } else {
+      session.finish();
+    }
+    return session;
+  }
+
+  async resize(ref: string, rows: number, cols: number): Promise<void> {
+    const c = this.index.get(ref);
+    if (!isRunning(c)) {
+      c.hostConfig.ConsoleSize = [rows, cols];
+      return;
+    }
+    await resizeTty(join(this.bundleDir(c.id), 'ctl'), rows, cols);
+  }
+
+  logs(ref: string, opts: LogOptions) {
+    const c = this.index.get(ref);
+    return {
+      tty: c.config.Tty === true,
+      entries: readLogs(this.logPath(c.id), {
+        since: opts.since,
+        until: opts.until,
+        tail: opts.tail,
+        follow: opts.follow,
+        isRunning: () => isRunning(c),
+        signal: opts.signal,
+      }),
+    };
+  }
+
+  async top(ref: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const c = this.index.get(ref);
+    if (!isRunning(c)) throw conflict('not_running', `container ${c.id} is not running`);
+    const pids = await this.runtimeOf(c).ps(c.id);
+    const args = psArgs.trim() === '' ? ['-ef'] : psArgs.trim().split(/\s+/);
+    const r = await runProgram('ps', args);
+    if (r.code !== 0) throw invalidArgument('top_failed', `Error running ps: ${r.stderr.trim()}`);
+    return filterPsOutput(r.stdout, pids);
+  }
+
+  // ---------------------------------------------------------------- rename / remove
+
+  rename(ref: string, newName: string): void {
+    const c = this.index.get(ref);
+    this.index.rename(c, validateName(newName));
+  }
+
+  async remove(ref: string, opts: { force: boolean }): Promise<void> {
+    const c = this.index.get(ref);
+    if (isRunning(c)) {
+      if (!opts.force) {
+        throw conflict(
+          'running',
+          `cannot remove container "/${c.name}": container is ${c.state.status}: stop the container before removing or force remove`,
+        );
+      }
+      await this.kill(c.id, 'SIGKILL').catch((e: unknown) => {
+        if (!(e instanceof BerthError && e.code === 'not_running')) throw e;
+      });
+    }
+    await this.locks.run(c.id, () => this.removeNow(c));
+  }
+
+  /** Crash-safe removal: the `removing` mark is written first, so a restart finishes the job. */
+  private async removeNow(c: ContainerRecord): Promise<void> {
+    if (!this.index.find(c.id)) return;
+    if (c.state.status !== 'removing') {
+      transition(c, 'removing');
+      this.index.save(c);
+    }
+    await this.cleanupRuntime(c);
+    await this.deps.snapshots.remove(c.snapshotKey);
+    await rm(this.bundleDir(c.id), { recursive: true, force: true });
+    await rm(this.containerDir(c.id), { recursive: true, force: true });
+    this.index.delete(c);
+    this.wake(c.id, ['not-running', 'next-exit', 'removed'], c.state.exitCode);
+  }
+
+  // ---------------------------------------------------------------- restore
+
+  /**
+   * Daemon start: re-adopt containers whose process still runs, record exits that happened while
+   * the daemon was down, finish interrupted removals and undo half-done starts.
+   */
+  async restore(): Promise<void> {
+    for (const c of this.index.load()) {
+      try {
+        await this.restoreOne(c);
+      } catch (e) {
+        this.deps.log.error(`restore ${c.id}: ${errorMessage(e)}`);
+      }
+    }
+  }
+
+  private async restoreOne(c: ContainerRecord): Promise<void> {
+    if (c.state.status === 'removing' || c.state.status === 'dead') {
+      await this.removeNow(c);
+      return;
+    }
+    const exitCode = await readExitFile(join(this.deps.paths.exitDir, c.id));
+    const state = await this.runtimeOf(c).state(c.id).catch(() => null);
+    if (c.state.status === 'running' || c.state.status === 'paused') {
+      if (exitCode !== null || !state || state.status === 'stopped') {
+        // The exit watcher reports it when the file exists; without one, conmon died as well.
+        if (exitCode === null) await this.handleExit(c.id, 255);
+        return;
+      }
+      c.state.status = state.status === 'paused' ? 'paused' : 'running';
+      c.state.pid = state.pid;
+      this.index.save(c);
+      return;
+    }
+    // Created or exited in our records but known to the runtime: a start that never finished.
+    if (state) await this.cleanupRuntime(c);
+    else if (await isMountPoint(join(this.bundleDir(c.id), 'rootfs'))) await unmount(join(this.bundleDir(c.id), 'rootfs'));
+  }
+
+  /** Active snapshots without a container: left by a crash between prepare and record. */
+  orphanSnapshotKeys(): string[] {
+    const ids = new Set<string>(this.index.all().map((c) => c.snapshotKey));
+    return this.deps.meta.listSnapshots().filter((s) => s.kind === 'active' && !ids.has(s.key)).map((s) => s.key);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  list(): ContainerRecord[] {
+    return this.index.all().sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+  }
+
+  get(ref: string): ContainerRecord {
+    return this.index.get(ref);
+  }
+
+  containersUsingImage(imageId: ImageId): { id: string; running: boolean }[] {
+    return this.index
+      .all()
+      .filter((c) => c.imageId === imageId)
+      .map((c) => ({ id: c.id, running: isRunning(c) }));
+  }
+
+  image(c: ContainerRecord): Image {
+    return this.deps.images.get(c.imageId);
+  }
+
+  runtimeOf(c: ContainerRecord): OciRuntime {
+    const rt = this.deps.runtimes.get(c.runtime);
+    if (!rt) throw invalidArgument('unknown_runtime', `unknown or invalid runtime name: ${c.runtime}`);
+    return rt;
+  }
+
+  containerDir(id: string): string {
+    return join(this.deps.paths.containersDir, id);
+  }
+
+  bundleDir(id: string): string {
+    return join(this.deps.paths.bundlesDir, id);
+  }
+
+  logPath(id: string): string {
+    return join(this.containerDir(id), 'container.log');
+  }
+
+  etcFiles(id: string): EtcFiles {
+    const dir = this.containerDir(id);
+    return { hostnamePath: join(dir, 'hostname'), hostsPath: join(dir, 'hosts'), resolvConfPath: join(dir, 'resolv.conf') };
+  }
+}
+
+function withTimeout(p: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    void p.then(() => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
+
+/**
+ * `docker top`: runs the host's `ps` with the user's options and keeps the rows of the container's
+ * processes, as Docker does. Pure part: filtering `ps` output by PID column.
+ */
+export function filterPsOutput(output: string, pids: readonly number[]): { Titles: string[]; Processes: string[][] } {
+  const lines = output.split('\n').filter((l) => l.trim() !== '');
+  const header = lines.shift() ?? '';
+  const titles = header.trim().split(/\s+/);
+  const pidCol = titles.indexOf('PID');
+  if (pidCol < 0) throw invalidArgument('top_no_pid', `Couldn't find PID field in ps output`);
+  const wanted = new Set(pids);
+  const processes: string[][] = [];
+  for (const line of lines) {
+    const fields = line.trim().split(/\s+/);
+    const row = [...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')];
+    if (wanted.has(Number(fields[pidCol]))) processes.push(row);
+  }
+  return { Titles: titles, Processes: processes };
+}

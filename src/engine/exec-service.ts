@@ -1,0 +1,148 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { conflict, errorMessage, notFound } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { newExecId, type ContainerId, type ExecId } from '../oci/ids.js';
+import { execInContainer, resize as resizeTty, type ExecProcess } from '../runtime/monitor/conmon.js';
+import { resolveUser, withDefaultEnv } from '../runtime/spec/user.js';
+import { AttachSession } from './attach-session.js';
+import { mergeEnv } from './container-config.js';
+import type { ContainerService } from './container-service.js';
+import { isRunning } from './container-model.js';
+
+export interface ExecConfig {
+  Cmd: string[];
+  Env?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+  Tty?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  Privileged?: boolean;
+  DetachKeys?: string;
+  ConsoleSize?: number[] | null;
+}
+
+export interface ExecRecord {
+  id: ExecId;
+  containerId: ContainerId;
+  config: ExecConfig;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  started: boolean;
+  ctlPath?: string;
+}
+
+/**
+ * `docker exec`: processes started in a running container's namespaces by the runtime's exec,
+ * each under its own conmon. Exec records live in memory, as Docker's do.
+ */
+export class ExecService {
+  private readonly execs = new Map<ExecId, ExecRecord>();
+
+  constructor(
+    private readonly containers: ContainerService,
+    private readonly heldCapabilities: string[],
+    private readonly log: Logger,
+  ) {}
+
+  create(containerRef: string, config: ExecConfig): ExecId {
+    const c = this.containers.get(containerRef);
+    if (!isRunning(c)) throw conflict('not_running', `container ${c.id} is not running`);
+    if (c.state.status === 'paused') throw conflict('paused', `Container ${c.id} is paused, unpause the container before exec`);
+    if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw conflict('no_cmd', 'No exec command specified');
+    const id = newExecId();
+    this.execs.set(id, { id, containerId: c.id, config, running: false, exitCode: null, pid: 0, started: false });
+    return id;
+  }
+
+  get(id: string): ExecRecord {
+    const e = this.execs.get(id as ExecId);
+    if (!e) throw notFound('exec_not_found', `No such exec instance: ${id}`);
+    return e;
+  }
+
+  idsOf(containerId: string): string[] {
+    return [...this.execs.values()].filter((e) => e.containerId === containerId).map((e) => e.id);
+  }
+
+  /**
+   * Starts the process. Attached: returns the session (output flows until the process exits) and
+   * `exited`, which resolves after the exit code is recorded — callers end the client's stream only then.
+   */
+  async start(id: string, opts: { detach: boolean }): Promise<{ session?: AttachSession; exited: Promise<number> }> {
+    const e = this.get(id);
+    if (e.started) throw conflict('exec_started', `Error: Exec command ${id} has already run`);
+    const c = this.containers.get(e.containerId);
+    if (!isRunning(c)) throw conflict('not_running', `container ${c.id} is not running`);
+    e.started = true;
+    const bundle = this.containers.bundleDir(c.id);
+    const base = (JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process: ExecProcess }).process;
+    const rootfs = join(bundle, 'rootfs');
+    const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
+    const user = e.config.User
+      ? resolveUser(e.config.User, await readEtc('passwd'), await readEtc('group'))
+      : { uid: base.user?.uid ?? 0, gid: base.user?.gid ?? 0, additionalGids: base.user?.additionalGids ?? [], home: '/root' };
+    const tty = e.config.Tty === true;
+    const process: ExecProcess = {
+      ...base,
+      terminal: tty,
+      args: e.config.Cmd,
+      cwd: e.config.WorkingDir || base.cwd,
+      env: withDefaultEnv(mergeEnv(base.env ?? [], e.config.Env ?? []), user.home),
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+    };
+    if (e.config.Privileged) {
+      const all = this.heldCapabilities.map((n) => `CAP_${n.replace(/^CAP_/, '')}`);
+      process['capabilities'] = { bounding: all, effective: all, permitted: all };
+    }
+    const execDir = join(bundle, 'exec', e.id);
+    const attach = !opts.detach;
+    const stdin = attach && e.config.AttachStdin === true;
+    const size = e.config.ConsoleSize;
+    const session = attach
+      ? new AttachSession(tty, stdin, { stdout: e.config.AttachStdout !== false, stderr: e.config.AttachStderr !== false })
+      : undefined;
+    let launched;
+    try {
+      launched = await execInContainer({
+        runtime: this.containers.runtimeOf(c),
+        containerId: c.id,
+        execId: e.id,
+        execDir,
+        process,
+        stdin,
+        attach,
+        consoleSize: tty && size && size[0] && size[1] ? { rows: size[0], cols: size[1] } : undefined,
+      });
+    } catch (err) {
+      e.exitCode = /executable file not found|no such file or directory/.test(errorMessage(err)) ? 127 : 126;
+      await rm(execDir, { recursive: true, force: true });
+      throw err;
+    }
+    e.running = true;
+    e.pid = launched.pid;
+    e.ctlPath = launched.paths.ctl;
+    if (session && launched.attach) await session.bind(launched.attach);
+    const exited = launched.exitCode.then(async (code) => {
+      e.exitCode = code;
+      e.running = false;
+      e.pid = 0;
+      await rm(execDir, { recursive: true, force: true }).catch((err: unknown) => this.log.warn(`exec cleanup: ${errorMessage(err)}`));
+      return code;
+    });
+    return { session, exited };
+  }
+
+  async resize(id: string, rows: number, cols: number): Promise<void> {
+    const e = this.get(id);
+    if (e.ctlPath && e.running) await resizeTty(e.ctlPath, rows, cols);
+  }
+
+  /** Forgets the execs of a removed container. */
+  forget(containerId: string): void {
+    for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
+  }
+}

@@ -1,0 +1,44 @@
+import { invalidArgument } from '../lib/errors.js';
+import type { Image } from '../image/image-service.js';
+import { familiarRepository, familiarString, parseReference } from '../oci/reference.js';
+
+const KEYS = ['dangling', 'label', 'before', 'since', 'reference', 'until'];
+
+/** Glob as Docker's `reference` filter uses (path.Match): `*` stays within a path segment. */
+function globToRegExp(glob: string): RegExp {
+  const src = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  return new RegExp(`^${src}$`);
+}
+
+/** `docker images --filter`. */
+export function filterImages(images: Image[], filters: Map<string, string[]>, resolve: (ref: string) => Image): Image[] {
+  for (const key of filters.keys()) if (!KEYS.includes(key)) throw invalidArgument('invalid_filter', `invalid filter '${key}'`);
+  const dangling = filters.get('dangling')?.[0];
+  if (dangling !== undefined && !['true', 'false', '1', '0'].includes(dangling)) {
+    throw invalidArgument('invalid_filter', `invalid filter 'dangling=${dangling}'`);
+  }
+  const before = filters.get('before')?.map((r) => resolve(r).row.created);
+  const since = filters.get('since')?.map((r) => resolve(r).row.created);
+  return images.filter((img) => {
+    if (dangling !== undefined && (img.tags.length === 0) !== (dangling === 'true' || dangling === '1')) return false;
+    const labels = img.config.config?.Labels ?? {};
+    for (const l of filters.get('label') ?? []) {
+      const eq = l.indexOf('=');
+      if (eq < 0 ? !(l in labels) : labels[l.slice(0, eq)] !== l.slice(eq + 1)) return false;
+    }
+    const refs = filters.get('reference');
+    if (refs && refs.length > 0) {
+      const ok = img.tags.some((t) => {
+        const parsed = parseReference(t);
+        return refs.some((r) => {
+          const re = globToRegExp(r);
+          return re.test(familiarString(parsed)) || re.test(familiarRepository(parsed));
+        });
+      });
+      if (!ok) return false;
+    }
+    if (before && !before.every((t) => img.row.created < t)) return false;
+    if (since && !since.every((t) => img.row.created > t)) return false;
+    return true;
+  });
+}

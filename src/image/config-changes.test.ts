@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyConfigChanges } from './config-changes.js';
+
+test('applies metadata changes', () => {
+  const cfg = applyConfigChanges({ Env: ['PATH=/bin', 'A=1'] }, [
+    'CMD ["sh", "-c", "echo hi"]',
+    'ENTRYPOINT /entry.sh',
+    'ENV A=2 B="two words"',
+    'ENV LEGACY some value',
+    'LABEL version=1.0 "org"=x',
+    'EXPOSE 80 53/udp',
+    'WORKDIR /app',
+    'WORKDIR sub',
+    'USER nobody',
+    'VOLUME ["/data"]',
+    'STOPSIGNAL SIGINT',
+  ]);
+  assert.deepEqual(cfg.Cmd, ['sh', '-c', 'echo hi']);
+  assert.deepEqual(cfg.Entrypoint, ['/bin/sh', '-c', '/entry.sh']);
+  assert.deepEqual(cfg.Env, ['PATH=/bin', 'A=2', 'B=two words', 'LEGACY=some value']);
+  assert.deepEqual(cfg.Labels, { version: '1.0', org: 'x' });
+  assert.deepEqual(cfg.ExposedPorts, { '80/tcp': {}, '53/udp': {} });
+  assert.equal(cfg.WorkingDir, '/app/sub');
+  assert.equal(cfg.User, 'nobody');
+  assert.deepEqual(cfg.Volumes, { '/data': {} });
+  assert.equal(cfg.StopSignal, 'SIGINT');
+});
+
+test('rejects instructions that are not metadata', () => {
+  assert.throws(() => applyConfigChanges({}, ['RUN echo']), /run is not a valid change command/);
+  assert.throws(() => applyConfigChanges({}, ['EXPOSE eighty']), /invalid containerPort: eighty/);
+});

@@ -1,0 +1,99 @@
+import { invalidArgument } from '../lib/errors.js';
+import type { ImageRunConfig } from '../oci/image.js';
+
+/**
+ * Applies `--change` instructions (`import -c`, `commit -c`): the Dockerfile instructions that only
+ * alter image metadata. Returns a new config; the input is not modified.
+ */
+const ALLOWED = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
+
+function parseJsonArray(s: string): string[] | undefined {
+  if (!s.startsWith('[')) return undefined;
+  try {
+    const v: unknown = JSON.parse(s);
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Splits `A=1 B="two words"` into pairs; the legacy `KEY value` form gives one pair. */
+function parsePairs(keyword: string, rest: string): [string, string][] {
+  const eq = rest.indexOf('=');
+  const sp = rest.search(/\s/);
+  if (eq < 0 || (sp >= 0 && sp < eq)) {
+    if (sp < 0) throw invalidArgument('invalid_change', `${keyword} requires two arguments`);
+    return [[rest.slice(0, sp), rest.slice(sp).trim()]];
+  }
+  const out: [string, string][] = [];
+  const re = /([^\s=]+)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(rest)) !== null) {
+    let v = m[2] ?? '';
+    if (v.startsWith('"')) v = v.slice(1, -1).replace(/\\(.)/g, '$1');
+    else if (v.startsWith("'")) v = v.slice(1, -1);
+    out.push([(m[1] ?? '').replace(/^"(.*)"$/, '$1'), v]);
+  }
+  return out;
+}
+
+export function applyConfigChanges(base: ImageRunConfig, changes: readonly string[]): ImageRunConfig {
+  const cfg: ImageRunConfig = structuredClone(base);
+  for (const raw of changes) {
+    const line = raw.trim();
+    if (line === '') continue;
+    const m = /^(\S+)\s*(.*)$/s.exec(line);
+    const keyword = (m?.[1] ?? '').toUpperCase();
+    const rest = (m?.[2] ?? '').trim();
+    if (!ALLOWED.includes(keyword)) {
+      throw invalidArgument('invalid_change', `${keyword.toLowerCase()} is not a valid change command`);
+    }
+    const cmdForm = (): string[] => parseJsonArray(rest) ?? ['/bin/sh', '-c', rest];
+    switch (keyword) {
+      case 'CMD':
+        cfg.Cmd = cmdForm();
+        break;
+      case 'ENTRYPOINT':
+        cfg.Entrypoint = cmdForm();
+        break;
+      case 'ENV': {
+        const env = [...(cfg.Env ?? [])];
+        for (const [k, v] of parsePairs('ENV', rest)) {
+          const i = env.findIndex((e) => e.split('=', 1)[0] === k);
+          if (i >= 0) env[i] = `${k}=${v}`;
+          else env.push(`${k}=${v}`);
+        }
+        cfg.Env = env;
+        break;
+      }
+      case 'LABEL':
+        cfg.Labels = { ...(cfg.Labels ?? {}) };
+        for (const [k, v] of parsePairs('LABEL', rest)) cfg.Labels[k] = v;
+        break;
+      case 'EXPOSE':
+        cfg.ExposedPorts = { ...(cfg.ExposedPorts ?? {}) };
+        for (const p of rest.split(/\s+/)) {
+          if (!/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/i.test(p)) throw invalidArgument('invalid_change', `invalid containerPort: ${p}`);
+          cfg.ExposedPorts[p.includes('/') ? p.toLowerCase() : `${p}/tcp`] = {};
+        }
+        break;
+      case 'VOLUME':
+        cfg.Volumes = { ...(cfg.Volumes ?? {}) };
+        for (const v of parseJsonArray(rest) ?? rest.split(/\s+/)) cfg.Volumes[v] = {};
+        break;
+      case 'USER':
+        cfg.User = rest;
+        break;
+      case 'WORKDIR':
+        cfg.WorkingDir = rest.startsWith('/') ? rest : `${(cfg.WorkingDir ?? '/').replace(/\/$/, '')}/${rest}`;
+        break;
+      case 'STOPSIGNAL':
+        cfg.StopSignal = rest;
+        break;
+      case 'ONBUILD':
+        cfg.OnBuild = [...(cfg.OnBuild ?? []), rest];
+        break;
+    }
+  }
+  return cfg;
+}

@@ -1,0 +1,275 @@
+import type { Readable } from 'node:stream';
+import { BerthError, conflict, notFound } from '../lib/errors.js';
+import { chainIds, parseDiffId, parseImageId, type ChainId, type ImageId } from '../oci/digest.js';
+import { shortId } from '../oci/ids.js';
+import {
+  hostArchitecture,
+  MEDIA_TYPES,
+  type HistoryEntry,
+  type ImageConfig,
+  type ImageManifest,
+  type ImageRunConfig,
+} from '../oci/image.js';
+import { familiarString, formatReference, parseReference, withDefaultTag } from '../oci/reference.js';
+import type { ContentStore } from '../store/content/content-store.js';
+import type { ImageRow, MetaStore } from '../store/meta/meta-store.js';
+import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
+import { applyConfigChanges } from './config-changes.js';
+import { ingestLayer } from './layer-ingest.js';
+import { decompressedStream } from './layer/compression.js';
+
+export interface Image {
+  id: ImageId;
+  row: ImageRow;
+  config: ImageConfig;
+  manifest: ImageManifest;
+  /** Canonical tagged references (`docker.io/library/busybox:latest`). */
+  tags: string[];
+}
+
+export type RemovalItem = { Untagged: string } | { Deleted: string };
+
+/** Who uses an image: the engine tells the image service, which must not know about containers. */
+export interface ImageUsage {
+  containersUsing(imageId: ImageId): { id: string; running: boolean }[];
+  /** Snapshot keys that containers' writable layers sit on. */
+  snapshotsInUse(): Set<string>;
+}
+
+export interface NewLayerImage {
+  parent: Image | null;
+  layerTar: Readable;
+  runConfig: ImageRunConfig;
+  history: HistoryEntry;
+  author?: string;
+  comment?: string;
+  created: string;
+}
+
+/**
+ * Images: a config blob (whose digest is the image ID), a manifest blob, a row, tags, and one
+ * committed snapshot per layer (keyed by ChainID).
+ */
+export class ImageService {
+  constructor(
+    private readonly content: ContentStore,
+    private readonly meta: MetaStore,
+    private readonly snapshots: SnapshotManager,
+    private readonly usage: ImageUsage,
+  ) {}
+
+  /** `import`: a rootfs tar (any compression) becomes a one-layer image. */
+  async importRootfs(input: Readable, opts: { ref?: string; changes: readonly string[]; message: string; created: string }): Promise<Image> {
+    const ref = opts.ref ? formatReference(withDefaultTag(parseReference(opts.ref))) : undefined;
+    const tar = await decompressedStream(input);
+    const image = await this.createImage({
+      parent: null,
+      layerTar: tar,
+      runConfig: applyConfigChanges({}, opts.changes),
+      history: { created: opts.created, created_by: '', comment: opts.message || 'Imported from -' },
+      comment: opts.message,
+      created: opts.created,
+    });
+    if (ref) this.tag(image.id, ref);
+    return this.get(image.id);
+  }
+
+  /** Adds one layer on `parent` (commit, import): stores blobs, snapshot, config, manifest and the image row. */
+  async createImage(req: NewLayerImage): Promise<Image> {
+    const parentChain = req.parent ? this.topChainId(req.parent) : null;
+    const layer = await ingestLayer(
+      req.layerTar,
+      parentChain ? { chainId: parentChain, snapshotKey: parentChain } : null,
+      this.content,
+      this.snapshots,
+    );
+    const base = req.parent?.config;
+    const config: ImageConfig = {
+      architecture: base?.architecture ?? hostArchitecture(),
+      os: base?.os ?? 'linux',
+      config: req.runConfig,
+      created: req.created,
+      rootfs: { type: 'layers', diff_ids: [...(base?.rootfs.diff_ids ?? []), layer.diffId] },
+      history: [...(base?.history ?? []), req.history],
+    };
+    if (req.author) config.author = req.author;
+    if (req.comment) config.comment = req.comment;
+    const configBlob = await this.content.putBytes(JSON.stringify(config));
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.dockerManifest,
+      config: { mediaType: MEDIA_TYPES.dockerConfig, digest: configBlob.digest, size: configBlob.size },
+      layers: [
+        ...(req.parent?.manifest.layers ?? []),
+        { mediaType: MEDIA_TYPES.dockerLayerGzip, digest: layer.blob.digest, size: layer.blob.size },
+      ],
+    };
+    const manifestBlob = await this.content.putBytes(JSON.stringify(manifest));
+    const id = parseImageId(configBlob.digest);
+    this.meta.putImage({
+      id,
+      manifestDigest: manifestBlob.digest,
+      size: (req.parent?.row.size ?? 0) + layer.snapshot.size,
+      created: req.created,
+      parent: req.parent?.id ?? '',
+      lastTagTime: '',
+    });
+    return this.get(id);
+  }
+
+  get(id: ImageId): Image {
+    const row = this.meta.getImage(id);
+    if (!row) throw notFound('image_not_found', `No such image: ${id}`);
+    return this.load(row, this.tagsByImage().get(id) ?? []);
+  }
+
+  /** Resolves a name, `name:tag`, full or short ID (with or without `sha256:`). */
+  resolve(input: string): Image {
+    let parsed;
+    try {
+      parsed = withDefaultTag(parseReference(input));
+    } catch (e) {
+      if (!/^(sha256:)?[0-9a-f]+$/.test(input)) throw e;
+    }
+    if (parsed) {
+      const id = this.meta.getTag(formatReference(parsed));
+      if (id) return this.get(id as ImageId);
+    }
+    const hex = input.replace(/^sha256:/, '');
+    if (/^[0-9a-f]+$/.test(hex) && hex.length > 0 && (hex.length === 64 || input.length >= 1)) {
+      const matches = this.meta.listImages().filter((r) => r.id.slice(7).startsWith(hex));
+      if (matches.length === 1 && matches[0]) return this.get(matches[0].id as ImageId);
+      if (matches.length > 1) throw new BerthError('InvalidArgument', 'ambiguous_image', `multiple IDs found with provided prefix: ${hex}`);
+    }
+    throw notFound('image_not_found', `No such image: ${parsed ? familiarString(parsed) : input}`);
+  }
+
+  list(): Image[] {
+    const tags = this.tagsByImage();
+    return this.meta.listImages().map((row) => this.load(row, tags.get(row.id) ?? []));
+  }
+
+  tag(id: ImageId, refInput: string): void {
+    const ref = formatReference(withDefaultTag(parseReference(refInput)));
+    this.meta.transaction(() => {
+      this.meta.setTag(ref, id);
+      this.meta.setImageTagTime(id, new Date().toISOString());
+    });
+  }
+
+  /** The layers' ChainIDs, bottom first. */
+  chainIds(image: Image): ChainId[] {
+    return chainIds(image.config.rootfs.diff_ids.map(parseDiffId));
+  }
+
+  topChainId(image: Image): ChainId {
+    const ids = this.chainIds(image);
+    const top = ids[ids.length - 1];
+    if (top === undefined) throw new BerthError('InvalidArgument', 'image_has_no_layers', `image ${shortId(image.id)} has no layers`);
+    return top;
+  }
+
+  /** `rmi` semantics of Docker: untag when other tags remain, else delete (and its unused layers). */
+  async remove(input: string, opts: { force: boolean }): Promise<RemovalItem[]> {
+    const image = this.resolve(input);
+    const byTag = this.tagMatching(input, image);
+    const users = this.usage.containersUsing(image.id);
+    const out: RemovalItem[] = [];
+
+    if (byTag && (image.tags.length > 1 || (users.length > 0 && opts.force))) {
+      this.meta.deleteTag(byTag);
+      out.push({ Untagged: familiarString(parseReference(byTag)) });
+      return out;
+    }
+    const running = users.find((u) => u.running);
+    if (running) {
+      throw conflict(
+        'image_in_use',
+        `conflict: unable to ${byTag ? `remove repository reference "${input}"` : `delete ${shortId(image.id)}`} (cannot be forced) - image is being used by running container ${shortId(running.id)}`,
+      );
+    }
+    const user = users[0];
+    if (user && !opts.force) {
+      throw conflict(
+        'image_in_use',
+        byTag
+          ? `conflict: unable to remove repository reference "${input}" (must force) - container ${shortId(user.id)} is using its referenced image ${shortId(image.id)}`
+          : `conflict: unable to delete ${shortId(image.id)} (must be forced) - image is being used by stopped container ${shortId(user.id)}`,
+      );
+    }
+    if (!byTag && image.tags.length > 1 && !opts.force) {
+      throw conflict('image_in_use', `conflict: unable to delete ${shortId(image.id)} (must be forced) - image is referenced in multiple repositories`);
+    }
+    if (this.meta.listImages().some((r) => r.parent === image.id)) {
+      throw conflict('image_has_children', `conflict: unable to delete ${shortId(image.id)} (cannot be forced) - image has dependent child images`);
+    }
+    for (const t of image.tags) out.push({ Untagged: familiarString(parseReference(t)) });
+    if (user) {
+      // Forced removal of an image a stopped container uses: Docker untags it and keeps the image.
+      this.meta.transaction(() => image.tags.forEach((t) => this.meta.deleteTag(t)));
+      return out;
+    }
+    this.meta.transaction(() => {
+      image.tags.forEach((t) => this.meta.deleteTag(t));
+      this.meta.deleteImage(image.id);
+    });
+    out.push({ Deleted: image.id });
+    await this.collectGarbage();
+    return out;
+  }
+
+  /** Removes snapshots and blobs no image or container references any more. */
+  async collectGarbage(): Promise<void> {
+    const images = this.list();
+    const keepSnapshots = this.usage.snapshotsInUse();
+    const keepBlobs = new Set<string>();
+    for (const img of images) {
+      for (const c of this.chainIds(img)) keepSnapshots.add(c);
+      keepBlobs.add(img.row.manifestDigest);
+      keepBlobs.add(img.manifest.config.digest);
+      for (const l of img.manifest.layers) keepBlobs.add(l.digest);
+    }
+    // Children before parents: repeat until nothing more can go.
+    for (;;) {
+      const removable = this.unusedCommittedSnapshots(keepSnapshots);
+      if (removable.length === 0) break;
+      for (const key of removable) await this.snapshots.remove(key);
+    }
+    for (const d of await this.content.list()) if (!keepBlobs.has(d)) await this.content.delete(d);
+  }
+
+  private unusedCommittedSnapshots(keep: Set<string>): string[] {
+    const rows = this.meta.listSnapshots();
+    const parents = new Set(rows.map((r) => r.parent).filter((p): p is string => p !== null));
+    return rows.filter((r) => r.kind === 'committed' && !keep.has(r.key) && !parents.has(r.key)).map((r) => r.key);
+  }
+
+  private tagMatching(input: string, image: Image): string | undefined {
+    try {
+      const ref = formatReference(withDefaultTag(parseReference(input)));
+      return image.tags.includes(ref) ? ref : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private tagsByImage(): Map<string, string[]> {
+    const m = new Map<string, string[]>();
+    for (const { ref, imageId } of this.meta.listTags()) {
+      const list = m.get(imageId) ?? [];
+      list.push(ref);
+      m.set(imageId, list);
+    }
+    return m;
+  }
+
+  private load(row: ImageRow, tags: string[]): Image {
+    const manifest = this.readBlobJson<ImageManifest>(row.manifestDigest);
+    const config = this.readBlobJson<ImageConfig>(row.id);
+    return { id: row.id as ImageId, row, config, manifest, tags };
+  }
+
+  private readBlobJson<T>(digest: string): T {
+    return this.content.readJsonSync<T>(digest);
+  }
+}

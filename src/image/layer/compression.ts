@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { pipeline, Readable, Transform } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { BerthError, internal } from '../../lib/errors.js';
+import { toolMissing } from './tools.js';
+
+export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
+
+const MAGIC: ReadonlyArray<readonly [Compression, readonly number[]]> = [
+  ['gzip', [0x1f, 0x8b]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+];
+
+/** Longest magic number: how many leading bytes `detectCompression` wants. */
+export const SNIFF_BYTES = 6;
+
+/** Compression of a stream from its first bytes; anything unrecognised counts as uncompressed. */
+export function detectCompression(head: Uint8Array): Compression {
+  for (const [kind, magic] of MAGIC) {
+    if (head.length >= magic.length && magic.every((b, i) => head[i] === b)) return kind;
+  }
+  return 'none';
+}
+
+export interface DecompressOptions {
+  /** Paths of the external decompressors, default found on PATH. */
+  tools?: Partial<Record<'bzip2' | 'xz' | 'zstd', string>>;
+}
+
+/**
+ * The uncompressed bytes of `input`, whose compression is sniffed from its first bytes: gzip
+ * (node:zlib), bzip2/xz/zstd (by spawning `<tool> -dc`) or none (passed through). A failure of
+ * the input or the decompressor surfaces as an error on the returned stream; destroying the
+ * returned stream stops the decompressor and destroys `input`. A missing zstd tool gives a
+ * NotImplemented error "zstd-compressed layers are not supported".
+ */
+export async function decompressedStream(input: Readable, opts: DecompressOptions = {}): Promise<Readable> {
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const head: Buffer[] = [];
+  let headLength = 0;
+  let ended = false;
+  while (headLength < SNIFF_BYTES) {
+    const r = await it.next();
+    if (r.done === true) {
+      ended = true;
+      break;
+    }
+    head.push(r.value);
+    headLength += r.value.length;
+  }
+  const first = Buffer.concat(head);
+  // Pull-based, so backpressure still reaches `input`; returning the iterator destroys it.
+  const body = Readable.from(
+    (async function* () {
+      try {
+        if (first.length > 0) yield first;
+        while (!ended) {
+          const r = await it.next();
+          if (r.done === true) return;
+          yield r.value;
+        }
+      } finally {
+        await it.return?.();
+      }
+    })(),
+    { objectMode: false },
+  );
+
+  const kind = detectCompression(first);
+  switch (kind) {
+    case 'none':
+      return body;
+    case 'gzip': {
+      const gunzip = createGunzip();
+      pipeline(body, gunzip, () => {});
+      return gunzip;
+    }
+    default:
+      return spawnDecompressor(body, kind, opts.tools?.[kind] ?? kind);
+  }
+}
+
+function spawnDecompressor(body: Readable, kind: 'bzip2' | 'xz' | 'zstd', cmd: string): Readable {
+  const child = spawn(cmd, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const stderr: Buffer[] = [];
+  child.stderr.on('data', (b: Buffer) => stderr.push(b));
+  const exited = new Promise<void>((resolve, reject) => {
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve();
+      const msg = Buffer.concat(stderr).toString('utf8').trim();
+      reject(internal('decompress_failed', `${kind} decompression failed (${signal ?? `exit ${code}`})${msg === '' ? '' : `: ${msg}`}`));
+    });
+  });
+  // Settled here too, so a tool that fails before the output is read is no unhandled rejection.
+  exited.catch(() => {});
+  // The output ends only once the tool has exited cleanly, so a truncated input is an error.
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      cb(null, chunk);
+    },
+    flush(cb) {
+      exited.then(() => cb(), cb);
+    },
+  });
+  child.on('error', (e: NodeJS.ErrnoException) => {
+    const err = e.code !== 'ENOENT'
+      ? e
+      : kind === 'zstd'
+        ? new BerthError('NotImplemented', 'unsupported_compression', 'zstd-compressed layers are not supported', { cause: e })
+        : toolMissing(kind, e);
+    out.destroy(err);
+    body.destroy();
+  });
+  body.on('error', (e) => out.destroy(e));
+  // EPIPE here means the tool quit early; its exit status tells why.
+  pipeline(body, child.stdin, () => {});
+  pipeline(child.stdout, out, (err) => {
+    if (err) {
+      child.kill();
+      body.destroy();
+    }
+  });
+  return out;
+}

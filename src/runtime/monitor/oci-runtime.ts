@@ -1,0 +1,295 @@
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { cp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../../lib/errors.js';
+import { minimalSpec } from './minimal-spec.js';
+
+export type RuntimeName = 'crun' | 'runc';
+
+export interface OciRuntimeConfig {
+  name: RuntimeName;
+  /** Absolute path of the runtime binary. */
+  path: string;
+  /** The runtime's `--root` state directory; berth gives each runtime its own (e.g. /run/berth/runtime/runc). */
+  root: string;
+}
+
+export type RuntimeStatus = 'created' | 'running' | 'paused' | 'stopped';
+
+export interface RuntimeState {
+  status: RuntimeStatus;
+  /** Host pid of the container's init process; 0 once stopped. */
+  pid: number;
+}
+
+export interface RuntimeVersion {
+  /** e.g. "1.1.5+ds1" */
+  version: string;
+  commit?: string;
+  /** OCI runtime-spec version the runtime implements. */
+  spec?: string;
+}
+
+/** Output of one runtime invocation. */
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Runtime container ids become argv elements and path components: refuse anything that could be an option or escape. */
+const RUNTIME_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+function checkId(id: string): void {
+  if (!RUNTIME_ID_RE.test(id)) throw invalidArgument('invalid_runtime_id', `invalid container ID for the OCI runtime: "${id}"`);
+}
+
+/** Runs `argv` (never through a shell) and collects its output; kills it after `timeoutMs`. */
+export function runArgv(argv: string[], timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
+/**
+ * Turns a runtime's stderr into one readable line. runc logs through logrus
+ * (`time="…" level=error msg="…"`): keep only the unescaped messages; crun prints plain lines.
+ */
+export function runtimeMessage(stderr: string): string {
+  const parts: string[] = [];
+  for (const raw of stderr.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    const m = /level=(?:error|fatal|warning|panic) msg="((?:[^"\\]|\\.)*)"/.exec(line);
+    if (m) {
+      try {
+        parts.push(JSON.parse(`"${m[1]}"`) as string);
+      } catch {
+        parts.push(m[1]!);
+      }
+    } else if (!/^time="[^"]*" level=(?:info|debug)/.test(line)) {
+      parts.push(line);
+    }
+  }
+  return parts.join('; ');
+}
+
+/**
+ * Stable error codes for a failed create/exec, decided from the runtime's own words so the engine
+ * never matches message text: Docker's clients turn these into exit codes 127 and 126.
+ */
+export type RuntimeFailureCode = 'oci_executable_not_found' | 'oci_permission_denied' | 'oci_runtime_error';
+
+export function classifyRuntimeFailure(message: string): RuntimeFailureCode {
+  if (/executable file not found|no such file or directory/i.test(message)) return 'oci_executable_not_found';
+  if (/permission denied|cannot execute|exec format error/i.test(message)) return 'oci_permission_denied';
+  return 'oci_runtime_error';
+}
+
+/** A BerthError for a failed create/start/exec: the runtime's message, kind InvalidArgument when the user's command is at fault. */
+export function runtimeFailure(op: string, message: string, cause?: unknown): BerthError {
+  const code = classifyRuntimeFailure(message);
+  const kind = code === 'oci_runtime_error' ? 'Internal' : 'InvalidArgument';
+  return new BerthError(kind, code, `OCI runtime ${op} failed: ${message || 'unknown error'}`, { cause });
+}
+
+/** Signal name (`SIGKILL`, `KILL`, case-insensitive) or number → number, as Docker's API accepts them. */
+export function signalNumber(signal: string | number): number {
+  if (typeof signal === 'number' || /^\d+$/.test(signal)) {
+    const n = Number(signal);
+    if (Number.isInteger(n) && n > 0 && n <= 64) return n;
+  } else {
+    const name = signal.toUpperCase().replace(/^SIG/, '');
+    const n = (osConstants.signals as Record<string, number | undefined>)[`SIG${name}`];
+    if (n !== undefined) return n;
+  }
+  throw invalidArgument('invalid_signal', `Invalid signal: ${signal}`);
+}
+
+const STATUS_MAP: Record<string, RuntimeStatus> = {
+  created: 'created',
+  creating: 'created',
+  running: 'running',
+  pausing: 'paused',
+  paused: 'paused',
+  stopped: 'stopped',
+};
+
+/**
+ * Adapter over an OCI runtime binary (runc or crun). It holds no policy: each method is one
+ * runtime invocation with an argv array, `--root` always set so berth's containers live apart from
+ * anyone else's. Containers are created by conmon (see conmon.ts), not here.
+ *
+ * Errors: a container the runtime doesn't know → NotFound `runtime_container_not_found`; any other
+ * failure → BerthError whose message is `OCI runtime error: <runtime's message>`.
+ */
+export class OciRuntime {
+  readonly name: RuntimeName;
+  readonly path: string;
+  readonly root: string;
+
+  constructor(config: OciRuntimeConfig) {
+    this.name = config.name;
+    this.path = config.path;
+    this.root = config.root;
+  }
+
+  /** Global options that go before the subcommand; conmon gets them as `--runtime-arg`s. */
+  globalArgs(): string[] {
+    return [`--root=${this.root}`];
+  }
+
+  /** The container's state, or null when the runtime doesn't know it. */
+  async state(id: string): Promise<RuntimeState | null> {
+    checkId(id);
+    const r = await this.invoke(['state', id]);
+    if (r.code !== 0) {
+      if (!(await this.known(id))) return null;
+      throw this.failure('state', r);
+    }
+    const parsed = JSON.parse(r.stdout) as { status?: string; pid?: number };
+    const status = STATUS_MAP[parsed.status ?? ''];
+    if (!status) throw new BerthError('Internal', 'oci_runtime_error', `OCI runtime error: unknown container status "${parsed.status}"`);
+    return { status, pid: status === 'stopped' ? 0 : (parsed.pid ?? 0) };
+  }
+
+  /** Starts a created container (runs the user's process). */
+  async start(id: string): Promise<void> {
+    checkId(id);
+    const r = await this.invoke(['start', id]);
+    if (r.code !== 0) {
+      if (!(await this.known(id))) throw this.notFound(id);
+      throw runtimeFailure('start', runtimeMessage(r.stderr));
+    }
+  }
+
+  /**
+   * Sends `signal` to the container's init process, or to all its processes with `all`.
+   * A container that is no longer running → Conflict `container_not_running`.
+   */
+  async kill(id: string, signal: string | number, all = false): Promise<void> {
+    checkId(id);
+    const sig = String(signalNumber(signal));
+    const r = await this.invoke(all ? ['kill', '--all', id, sig] : ['kill', id, sig]);
+    if (r.code === 0) return;
+    const st = await this.state(id);
+    if (!st) throw this.notFound(id);
+    if (st.status === 'stopped') throw conflict('container_not_running', `container ${id} is not running`);
+    throw this.failure('kill', r);
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.simple('pause', id);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.simple('resume', id);
+  }
+
+  /** Deletes the runtime's record (and with `force`, kills a running container first). Unknown ids are fine. */
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    checkId(id);
+    const r = await this.invoke(opts.force ? ['delete', '--force', id] : ['delete', id]);
+    if (r.code !== 0 && (await this.known(id))) throw this.failure('delete', r);
+  }
+
+  /** Host pids of all processes in the container (for `top`). */
+  async ps(id: string): Promise<number[]> {
+    checkId(id);
+    const r = await this.invoke(['ps', '--format', 'json', id]);
+    if (r.code !== 0) {
+      if (!(await this.known(id))) throw this.notFound(id);
+      throw this.failure('ps', r);
+    }
+    const pids: unknown = JSON.parse(r.stdout.trim() || '[]');
+    if (!Array.isArray(pids) || !pids.every((p) => Number.isInteger(p))) {
+      throw new BerthError('Internal', 'oci_runtime_error', `OCI runtime error: unexpected ps output: ${r.stdout.slice(0, 200)}`);
+    }
+    return pids as number[];
+  }
+
+  async version(): Promise<RuntimeVersion> {
+    const r = await runArgv([this.path, '--version']);
+    if (r.code !== 0) throw this.failure('version', r);
+    const version = /version\s+(\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim().split('\n')[0] ?? '';
+    const commit = /^commit:\s*(\S+)/m.exec(r.stdout)?.[1];
+    const spec = /^spec:\s*(\S+)/m.exec(r.stdout)?.[1];
+    return { version, ...(commit ? { commit } : {}), ...(spec ? { spec } : {}) };
+  }
+
+  private async simple(op: 'pause' | 'resume', id: string): Promise<void> {
+    checkId(id);
+    const r = await this.invoke([op, id]);
+    if (r.code !== 0) {
+      if (!(await this.known(id))) throw this.notFound(id);
+      throw this.failure(op, r);
+    }
+  }
+
+  private invoke(args: string[]): Promise<RunResult> {
+    return runArgv([this.path, ...this.globalArgs(), ...args]);
+  }
+
+  /** Both runc and crun keep one directory per container under --root; its absence is the reliable "unknown". */
+  private async known(id: string): Promise<boolean> {
+    try {
+      await stat(join(this.root, id));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private notFound(id: string): BerthError {
+    return notFound('runtime_container_not_found', `container ${id} not found in OCI runtime ${this.name}`);
+  }
+
+  private failure(op: string, r: RunResult): BerthError {
+    const msg = runtimeMessage(r.stderr) || `${this.name} ${op} exited with status ${r.code}`;
+    return new BerthError('Internal', 'oci_runtime_error', `OCI runtime error: ${msg}`);
+  }
+}
+
+export type ProbeResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Runs a trivial container (a rootfs holding only the host's static busybox, running `true`) with
+ * `rt` and removes it again, so the daemon can pick a runtime that actually works on this host
+ * (crun 1.8 refuses cgroup v1/v2 hybrid hosts, for instance). Uses a scratch dir under `workDir`,
+ * removed afterwards; never throws.
+ */
+export async function probeRuntime(rt: OciRuntime, workDir: string, busybox = '/bin/busybox'): Promise<ProbeResult> {
+  const id = `berth-probe-${randomBytes(6).toString('hex')}`;
+  const dir = join(workDir, id);
+  try {
+    await mkdir(join(dir, 'rootfs', 'bin'), { recursive: true });
+    await cp(busybox, join(dir, 'rootfs', 'bin', 'busybox'));
+    await symlink('busybox', join(dir, 'rootfs', 'bin', 'true'));
+    await writeFile(join(dir, 'config.json'), JSON.stringify(minimalSpec({ args: ['/bin/true'] })));
+    const r = await runArgv([rt.path, ...rt.globalArgs(), 'run', '--bundle', dir, id], 15_000);
+    if (r.code !== 0) return { ok: false, reason: runtimeMessage(r.stderr) || `${rt.name} run exited with status ${r.code}` };
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, reason: errorMessage(e) };
+  } finally {
+    await rt.delete(id, { force: true }).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}

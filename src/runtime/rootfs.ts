@@ -1,0 +1,29 @@
+import { readFile, mkdir } from 'node:fs/promises';
+import { runChecked, runProgram } from '../lib/exec-file.js';
+import type { OverlayMount } from '../store/snapshot/snapshot-manager.js';
+
+/**
+ * Mounts and unmounts container root filesystems: the only place berth mounts overlayfs.
+ * Option paths are relative to the snapshot root (the mount runs with that cwd) so that hundreds of
+ * lower layers fit in the kernel's one-page limit on mount options.
+ */
+export async function mountOverlay(m: OverlayMount, target: string): Promise<void> {
+  await mkdir(target, { recursive: true });
+  if (await isMountPoint(target)) return;
+  const options = `lowerdir=${m.lowerdirs.join(':')},upperdir=${m.upperdir},workdir=${m.workdir}`;
+  await runChecked('mount', ['-t', 'overlay', 'overlay', '-o', options, target], { cwd: m.cwd });
+}
+
+/** Unmounts if mounted; a target that is not a mount point is fine. */
+export async function unmount(target: string): Promise<void> {
+  if (!(await isMountPoint(target))) return;
+  const r = await runProgram('umount', [target]);
+  // A process of the container may still hold the mount busy for a moment after exit.
+  if (r.code !== 0 && (await isMountPoint(target))) await runChecked('umount', ['-l', target]);
+}
+
+export async function isMountPoint(target: string): Promise<boolean> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  const escaped = target.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return info.split('\n').some((line) => line.split(' ')[4] === escaped);
+}

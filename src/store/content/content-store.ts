@@ -1,0 +1,148 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BerthError, notFound } from '../../lib/errors.js';
+import { digestHex, parseDigest, type Digest } from '../../oci/digest.js';
+
+/**
+ * Content-addressed blob store (OCI image layout style: `blobs/sha256/<hex>`).
+ *
+ * Contract: a blob is visible under its digest only after its bytes were written in full to
+ * `ingest/`, fsynced and verified to hash to that digest; then it is renamed into place, so a crash
+ * at any moment leaves either no blob or a complete, verified one. Leftovers in `ingest/` are
+ * removed by `cleanIngest()` at daemon start.
+ */
+export class ContentStore {
+  private readonly blobDir: string;
+  private readonly ingestDir: string;
+  private readonly jsonCache = new Map<string, unknown>();
+
+  constructor(root: string) {
+    this.blobDir = join(root, 'blobs', 'sha256');
+    this.ingestDir = join(root, 'ingest');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.blobDir, { recursive: true });
+    await mkdir(this.ingestDir, { recursive: true });
+  }
+
+  async cleanIngest(): Promise<void> {
+    await rm(this.ingestDir, { recursive: true, force: true });
+    await mkdir(this.ingestDir, { recursive: true });
+  }
+
+  path(digest: Digest): string {
+    return join(this.blobDir, digestHex(digest));
+  }
+
+  async has(digest: Digest): Promise<boolean> {
+    try {
+      await stat(this.path(digest));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async size(digest: Digest): Promise<number> {
+    try {
+      return (await stat(this.path(digest))).size;
+    } catch (e) {
+      throw notFound('blob_not_found', `content ${digest} not found`, e);
+    }
+  }
+
+  async readJson<T>(digest: Digest): Promise<T> {
+    try {
+      return JSON.parse(await readFile(this.path(digest), 'utf8')) as T;
+    } catch (e) {
+      throw notFound('blob_not_found', `content ${digest} not found or unreadable`, e);
+    }
+  }
+
+  /** Small immutable JSON blobs (configs, manifests), parsed once per daemon. */
+  readJsonSync<T>(digest: string): T {
+    const hit = this.jsonCache.get(digest);
+    if (hit !== undefined) return structuredClone(hit) as T;
+    let value: unknown;
+    try {
+      value = JSON.parse(readFileSync(this.path(digest as Digest), 'utf8'));
+    } catch (e) {
+      throw notFound('blob_not_found', `content ${digest} not found or unreadable`, e);
+    }
+    this.jsonCache.set(digest, value);
+    return structuredClone(value) as T;
+  }
+
+  read(digest: Digest): ReadStream {
+    return createReadStream(this.path(digest));
+  }
+
+  /** Stores bytes already in memory (configs, manifests). */
+  async putBytes(data: Buffer | string): Promise<{ digest: Digest; size: number }> {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    const digest = `sha256:${createHash('sha256').update(buf).digest('hex')}` as Digest;
+    if (await this.has(digest)) return { digest, size: buf.length };
+    const tmp = this.ingestPath();
+    const fh = await open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(buf);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.path(digest));
+    return { digest, size: buf.length };
+  }
+
+  /**
+   * Streams a blob in, hashing as it goes. With `expected`, a mismatch fails and stores nothing.
+   */
+  async putStream(source: Readable, expected?: Digest): Promise<{ digest: Digest; size: number }> {
+    const tmp = this.ingestPath();
+    const hash = createHash('sha256');
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    const out = createWriteStream(tmp, { mode: 0o644 });
+    try {
+      await pipeline(source, counter, out);
+      const fh = await open(tmp, 'r');
+      await fh.sync();
+      await fh.close();
+      const digest = parseDigest(`sha256:${hash.digest('hex')}`);
+      if (expected !== undefined && digest !== expected) {
+        throw new BerthError('InvalidArgument', 'digest_mismatch', `blob digest mismatch: expected ${expected}, got ${digest}`);
+      }
+      await rename(tmp, this.path(digest));
+      return { digest, size };
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  async delete(digest: Digest): Promise<void> {
+    this.jsonCache.delete(digest);
+    await rm(this.path(digest), { force: true });
+  }
+
+  async list(): Promise<Digest[]> {
+    const names = await readdir(this.blobDir);
+    return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}` as Digest);
+  }
+
+  private ingestPath(): string {
+    return join(this.ingestDir, randomBytes(12).toString('hex'));
+  }
+}

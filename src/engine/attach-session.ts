@@ -11,6 +11,8 @@ export class AttachSession {
   private stdinClosed = false;
   private ended = false;
   private outputCb: ((stream: OutputStream, chunk: Buffer) => void) | undefined;
+  /** Output that arrived before the API layer subscribed. */
+  private readonly pendingOutput: [OutputStream, Buffer][] = [];
   private endCb: (() => void) | undefined;
 
   constructor(
@@ -21,6 +23,7 @@ export class AttachSession {
 
   onOutput(cb: (stream: OutputStream, chunk: Buffer) => void): void {
     this.outputCb = cb;
+    for (const [stream, chunk] of this.pendingOutput.splice(0)) cb(stream, chunk);
   }
 
   onEnd(cb: () => void): void {
@@ -36,7 +39,9 @@ export class AttachSession {
     }
     this.connection = conn;
     conn.onData((stream, chunk) => {
-      if ((stream === 1 && this.streams.stdout) || (stream === 2 && this.streams.stderr)) this.outputCb?.(stream, chunk);
+      if (!((stream === 1 && this.streams.stdout) || (stream === 2 && this.streams.stderr))) return;
+      if (this.outputCb) this.outputCb(stream, chunk);
+      else this.pendingOutput.push([stream, chunk]);
     });
     conn.onEnd(() => this.finish());
     for (const b of this.pendingStdin.splice(0)) await conn.write(b);

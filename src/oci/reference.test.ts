@@ -40,7 +40,7 @@ test('rejects bad references with Docker wording', () => {
     ['app@sha256:123', /^invalid reference format$/],
     ['a//b', /^invalid reference format$/],
   ];
-  for (const [input, want] of cases) assert.throws(() => parseReference(input), want, input);
+  for (const [input, want] of cases) assert.throws(() => parseReference(input), { message: want }, input);
 });
 
 test('a 128-character tag is allowed', () => {

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Fails when berth's tests left mounts, conmon processes, runtime state, cgroups or netns behind.
+left=0
+m=$(grep -E 'berth' /proc/mounts)
+[ -n "$m" ] && { echo "mounts left:"; echo "$m"; left=1; }
+c=$(pgrep -a conmon | grep -E 'berth' )
+[ -n "$c" ] && { echo "conmon processes left:"; echo "$c"; left=1; }
+for h in /sys/fs/cgroup/*/berth; do
+  [ -d "$h" ] || continue
+  sub=$(find "$h" -mindepth 1 -maxdepth 1 -type d)
+  [ -n "$sub" ] && { echo "cgroups left:"; echo "$sub"; left=1; }
+done
+n=$(ip netns list 2>/dev/null | grep -i berth)
+[ -n "$n" ] && { echo "netns left:"; echo "$n"; left=1; }
+[ $left -eq 0 ] && echo "no leftovers"
+exit $left

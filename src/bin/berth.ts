@@ -3,7 +3,12 @@
 
 if (process.argv[2] === 'daemon') {
   const { runDaemon } = await import('../daemon/main.js');
-  await runDaemon(process.argv.slice(3));
+  try {
+    await runDaemon(process.argv.slice(3));
+  } catch (e) {
+    process.stderr.write(`berthd: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
 } else {
   const { main } = await import('../cli/main.js');
   const code = await main(process.argv, {

@@ -4,7 +4,8 @@
  */
 import type { ContainerSummary, Port } from '../api/types/container.js';
 import type { ImageSummary } from '../api/types/image.js';
-import { humanDuration, humanSize } from './format/units.js';
+import { humanDuration } from '../lib/human-units.js';
+import { humanSize } from './format/units.js';
 
 export const CONTAINER_HEADERS: Record<string, string> = {
   ID: 'CONTAINER ID',

@@ -43,7 +43,9 @@ async function setUpRuntimes(cfg: DaemonConfig, log: Logger) {
   if (chosen !== undefined && !runtimes.has(chosen)) throw new Error(`default runtime ${chosen} is not installed`);
   const probeDir = join(cfg.runRoot, 'probe');
   await mkdir(probeDir, { recursive: true });
+  const versions: Record<string, string> = {};
   for (const [name, rt] of runtimes) {
+    versions[name] = (await rt.version().catch(() => ({ version: 'unknown' }))).version;
     if (chosen !== undefined && name !== chosen) continue;
     const r = await probeRuntime(rt, probeDir);
     probe[name] = r.ok ? 'ok' : `unusable here: ${r.reason}`;
@@ -53,7 +55,7 @@ async function setUpRuntimes(cfg: DaemonConfig, log: Logger) {
   await rm(probeDir, { recursive: true, force: true });
   if (chosen === undefined) throw new Error(`no OCI runtime works on this host: ${JSON.stringify(probe)}`);
   log.info(`default runtime: ${chosen}`);
-  return { runtimes, defaultRuntime: chosen, probe };
+  return { runtimes, defaultRuntime: chosen, probe, versions };
 }
 
 function socketAnswers(path: string): Promise<boolean> {
@@ -82,7 +84,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const snapshots = new SnapshotManager(join(cfg.dataRoot, 'snapshots'), meta);
   await snapshots.init();
 
-  const { runtimes, defaultRuntime, probe } = await setUpRuntimes(cfg, log);
+  const { runtimes, defaultRuntime, probe, versions } = await setUpRuntimes(cfg, log);
   const heldCapabilities = readHeldCapabilities(await readFile('/proc/self/status', 'utf8'));
   const hostRlimits = parseProcLimits(await readFile('/proc/self/limits', 'utf8'));
   const profile = await loadSeccompProfile();
@@ -116,6 +118,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     dataRoot: cfg.dataRoot,
     defaultRuntime,
     runtimeProbe: probe,
+    runtimeVersions: versions,
     heldCapabilities,
     initPath: DEFAULT_INIT_PATH,
   }, log);

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { writeFileAtomic } from '../lib/atomic-file.js';
 
 /** The files berth writes for a container and bind-mounts over /etc/{hostname,hosts,resolv.conf}. */
 export interface EtcFiles {
@@ -33,18 +32,19 @@ export function hostsFile(name: string, address: string | undefined): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Rewritten at every start, before the container runs, so plain writes suffice (no fsync on the hot path). */
 export async function writeEtcFiles(
   paths: EtcFiles,
   opts: { hostname: string; domainname: string; hostNetwork: boolean; address?: string },
 ): Promise<void> {
   const readHost = (p: string) => readFile(p, 'utf8').catch(() => '');
   if (opts.hostNetwork) {
-    await writeFileAtomic(paths.hostnamePath, `${hostname()}\n`);
-    await writeFileAtomic(paths.hostsPath, await readHost('/etc/hosts'));
-    await writeFileAtomic(paths.resolvConfPath, await readHost('/etc/resolv.conf'));
+    await writeFile(paths.hostnamePath, `${hostname()}\n`);
+    await writeFile(paths.hostsPath, await readHost('/etc/hosts'));
+    await writeFile(paths.resolvConfPath, await readHost('/etc/resolv.conf'));
     return;
   }
-  await writeFileAtomic(paths.hostnamePath, `${opts.hostname}\n`);
-  await writeFileAtomic(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.address));
-  await writeFileAtomic(paths.resolvConfPath, containerResolvConf(await readHost('/etc/resolv.conf')));
+  await writeFile(paths.hostnamePath, `${opts.hostname}\n`);
+  await writeFile(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.address));
+  await writeFile(paths.resolvConfPath, containerResolvConf(await readHost('/etc/resolv.conf')));
 }

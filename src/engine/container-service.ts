@@ -11,6 +11,7 @@ import { launchContainer, resize as resizeTty, readExitFile } from '../runtime/m
 import { attach as attachMonitor } from '../runtime/monitor/attach.js';
 import type { OciRuntime } from '../runtime/monitor/oci-runtime.js';
 import { readLogs } from '../runtime/monitor/logs.js';
+import { listHostDevices } from '../runtime/host-devices.js';
 import { isMountPoint, mountOverlay, unmount } from '../runtime/rootfs.js';
 import { cpusToQuota, generateSpec, memoryResources, type SeccompInput } from '../runtime/spec/generate.js';
 import { specToJson } from '../runtime/spec/json.js';
@@ -103,6 +104,7 @@ export class ContainerService {
   // ---------------------------------------------------------------- create
 
   async create(req: CreateRequest): Promise<{ id: ContainerId; warnings: string[] }> {
+    const sw = this.stopwatch('create');
     const image = this.deps.images.resolve(req.config.Image ?? '');
     const hc = { ...req.hostConfig };
     hc.NetworkMode = hc.NetworkMode || 'default';
@@ -140,7 +142,9 @@ export class ContainerService {
       conmonPid: 0,
       stoppedByUser: false,
     };
+    sw.lap('validate');
     await this.deps.snapshots.prepare(id, this.deps.images.topChainId(image));
+    sw.lap('snapshot');
     try {
       await mkdir(this.containerDir(id), { recursive: true });
       this.index.add(rec);
@@ -149,6 +153,8 @@ export class ContainerService {
       await rm(this.containerDir(id), { recursive: true, force: true });
       throw e;
     }
+    sw.lap('record');
+    sw.done(id);
     return { id, warnings };
   }
 
@@ -196,16 +202,19 @@ export class ContainerService {
   }
 
   private async launch(c: ContainerRecord): Promise<void> {
+    const sw = this.stopwatch('start');
     const runtime = this.runtimeOf(c);
     const bundle = this.bundleDir(c.id);
     const rootfs = join(bundle, 'rootfs');
     await mkdir(bundle, { recursive: true });
     await mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
+    sw.lap('mount');
     const etc = this.etcFiles(c.id);
     const hostNetwork = c.hostConfig.NetworkMode === 'host';
     await writeEtcFiles(etc, { hostname: c.config.Hostname ?? shortId(c.id), domainname: c.config.Domainname ?? '', hostNetwork });
     const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
     const user = resolveUser(c.config.User ?? '', await readEtc('passwd'), await readEtc('group'), (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
+    sw.lap('etc');
     const hc = c.hostConfig;
     const sec = hc.SecurityOpt ?? [];
     const cpus = hc.NanoCpus ? cpusToQuota(hc.NanoCpus / 1e9) : undefined;
@@ -235,9 +244,11 @@ export class ContainerService {
       namespaces: { network: hostNetwork ? 'host' : {} },
       cgroupsPath: `/berth/${c.id}`,
       mounts: this.etcMounts(etc),
+      devices: hc.Privileged === true ? await listHostDevices() : undefined,
       init: hc.Init ? { path: this.deps.security.initPath } : undefined,
     });
     await writeFile(join(bundle, 'config.json'), specToJson(spec));
+    sw.lap('spec');
     const stdin = c.config.OpenStdin === true;
     const launched = await launchContainer({
       runtime,
@@ -251,6 +262,7 @@ export class ContainerService {
       stdin,
       leaveStdinOpen: stdin && c.config.StdinOnce !== true,
     });
+    sw.lap('conmon-create');
     const size = hc.ConsoleSize;
     if (c.config.Tty && size && size[0] && size[1]) await resizeTty(launched.paths.ctl, size[0], size[1]);
     const pending = this.pendingAttach.get(c.id) ?? [];
@@ -259,12 +271,16 @@ export class ContainerService {
       if (s.isEnded) continue;
       await s.bind(await attachMonitor(launched.paths.attachSocket, { stdin: s.wantsStdin }));
     }
+    sw.lap('attach');
     await runtime.start(c.id);
+    sw.lap('runtime-start');
     transition(c, 'running');
     c.state = { ...c.state, pid: launched.pid, exitCode: 0, error: '', startedAt: new Date().toISOString(), finishedAt: ZERO_TIME, oomKilled: false };
     c.conmonPid = launched.conmonPid;
     c.stoppedByUser = false;
     this.index.save(c);
+    sw.lap('record');
+    sw.done(c.id);
   }
 
   private etcMounts(etc: EtcFiles): Mount[] {
@@ -283,17 +299,23 @@ export class ContainerService {
   async handleExit(id: string, exitCode: number): Promise<void> {
     const c = this.index.find(id);
     if (!c) return;
+    const sw = this.stopwatch('exit');
     await this.locks.run(c.id, async () => {
+      sw.lap('lock');
       if (c.state.status !== 'running' && c.state.status !== 'paused') {
         await rm(join(this.deps.paths.exitDir, c.id), { force: true });
         return;
       }
       const oom = await readFile(join(this.bundleDir(c.id), 'persist', 'oom')).then(() => true, () => false);
+      const ranMs = Date.now() - Date.parse(c.state.startedAt);
       transition(c, 'exited');
       c.state = { ...c.state, pid: 0, exitCode, oomKilled: oom, finishedAt: new Date().toISOString() };
       this.index.save(c);
+      sw.lap('record');
       await this.cleanupRuntime(c);
       await rm(join(this.deps.paths.exitDir, c.id), { force: true });
+      sw.lap('cleanup');
+      sw.done(c.id, `sinceStart=${ranMs}`);
     });
     for (const w of this.exitWaits.get(c.id) ?? []) w();
     this.exitWaits.delete(c.id);
@@ -484,15 +506,22 @@ export class ContainerService {
   /** Crash-safe removal: the `removing` mark is written first, so a restart finishes the job. */
   private async removeNow(c: ContainerRecord): Promise<void> {
     if (!this.index.find(c.id)) return;
+    const sw = this.stopwatch('remove');
     if (c.state.status !== 'removing') {
       transition(c, 'removing');
       this.index.save(c);
     }
+    sw.lap('mark');
     await this.cleanupRuntime(c);
+    sw.lap('cleanup');
     await this.deps.snapshots.remove(c.snapshotKey);
+    sw.lap('snapshot');
     await rm(this.bundleDir(c.id), { recursive: true, force: true });
     await rm(this.containerDir(c.id), { recursive: true, force: true });
+    sw.lap('dirs');
     this.index.delete(c);
+    sw.lap('record');
+    sw.done(c.id);
     this.wake(c.id, ['not-running', 'next-exit', 'removed'], c.state.exitCode);
   }
 
@@ -566,6 +595,23 @@ export class ContainerService {
     const rt = this.deps.runtimes.get(c.runtime);
     if (!rt) throw invalidArgument('unknown_runtime', `unknown or invalid runtime name: ${c.runtime}`);
     return rt;
+  }
+
+  /** Phase timings as one debug line, `timing <op> <id> <phase>=<ms>… total=<ms>` (read by bench/run.sh profile). */
+  private stopwatch(op: string) {
+    const t0 = performance.now();
+    let last = t0;
+    const laps: string[] = [];
+    return {
+      lap: (phase: string) => {
+        const now = performance.now();
+        laps.push(`${phase}=${(now - last).toFixed(2)}`);
+        last = now;
+      },
+      done: (id: string, extra = '') => {
+        this.deps.log.debug(`timing ${op} ${shortId(id)} ${laps.join(' ')} total=${(performance.now() - t0).toFixed(2)}${extra ? ` ${extra}` : ''}`);
+      },
+    };
   }
 
   containerDir(id: string): string {

@@ -13,7 +13,9 @@ import { filterImages } from './image-filter.js';
 export interface EngineInfo {
   dataRoot: string;
   defaultRuntime: string;
+  /** Per runtime: `ok`, or why it does not work on this host. */
   runtimeProbe: Record<string, string>;
+  runtimeVersions: Record<string, string>;
   heldCapabilities: string[];
   initPath: string;
 }

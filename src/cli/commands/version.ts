@@ -89,7 +89,13 @@ export const versionCommand: CommandDef = {
     }
     const format = flags.string('format');
     if (format !== undefined && format !== '') {
-      const data = { Client: client, Server: server ?? null };
+      // Templates see docker/cli's Go field names (`.Server.APIVersion`), not only the JSON ones.
+      const goNames = <T extends { ApiVersion?: string; MinAPIVersion?: string }>(v: T) => ({
+        ...v,
+        APIVersion: v.ApiVersion,
+        MinAPIVersion: v.MinAPIVersion,
+      });
+      const data = { Client: goNames(client), Server: server ? goNames(server) : null };
       if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(data)}\n`);
       else ctx.io.stdout.write(`${compileTemplate(format, dockerTemplateFuncs).execute(data)}\n`);
     } else {

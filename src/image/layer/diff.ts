@@ -58,6 +58,8 @@ interface Planned {
 export interface DiffOptions {
   /** Clamp mtimes to this (seconds since the epoch), for reproducible layers. */
   sourceDateEpoch?: number;
+  /** Paths (relative, '/'-separated) left out of the layer, e.g. a container's mount-point placeholders. */
+  exclude?: ReadonlySet<string>;
 }
 
 function plan(nodes: Node[], xattrs: Map<string, Map<string, Buffer>>, opts: DiffOptions): Planned[] {
@@ -146,7 +148,9 @@ async function* fileBody(path: string, size: number): AsyncGenerator<Buffer> {
 
 async function* layerTar(upperDir: string, opts: DiffOptions): AsyncGenerator<Buffer> {
   const root = await realpath(upperDir);
-  const [nodes, dump] = await Promise.all([walk(root), readXattrTree(root, '-')]);
+  const [walked, dump] = await Promise.all([walk(root), readXattrTree(root, '-')]);
+  const { exclude } = opts;
+  const nodes = exclude === undefined ? walked : walked.filter((n) => !exclude.has(n.rel));
   const xattrs = byRel(root, dump);
   const planned = plan(nodes, xattrs, opts);
   const byPath = new Map(nodes.map((n) => [n.rel, n]));

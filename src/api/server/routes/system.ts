@@ -39,7 +39,11 @@ export function systemRoutes(router: Router, engine: Engine): void {
       Platform: { Name: `berth ${BERTH_VERSION}` },
       Components: [
         { Name: 'Engine', Version: ENGINE_VERSION, Details: details },
-        ...[...engine.runtimes.values()].map((r) => ({ Name: r.name, Version: engine.info.runtimeProbe[r.name] ?? '', Details: { Path: r.path } })),
+        ...[...engine.runtimes.values()].map((r) => ({
+          Name: r.name,
+          Version: engine.info.runtimeVersions[r.name] ?? '',
+          Details: { Path: r.path, Status: engine.info.runtimeProbe[r.name] ?? 'not probed' },
+        })),
       ],
       Version: ENGINE_VERSION,
       ApiVersion: API_VERSION,

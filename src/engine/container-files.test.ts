@@ -1,0 +1,14 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { containerResolvConf, hostsFile } from './container-files.js';
+
+test('resolv.conf drops loopback resolvers a container cannot reach', () => {
+  const host = 'search example.org\nnameserver 127.0.0.53\nnameserver 10.0.0.2\nnameserver ::1\noptions edns0\n';
+  assert.equal(containerResolvConf(host), 'search example.org\nnameserver 10.0.0.2\noptions edns0\n');
+});
+
+test('hosts file names the container when it has an address', () => {
+  assert.match(hostsFile('abc', undefined), /^127\.0\.0\.1\tlocalhost\n/);
+  assert.doesNotMatch(hostsFile('abc', undefined), /abc/);
+  assert.match(hostsFile('abc', '172.17.0.2'), /\n172\.17\.0\.2\tabc\n$/);
+});

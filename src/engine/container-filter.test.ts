@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { filterContainers } from './container-filter.js';
+import type { ContainerRecord } from './container-model.js';
+
+function rec(id: string, name: string, status: ContainerRecord['state']['status'], extra: Partial<ContainerRecord> = {}): ContainerRecord {
+  return {
+    id,
+    name,
+    created: `2026-01-0${id.length % 9}T00:00:00Z`,
+    image: 'busybox',
+    imageId: 'sha256:x',
+    config: { Labels: { app: name } },
+    hostConfig: {},
+    path: 'sh',
+    args: [],
+    state: { status, pid: 0, exitCode: status === 'exited' ? 3 : 0, error: '', startedAt: '', finishedAt: '', oomKilled: false },
+    runtime: 'runc',
+    snapshotKey: id,
+    restartCount: 0,
+    conmonPid: 0,
+    stoppedByUser: false,
+    ...extra,
+  } as ContainerRecord;
+}
+
+const all = [
+  rec('aaa111', 'web', 'running', { created: '2026-01-01T00:00:00Z' }),
+  rec('bbb222', 'db', 'exited', { created: '2026-01-02T00:00:00Z' }),
+  rec('ccc333', 'web2', 'created', { created: '2026-01-03T00:00:00Z' }),
+];
+const helpers = {
+  resolve: (ref: string) => all.find((c) => c.name === ref) ?? (() => { throw new Error(ref); })(),
+  imageMatches: (_c: ContainerRecord, ref: string) => ref === 'busybox',
+};
+const names = (f: Record<string, string[]>) => filterContainers(all, new Map(Object.entries(f)), helpers).map((c) => c.name);
+
+test('container filters as docker ps applies them', () => {
+  assert.deepEqual(names({ status: ['running', 'created'] }), ['web', 'web2']);
+  assert.deepEqual(names({ name: ['web'] }), ['web', 'web2']);
+  assert.deepEqual(names({ name: ['^web$'] }), ['web']);
+  assert.deepEqual(names({ id: ['bbb'] }), ['db']);
+  assert.deepEqual(names({ label: ['app=db'] }), ['db']);
+  assert.deepEqual(names({ label: ['app'] }), ['web', 'db', 'web2']);
+  assert.deepEqual(names({ exited: ['3'] }), ['db']);
+  assert.deepEqual(names({ ancestor: ['alpine'] }), []);
+  assert.deepEqual(names({ before: ['web2'] }), ['web', 'db']);
+  assert.deepEqual(names({ since: ['web'] }), ['db', 'web2']);
+});
+
+test('bad filters are errors, not ignored', () => {
+  assert.throws(() => names({ color: ['red'] }), { message: "invalid filter 'color'" });
+  assert.throws(() => names({ status: ['sleeping'] }), { message: "invalid filter 'status=sleeping': invalid value" });
+});

@@ -1,0 +1,43 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LinuxDevice } from './spec/types.js';
+
+// Directories the runtime mounts afresh inside the container, or that hold no real devices.
+const SKIPPED_DIRS = new Set(['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev']);
+
+/** Linux's dev_t encoding: 12 bits of major and 20 of minor, split across the 64-bit number. */
+function splitDev(dev: bigint): { major: number; minor: number } {
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  return { major: Number(major), minor: Number(minor) };
+}
+
+/**
+ * Every character and block device node under `dir` (the host's /dev), as a privileged container
+ * gets them, with docker's exclusions: the directories the runtime mounts itself, /dev/console
+ * (the container's own terminal goes there), symlinks and FIFOs. Nodes that vanish while
+ * scanning are skipped.
+ */
+export async function listHostDevices(dir = '/dev'): Promise<LinuxDevice[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const out: LinuxDevice[] = [];
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIPPED_DIRS.has(e.name)) out.push(...(await listHostDevices(path)));
+      continue;
+    }
+    if (e.name === 'console' || !(e.isCharacterDevice() || e.isBlockDevice())) continue;
+    const st = await lstat(path, { bigint: true }).catch(() => undefined);
+    if (!st || !(st.isCharacterDevice() || st.isBlockDevice())) continue;
+    out.push({
+      path,
+      type: st.isBlockDevice() ? 'b' : 'c',
+      ...splitDev(st.rdev),
+      fileMode: Number(st.mode & 0o777n),
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+    });
+  }
+  return out;
+}

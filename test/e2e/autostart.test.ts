@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { api, BERTH_BIN, runCommand, SHARED_HOST } from './harness.js';
+
+const DEFAULT_SOCKET = '/run/berth/berth.sock';
+
+async function defaultDaemonAnswers(): Promise<boolean> {
+  if (!existsSync(DEFAULT_SOCKET)) return false;
+  try {
+    return (await api('GET', '/_ping', undefined, `unix://${DEFAULT_SOCKET}`)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+test('the berth CLI starts berthd when the default socket does not answer', async (t) => {
+  if (await defaultDaemonAnswers()) {
+    t.skip('a berthd already serves /run/berth/berth.sock; auto-start cannot be observed without stopping it');
+    return;
+  }
+  const env = { BERTH_HOST: '', DOCKER_HOST: '' };
+  const r = await runCommand(process.execPath, [BERTH_BIN, 'ps', '-a'], { env, timeoutMs: 30_000 });
+  try {
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^berth: starting berthd \(logs in \/var\/log\/berth\/berthd\.log\)\n$/);
+    assert.match(r.stdout, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES\n/);
+    const again = await runCommand(process.execPath, [BERTH_BIN, 'version', '--format', '{{.Server.APIVersion}}'], { env });
+    assert.equal(again.stdout.trim(), '1.50');
+    assert.equal(again.stderr, '', 'a running daemon is not started twice');
+  } finally {
+    const pid = Number((await readFile('/run/berth/berthd.pid', 'utf8').catch(() => '0')).trim());
+    if (pid > 0) {
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100 && existsSync(DEFAULT_SOCKET); i++) await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+});
+
+test('the API socket is root-only', async (t) => {
+  const socket = SHARED_HOST.replace(/^unix:\/\//, '');
+  if (!existsSync(socket)) {
+    t.skip('no shared test daemon');
+    return;
+  }
+  const r = await runCommand('stat', ['-c', '%a %U %G', socket]);
+  assert.equal(r.stdout.trim(), '660 root root');
+});

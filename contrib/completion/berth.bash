@@ -36,6 +36,7 @@ __berth_flags_for() {
 	inspect) echo "--format -f --size -s --type --help" ;;
 	rmi) echo "--force -f --no-prune --help" ;;
 	import) echo "--change -c --message -m --platform --help" ;;
+	commit) echo "--author -a --change -c --message -m --pause -p --help" ;;
 	version | info) echo "--format -f --help" ;;
 	*) echo "--help" ;;
 	esac
@@ -52,7 +53,7 @@ __berth_takes_value() {
 		--publish | -p | --pull | --restart | --runtime | --security-opt | --shm-size | --stop-signal | --stop-timeout | \
 		--sysctl | --tmpfs | --ulimit | --user | -u | --userns | --uts | --volume | -v | --volumes-from | --workdir | -w | \
 		--signal | -s | --timeout | -t | --since | --until | --tail | -n | --filter | -f | --format | --type | --change | \
-		--message | -H | --host | --log-level | --config)
+		--message | --author | -H | --host | --log-level | --config)
 		return 0
 		;;
 	esac
@@ -71,9 +72,9 @@ _berth() {
 		cword=$COMP_CWORD
 	fi
 
-	local commands="attach container create daemon exec image images import info inspect kill logs pause ps
+	local commands="attach commit container create daemon diff exec image images import info inspect kill logs pause ps
 		rename restart rm rmi run start stop system tag top unpause version wait"
-	local container_cmds="attach create exec inspect kill logs ls list ps pause rename restart rm remove run
+	local container_cmds="attach commit create diff exec inspect kill logs ls list ps pause rename restart rm remove run
 		start stop top unpause wait"
 	local image_cmds="import inspect ls list rm remove tag"
 
@@ -162,7 +163,7 @@ _berth() {
 	run | create)
 		[ "$positional" -eq 0 ] && COMPREPLY=($(compgen -W "$(__berth_images)" -- "$cur"))
 		;;
-	start | rm | remove | inspect | rename | wait)
+	start | rm | remove | inspect | rename | wait | diff)
 		COMPREPLY=($(compgen -W "$(__berth_containers all)" -- "$cur"))
 		;;
 	attach | exec | kill | logs | pause | restart | stop | top | unpause)
@@ -170,6 +171,9 @@ _berth() {
 		;;
 	rmi | image-inspect | history)
 		COMPREPLY=($(compgen -W "$(__berth_images)" -- "$cur"))
+		;;
+	commit)
+		[ "$positional" -eq 0 ] && COMPREPLY=($(compgen -W "$(__berth_containers all)" -- "$cur"))
 		;;
 	tag)
 		[ "$positional" -eq 0 ] && COMPREPLY=($(compgen -W "$(__berth_images)" -- "$cur"))

@@ -18,6 +18,15 @@ export interface AttachSessionOptions {
 export type AttachOutcome = 'ended' | 'detached';
 
 /**
+ * What docker's `attach` and `exec` do after the detach keys: report the escape as an error and
+ * exit 1 (`run` and `start -a` detach quietly with 0).
+ */
+export function reportDetach(io: CliIo): number {
+  io.stderr.write('read escape sequence\n');
+  return 1;
+}
+
+/**
  * Streams a hijacked session: output to stdout/stderr (demultiplexed unless TTY), stdin to the
  * socket (half-closing it at EOF while output continues), the terminal in raw mode with a TTY and
  * stdin, and client-side detach keys. Resolves when the daemon closes the stream or the user detaches;

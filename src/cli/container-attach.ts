@@ -1,5 +1,5 @@
 import type { WaitCondition } from '../api/types/container.js';
-import { monitorTtySize, proxySignals, runAttachSession } from './attach-session.js';
+import { monitorTtySize, proxySignals, reportDetach, runAttachSession } from './attach-session.js';
 import type { CommandContext } from './command.js';
 import { terminalSize } from './io.js';
 
@@ -10,13 +10,15 @@ export interface AttachRunOptions {
   detachKeys?: string;
   sigProxy: boolean;
   condition: WaitCondition;
+  /** `attach` reports a detach as docker's does (reportDetach); otherwise it exits 0. */
+  detachIsError?: boolean;
   /** Called after attach and wait are armed (`start -a`); absent for `attach`. */
   start?: () => Promise<void>;
 }
 
 /**
  * Attaches to a container, arms a wait, optionally starts it, streams until the output ends or the
- * user detaches, and returns the container's exit status (0 after a detach).
+ * user detaches, and returns the container's exit status (after a detach: 0, or 1 with detachIsError).
  */
 export async function attachAndWait(ctx: CommandContext, opts: AttachRunOptions): Promise<number> {
   const client = ctx.client();
@@ -54,7 +56,7 @@ export async function attachAndWait(ctx: CommandContext, opts: AttachRunOptions)
   const stopResize = opts.tty && terminalSize(ctx.io) !== undefined ? monitorTtySize(ctx.io, (h, w) => client.containerResize(id, h, w)) : undefined;
   const stopProxy = opts.sigProxy && !opts.tty ? proxySignals(ctx.io, (sig) => client.containerKill(id, sig)) : undefined;
   try {
-    if ((await session) === 'detached') return 0;
+    if ((await session) === 'detached') return opts.detachIsError === true ? reportDetach(ctx.io) : 0;
     const status = await wait.result;
     if (status.Error?.Message) throw new Error(status.Error.Message);
     return status.StatusCode;

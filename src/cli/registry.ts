@@ -16,6 +16,8 @@ export interface CommandEntry {
 const cmd = {
   run: () => import('./commands/run.js').then((m) => m.runCommand),
   create: () => import('./commands/run.js').then((m) => m.createCommand),
+  commit: () => import('./commands/commit.js').then((m) => m.commitCommand),
+  diff: () => import('./commands/diff.js').then((m) => m.diffCommand),
   exec: () => import('./commands/exec.js').then((m) => m.execCommand),
   ps: () => import('./commands/ps.js').then((m) => m.psCommand),
   images: () => import('./commands/images.js').then((m) => m.imagesCommand),
@@ -42,7 +44,9 @@ const cmd = {
 
 const d = {
   attach: 'Attach local standard input, output, and error streams to a running container',
+  commit: "Create a new image from a container's changes",
   create: 'Create a new container',
+  diff: "Inspect changes to files or directories on a container's filesystem",
   exec: 'Execute a command in a running container',
   import: 'Import the contents from a tarball to create a filesystem image',
   kill: 'Kill one or more running containers',
@@ -79,7 +83,9 @@ export const managementCommands: CommandEntry[] = [
     description: 'Manage containers',
     subcommands: [
       { name: 'attach', description: d.attach, load: cmd.attach },
+      { name: 'commit', description: d.commit, load: cmd.commit },
       { name: 'create', description: d.create, load: cmd.create },
+      { name: 'diff', description: d.diff, load: cmd.diff },
       { name: 'exec', description: d.exec, load: cmd.exec },
       { name: 'inspect', description: 'Display detailed information on one or more containers', load: () => import('./commands/inspect.js').then((m) => m.containerInspectCommand) },
       { name: 'kill', description: d.kill, load: cmd.kill },
@@ -117,8 +123,10 @@ export const managementCommands: CommandEntry[] = [
 
 export const otherCommands: CommandEntry[] = [
   { name: 'attach', description: d.attach, load: cmd.attach },
+  { name: 'commit', description: d.commit, load: cmd.commit },
   { name: 'create', description: d.create, load: cmd.create },
   { name: 'daemon', description: 'Run the berth daemon (berthd) in the foreground' },
+  { name: 'diff', description: d.diff, load: cmd.diff },
   { name: 'import', description: d.import, load: cmd.import },
   { name: 'inspect', description: 'Return low-level information on berth objects', load: cmd.inspect },
   { name: 'kill', description: d.kill, load: cmd.kill },

@@ -19,6 +19,7 @@ import { parseProcLimits } from '../runtime/spec/rlimits.js';
 import { loadSeccompProfile } from '../runtime/spec/seccomp.js';
 import { createApiServer } from '../api/server/server.js';
 import { Router } from '../api/server/router.js';
+import { commitRoutes } from '../api/server/routes/commit.js';
 import { containerRoutes } from '../api/server/routes/containers.js';
 import { execRoutes } from '../api/server/routes/exec.js';
 import { imageRoutes } from '../api/server/routes/images.js';
@@ -127,6 +128,8 @@ export async function runDaemon(argv: string[]): Promise<void> {
   for (const key of containers.orphanSnapshotKeys()) await snapshots.remove(key);
   const orphans = await snapshots.removeOrphans();
   if (orphans.length) log.info(`removed ${orphans.length} orphaned snapshot directories`);
+  // Layers and blobs of an import, commit or rmi that a crash interrupted.
+  await images.collectGarbage();
   const service = containers;
   const exits = new ExitWatcher(join(cfg.runRoot, 'exits'), (id, code) => {
     service.handleExit(id, code).catch((e: unknown) => log.error(`recording exit of ${id}: ${errorMessage(e)}`));
@@ -138,6 +141,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
   containerRoutes(router, engine);
   execRoutes(router, engine);
   imageRoutes(router, engine);
+  commitRoutes(router, engine);
   const server = createApiServer(router, log);
   await rm(cfg.socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {

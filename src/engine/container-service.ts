@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../lib/errors.js';
 import { runProgram } from '../lib/exec-file.js';
@@ -21,7 +22,7 @@ import { resolveUser, withDefaultEnv } from '../runtime/spec/user.js';
 import type { Mount } from '../runtime/spec/types.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
-import { commandOf, mergeImageConfig } from './container-config.js';
+import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
 import { writeEtcFiles, type EtcFiles } from './container-files.js';
 import { ContainerIndex } from './container-index.js';
 import {
@@ -222,7 +223,7 @@ export class ContainerService {
       rootfsPath: rootfs,
       readonlyRootfs: hc.ReadonlyRootfs === true,
       args: [c.path, ...c.args],
-      env: withDefaultEnv(c.config.Env ?? [], user.home),
+      env: withDefaultEnv(processEnv(c, hostNetwork), user.home),
       cwd: c.config.WorkingDir || '/',
       user,
       terminal: c.config.Tty === true,
@@ -539,6 +540,20 @@ export class ContainerService {
         this.deps.log.error(`restore ${c.id}: ${errorMessage(e)}`);
       }
     }
+    await this.removeOrphanDirs();
+  }
+
+  /** Container and bundle directories without a record: left by a crash in create before the record was written. */
+  private async removeOrphanDirs(): Promise<void> {
+    const ids = new Set<string>(this.index.all().map((c) => c.id));
+    for (const dir of [this.deps.paths.containersDir, this.deps.paths.bundlesDir]) {
+      for (const name of await readdir(dir).catch(() => [])) {
+        if (ids.has(name)) continue;
+        // Unmount first: removing through a mounted rootfs would delete files of the layers below.
+        await unmount(join(dir, name, 'rootfs'));
+        await rm(join(dir, name), { recursive: true, force: true });
+      }
+    }
   }
 
   private async restoreOne(c: ContainerRecord): Promise<void> {
@@ -630,6 +645,13 @@ export class ContainerService {
     const dir = this.containerDir(id);
     return { hostnamePath: join(dir, 'hostname'), hostsPath: join(dir, 'hosts'), resolvConfPath: join(dir, 'resolv.conf') };
   }
+}
+
+/** What Docker adds to the process environment (not to Config.Env): HOSTNAME, and TERM with a TTY. */
+function processEnv(c: ContainerRecord, hostNetwork: boolean): string[] {
+  const daemonEnv = [`HOSTNAME=${hostNetwork ? hostname() : (c.config.Hostname ?? shortId(c.id))}`];
+  if (c.config.Tty) daemonEnv.push('TERM=xterm');
+  return mergeEnv(daemonEnv, c.config.Env ?? []);
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<boolean> {

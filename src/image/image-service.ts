@@ -44,6 +44,8 @@ export interface NewLayerImage {
   author?: string;
   comment?: string;
   created: string;
+  /** Tag given to the image in the same transaction that records it, so a crash leaves both or neither. */
+  ref?: string;
 }
 
 /**
@@ -62,16 +64,18 @@ export class ImageService {
   async importRootfs(input: Readable, opts: { ref?: string; changes: readonly string[]; message: string; created: string }): Promise<Image> {
     const ref = opts.ref ? formatReference(withDefaultTag(parseReference(opts.ref))) : undefined;
     const tar = await decompressedStream(input);
+    // As dockerd: without -m, the image's comment and its history both say where it came from.
+    const comment = opts.message || 'Imported from -';
     const image = await this.createImage({
+      ref,
       parent: null,
       layerTar: tar,
       runConfig: applyConfigChanges({}, opts.changes),
-      history: { created: opts.created, created_by: '', comment: opts.message || 'Imported from -' },
-      comment: opts.message,
+      history: { created: opts.created, created_by: '', comment },
+      comment,
       created: opts.created,
     });
-    if (ref) this.tag(image.id, ref);
-    return this.get(image.id);
+    return image;
   }
 
   /** Adds one layer on `parent` (commit, import): stores blobs, snapshot, config, manifest and the image row. */
@@ -106,13 +110,20 @@ export class ImageService {
     };
     const manifestBlob = await this.content.putBytes(JSON.stringify(manifest));
     const id = parseImageId(configBlob.digest);
-    this.meta.putImage({
-      id,
-      manifestDigest: manifestBlob.digest,
-      size: (req.parent?.row.size ?? 0) + layer.snapshot.size,
-      created: req.created,
-      parent: req.parent?.id ?? '',
-      lastTagTime: '',
+    const ref = req.ref ? formatReference(withDefaultTag(parseReference(req.ref))) : undefined;
+    this.meta.transaction(() => {
+      this.meta.putImage({
+        id,
+        manifestDigest: manifestBlob.digest,
+        size: (req.parent?.row.size ?? 0) + layer.snapshot.size,
+        created: req.created,
+        parent: req.parent?.id ?? '',
+        lastTagTime: '',
+      });
+      if (ref) {
+        this.meta.setTag(ref, id);
+        this.meta.setImageTagTime(id, new Date().toISOString());
+      }
     });
     return this.get(id);
   }
@@ -162,6 +173,11 @@ export class ImageService {
     return chainIds(image.config.rootfs.diff_ids.map(parseDiffId));
   }
 
+  /** Bytes of each layer as unpacked, bottom first (what `history` reports per layer). */
+  layerSizes(image: Image): number[] {
+    return this.chainIds(image).map((c) => this.snapshots.get(c)?.size ?? 0);
+  }
+
   topChainId(image: Image): ChainId {
     const ids = this.chainIds(image);
     const top = ids[ids.length - 1];
@@ -181,20 +197,25 @@ export class ImageService {
       out.push({ Untagged: familiarString(parseReference(byTag)) });
       return out;
     }
+    const user = users[0];
+    // Docker checks the reference before the containers' states: any user blocks an untag.
+    if (byTag && user && !opts.force) {
+      throw conflict(
+        'image_in_use',
+        `conflict: unable to remove repository reference "${input}" (must force) - container ${shortId(user.id)} is using its referenced image ${shortId(image.id)}`,
+      );
+    }
     const running = users.find((u) => u.running);
     if (running) {
       throw conflict(
         'image_in_use',
-        `conflict: unable to ${byTag ? `remove repository reference "${input}"` : `delete ${shortId(image.id)}`} (cannot be forced) - image is being used by running container ${shortId(running.id)}`,
+        `conflict: unable to delete ${shortId(image.id)} (cannot be forced) - image is being used by running container ${shortId(running.id)}`,
       );
     }
-    const user = users[0];
     if (user && !opts.force) {
       throw conflict(
         'image_in_use',
-        byTag
-          ? `conflict: unable to remove repository reference "${input}" (must force) - container ${shortId(user.id)} is using its referenced image ${shortId(image.id)}`
-          : `conflict: unable to delete ${shortId(image.id)} (must be forced) - image is being used by stopped container ${shortId(user.id)}`,
+        `conflict: unable to delete ${shortId(image.id)} (must be forced) - image is being used by stopped container ${shortId(user.id)}`,
       );
     }
     if (!byTag && image.tags.length > 1 && !opts.force) {

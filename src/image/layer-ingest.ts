@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
+import { errorMessage, invalidArgument, isBerthError } from '../lib/errors.js';
 import { nextChainId, parseDiffId, type ChainId, type DiffId, type Digest } from '../oci/digest.js';
 import type { ContentStore } from '../store/content/content-store.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
@@ -43,10 +44,27 @@ export async function ingestLayer(
   });
   const toBlob = new PassThrough();
   const toDisk = new PassThrough();
-  tar.on('error', (e) => measure.destroy(e));
+  let settleApply: (ok: boolean) => void = () => undefined;
+  const applied = new Promise<boolean>((resolve) => (settleApply = resolve));
+  // The blob's last bytes wait for the unpack: a layer refused part-way (an entry escaping the
+  // root) must not leave its blob behind, and a small tar is fully stored before that is known.
+  const gate = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      cb(null, chunk);
+    },
+    flush(cb) {
+      void applied.then((ok) => cb(ok ? null : new Error('layer was not unpacked')));
+    },
+  });
+  // A non-berth error here comes from the input itself (corrupt or truncated gzip): the caller's fault.
+  tar.on('error', (e) => {
+    measure.destroy(isBerthError(e) ? e : invalidArgument('layer_read_failed', `reading the layer: ${errorMessage(e)}`, e));
+  });
+  // A broken input (truncated gzip) fails both consumers; `gate` and `toDisk` have listeners,
+  // the intermediate streams are left to be collected.
   measure.on('error', (e) => {
-    toBlob.destroy(e);
     toDisk.destroy(e);
+    gate.destroy(e);
   });
   tar.pipe(measure);
   measure.pipe(toBlob);
@@ -54,13 +72,20 @@ export async function ingestLayer(
 
   let blob: { digest: Digest; size: number } | undefined;
   let diffId: DiffId | undefined;
-  const blobDone = content.putStream(toBlob.pipe(createGzip({ level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY })));
+  const blobDone = content.putStream(toBlob.pipe(createGzip({ level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY })).pipe(gate));
   const snapshot = await snapshots.commit(parent?.snapshotKey ?? null, async (dir) => {
-    const [, stored] = await Promise.all([applyLayer(toDisk, dir), blobDone]);
+    const unpacked = applyLayer(toDisk, dir);
+    unpacked.then(() => settleApply(true), () => settleApply(false));
+    const [, stored] = await Promise.all([unpacked, blobDone]);
     blob = stored;
     diffId = parseDiffId(`sha256:${hash.digest('hex')}`);
     return { key: nextChainId(parent?.chainId ?? null, diffId), size };
   }).catch(async (e: unknown) => {
+    settleApply(false);
+    // The unpack stopped reading: detach it, or `measure` stays paused waiting for its drain and
+    // the rest of the input never reaches the gate.
+    measure.unpipe(toDisk);
+    measure.resume();
     await blobDone.catch(() => undefined);
     throw e;
   });

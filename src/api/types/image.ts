@@ -71,6 +71,11 @@ export interface ImageInspect {
   GraphDriver: GraphDriverData;
   RootFS: RootFS;
   Metadata: ImageMetadata;
+  /**
+   * berth's addition: the image config's history (what `-m`, `-c` and commits recorded), so that
+   * inspect shows it without a second call; dockerd serves it only through `/history`.
+   */
+  History?: { created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }[];
   /** Removed from Docker in API 1.45 but kept for docker-compose 1.29 (reads `Volumes`). */
   ContainerConfig?: ContainerConfig;
 }

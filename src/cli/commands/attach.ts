@@ -26,6 +26,7 @@ export const attachCommand: CommandDef = {
       stdin,
       sigProxy: flags.bool('sig-proxy', true),
       condition: 'not-running',
+      detachIsError: true,
       ...(detachKeys !== undefined ? { detachKeys } : {}),
     });
   },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ExecCreateRequest } from '../../api/types/exec.js';
-import { monitorTtySize, runAttachSession } from '../attach-session.js';
+import { monitorTtySize, reportDetach, runAttachSession } from '../attach-session.js';
 import { CommandUsageError, type CommandDef } from '../command.js';
 import { parseDetachKeys } from '../detach-keys.js';
 import { terminalSize } from '../io.js';
@@ -76,7 +76,7 @@ export const execCommand: CommandDef = {
     });
     const stopResize = tty && size !== undefined ? monitorTtySize(ctx.io, (h, w) => client.execResize(execId, h, w)) : undefined;
     try {
-      if ((await session) === 'detached') return 0;
+      if ((await session) === 'detached') return reportDetach(ctx.io);
     } finally {
       stopResize?.();
     }

@@ -11,7 +11,7 @@ import { sendEmpty, sendJson } from '../server.js';
 import { boolParam, filtersParam, intParam } from '../query.js';
 import { containerInspect, containerSummary } from '../wire/containers.js';
 
-async function jsonBody<T>(ctx: RequestContext): Promise<T | undefined> {
+export async function jsonBody<T>(ctx: RequestContext): Promise<T | undefined> {
   const { body } = await readBody(ctx);
   if (body.length === 0) return undefined;
   try {

@@ -34,22 +34,16 @@ export function imageRoutes(router: Router, engine: Engine): void {
     const ref = repo ? (tag ? `${repo}:${tag}` : repo) : undefined;
     const res = ctx.res;
     if (!res) throw invalidArgument('upgrade_not_supported', 'import does not upgrade');
-    // Validate before the 200 so a bad reference is a plain 400.
-    if (ref) withDefaultTag(parseReference(ref));
+    // Nothing is written before the import ends, as dockerd: a refused import is a plain error
+    // response with its status, which both CLIs print as "Error response from daemon: …".
+    const image = await images.importRootfs(ctx.req, {
+      ref,
+      changes: q.getAll('changes'),
+      message: q.get('message') ?? '',
+      created: new Date().toISOString(),
+    });
     res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.flushHeaders();
-    try {
-      const image = await images.importRootfs(ctx.req, {
-        ref,
-        changes: q.getAll('changes'),
-        message: q.get('message') ?? '',
-        created: new Date().toISOString(),
-      });
-      res.end(`${JSON.stringify({ status: image.id })}\r\n`);
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      res.end(`${JSON.stringify({ errorDetail: { message }, error: message })}\r\n`);
-    }
+    res.end(`${JSON.stringify({ status: image.id })}\r\n`);
   });
 
   router.add('GET', '/images/{name*}/json', async (ctx) => {
@@ -58,7 +52,8 @@ export function imageRoutes(router: Router, engine: Engine): void {
   });
 
   router.add('GET', '/images/{name*}/history', async (ctx) => {
-    sendJson(ctx, 200, imageHistory(images.resolve(ctx.params['name'] ?? '')));
+    const img = images.resolve(ctx.params['name'] ?? '');
+    sendJson(ctx, 200, imageHistory(img, images.layerSizes(img)));
   });
 
   router.add('POST', '/images/{name*}/tag', async (ctx) => {

@@ -61,14 +61,17 @@ export function imageInspect(img: Image, layerDirs: { lower: string[] }): ImageI
     },
     RootFS: { Type: 'layers', Layers: img.config.rootfs.diff_ids },
     Metadata: { LastTagTime: img.row.lastTagTime || '0001-01-01T00:00:00Z' },
+    History: img.config.history ?? [],
     // compose 1.29 reads ContainerConfig (Volumes) on every recreate.
     ContainerConfig: { ...config },
   };
 }
 
-export function imageHistory(img: Image): HistoryItem[] {
+/** `layerSizes`: each layer's size, bottom first; entries that made no layer count 0, as Docker's. */
+export function imageHistory(img: Image, layerSizes: readonly number[]): HistoryItem[] {
   const history = img.config.history ?? [];
   const out: HistoryItem[] = [];
+  let layer = 0;
   history.forEach((h, i) => {
     const top = i === history.length - 1;
     out.push({
@@ -76,7 +79,7 @@ export function imageHistory(img: Image): HistoryItem[] {
       Created: Math.floor(Date.parse(h.created ?? img.row.created) / 1000),
       CreatedBy: h.created_by ?? '',
       Tags: top ? img.tags.map(familiar) : null,
-      Size: 0,
+      Size: h.empty_layer === true ? 0 : (layerSizes[layer++] ?? 0),
       Comment: h.comment ?? '',
     });
   });

@@ -564,9 +564,14 @@ export class ContainerService {
     const exitCode = await readExitFile(join(this.deps.paths.exitDir, c.id));
     const state = await this.runtimeOf(c).state(c.id).catch(() => null);
     if (c.state.status === 'running' || c.state.status === 'paused') {
-      if (exitCode !== null || !state || state.status === 'stopped') {
-        // The exit watcher reports it when the file exists; without one, conmon died as well.
-        if (exitCode === null) await this.handleExit(c.id, 255);
+      // Recorded here rather than by the exit watcher, so the API never serves a dead container as running.
+      if (exitCode !== null) {
+        await this.handleExit(c.id, exitCode);
+        return;
+      }
+      if (!state || state.status === 'stopped') {
+        // conmon writes the exit file once the output is drained (the watcher reports it); without conmon the code is lost.
+        if (!isAlive(c.conmonPid)) await this.handleExit(c.id, 255);
         return;
       }
       c.state.status = state.status === 'paused' ? 'paused' : 'running';
@@ -652,6 +657,16 @@ function processEnv(c: ContainerRecord, hostNetwork: boolean): string[] {
   const daemonEnv = [`HOSTNAME=${hostNetwork ? hostname() : (c.config.Hostname ?? shortId(c.id))}`];
   if (c.config.Tty) daemonEnv.push('TERM=xterm');
   return mergeEnv(daemonEnv, c.config.Env ?? []);
+}
+
+function isAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<boolean> {

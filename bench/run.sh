@@ -16,7 +16,8 @@
 #
 # It starts its own berthd on private roots (/var/lib/$BENCH_NAME, /run/$BENCH_NAME), makes the
 # busybox image with scripts/make-busybox-image.sh, and removes containers, daemon and roots at the
-# end. The default /run/berth is never touched. Raw lines also go to $RESULTS_DIR.
+# end. The default /run/berth is never touched. Raw lines also go to $RESULTS_DIR. Latencies are
+# hyperfine medians when hyperfine is installed (apt-get install hyperfine), else a shell loop's.
 #
 # Knobs (environment): RUNS (15: runs per latency), NCTR (50), BENCH_NAME (berth-bench),
 #   BERTH_BUNDLE (this checkout's dist/bundle; copied first, so a rebuild during the run is harmless),

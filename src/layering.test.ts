@@ -64,7 +64,8 @@ const RULES: Readonly<Record<Module, Rule>> = {
   oci: { imports: ['lib'], packages: true },
   'store/content': { imports: ['lib', 'oci'], packages: true },
   'store/meta': { imports: ['lib', 'oci'], packages: true },
-  'store/snapshot': { imports: ['lib', 'oci'], packages: true },
+  // Snapshot records live in the metadata store's database (one transaction domain).
+  'store/snapshot': { imports: ['lib', 'oci', 'store/meta'], packages: true },
   'store/gc': { imports: ['lib', 'oci', 'store/content', 'store/meta', 'store/snapshot'], packages: true },
   image: { imports: ['lib', 'oci', ...STORE], packages: true },
   distribution: { imports: ['lib', 'oci', 'store/content'], packages: true },
@@ -74,13 +75,15 @@ const RULES: Readonly<Record<Module, Rule>> = {
   build: { imports: ['lib', 'oci'], packages: true },
   engine: { imports: BELOW_ENGINE, packages: true },
   'api/types': { imports: ['lib'], packages: true },
-  'api/server': { imports: ['lib', 'api/types', 'engine'], packages: true },
+  // oci holds pure spec types and parsers; the wire mapping needs familiar image names.
+  'api/server': { imports: ['lib', 'oci', 'api/types', 'engine'], packages: true },
   'api/client': { imports: ['lib', 'api/types'], packages: true },
   // Nothing imports the executable entry, bin.
   daemon: { imports: [...BELOW_ENGINE, 'engine', 'api/types', 'api/server', 'api/client'], packages: true },
   // The CLI is a thin API client: no engine code, and none of the engine's native packages.
   cli: {
-    imports: ['lib', 'api/types', 'api/client'],
+    // Reference parsing is client-side too (docker/cli normalises names before it asks).
+    imports: ['lib', 'oci', 'api/types', 'api/client'],
     packages: true,
     deniedPackages: ['better-sqlite3', 'node-unix-socket'],
   },

@@ -46,6 +46,12 @@ test('container filters as docker ps applies them', () => {
   assert.deepEqual(names({ ancestor: ['alpine'] }), []);
   assert.deepEqual(names({ before: ['web2'] }), ['web', 'db']);
   assert.deepEqual(names({ since: ['web'] }), ['db', 'web2']);
+  assert.deepEqual(names({ network: ['bridge'] }), ['web', 'db', 'web2']);
+  assert.deepEqual(names({ network: ['host'] }), []);
+  assert.deepEqual(names({ publish: ['80'] }), []);
+  assert.deepEqual(names({ health: ['none'] }), ['web', 'db', 'web2']);
+  assert.deepEqual(names({ health: ['healthy'] }), []);
+  assert.deepEqual(names({ 'is-task': ['true'] }), []);
 });
 
 test('bad filters are errors, not ignored', () => {

@@ -10,6 +10,11 @@ function labelMatches(labels: Record<string, string>, want: string): boolean {
   return labels[want.slice(0, eq)] === want.slice(eq + 1);
 }
 
+function networkOf(c: ContainerRecord): string {
+  const mode = c.hostConfig.NetworkMode ?? 'default';
+  return mode === 'default' ? 'bridge' : mode;
+}
+
 /**
  * `docker ps --filter`: values of one key are ORed (labels ANDed), keys are ANDed.
  * `resolve` finds a container for before/since; `imageMatches` answers ancestor.
@@ -41,6 +46,14 @@ export function filterContainers(
       (filters.get('label') ?? []).every((l) => labelMatches(c.config.Labels ?? {}, l)) &&
       any('ancestor', (v) => helpers.imageMatches(c, v)) &&
       any('exited', (v) => c.state.status === 'exited' && String(c.state.exitCode) === v) &&
+      any('network', (v) => networkOf(c) === v) &&
+      any('expose', (v) => Object.keys(c.config.ExposedPorts ?? {}).includes(v.includes('/') ? v : `${v}/tcp`)) &&
+      // Until published ports, volumes and healthchecks exist, nothing matches those filters
+      // (health=none matches every container, as none has a healthcheck).
+      any('publish', () => false) &&
+      any('volume', () => false) &&
+      any('health', (v) => v === 'none') &&
+      any('is-task', (v) => v === 'false') &&
       (before ?? []).every((t) => c.created < t) &&
       (since ?? []).every((t) => c.created > t)
     );

@@ -328,10 +328,13 @@ export class ContainerService {
 
   /** Deletes the runtime's record and unmounts the rootfs; tolerant of either being gone. */
   private async cleanupRuntime(c: ContainerRecord): Promise<void> {
-    await this.runtimeOf(c)
-      .delete(c.id, { force: true })
-      .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`));
-    await unmount(join(this.bundleDir(c.id), 'rootfs'));
+    // Independent: the rootfs mount lives in the host's namespace, the runtime's state does not use it.
+    await Promise.all([
+      this.runtimeOf(c)
+        .delete(c.id, { force: true })
+        .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`)),
+      unmount(join(this.bundleDir(c.id), 'rootfs')),
+    ]);
   }
 
   // ---------------------------------------------------------------- stop / kill / pause
@@ -366,9 +369,9 @@ export class ContainerService {
     await this.runtimeOf(c).kill(c.id, signal);
   }
 
-  async restart(ref: string, timeoutSeconds?: number): Promise<void> {
+  async restart(ref: string, timeoutSeconds?: number, signal?: string): Promise<void> {
     const c = this.index.get(ref);
-    if (isRunning(c)) await this.stop(c.id, timeoutSeconds);
+    if (isRunning(c)) await this.stop(c.id, timeoutSeconds, signal);
     await this.start(c.id);
   }
 
@@ -508,22 +511,28 @@ export class ContainerService {
   private async removeNow(c: ContainerRecord): Promise<void> {
     if (!this.index.find(c.id)) return;
     const sw = this.stopwatch('remove');
+    // Exited and never-started containers were cleaned up when they stopped (or by restore).
+    const runtimeLive = c.state.status !== 'exited' && c.state.status !== 'created';
     if (c.state.status !== 'removing') {
       transition(c, 'removing');
       this.index.save(c);
     }
     sw.lap('mark');
-    await this.cleanupRuntime(c);
+    if (runtimeLive) await this.cleanupRuntime(c);
     sw.lap('cleanup');
+    // The record goes before the files, so `wait --condition removed` and reuse of the name need
+    // not wait for them; restore removes directories and snapshots left without a record.
+    this.index.delete(c);
+    this.wake(c.id, ['not-running', 'next-exit', 'removed'], c.state.exitCode);
+    sw.lap('record');
     await this.deps.snapshots.remove(c.snapshotKey);
     sw.lap('snapshot');
-    await rm(this.bundleDir(c.id), { recursive: true, force: true });
-    await rm(this.containerDir(c.id), { recursive: true, force: true });
+    await Promise.all([
+      rm(this.bundleDir(c.id), { recursive: true, force: true }),
+      rm(this.containerDir(c.id), { recursive: true, force: true }),
+    ]);
     sw.lap('dirs');
-    this.index.delete(c);
-    sw.lap('record');
     sw.done(c.id);
-    this.wake(c.id, ['not-running', 'next-exit', 'removed'], c.state.exitCode);
   }
 
   // ---------------------------------------------------------------- restore

@@ -1,8 +1,11 @@
 import { join } from 'node:path';
+import { directorySize } from '../lib/disk-usage.js';
 import { BerthError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { ImageId } from '../oci/digest.js';
 import type { Image, ImageService } from '../image/image-service.js';
+
+export type { Image };
 import type { OciRuntime } from '../runtime/monitor/oci-runtime.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import type { ContainerService } from './container-service.js';
@@ -56,6 +59,13 @@ export class Engine {
       },
       this.execs.idsOf(c.id),
     );
+  }
+
+  /** `SizeRw` (the writable layer) and `SizeRootFs` (it plus the image), as `ps -s` / `inspect -s`. */
+  async containerSizes(ref: string): Promise<{ SizeRw: number; SizeRootFs: number }> {
+    const c = this.containers.get(ref);
+    const rw = this.snapshots.get(c.snapshotKey) ? await directorySize(this.snapshots.upperPath(c.snapshotKey)) : 0;
+    return { SizeRw: rw, SizeRootFs: rw + this.images.get(c.imageId).row.size };
   }
 
   async removeContainer(ref: string, opts: { force: boolean }): Promise<void> {

@@ -4,21 +4,22 @@ import type { FlagSpec, ParsedFlags } from '../flags.js';
 
 /**
  * Runs `action` for each named container, printing the name on success and the error on failure,
- * and continuing; exit 1 if any failed (docker's multi-container commands).
+ * and continuing; exit 1 if any failed (docker's multi-container commands). Like docker/cli, the
+ * requests run concurrently and the results print in the order the names were given.
  */
 async function forEachContainer(
   ctx: CommandContext,
   names: readonly string[],
   action: (name: string) => Promise<string | undefined>,
 ): Promise<number> {
+  const results = await Promise.allSettled(names.map((name) => action(name)));
   let failed = false;
-  for (const name of names) {
-    try {
-      const line = await action(name);
-      if (line !== undefined) ctx.io.stdout.write(`${line}\n`);
-    } catch (e) {
+  for (const r of results) {
+    if (r.status === 'fulfilled') {
+      if (r.value !== undefined) ctx.io.stdout.write(`${r.value}\n`);
+    } else {
       failed = true;
-      ctx.io.stderr.write(`${describeError(e)}\n`);
+      ctx.io.stderr.write(`${describeError(r.reason)}\n`);
     }
   }
   return failed ? 1 : 0;

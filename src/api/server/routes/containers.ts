@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../../lib/errors.js';
+import { BerthError, invalidArgument } from '../../../lib/errors.js';
 import type { Engine } from '../../../engine/engine.js';
 import type { AttachSession } from '../../../engine/attach-session.js';
 import type { WaitCondition } from '../../../engine/container-service.js';
@@ -66,11 +66,18 @@ export function containerRoutes(router: Router, engine: Engine): void {
       imageMatches: (c, ref) => engine.imageMatches(c.imageId, ref),
     });
     if (limit > 0) list = list.slice(0, limit);
-    sendJson(ctx, 200, list.map(containerSummary));
+    const withSize = boolParam(ctx.query, 'size');
+    sendJson(
+      ctx,
+      200,
+      await Promise.all(list.map(async (c) => ({ ...containerSummary(c), ...(withSize ? await engine.containerSizes(c.id) : {}) }))),
+    );
   });
 
   router.add('GET', '/containers/{id}/json', async (ctx) => {
-    sendJson(ctx, 200, engine.inspectContainer(ctx.params['id'] ?? '', containerInspect));
+    const id = ctx.params['id'] ?? '';
+    const body = engine.inspectContainer(id, containerInspect);
+    sendJson(ctx, 200, boolParam(ctx.query, 'size') ? { ...body, ...(await engine.containerSizes(id)) } : body);
   });
 
   router.add('POST', '/containers/{id}/start', async (ctx) => {
@@ -84,7 +91,7 @@ export function containerRoutes(router: Router, engine: Engine): void {
   });
 
   router.add('POST', '/containers/{id}/restart', async (ctx) => {
-    await containers.restart(ctx.params['id'] ?? '', intParam(ctx.query, 't'));
+    await containers.restart(ctx.params['id'] ?? '', intParam(ctx.query, 't'), ctx.query.get('signal') ?? undefined);
     sendEmpty(ctx, 204);
   });
 
@@ -111,6 +118,7 @@ export function containerRoutes(router: Router, engine: Engine): void {
   });
 
   router.add('DELETE', '/containers/{id}', async (ctx) => {
+    if (boolParam(ctx.query, 'link')) throw new BerthError('NotImplemented', 'links', 'container links are not supported by berth');
     await engine.removeContainer(ctx.params['id'] ?? '', { force: boolParam(ctx.query, 'force') });
     sendEmpty(ctx, 204);
   });

@@ -1,4 +1,4 @@
-import type { Image } from '../../../image/image-service.js';
+import type { Image } from '../../../engine/engine.js';
 import { familiarString, parseReference } from '../../../oci/reference.js';
 import type { ContainerConfig, HistoryItem, ImageInspect, ImageSummary } from '../../types/index.js';
 

@@ -1,7 +1,10 @@
 // Bundles the berth executable ahead of time: one ESM entry plus lazily loaded chunks, so a CLI
 // command loads only its own code (start-up time is part of every berth figure).
 import { build } from 'esbuild';
-import { chmod } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
+
+// Chunk names carry content hashes: start empty so stale chunks do not pile up.
+await rm('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { berth: 'src/bin/berth.ts' },

@@ -10,7 +10,6 @@ function plan(argv: string[], files: Record<string, string> = {}, env: Record<st
     image,
     command,
     env,
-    forRun: true,
     consoleSize: [24, 80],
     readFile: (p) => {
       const f = files[p];

@@ -136,8 +136,6 @@ export interface CreateInputs {
   readFile: (path: string) => string;
   /** `[height, width]` of the terminal, sent as ConsoleSize with `-t`. */
   consoleSize?: [number, number];
-  /** `run` attaches by default; `create` with `-d` semantics differs only in StdinOnce. */
-  forRun: boolean;
 }
 
 export interface CreatePlan {
@@ -307,8 +305,9 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
     AttachStderr: attachStderr,
     Tty: tty,
     OpenStdin: interactive,
-    // Only `run` closes the container's stdin when the attached client's stdin ends.
-    StdinOnce: inputs.forRun && interactive && attachStdin,
+    // As docker/cli: an attached `-i` (run, or create then `start -ai`) closes the container's
+    // stdin when the client's stdin ends; `-d` leaves it open for later attaches.
+    StdinOnce: interactive && attachStdin,
     Env: env,
     Cmd: inputs.command.length > 0 ? inputs.command : null,
     Image: inputs.image,

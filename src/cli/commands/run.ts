@@ -23,7 +23,7 @@ function reportFailure(ctx: CommandContext, e: unknown, code: number): number {
   return code;
 }
 
-function planFrom(ctx: CommandContext, flags: ParsedFlags, forRun: boolean): CreatePlan {
+function planFrom(ctx: CommandContext, flags: ParsedFlags): CreatePlan {
   const [image = '', ...command] = flags.args;
   const size = terminalSize(ctx.io);
   try {
@@ -32,7 +32,6 @@ function planFrom(ctx: CommandContext, flags: ParsedFlags, forRun: boolean): Cre
       command,
       env: ctx.io.env,
       readFile: (path) => readFileSync(path, 'utf8'),
-      forRun,
       ...(size !== undefined ? { consoleSize: [size.height, size.width] as [number, number] } : {}),
     });
   } catch (e) {
@@ -77,7 +76,7 @@ function checkTtyInput(ctx: CommandContext, flags: ParsedFlags): void {
 }
 
 async function runContainer(ctx: CommandContext, flags: ParsedFlags): Promise<number> {
-  const plan = planFrom(ctx, flags, true);
+  const plan = planFrom(ctx, flags);
   const detachKeys = flags.string('detach-keys');
   if (detachKeys !== undefined) {
     try {
@@ -168,7 +167,7 @@ async function runContainer(ctx: CommandContext, flags: ParsedFlags): Promise<nu
 }
 
 async function createOnly(ctx: CommandContext, flags: ParsedFlags): Promise<number> {
-  const plan = planFrom(ctx, flags, false);
+  const plan = planFrom(ctx, flags);
   try {
     const id = await createContainer(ctx, ctx.client(), plan, flags);
     ctx.io.stdout.write(`${id}\n`);

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" -ne 0 ]; then echo "install.sh: run as root" >&2; exit 1; fi
 
-PACKAGES=(crun runc conmon busybox-static golang-github-containers-common tini attr iproute2 iptables xz-utils bzip2 ca-certificates)
+PACKAGES=(crun runc conmon busybox-static golang-github-containers-common tini attr iproute2 iptables xz-utils bzip2 ca-certificates docker-registry apache2-utils)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -23,7 +23,9 @@ if ! command -v g++ >/dev/null || ! command -v make >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq build-essential python3 >/dev/null
 fi
 
-npm ci --no-audit --no-fund --loglevel=error
+# Not `npm ci`: node-unix-socket lists optional per-platform packages that were never published,
+# which `npm ci` reports as a lock-file mismatch. `npm install` honours the lock file all the same.
+npm install --no-audit --no-fund --loglevel=error
 npm run build --silent
 ln -sf "$PWD/dist/bundle/berth.mjs" /usr/local/bin/berth
 mkdir -p /etc/bash_completion.d

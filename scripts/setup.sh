@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-berth version --format '{{.Client.Version}}' >/dev/null
 # Any berth command starts berthd when it is not running; `info` does it quietly.
 berth info --format 'berthd is up: {{.ServerVersion}}, default runtime {{.DefaultRuntime}}'
 berth image inspect busybox:latest >/dev/null 2>&1 || bash scripts/make-busybox-image.sh busybox:latest

@@ -157,7 +157,9 @@ export async function runDaemon(argv: string[]): Promise<void> {
     exits.close();
     server.close();
     meta.close();
-    void rm(cfg.socketPath, { force: true }).finally(() => process.exit(0));
+    void Promise.all([rm(cfg.socketPath, { force: true }), rm(join(cfg.runRoot, 'berthd.pid'), { force: true })]).finally(() =>
+      process.exit(0),
+    );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -1,0 +1,213 @@
+import { Readable } from 'node:stream';
+import { BerthError, errorMessage, type ErrorKind } from '../lib/errors.js';
+import { parseAuthChallenge, type AuthChallenge } from './auth-challenge.js';
+
+/** Credentials as the Engine API carries them (X-Registry-Auth, POST /auth). */
+export interface RegistryCredentials {
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
+export interface RegistryClientOptions {
+  /** `127.0.0.1:5000`, `registry.example.com`. */
+  host: string;
+  credentials?: RegistryCredentials;
+  /** Registries reached over plain http when https does not answer (Docker's insecure registries). */
+  insecure: boolean;
+}
+
+export interface RequestInit {
+  method?: string;
+  headers?: Record<string, string>;
+  /** Replayable bodies only (a 401 retries the request once with a fresh token). */
+  body?: Buffer | (() => Readable);
+  /** `repository:<path>:pull` or `…:pull,push`. */
+  scope?: string;
+}
+
+const DOCKER_HUB_API = 'registry-1.docker.io';
+
+/** The registry's error envelope, `{"errors":[{code,message,detail}]}`, as Docker prints it: `manifest unknown: manifest unknown`. */
+export async function registryErrorText(res: Response): Promise<{ code: string; text: string }> {
+  const body = await res.text().catch(() => '');
+  try {
+    const parsed = JSON.parse(body) as { errors?: { code?: string; message?: string }[] };
+    const first = parsed.errors?.[0];
+    if (first?.code !== undefined) {
+      const code = first.code.toLowerCase().replace(/_/g, ' ');
+      return { code: first.code, text: `${code}: ${first.message ?? code}` };
+    }
+  } catch {
+    // Not JSON: fall back to the status line.
+  }
+  return { code: '', text: `${res.status} ${res.statusText}`.trim() };
+}
+
+export function kindOfStatus(status: number): ErrorKind {
+  if (status === 401) return 'Unauthorized';
+  if (status === 403) return 'Forbidden';
+  if (status === 404) return 'NotFound';
+  if (status >= 400 && status < 500) return 'InvalidArgument';
+  return 'Unavailable';
+}
+
+/**
+ * One registry, spoken to over the Docker Registry HTTP API v2 / OCI distribution spec. Finds the
+ * scheme (https, then http for insecure registries), answers auth challenges (Basic, or the bearer
+ * token flow with tokens cached per scope) and retries a request once after a 401.
+ * Credentials go only into Authorization headers, never into errors.
+ */
+export class RegistryClient {
+  private base: string | undefined;
+  private challenge: AuthChallenge | null | undefined;
+  private readonly tokens = new Map<string, string>();
+
+  constructor(private readonly opts: RegistryClientOptions) {}
+
+  get host(): string {
+    return this.opts.host;
+  }
+
+  /** `GET /v2/`: finds the scheme and the auth challenge. */
+  async ping(): Promise<void> {
+    if (this.base !== undefined) return;
+    const apiHost = this.opts.host === 'docker.io' ? DOCKER_HUB_API : this.opts.host;
+    const schemes = this.opts.insecure ? ['https', 'http'] : ['https'];
+    let lastError: unknown;
+    for (const scheme of schemes) {
+      const base = `${scheme}://${apiHost}`;
+      let res: Response;
+      try {
+        res = await fetch(`${base}/v2/`, { redirect: 'follow' });
+      } catch (e) {
+        lastError = e;
+        continue;
+      }
+      await res.arrayBuffer().catch(() => undefined);
+      this.base = base;
+      if (res.status === 401) {
+        this.challenge = parseAuthChallenge(res.headers.get('www-authenticate') ?? '');
+      } else {
+        this.challenge = null;
+      }
+      return;
+    }
+    throw new BerthError('Unavailable', 'registry_unreachable', `Get "${schemes[0]}://${apiHost}/v2/": ${causeText(lastError)}`, { cause: lastError });
+  }
+
+  /** `login`: checks the credentials against the registry's challenge. */
+  async checkLogin(): Promise<void> {
+    await this.ping();
+    const url = `${this.base}/v2/`;
+    if (this.challenge === null) return;
+    const res = await this.send(url, { scope: '' });
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status === 401 || res.status === 403) {
+      throw new BerthError('Unauthorized', 'login_failed', `login attempt to ${url} failed with status: ${res.status} ${res.statusText}`);
+    }
+  }
+
+  /** Sends `path` (under `/v2/`), authenticating as the registry asks. The caller reads or discards the body. */
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    await this.ping();
+    return this.send(`${this.base}/v2/${path}`, init);
+  }
+
+  /** Absolute URL of a Location header the registry sent (upload sessions). */
+  resolveLocation(location: string): string {
+    return new URL(location, `${this.base}/v2/`).toString();
+  }
+
+  /** Sends to an absolute URL on this registry (an upload's Location). */
+  async requestUrl(url: string, init: RequestInit = {}): Promise<Response> {
+    await this.ping();
+    return this.send(url, init);
+  }
+
+  private async send(url: string, init: RequestInit): Promise<Response> {
+    let res = await this.sendOnce(url, init, false);
+    if (res.status === 401 && this.challenge?.scheme === 'bearer') {
+      await res.arrayBuffer().catch(() => undefined);
+      const fresh = parseAuthChallenge(res.headers.get('www-authenticate') ?? '');
+      if (fresh) this.challenge = fresh;
+      res = await this.sendOnce(url, init, true);
+    }
+    return res;
+  }
+
+  private async sendOnce(url: string, init: RequestInit, refresh: boolean): Promise<Response> {
+    const headers: Record<string, string> = { ...init.headers };
+    const authorization = await this.authorization(init.scope ?? '', refresh);
+    if (authorization) headers['Authorization'] = authorization;
+    const body = init.body === undefined ? undefined : Buffer.isBuffer(init.body) ? init.body : (Readable.toWeb(init.body()) as ReadableStream);
+    try {
+      return await fetch(url, {
+        method: init.method ?? 'GET',
+        headers,
+        body,
+        redirect: 'follow',
+        ...(body !== undefined && !Buffer.isBuffer(body) ? { duplex: 'half' } : {}),
+      } as globalThis.RequestInit);
+    } catch (e) {
+      throw new BerthError('Unavailable', 'registry_unreachable', `${init.method ?? 'GET'} "${redactUrl(url)}": ${causeText(e)}`, { cause: e });
+    }
+  }
+
+  private async authorization(scope: string, refresh: boolean): Promise<string | undefined> {
+    const c = this.challenge;
+    const creds = this.opts.credentials;
+    if (!c) return undefined;
+    if (c.scheme === 'basic') {
+      if (creds?.username === undefined || creds.username === '') return undefined;
+      return `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}`;
+    }
+    if (creds?.registrytoken) return `Bearer ${creds.registrytoken}`;
+    const cached = this.tokens.get(scope);
+    if (cached !== undefined && !refresh) return `Bearer ${cached}`;
+    const token = await this.fetchToken(c, scope);
+    this.tokens.set(scope, token);
+    return `Bearer ${token}`;
+  }
+
+  private async fetchToken(c: AuthChallenge, scope: string): Promise<string> {
+    const realm = c.params['realm'];
+    if (!realm) throw new BerthError('Unauthorized', 'bad_challenge', 'unauthorized: the registry sent a bearer challenge without a realm');
+    const url = new URL(realm);
+    if (c.params['service']) url.searchParams.set('service', c.params['service']);
+    if (scope) url.searchParams.set('scope', scope);
+    const creds = this.opts.credentials;
+    const headers: Record<string, string> = {};
+    if (creds?.username) headers['Authorization'] = `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers });
+    } catch (e) {
+      throw new BerthError('Unavailable', 'token_unreachable', `Get "${url.origin}${url.pathname}": ${causeText(e)}`, { cause: e });
+    }
+    if (!res.ok) {
+      const { text } = await registryErrorText(res);
+      throw new BerthError(kindOfStatus(res.status) === 'NotFound' ? 'Unauthorized' : kindOfStatus(res.status), 'token_refused', `unauthorized: ${text}`);
+    }
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new BerthError('Unauthorized', 'token_missing', 'unauthorized: the token server answered without a token');
+    return token;
+  }
+}
+
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  u.search = '';
+  return u.toString();
+}
+
+function causeText(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  if (cause?.code === 'ECONNREFUSED') return 'connection refused';
+  if (cause?.message) return cause.message;
+  return errorMessage(e);
+}

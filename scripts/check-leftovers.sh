@@ -12,5 +12,9 @@ for h in /sys/fs/cgroup/*/berth; do
 done
 n=$(ip netns list 2>/dev/null | grep -i berth)
 [ -n "$n" ] && { echo "netns left:"; echo "$n"; left=1; }
+v=$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | grep -E '^vb[0-9a-f]{12}')
+[ -n "$v" ] && { echo "container veths left:"; echo "$v"; left=1; }
+r=$(iptables -w -t nat -S 2>/dev/null | grep -F '"berth:')
+[ -n "$r" ] && { echo "port rules left:"; echo "$r"; left=1; }
 [ $left -eq 0 ] && echo "no leftovers"
 exit $left

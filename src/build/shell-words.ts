@@ -114,6 +114,7 @@ class WordProcessor {
       this.i++;
       return value ?? '';
     }
+    if (this.i >= this.s.length) throw invalidArgument('dockerfile_substitution', `missing '}' in substitution of ${name}`);
     const op = /^(:?[-+?])/.exec(this.s.slice(this.i))?.[0];
     if (!op) throw invalidArgument('dockerfile_substitution', `unsupported modifier (${this.s[this.i] ?? ''}) in substitution`);
     this.i += op.length;

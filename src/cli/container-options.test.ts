@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildCreateRequest, containerFlags, runOnlyFlags } from './container-options.js';
+import { buildCreateRequest, effectiveCaps, containerFlags, runOnlyFlags } from './container-options.js';
 import { parseFlags } from './flags.js';
 
 function plan(argv: string[], files: Record<string, string> = {}, env: Record<string, string> = {}) {
@@ -76,10 +76,10 @@ test('translates env, labels, ports and limits', () => {
   assert.deepEqual(h.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
   assert.equal(h.Init, true);
   assert.equal(h.Privileged, true);
-  assert.deepEqual(h.CapAdd, ['NET_ADMIN']);
+  assert.deepEqual(h.CapAdd, ['CAP_NET_ADMIN']);
   assert.deepEqual(h.CapDrop, ['ALL']);
   assert.equal(h.ReadonlyRootfs, true);
-  assert.deepEqual(h.SecurityOpt, ['no-new-privileges=true', 'seccomp=unconfined']);
+  assert.deepEqual(h.SecurityOpt, ['no-new-privileges', 'seccomp=unconfined']);
   assert.equal(h.Runtime, 'crun');
   assert.deepEqual(h.ExtraHosts, ['db:10.0.0.2']);
   assert.deepEqual(h.Dns, ['1.1.1.1']);
@@ -98,4 +98,12 @@ test('rejects --rm with a restart policy and empties the entrypoint on --entrypo
   assert.throws(() => plan(['--rm', '--restart', 'always', 'img']), /cannot specify both --restart and --rm/);
   assert.deepEqual(plan(['--entrypoint=', 'img']).body.Entrypoint, ['']);
   assert.equal(plan(['--net', 'host', 'img']).body.HostConfig?.NetworkMode, 'host');
+});
+
+test('capabilities are normalized as docker/cli does', () => {
+  assert.deepEqual(effectiveCaps(['net_admin', 'CAP_SYS_TIME', 'NET_ADMIN'], ['chown', 'sys_time']), {
+    add: ['CAP_NET_ADMIN', 'CAP_SYS_TIME'],
+    drop: ['CAP_CHOWN'],
+  });
+  assert.deepEqual(effectiveCaps(['NET_ADMIN'], ['all', 'CHOWN']), { add: ['CAP_NET_ADMIN'], drop: ['ALL'] });
 });

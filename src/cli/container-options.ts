@@ -146,6 +146,26 @@ export interface CreatePlan {
 
 const orUndefined = <T>(list: T[]): T[] | undefined => (list.length === 0 ? undefined : list);
 
+/** `net_admin` → `CAP_NET_ADMIN`; `ALL` stays as is. */
+function normalizeCap(cap: string): string {
+  const c = cap.trim().toUpperCase();
+  return c === 'ALL' || c.startsWith('CAP_') ? c : `CAP_${c}`;
+}
+
+/**
+ * docker/cli's capability lists: normalized, deduplicated and sorted; `ALL` in a list stands alone;
+ * a capability both added and dropped is added.
+ */
+export function effectiveCaps(add: readonly string[], drop: readonly string[]): { add: string[]; drop: string[] } {
+  const norm = (list: readonly string[]): Set<string> => {
+    const set = new Set(list.map(normalizeCap));
+    return set.has('ALL') ? new Set(['ALL']) : set;
+  };
+  const added = norm(add);
+  const dropped = norm(drop);
+  return { add: [...added].sort(), drop: [...dropped].filter((c) => !added.has(c)).sort() };
+}
+
 /** Applies docker/cli's rules for the create body; throws Error with docker's message on bad input. */
 export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): CreatePlan {
   const attach = flags.list('attach').map((s) => s.toLowerCase());
@@ -212,7 +232,6 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
     if ((k === 'seccomp' || k === 'seccomp:') && v !== 'unconfined' && v !== 'builtin' && v !== '') {
       return `seccomp=${JSON.stringify(JSON.parse(inputs.readFile(v)))}`;
     }
-    if (opt === 'no-new-privileges') return 'no-new-privileges=true';
     return opt;
   });
 
@@ -239,14 +258,15 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
     networking.EndpointsConfig = { [network]: aliases.length > 0 ? { Aliases: aliases } : {} };
   }
 
+  const caps = effectiveCaps(flags.list('cap-add'), flags.list('cap-drop'));
   const hostConfig: HostConfig = {
     Binds: orUndefined(binds) ?? null,
     NetworkMode: network,
     PortBindings: ports.bindings,
     RestartPolicy: restart.Name === undefined ? { Name: 'no' } : restart,
     AutoRemove: flags.bool('rm'),
-    CapAdd: orUndefined(flags.list('cap-add')) ?? null,
-    CapDrop: orUndefined(flags.list('cap-drop')) ?? null,
+    CapAdd: orUndefined(caps.add) ?? null,
+    CapDrop: orUndefined(caps.drop) ?? null,
     Dns: flags.list('dns'),
     DnsOptions: flags.list('dns-option'),
     DnsSearch: flags.list('dns-search'),

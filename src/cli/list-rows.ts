@@ -131,10 +131,9 @@ export function containerRow(c: ContainerSummary, opts: { trunc: boolean; nowMs:
     else if (image.includes('@')) image = image.slice(0, image.indexOf('@'));
   }
   const names = c.Names.map((n) => n.replace(/^\//, '')).filter((n) => !trunc || !n.includes('/'));
-  const size =
-    c.SizeRw === undefined && c.SizeRootFs === undefined
-      ? ''
-      : `${humanSize(c.SizeRw ?? 0, 3)} (virtual ${humanSize(c.SizeRootFs ?? 0, 3)})`;
+  // As docker/cli: sizes the daemon did not compute read as 0B.
+  const rw = humanSize(c.SizeRw ?? 0, 3);
+  const size = (c.SizeRootFs ?? 0) > 0 ? `${rw} (virtual ${humanSize(c.SizeRootFs ?? 0, 3)})` : rw;
   const volumes = c.Mounts.filter((m) => m.Type === 'volume').length;
   return {
     ID: trunc ? shortHex(c.Id) : c.Id,

@@ -1,6 +1,17 @@
 import type { Readable } from 'node:stream';
 import { readJsonLines } from '../api/client/json-lines.js';
-import type { JsonMessage } from '../api/types/stream.js';
+import type { JsonMessage, JsonProgress } from '../api/types/stream.js';
+import { humanSize } from './format/units.js';
+
+/** docker's JSONProgress rendering from `progressDetail`: `[=====>     ]  12.3MB/45.6MB`. */
+export function progressBar(p: JsonProgress | undefined): string {
+  const current = p?.current ?? 0;
+  const total = p?.total ?? 0;
+  if (current <= 0 && total <= 0) return '';
+  if (total <= 0 || current > total) return humanSize(current).padStart(8);
+  const filled = Math.min(50, Math.floor(Math.floor((current / total) * 100) / 2));
+  return `[${'='.repeat(filled)}>${' '.repeat(50 - filled)}] ${humanSize(current).padStart(8)}/${humanSize(total)}`;
+}
 
 /** An error reported inside a JSON message stream (after the daemon answered 200). */
 export class StreamError extends Error {
@@ -47,7 +58,8 @@ export async function displayJsonMessages(
     // Without a terminal, moving progress bars are noise: docker prints only the state changes.
     if (!tty && moving) continue;
     const prefix = msg.id !== undefined && msg.id !== '' ? `${msg.id}: ` : '';
-    const text = `${prefix}${msg.status}${tty && msg.progress ? ` ${msg.progress}` : ''}`;
+    const bar = msg.progress || progressBar(msg.progressDetail);
+    const text = `${prefix}${msg.status}${tty && bar ? ` ${bar}` : ''}`;
     if (!tty) {
       out.write(`${text}\n`);
       continue;

@@ -7,6 +7,8 @@ export interface DaemonConfig {
   /** Runtime name to use by default; undefined = probe (crun where it works, else runc). */
   defaultRuntime?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The default bridge's gateway address and prefix, as dockerd's --bip; undefined = first free default pool. */
+  bip?: string;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -25,6 +27,7 @@ Options:
       --exec-root string       Root directory for runtime state (default "/run/berth")
   -H, --host string            Daemon socket to listen on (default "unix:///run/berth/berth.sock")
       --default-runtime string Default OCI runtime for containers: crun or runc (default: crun where it works, else runc)
+      --bip string             Specify default-bridge IPv4 network (default: 172.17.0.1/16, or the first free default pool)
   -l, --log-level string       Logging level: debug, info, warn, error (default "info")
 `;
 
@@ -62,6 +65,12 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig | null {
       case '--default-runtime':
         cfg.defaultRuntime = value();
         break;
+      case '--bip': {
+        const bip = value();
+        if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(bip)) throw invalidArgument('bad_bip', `invalid value "${bip}" for flag --bip: invalid CIDR address`);
+        cfg.bip = bip;
+        break;
+      }
       case '-l':
       case '--log-level': {
         const l = value();

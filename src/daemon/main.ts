@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -10,6 +11,9 @@ import { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { ImageService } from '../image/image-service.js';
 import { ContainerService } from '../engine/container-service.js';
 import { ExecService } from '../engine/exec-service.js';
+import { BridgeNetwork, bridgeIdentity } from '../network/bridge-network.js';
+import { NetworkService } from '../engine/network-service.js';
+import { networkRoutes } from '../api/server/routes/networks.js';
 import { Engine } from '../engine/engine.js';
 import { ExitWatcher } from '../runtime/monitor/exit-file.js';
 import { OciRuntime, probeRuntime, type RuntimeName } from '../runtime/monitor/oci-runtime.js';
@@ -19,12 +23,19 @@ import { parseProcLimits } from '../runtime/spec/rlimits.js';
 import { loadSeccompProfile } from '../runtime/spec/seccomp.js';
 import { createApiServer } from '../api/server/server.js';
 import { Router } from '../api/server/router.js';
+import { buildRoutes } from '../api/server/routes/build.js';
+import { removeBuildScratch } from '../engine/build.js';
 import { commitRoutes } from '../api/server/routes/commit.js';
 import { containerRoutes } from '../api/server/routes/containers.js';
 import { execRoutes } from '../api/server/routes/exec.js';
 import { imageRoutes } from '../api/server/routes/images.js';
+import { distributionRoutes, pullHandler } from '../api/server/routes/distribution.js';
+import { archiveRoutes } from '../api/server/routes/archive.js';
+import { ImageArchive } from '../image/image-archive.js';
+import { exportContainer } from '../engine/container-export.js';
+import { ImageTransfer } from '../engine/image-transfer.js';
 import { systemRoutes } from '../api/server/routes/system.js';
-import { parseDaemonArgs, type DaemonConfig } from './config.js';
+import { DEFAULTS, parseDaemonArgs, type DaemonConfig } from './config.js';
 
 const RUNTIME_PATHS: Record<RuntimeName, string[]> = {
   crun: ['/usr/bin/crun', '/usr/local/bin/crun'],
@@ -90,6 +101,15 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const hostRlimits = parseProcLimits(await readFile('/proc/self/limits', 'utf8'));
   const profile = await loadSeccompProfile();
 
+  const network = new BridgeNetwork({
+    netnsDir: join(cfg.runRoot, 'netns'),
+    stateDir: join(cfg.dataRoot, 'network'),
+    // Daemons on other exec roots (tests) get a bridge and chains of their own, so they never share addresses.
+    ...bridgeIdentity(cfg.runRoot, DEFAULTS.runRoot, (s) => createHash('sha256').update(s).digest('hex')),
+    bip: cfg.bip,
+    log,
+  });
+
   let containers: ContainerService | undefined;
   const images = new ImageService(content, meta, snapshots, {
     containersUsing: (id) => containers?.containersUsingImage(id) ?? [],
@@ -112,6 +132,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
       hostRlimits,
       initPath: DEFAULT_INIT_PATH,
     },
+    network,
     log,
   });
   const execs = new ExecService(containers, heldCapabilities, log);
@@ -125,6 +146,9 @@ export async function runDaemon(argv: string[]): Promise<void> {
   }, log);
 
   await containers.restore();
+  await removeBuildScratch(engine);
+  // An explicit --bip is checked against the host's routes now, not at the first container's start.
+  if (cfg.bip) await network.describe();
   for (const key of containers.orphanSnapshotKeys()) await snapshots.remove(key);
   const orphans = await snapshots.removeOrphans();
   if (orphans.length) log.info(`removed ${orphans.length} orphaned snapshot directories`);
@@ -139,9 +163,14 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const router = new Router();
   systemRoutes(router, engine);
   containerRoutes(router, engine);
+  networkRoutes(router, new NetworkService(service, network, join(cfg.dataRoot, 'network')));
   execRoutes(router, engine);
-  imageRoutes(router, engine);
+  const transfer = new ImageTransfer(images, content, { maxConcurrentDownloads: 3, maxConcurrentUploads: 3, insecureRegistries: [] });
+  imageRoutes(router, engine, pullHandler(transfer));
+  distributionRoutes(router, transfer);
+  archiveRoutes(router, new ImageArchive(images, content), (ref) => exportContainer(service, snapshots, join(cfg.dataRoot, 'tmp'), ref));
   commitRoutes(router, engine);
+  buildRoutes(router, engine);
   const server = createApiServer(router, log);
   await rm(cfg.socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {
@@ -157,9 +186,11 @@ export async function runDaemon(argv: string[]): Promise<void> {
     exits.close();
     server.close();
     meta.close();
-    void Promise.all([rm(cfg.socketPath, { force: true }), rm(join(cfg.runRoot, 'berthd.pid'), { force: true })]).finally(() =>
-      process.exit(0),
-    );
+    void network
+      .teardownIfUnused()
+      .catch((e: unknown) => log.warn(`network teardown: ${errorMessage(e)}`))
+      .then(() => Promise.all([rm(cfg.socketPath, { force: true }), rm(join(cfg.runRoot, 'berthd.pid'), { force: true })]))
+      .finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

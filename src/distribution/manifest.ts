@@ -94,7 +94,9 @@ async function fetchManifest(client: RegistryClient, repo: string, reference: st
     if (res.status === 404 || code === 'MANIFEST_UNKNOWN' || code === 'NAME_UNKNOWN') {
       throw notFound('manifest_unknown', `manifest for ${display} not found: ${text}`);
     }
-    throw new BerthError(kindOfStatus(res.status), 'manifest_fetch_failed', res.status === 401 || res.status === 403 ? denied(display, text) : text);
+    if (res.status === 403 || code === 'DENIED') throw notFound('pull_denied', denied(display, text));
+    // dockerd answers 500 here, not 401: on a 401 the docker CLI would prompt for a login.
+    throw new BerthError(res.status === 401 ? 'Internal' : kindOfStatus(res.status), 'manifest_fetch_failed', text);
   }
   const bytes = Buffer.from(await res.arrayBuffer());
   if (bytes.length > MANIFEST_LIMIT) throw invalidArgument('manifest_too_big', `manifest for ${display} is larger than ${MANIFEST_LIMIT} bytes`);
@@ -128,4 +130,16 @@ export async function putManifest(client: RegistryClient, repo: string, tag: str
   }
   await res.arrayBuffer().catch(() => undefined);
   return sha256Digest(bytes);
+}
+
+/** `GET /v2/<repo>/tags/list`: every tag of a repository (one page: registries answer all by default). */
+export async function listTags(client: RegistryClient, repo: string, display: string): Promise<string[]> {
+  const res = await client.request(`${repo}/tags/list`, { scope: `repository:${repo}:pull` });
+  if (!res.ok) {
+    const { text } = await registryErrorText(res);
+    if (res.status === 404) throw notFound('name_unknown', `repository ${display} not found: ${text}`);
+    throw new BerthError(res.status === 401 ? 'Internal' : kindOfStatus(res.status), 'tags_list_failed', text);
+  }
+  const body = (await res.json()) as { tags?: string[] | null };
+  return body.tags ?? [];
 }

@@ -176,7 +176,7 @@ export class RegistryClient {
     if (!realm) throw new BerthError('Unauthorized', 'bad_challenge', 'unauthorized: the registry sent a bearer challenge without a realm');
     const url = new URL(realm);
     if (c.params['service']) url.searchParams.set('service', c.params['service']);
-    if (scope) url.searchParams.set('scope', scope);
+    for (const one of scope.split(' ').filter(Boolean)) url.searchParams.append('scope', one);
     const creds = this.opts.credentials;
     const headers: Record<string, string> = {};
     if (creds?.username) headers['Authorization'] = `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}`;
@@ -206,8 +206,9 @@ function redactUrl(url: string): string {
 }
 
 function causeText(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  const cause = (e as { cause?: { code?: string; message?: string; hostname?: string } } | undefined)?.cause;
   if (cause?.code === 'ECONNREFUSED') return 'connection refused';
+  if (cause?.code === 'ENOTFOUND') return `dial tcp: lookup ${cause.hostname ?? ''}: no such host`;
   if (cause?.message) return cause.message;
   return errorMessage(e);
 }

@@ -6,7 +6,8 @@ import { formatReference, parseReference, withDefaultTag } from '../oci/referenc
 import { applyConfigChanges } from '../image/config-changes.js';
 import type { Image } from '../image/image-service.js';
 import { diffChanges, writeLayerDiff, type Change } from '../image/layer/diff.js';
-import type { ContainerConfigSpec } from './container-model.js';
+import type { Readable } from 'node:stream';
+import type { ContainerConfigSpec, ContainerRecord } from './container-model.js';
 import type { Engine } from './engine.js';
 
 export interface CommitRequest {
@@ -45,6 +46,12 @@ async function mountPlaceholders(upperDir: string): Promise<Set<string>> {
     if (names.every((n) => out.has(`${dir}/${n}`))) out.add(dir);
   }
   return out;
+}
+
+/** A container's writable layer as an uncompressed layer tar, read from its upper dir, without the engine's mount points. */
+export async function containerLayer(engine: Engine, c: ContainerRecord, opts: { sourceDateEpoch?: number } = {}): Promise<Readable> {
+  const upperDir = engine.snapshots.upperPath(c.snapshotKey);
+  return writeLayerDiff(upperDir, { exclude: await mountPlaceholders(upperDir), ...opts });
 }
 
 /** Docker's commit merge: fields the user's config leaves unset are taken from the container's. */
@@ -99,7 +106,6 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
   const ref = req.ref ? formatReference(withDefaultTag(parseReference(req.ref))) : undefined;
   const runConfig = mergeCommitConfig(applyConfigChanges(runConfigOf(req.config ?? {}), req.changes), runConfigOf(c.config));
   const parent = engine.containers.image(c);
-  const upperDir = engine.snapshots.upperPath(c.snapshotKey);
 
   const pause = req.pause && c.state.status === 'running';
   if (pause) await engine.containers.pause(c.id);
@@ -108,7 +114,7 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
     return await engine.images.createImage({
       ref,
       parent,
-      layerTar: writeLayerDiff(upperDir, { exclude: await mountPlaceholders(upperDir) }),
+      layerTar: await containerLayer(engine, c),
       runConfig,
       history: {
         created,

@@ -4,6 +4,7 @@ import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
 
 test('env merge: user entries replace image entries of the same name', () => {
   assert.deepEqual(mergeEnv(['PATH=/bin', 'A=1'], ['A=2', 'B=3']), ['PATH=/bin', 'A=2', 'B=3']);
+  assert.deepEqual(mergeEnv(['PATH=/bin', 'A=1'], ['A', 'B', 'C=']), ['PATH=/bin', 'C='], 'a bare name unsets');
 });
 
 test('command resolution follows Docker', () => {

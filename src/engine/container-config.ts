@@ -7,12 +7,18 @@ const envKey = (e: string): string => {
   return i < 0 ? e : e.slice(0, i);
 };
 
-/** Image env first, the user's entries replacing same-named ones, as Docker merges them. */
+/**
+ * Image env first, the user's entries replacing same-named ones, as Docker merges them. A bare
+ * `NAME` (docker/cli sends `-e NAME` so when NAME is unset in the client) unsets it, as dockerd does:
+ * the runtime refuses an entry without `=`.
+ */
 export function mergeEnv(image: readonly string[], user: readonly string[]): string[] {
   const out = [...image];
   for (const e of user) {
     const i = out.findIndex((x) => envKey(x) === envKey(e));
-    if (i >= 0) out[i] = e;
+    if (!e.includes('=')) {
+      if (i >= 0) out.splice(i, 1);
+    } else if (i >= 0) out[i] = e;
     else out.push(e);
   }
   return out;

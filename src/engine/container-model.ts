@@ -1,6 +1,7 @@
 import { conflict, invalidArgument } from '../lib/errors.js';
 import type { ContainerId } from '../oci/ids.js';
 import type { ImageId } from '../oci/digest.js';
+import type { BridgeEndpoint } from '../network/bridge-network.js';
 
 /**
  * The user's container configuration as it is persisted and echoed back by inspect. Field names
@@ -85,6 +86,8 @@ export interface ContainerRecord {
   conmonPid: number;
   /** Set by `stop`/`kill` so the exit handler knows the user asked for it (restart policies). */
   stoppedByUser: boolean;
+  /** The endpoint on the default bridge of the last start; its address is held only while running. */
+  network?: BridgeEndpoint;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

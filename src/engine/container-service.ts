@@ -20,6 +20,9 @@ import { parseCapabilities } from '../runtime/spec/capabilities.js';
 import type { HostRlimits } from '../runtime/spec/rlimits.js';
 import { resolveUser, withDefaultEnv } from '../runtime/spec/user.js';
 import type { Mount } from '../runtime/spec/types.js';
+import type { NetworkNamespace } from '../runtime/spec/generate.js';
+import type { BridgeNetwork } from '../network/bridge-network.js';
+import { portRequests } from '../network/port-rules.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
@@ -96,6 +99,7 @@ export class ContainerService {
       defaultRuntime: string;
       paths: EnginePaths;
       security: SecurityDefaults;
+      network: BridgeNetwork;
       log: Logger;
     },
   ) {
@@ -212,7 +216,19 @@ export class ContainerService {
     sw.lap('mount');
     const etc = this.etcFiles(c.id);
     const hostNetwork = c.hostConfig.NetworkMode === 'host';
-    await writeEtcFiles(etc, { hostname: c.config.Hostname ?? shortId(c.id), domainname: c.config.Domainname ?? '', hostNetwork });
+    let netns: NetworkNamespace = hostNetwork ? 'host' : {};
+    if (usesBridge(c)) {
+      const publish = portRequests(c.hostConfig['PortBindings'] as Parameters<typeof portRequests>[0], c.config.ExposedPorts, c.hostConfig['PublishAllPorts'] === true);
+      c.network = await this.deps.network.attach(c.id, publish, c.name);
+      netns = { path: c.network.sandboxKey };
+      sw.lap('network');
+    }
+    await writeEtcFiles(etc, {
+      hostname: c.config.Hostname ?? shortId(c.id),
+      domainname: c.config.Domainname ?? '',
+      hostNetwork,
+      address: usesBridge(c) ? c.network?.address : undefined,
+    });
     const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
     const user = resolveUser(c.config.User ?? '', await readEtc('passwd'), await readEtc('group'), (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
     sw.lap('etc');
@@ -242,7 +258,7 @@ export class ContainerService {
       pidsLimit: hc.PidsLimit ?? undefined,
       ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
       hostRlimits: this.deps.security.hostRlimits,
-      namespaces: { network: hostNetwork ? 'host' : {} },
+      namespaces: { network: netns },
       cgroupsPath: `/berth/${c.id}`,
       mounts: this.etcMounts(etc),
       devices: hc.Privileged === true ? await listHostDevices() : undefined,
@@ -326,7 +342,7 @@ export class ContainerService {
     }
   }
 
-  /** Deletes the runtime's record and unmounts the rootfs; tolerant of either being gone. */
+  /** Deletes the runtime's record, unmounts the rootfs and removes the network endpoint; tolerant of any being gone. */
   private async cleanupRuntime(c: ContainerRecord): Promise<void> {
     // Independent: the rootfs mount lives in the host's namespace, the runtime's state does not use it.
     await Promise.all([
@@ -334,6 +350,9 @@ export class ContainerService {
         .delete(c.id, { force: true })
         .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`)),
       unmount(join(this.bundleDir(c.id), 'rootfs')),
+      usesBridge(c)
+        ? this.deps.network.detach(c.id, c.network).catch((e: unknown) => this.deps.log.warn(`network detach ${c.id}: ${errorMessage(e)}`))
+        : undefined,
     ]);
   }
 
@@ -550,6 +569,8 @@ export class ContainerService {
       }
     }
     await this.removeOrphanDirs();
+    const live = this.index.all().filter((c) => isRunning(c) && usesBridge(c));
+    await this.deps.network.sweep(new Set(live.map((c) => c.id)));
   }
 
   /** Container and bundle directories without a record: left by a crash in create before the record was written. */
@@ -586,6 +607,7 @@ export class ContainerService {
       c.state.status = state.status === 'paused' ? 'paused' : 'running';
       c.state.pid = state.pid;
       this.index.save(c);
+      if (usesBridge(c) && c.network) await this.deps.network.adopt(c.id, c.network);
       return;
     }
     // Created or exited in our records but known to the runtime: a start that never finished.
@@ -666,6 +688,12 @@ function processEnv(c: ContainerRecord, hostNetwork: boolean): string[] {
   const daemonEnv = [`HOSTNAME=${hostNetwork ? hostname() : (c.config.Hostname ?? shortId(c.id))}`];
   if (c.config.Tty) daemonEnv.push('TERM=xterm');
   return mergeEnv(daemonEnv, c.config.Env ?? []);
+}
+
+/** Containers on the default bridge network: `default` and `bridge` modes. */
+function usesBridge(c: ContainerRecord): boolean {
+  const mode = c.hostConfig.NetworkMode ?? 'default';
+  return mode === 'default' || mode === 'bridge';
 }
 
 function isAlive(pid: number): boolean {

@@ -1,6 +1,7 @@
-import type { Readable } from 'node:stream';
-import { BerthError, conflict, notFound } from '../lib/errors.js';
-import { chainIds, parseDiffId, parseImageId, type ChainId, type ImageId } from '../oci/digest.js';
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { BerthError, conflict, invalidArgument, notFound } from '../lib/errors.js';
+import { chainIds, nextChainId, parseDiffId, parseImageId, type ChainId, type DiffId, type Digest, type ImageId } from '../oci/digest.js';
 import { shortId } from '../oci/ids.js';
 import {
   hostArchitecture,
@@ -10,12 +11,13 @@ import {
   type ImageManifest,
   type ImageRunConfig,
 } from '../oci/image.js';
-import { familiarString, formatReference, parseReference, withDefaultTag } from '../oci/reference.js';
+import { familiarString, formatReference, normalizeReference, parseReference, withDefaultTag } from '../oci/reference.js';
 import type { ContentStore } from '../store/content/content-store.js';
 import type { ImageRow, MetaStore } from '../store/meta/meta-store.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { applyConfigChanges } from './config-changes.js';
 import { ingestLayer } from './layer-ingest.js';
+import { applyLayer } from './layer/apply.js';
 import { decompressedStream } from './layer/compression.js';
 
 export interface Image {
@@ -25,6 +27,8 @@ export interface Image {
   manifest: ImageManifest;
   /** Canonical tagged references (`docker.io/library/busybox:latest`). */
   tags: string[];
+  /** Canonical digested references it was pulled or pushed as (`localhost:5000/app@sha256:…`): Docker's RepoDigests. */
+  digests: string[];
 }
 
 export type RemovalItem = { Untagged: string } | { Deleted: string };
@@ -38,8 +42,11 @@ export interface ImageUsage {
 
 export interface NewLayerImage {
   parent: Image | null;
-  layerTar: Readable;
+  /** The new layer's uncompressed tar; null adds no layer (a builder's metadata-only step). */
+  layerTar: Readable | null;
   runConfig: ImageRunConfig;
+  /** The builder's record of the step (Docker's `container_config`), which its cache compares. */
+  containerConfig?: ImageRunConfig;
   history: HistoryEntry;
   author?: string;
   comment?: string;
@@ -80,22 +87,20 @@ export class ImageService {
 
   /** Adds one layer on `parent` (commit, import): stores blobs, snapshot, config, manifest and the image row. */
   async createImage(req: NewLayerImage): Promise<Image> {
-    const parentChain = req.parent ? this.topChainId(req.parent) : null;
-    const layer = await ingestLayer(
-      req.layerTar,
-      parentChain ? { chainId: parentChain, snapshotKey: parentChain } : null,
-      this.content,
-      this.snapshots,
-    );
+    const parentChain = req.parent && req.parent.config.rootfs.diff_ids.length > 0 ? this.topChainId(req.parent) : null;
+    const layer = req.layerTar
+      ? await ingestLayer(req.layerTar, parentChain ? { chainId: parentChain, snapshotKey: parentChain } : null, this.content, this.snapshots)
+      : null;
     const base = req.parent?.config;
     const config: ImageConfig = {
       architecture: base?.architecture ?? hostArchitecture(),
       os: base?.os ?? 'linux',
       config: req.runConfig,
       created: req.created,
-      rootfs: { type: 'layers', diff_ids: [...(base?.rootfs.diff_ids ?? []), layer.diffId] },
+      rootfs: { type: 'layers', diff_ids: [...(base?.rootfs.diff_ids ?? []), ...(layer ? [layer.diffId] : [])] },
       history: [...(base?.history ?? []), req.history],
     };
+    if (req.containerConfig) config.container_config = req.containerConfig;
     if (req.author) config.author = req.author;
     if (req.comment) config.comment = req.comment;
     const configBlob = await this.content.putBytes(JSON.stringify(config));
@@ -105,7 +110,7 @@ export class ImageService {
       config: { mediaType: MEDIA_TYPES.dockerConfig, digest: configBlob.digest, size: configBlob.size },
       layers: [
         ...(req.parent?.manifest.layers ?? []),
-        { mediaType: MEDIA_TYPES.dockerLayerGzip, digest: layer.blob.digest, size: layer.blob.size },
+        ...(layer ? [{ mediaType: MEDIA_TYPES.dockerLayerGzip, digest: layer.blob.digest, size: layer.blob.size }] : []),
       ],
     };
     const manifestBlob = await this.content.putBytes(JSON.stringify(manifest));
@@ -115,7 +120,7 @@ export class ImageService {
       this.meta.putImage({
         id,
         manifestDigest: manifestBlob.digest,
-        size: (req.parent?.row.size ?? 0) + layer.snapshot.size,
+        size: (req.parent?.row.size ?? 0) + (layer?.snapshot.size ?? 0),
         created: req.created,
         parent: req.parent?.id ?? '',
         lastTagTime: '',
@@ -126,6 +131,89 @@ export class ImageService {
       }
     });
     return this.get(id);
+  }
+
+  exists(id: ImageId): boolean {
+    return this.meta.getImage(id) !== undefined;
+  }
+
+  /** Whether the layer stack `chainId` is unpacked already (a pull skips its blob). */
+  hasLayer(chainId: ChainId): boolean {
+    return this.snapshots.get(chainId)?.kind === 'committed';
+  }
+
+  /**
+   * Unpacks a layer blob already in the content store on top of `parent`, in one read that also
+   * checks the uncompressed bytes against `diffId` (from the image config): a mismatch commits nothing.
+   */
+  async unpackLayer(blob: Digest, parent: ChainId | null, diffId: DiffId): Promise<void> {
+    const key = nextChainId(parent, diffId);
+    if (this.hasLayer(key)) return;
+    await this.snapshots.commit(parent, async (dir) => {
+      const tar = await decompressedStream(this.content.read(blob));
+      const hash = createHash('sha256');
+      let size = 0;
+      const measured = tar.pipe(
+        new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            hash.update(chunk);
+            size += chunk.length;
+            cb(null, chunk);
+          },
+        }),
+      );
+      tar.on('error', (e) => measured.destroy(e));
+      await applyLayer(measured, dir);
+      const got = `sha256:${hash.digest('hex')}`;
+      if (got !== diffId) {
+        throw invalidArgument('diff_id_mismatch', `layer ${blob} unpacks to ${got}, but the image config says ${diffId}`);
+      }
+      return { key, size };
+    });
+  }
+
+  /**
+   * Records a pulled or loaded image whose layers are unpacked: stores its config and manifest
+   * bytes as received (so the manifest keeps its digest) and tags it. Returns whether the tag moved.
+   */
+  async recordImage(req: { manifestBytes: Buffer; configBytes: Buffer; ref?: string; repoDigest?: string }): Promise<{ image: Image; changed: boolean }> {
+    const manifest = JSON.parse(req.manifestBytes.toString('utf8')) as ImageManifest;
+    const configBlob = await this.content.putBytes(req.configBytes);
+    if (configBlob.digest !== manifest.config.digest) {
+      throw invalidArgument('digest_mismatch', `image config digest mismatch: expected ${manifest.config.digest}, got ${configBlob.digest}`);
+    }
+    const config = JSON.parse(req.configBytes.toString('utf8')) as ImageConfig;
+    const chains = chainIds(config.rootfs.diff_ids.map(parseDiffId));
+    const missing = chains.find((c) => !this.hasLayer(c));
+    if (missing) throw invalidArgument('layer_missing', `layer ${missing} of image ${configBlob.digest} is not unpacked`);
+    const manifestBlob = await this.content.putBytes(req.manifestBytes);
+    const id = parseImageId(configBlob.digest);
+    const ref = req.ref ? normalizeReference(req.ref) : undefined;
+    const previous = this.meta.getTag(ref ?? (req.repoDigest ? normalizeReference(req.repoDigest) : ''));
+    const existing = this.meta.getImage(id);
+    this.meta.transaction(() => {
+      if (!existing) {
+        this.meta.putImage({
+          id,
+          manifestDigest: manifestBlob.digest,
+          size: chains.reduce((n, c) => n + (this.snapshots.get(c)?.size ?? 0), 0),
+          created: config.created ?? '',
+          parent: '',
+          lastTagTime: '',
+        });
+      }
+      if (ref && previous !== id) {
+        this.meta.setTag(ref, id);
+        this.meta.setImageTagTime(id, new Date().toISOString());
+      }
+      if (req.repoDigest) this.meta.setTag(normalizeReference(req.repoDigest), id);
+    });
+    return { image: this.get(id), changed: previous !== id };
+  }
+
+  /** Adds a digested reference (`repo@sha256:…`) to an image, as a push records it. */
+  addRepoDigest(id: ImageId, refWithDigest: string): void {
+    this.meta.setTag(normalizeReference(refWithDigest), id);
   }
 
   get(id: ImageId): Image {
@@ -143,7 +231,8 @@ export class ImageService {
       if (!/^(sha256:)?[0-9a-f]+$/.test(input)) throw e;
     }
     if (parsed) {
-      const id = this.meta.getTag(formatReference(parsed));
+      // `name:tag@digest` is the digest's: Docker ignores the tag then.
+      const id = this.meta.getTag(formatReference(parsed.digest ? { domain: parsed.domain, path: parsed.path, digest: parsed.digest } : parsed));
       if (id) return this.get(id as ImageId);
     }
     const hex = input.replace(/^sha256:/, '');
@@ -224,19 +313,36 @@ export class ImageService {
     if (this.meta.listImages().some((r) => r.parent === image.id)) {
       throw conflict('image_has_children', `conflict: unable to delete ${shortId(image.id)} (cannot be forced) - image has dependent child images`);
     }
-    for (const t of image.tags) out.push({ Untagged: familiarString(parseReference(t)) });
+    for (const t of [...image.tags, ...image.digests]) out.push({ Untagged: familiarString(parseReference(t)) });
     if (user) {
       // Forced removal of an image a stopped container uses: Docker untags it and keeps the image.
       this.meta.transaction(() => image.tags.forEach((t) => this.meta.deleteTag(t)));
       return out;
     }
     this.meta.transaction(() => {
-      image.tags.forEach((t) => this.meta.deleteTag(t));
+      [...image.tags, ...image.digests].forEach((t) => this.meta.deleteTag(t));
       this.meta.deleteImage(image.id);
     });
     out.push({ Deleted: image.id });
+    this.pruneParents(image.row.parent, out);
     await this.collectGarbage();
     return out;
+  }
+
+  /**
+   * Docker's rmi also deletes the untagged parents (a build's intermediate images) that nothing
+   * else needs: no other child, no container.
+   */
+  private pruneParents(parentId: string, out: RemovalItem[]): void {
+    for (let id = parentId; id !== ''; ) {
+      const row = this.meta.getImage(id as ImageId);
+      if (!row || (this.tagsByImage().get(id) ?? []).length > 0) return;
+      if (this.usage.containersUsing(row.id as ImageId).length > 0) return;
+      if (this.meta.listImages().some((r) => r.parent === id)) return;
+      this.meta.deleteImage(row.id as ImageId);
+      out.push({ Deleted: row.id });
+      id = row.parent;
+    }
   }
 
   /** Removes snapshots and blobs no image or container references any more. */
@@ -284,10 +390,13 @@ export class ImageService {
     return m;
   }
 
-  private load(row: ImageRow, tags: string[]): Image {
+  /** `refs` holds tags and digested references alike (as Docker's reference store does). */
+  private load(row: ImageRow, refs: string[]): Image {
     const manifest = this.readBlobJson<ImageManifest>(row.manifestDigest);
     const config = this.readBlobJson<ImageConfig>(row.id);
-    return { id: row.id as ImageId, row, config, manifest, tags };
+    const tags = refs.filter((r) => !r.includes('@'));
+    const digests = refs.filter((r) => r.includes('@'));
+    return { id: row.id as ImageId, row, config, manifest, tags, digests };
   }
 
   private readBlobJson<T>(digest: string): T {

@@ -66,6 +66,9 @@ export async function ingestLayer(
     toDisk.destroy(e);
     gate.destroy(e);
   });
+  // The unpack starts reading `toDisk` only once its snapshot is prepared; an input that fails before
+  // then must not be an unhandled 'error': the unpack sees the stored error when it starts.
+  toDisk.on('error', () => undefined);
   tar.pipe(measure);
   measure.pipe(toBlob);
   measure.pipe(toDisk);

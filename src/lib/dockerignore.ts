@@ -14,7 +14,7 @@ export function parseDockerignore(text: string): string[] {
     const neg = line.startsWith('!');
     if (neg) line = line.slice(1).trim();
     // As Docker: patterns are cleaned paths, relative to the context root.
-    line = posix.normalize(line).replace(/^\/+/, '');
+    line = posix.normalize(line).replace(/^\/+/, '').replace(/\/+$/, '');
     if (line === '' || line === '.') continue;
     out.push(neg ? `!${line}` : line);
   }

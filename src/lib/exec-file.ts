@@ -38,7 +38,11 @@ export function runProgram(
 }
 
 /** Like runProgram, but a non-zero exit becomes an Internal error carrying the program's stderr. */
-export async function runChecked(file: string, args: readonly string[], options: SpawnOptions = {}): Promise<string> {
+export async function runChecked(
+  file: string,
+  args: readonly string[],
+  options: SpawnOptions & { input?: string | Buffer } = {},
+): Promise<string> {
   const r = await runProgram(file, args, options);
   if (r.code !== 0) {
     const detail = (r.stderr || r.stdout).trim();

@@ -27,3 +27,12 @@ export async function isMountPoint(target: string): Promise<boolean> {
   const escaped = target.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
   return info.split('\n').some((line) => line.split(' ')[4] === escaped);
 }
+
+/**
+ * A read-only merged view of `lowerdirs` (topmost first, at least two: a container's writable
+ * layer and its image's), which can sit beside the container's own mount: nothing writes through it.
+ */
+export async function mountReadOnlyOverlay(m: { cwd: string; lowerdirs: readonly string[] }, target: string): Promise<void> {
+  await mkdir(target, { recursive: true });
+  await runChecked('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${m.lowerdirs.join(':')}`, target], { cwd: m.cwd });
+}

@@ -110,7 +110,9 @@ async function assertConsistent(c: Ctx, label: string, image?: { ref: string; ma
     assert.equal(ex.code, 0, `${label}: exec in ${id}: ${ex.stderr}`);
   }
   for (const m of await mountsUnder(runRoot)) {
-    assert.ok([...ids].some((id) => m === join(runRoot, 'containers', id, 'rootfs')), `${label}: stray mount ${m}`);
+    // Every container runs here: its rootfs and its network namespace are mounted.
+    const own = (id: string) => m === join(runRoot, 'containers', id, 'rootfs') || m === join(runRoot, 'netns', id);
+    assert.ok([...ids].some(own), `${label}: stray mount ${m}`);
   }
 
   if (image) {

@@ -34,3 +34,39 @@ export interface Address {
   Addr: string;
   PrefixLen: number;
 }
+
+/** IPAM of a network: `GET /networks/{id}`. */
+export interface NetworkIPAM {
+  Driver: string;
+  Options: Record<string, string> | null;
+  Config: { Subnet?: string; Gateway?: string; IPRange?: string }[];
+}
+
+/** A container on a network, as listed by network inspect. */
+export interface NetworkContainer {
+  Name: string;
+  EndpointID: string;
+  MacAddress: string;
+  IPv4Address: string;
+  IPv6Address: string;
+}
+
+/** `GET /networks` items and `GET /networks/{id}` (swagger v1.50 `NetworkResource`). */
+export interface NetworkResource {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: string;
+  Driver: string;
+  EnableIPv4: boolean;
+  EnableIPv6: boolean;
+  IPAM: NetworkIPAM;
+  Internal: boolean;
+  Attachable: boolean;
+  Ingress: boolean;
+  ConfigFrom: { Network: string };
+  ConfigOnly: boolean;
+  Containers: Record<string, NetworkContainer>;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+}

@@ -23,7 +23,8 @@ export const psCommand: CommandDef = {
     const quiet = flags.bool('quiet');
     let format = flags.string('format');
     if (quiet) format = '{{.ID}}';
-    const size = flags.bool('size') || (format !== undefined && format.includes('.Size'));
+    // As docker/cli: a template that renders .Size, alone or through `json .`, asks for sizes.
+    const size = flags.bool('size') || (format !== undefined && /\.Size\b|\{\{\s*json\s+\.\s*\}\}/.test(format));
     const limit = flags.bool('latest') ? 1 : (flags.int('last') ?? -1);
     const containers = await ctx.client().containerList({
       all: flags.bool('all'),

@@ -47,7 +47,7 @@ async function createContainer(ctx: CommandContext, client: EngineClient, plan: 
   }
   const image = plan.body.Image ?? '';
   const quiet = flags.bool('quiet');
-  const pullOpts = { quiet, ...(plan.platform !== undefined ? { platform: plan.platform } : {}) };
+  const pullOpts = { quiet, env: ctx.io.env, ...(plan.platform !== undefined ? { platform: plan.platform } : {}) };
   if (pull === 'always') await pullImage(client, image, ctx.io.stderr, pullOpts);
   const create = () =>
     client.containerCreate(plan.body, {
@@ -168,14 +168,10 @@ async function runContainer(ctx: CommandContext, flags: ParsedFlags): Promise<nu
 
 async function createOnly(ctx: CommandContext, flags: ParsedFlags): Promise<number> {
   const plan = planFrom(ctx, flags);
-  try {
-    const id = await createContainer(ctx, ctx.client(), plan, flags);
-    ctx.io.stdout.write(`${id}\n`);
-    return 0;
-  } catch (e) {
-    if (e instanceof CommandUsageError) throw e;
-    return reportFailure(ctx, e, 125);
-  }
+  // Unlike `run`, docker's `create` reports the daemon's errors plainly, with exit status 1.
+  const id = await createContainer(ctx, ctx.client(), plan, flags);
+  ctx.io.stdout.write(`${id}\n`);
+  return 0;
 }
 
 export const runCommand: CommandDef = {

@@ -85,6 +85,15 @@ class ByteSource {
     for await (const piece of this.take(n)) void piece;
   }
 
+  /** Skips up to n bytes, stopping quietly at the end of the input. */
+  async skipToEnd(n: number): Promise<void> {
+    for (let left = n; left > 0; ) {
+      if (this.buffered === 0 && !(await this.fill())) return;
+      if (this.buffered === 0) continue;
+      left -= this.shift(left).length;
+    }
+  }
+
   /** Consumes the rest of the input, so digests computed upstream cover all of it. */
   async drain(): Promise<void> {
     this.chunks.length = 0;
@@ -216,7 +225,10 @@ export class TarReader {
         },
         body,
       };
-      await this.src.skip(bodySize - consumed + paddingOf(bodySize));
+      await this.src.skip(bodySize - consumed);
+      // docker's CLI sends a build context whose last entry lacks its padding (its tar writer is
+      // never closed when it adds a Dockerfile from outside the context); Go's reader accepts that.
+      await this.src.skipToEnd(paddingOf(bodySize));
     }
   }
 }

@@ -1,7 +1,7 @@
-import { invalidArgument } from '../../../lib/errors.js';
+import { errorMessage, invalidArgument } from '../../../lib/errors.js';
 import type { Engine } from '../../../engine/engine.js';
 import type { ExecInspect, ExecStartRequest } from '../../types/index.js';
-import { MULTIPLEXED, openClientStream, RAW_STREAM, readBody } from '../hijack.js';
+import { frame, MULTIPLEXED, openClientStream, RAW_STREAM, readBody } from '../hijack.js';
 import type { Router } from '../router.js';
 import { sendEmpty, sendJson } from '../server.js';
 import { intParam } from '../query.js';
@@ -23,7 +23,20 @@ export function execRoutes(router: Router, engine: Engine): void {
     const id = ctx.params['id'] ?? '';
     const rec = execs.get(id);
     if (req.ConsoleSize) rec.config.ConsoleSize = req.ConsoleSize;
-    const { session, exited } = await execs.start(id, { detach: req.Detach === true });
+    let started;
+    try {
+      started = await execs.start(id, { detach: req.Detach === true });
+    } catch (e) {
+      // As dockerd: an attached exec whose process could not be launched (exit code 126/127
+      // recorded) reports the runtime's error inside the stream, so the client reads the code.
+      if (req.Detach === true || rec.exitCode === null) throw e;
+      const client = openClientStream(ctx, rec.config.Tty ? RAW_STREAM : MULTIPLEXED, rest);
+      const text = Buffer.from(`${errorMessage(e)}\r\n`);
+      client.write(rec.config.Tty ? text : frame(1, text));
+      client.end();
+      return;
+    }
+    const { session, exited } = started;
     if (!session) {
       sendEmpty(ctx, 200);
       return;

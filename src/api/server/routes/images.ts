@@ -1,12 +1,12 @@
-import { invalidArgument, notFound } from '../../../lib/errors.js';
+import { invalidArgument } from '../../../lib/errors.js';
 import type { Engine } from '../../../engine/engine.js';
-import { familiarString, parseReference, withDefaultTag } from '../../../oci/reference.js';
-import type { Router } from '../router.js';
+import type { Handler, Router } from '../router.js';
 import { sendJson } from '../server.js';
 import { boolParam, filtersParam } from '../query.js';
 import { imageHistory, imageInspect, imageSummary } from '../wire/images.js';
 
-export function imageRoutes(router: Router, engine: Engine): void {
+/** `pull` serves `POST /images/create?fromImage=` (the distribution routes make it). */
+export function imageRoutes(router: Router, engine: Engine, pull: Handler): void {
   const images = engine.images;
 
   router.add('GET', '/images/json', async (ctx) => {
@@ -18,16 +18,7 @@ export function imageRoutes(router: Router, engine: Engine): void {
   router.add('POST', '/images/create', async (ctx) => {
     const q = ctx.query;
     const fromSrc = q.get('fromSrc');
-    if (fromSrc === null) {
-      ctx.req.resume();
-      const from = q.get('fromImage') ?? '';
-      const tag = q.get('tag');
-      const ref = withDefaultTag(parseReference(tag && !from.includes('@') ? `${from}:${tag}` : from));
-      throw notFound(
-        'pull_not_supported',
-        `pull access denied for ${familiarString(ref).replace(/:[^:/]*$/, '')}: berth cannot pull from registries yet; No such image: ${familiarString(ref)}`,
-      );
-    }
+    if (fromSrc === null) return pull(ctx);
     if (fromSrc !== '-') throw invalidArgument('import_url', 'importing from a URL is not supported; pass the file on standard input');
     const repo = q.get('repo') ?? '';
     const tag = q.get('tag') ?? '';

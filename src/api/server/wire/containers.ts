@@ -8,6 +8,8 @@ import type {
   EndpointSettings,
   HostConfig,
   NetworkSettings,
+  Port,
+  PortMap,
 } from '../../types/index.js';
 
 /** Docker's `Status` text of `docker ps`: `Up 7 seconds`, `Exited (0) 2 minutes ago`, `Created`. */
@@ -35,24 +37,55 @@ function networkName(c: ContainerRecord): string {
   return mode === 'default' ? 'bridge' : mode;
 }
 
-function endpoint(): EndpointSettings {
+/** The bridge endpoint while it exists: from start until the container stops. */
+function liveEndpoint(c: ContainerRecord) {
+  const running = c.state.status === 'running' || c.state.status === 'paused';
+  return running && networkName(c) === 'bridge' ? c.network : undefined;
+}
+
+function endpoint(c: ContainerRecord): EndpointSettings {
+  const ep = liveEndpoint(c);
   return {
     IPAMConfig: null,
     Links: null,
     Aliases: null,
-    MacAddress: '',
+    MacAddress: ep?.mac ?? '',
     DriverOpts: null,
     GwPriority: 0,
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
+    // Docker keeps the network's id on a stopped container's entry; the endpoint goes with the stop.
+    NetworkID: (networkName(c) === 'bridge' ? c.network?.networkId : undefined) ?? '',
+    EndpointID: ep?.endpointId ?? '',
+    Gateway: ep?.gateway ?? '',
+    IPAddress: ep?.address ?? '',
+    IPPrefixLen: ep?.prefixLen ?? 0,
     IPv6Gateway: '',
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
     DNSNames: null,
   };
+}
+
+/** NetworkSettings.Ports of a running container: each exposed port with its bindings, `null` when not published. */
+function portMap(c: ContainerRecord): PortMap {
+  const ep = liveEndpoint(c);
+  if (!ep) return {};
+  const ports: PortMap = {};
+  for (const key of Object.keys(c.config.ExposedPorts ?? {})) ports[key.includes('/') ? key : `${key}/tcp`] = null;
+  for (const p of ep.ports) (ports[`${p.containerPort}/${p.proto}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  return ports;
+}
+
+/** The Ports of a list summary: published ports with their host side, exposed ones without. */
+function summaryPorts(c: ContainerRecord): Port[] {
+  if (c.state.status !== 'running' && c.state.status !== 'paused') return [];
+  const ep = liveEndpoint(c);
+  const out: Port[] = (ep?.ports ?? []).map((p) => ({ IP: p.hostIp, PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto }));
+  for (const key of Object.keys(c.config.ExposedPorts ?? {})) {
+    const [port, proto = 'tcp'] = key.split('/');
+    const n = Number(port);
+    if (!out.some((p) => p.PrivatePort === n && p.Type === proto)) out.push({ PrivatePort: n, Type: proto as Port['Type'] });
+  }
+  return out;
 }
 
 export function containerState(c: ContainerRecord): ContainerState {
@@ -79,25 +112,26 @@ export function containerInspect(
 ): ContainerInspect {
   const running = c.state.status === 'running' || c.state.status === 'paused';
   const net = networkName(c);
+  const ep = liveEndpoint(c);
   const settings: NetworkSettings = {
     Bridge: '',
-    SandboxID: '',
-    SandboxKey: running && net !== 'host' ? `/proc/${c.state.pid}/ns/net` : '',
-    Ports: {},
+    SandboxID: ep ? ep.endpointId : '',
+    SandboxKey: ep ? ep.sandboxKey : running && net !== 'host' ? `/proc/${c.state.pid}/ns/net` : '',
+    Ports: portMap(c),
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
-    EndpointID: '',
-    Gateway: '',
+    EndpointID: ep?.endpointId ?? '',
+    Gateway: ep?.gateway ?? '',
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
-    IPAddress: '',
-    IPPrefixLen: 0,
+    IPAddress: ep?.address ?? '',
+    IPPrefixLen: ep?.prefixLen ?? 0,
     IPv6Gateway: '',
-    MacAddress: '',
-    Networks: { [net]: endpoint() },
+    MacAddress: ep?.mac ?? '',
+    Networks: { [net]: endpoint(c) },
   };
   const hostConfig = {
     NetworkMode: c.hostConfig.NetworkMode === 'default' ? 'bridge' : c.hostConfig.NetworkMode,
@@ -147,12 +181,12 @@ export function containerSummary(c: ContainerRecord): ContainerSummary {
     ImageID: c.imageId,
     Command: command,
     Created: Math.floor(Date.parse(c.created) / 1000),
-    Ports: [],
+    Ports: summaryPorts(c),
     Labels: c.config.Labels ?? {},
     State: c.state.status,
     Status: statusText(c),
     HostConfig: { NetworkMode: net },
-    NetworkSettings: { Networks: { [net]: endpoint() } },
+    NetworkSettings: { Networks: { [net]: endpoint(c) } },
     Mounts: [],
   };
 }

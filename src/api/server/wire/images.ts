@@ -9,7 +9,7 @@ export function imageSummary(img: Image, containers: number): ImageSummary {
     Id: img.id,
     ParentId: img.row.parent,
     RepoTags: img.tags.map(familiar),
-    RepoDigests: [],
+    RepoDigests: img.digests.map(familiar),
     Created: Math.floor(Date.parse(img.config.created ?? img.row.created) / 1000),
     Size: img.row.size,
     SharedSize: -1,
@@ -45,7 +45,7 @@ export function imageInspect(img: Image, layerDirs: { lower: string[] }): ImageI
   return {
     Id: img.id,
     RepoTags: img.tags.map(familiar),
-    RepoDigests: [],
+    RepoDigests: img.digests.map(familiar),
     Parent: img.row.parent,
     Comment: img.config.comment ?? '',
     Created: img.config.created ?? img.row.created,

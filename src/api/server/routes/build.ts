@@ -1,0 +1,82 @@
+import { BuildStepError, buildImage } from '../../../engine/build.js';
+import type { Engine } from '../../../engine/engine.js';
+import { invalidArgument } from '../../../lib/errors.js';
+import { parseReference } from '../../../oci/reference.js';
+import type { JsonMessage } from '../../types/stream.js';
+import type { Router } from '../router.js';
+import { boolParam } from '../query.js';
+
+function jsonParam<T>(q: URLSearchParams, name: string, fallback: T): T {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return fallback;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    throw invalidArgument('bad_parameter', `invalid ${name} parameter: ${raw}`);
+  }
+}
+
+/**
+ * `POST /build`: the classic builder. The context is the request body (a tar); progress goes out as
+ * `{"stream"}` messages, the image ID as `{"aux":{"ID"}}`. An error before any output is a plain
+ * error response; after, an `errorDetail` message. A dropped connection cancels the build.
+ */
+export function buildRoutes(router: Router, engine: Engine): void {
+  router.add('POST', '/build', async (ctx) => {
+    const q = ctx.query;
+    const res = ctx.res;
+    if (!res) throw invalidArgument('upgrade_not_supported', 'build does not upgrade');
+    const tags = q.getAll('t').filter((t) => t !== '');
+    try {
+      for (const t of tags) parseReference(t);
+    } catch (e) {
+      ctx.req.resume();
+      throw e;
+    }
+    const buildArgs = new Map(Object.entries(jsonParam<Record<string, string | null>>(q, 'buildargs', {})));
+    const quiet = boolParam(q, 'q');
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const send = (msg: JsonMessage): void => {
+      if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(`${JSON.stringify(msg)}\r\n`);
+    };
+    try {
+      const id = await buildImage(
+        engine,
+        {
+          tags,
+          dockerfile: q.get('dockerfile') ?? '',
+          buildArgs,
+          target: q.get('target') ?? undefined,
+          noCache: boolParam(q, 'nocache'),
+          labels: jsonParam<Record<string, string>>(q, 'labels', {}),
+          // --rm is on unless the client says rm=0.
+          rm: (q.get('rm') ?? '') === '' || boolParam(q, 'rm'),
+          forceRm: boolParam(q, 'forcerm'),
+          network: q.get('networkmode') || 'default',
+        },
+        ctx.req,
+        {
+          out: (text) => {
+            if (!quiet) send({ stream: text });
+          },
+          aux: (id) => send({ aux: { ID: id } }),
+          signal: abort.signal,
+        },
+      );
+      // As dockerd: with q, the output is just the image ID.
+      if (quiet) send({ stream: `${id}\n` });
+    } catch (e) {
+      if (!res.headersSent) {
+        ctx.req.resume();
+        throw e;
+      }
+      const message = e instanceof Error ? e.message : String(e);
+      send({ errorDetail: { code: e instanceof BuildStepError ? e.exitCode : undefined, message }, error: message } as JsonMessage);
+    }
+    res.end();
+  });
+}

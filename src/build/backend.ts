@@ -1,0 +1,60 @@
+import type { Readable } from 'node:stream';
+import type { HistoryEntry, ImageConfig, ImageRunConfig } from '../oci/image.js';
+
+/** An image as the builder sees it. */
+export interface BuildImage {
+  id: string;
+  config: ImageConfig;
+  /** Layer directories, topmost first (overlay form: whiteouts are 0:0 character devices). */
+  layerDirs: string[];
+}
+
+export interface CommitSpec {
+  /** null: the first layer of a `FROM scratch` stage. */
+  parent: BuildImage | null;
+  runConfig: ImageRunConfig;
+  /** What the cache compares (Docker's `container_config`): the run config with the step as Cmd. */
+  containerConfig: ImageRunConfig;
+  history: HistoryEntry;
+  /** Clamps the layer's mtimes to this (seconds), for reproducible layers. */
+  sourceDateEpoch?: number;
+}
+
+export interface RunSpec {
+  image: BuildImage;
+  /** Full argv (shell prefix included). */
+  argv: string[];
+  env: string[];
+  user: string;
+  workingDir: string;
+  /** Docker's network modes for RUN: default, none, host. */
+  network: string;
+  /** Called once the container exists, before it starts. */
+  onCreated: (containerId: string) => void;
+  onOutput: (chunk: Buffer) => void;
+  signal: AbortSignal;
+}
+
+/**
+ * What the builder needs from the engine (moby's builder Backend): images, the cache lookup, layer
+ * commits and containers for RUN. Implemented in engine/, which owns all effects.
+ */
+export interface BuildBackend {
+  /** A local image by name or ID; throws NotFound. */
+  image(ref: string): BuildImage;
+  /** The cache: a child of `parent` (or a base image when null) built with the same container config. */
+  cached(parent: BuildImage | null, containerConfig: ImageRunConfig): BuildImage | undefined;
+  /** A new image on `parent`; `layer` is an uncompressed tar, or null for a metadata-only step. */
+  commit(spec: CommitSpec, layer: Readable | null): Promise<BuildImage>;
+  /** Runs a command to its end in a new container; the container stays until `removeContainer`. */
+  run(spec: RunSpec): Promise<{ containerId: string; exitCode: number }>;
+  /** The container's writable layer as a new image on `spec.parent`. */
+  commitContainer(containerId: string, spec: CommitSpec): Promise<BuildImage>;
+  removeContainer(containerId: string): Promise<void>;
+  /**
+   * Unpacks an archive file (tar, optionally gzip/bzip2/xz compressed) as a tar stream, or
+   * resolves null when the file is no archive (ADD then copies it as is).
+   */
+  openArchive(path: string): Promise<Readable | null>;
+  tag(imageId: string, ref: string): void;
+}

@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, readlinkSync } from 'node:fs';
+import { posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import { invalidArgument, notFound } from '../lib/errors.js';
+import type { LayeredFs } from './image-fs.js';
+
+/** One entry of a COPY/ADD layer. */
+export interface CopyEntry {
+  /** Path in the image, relative to its root. */
+  name: string;
+  type: 'file' | 'directory' | 'symlink';
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  size: number;
+  /** Host path of a file's content. */
+  source?: string;
+  linkname?: string;
+}
+
+/** An archive to unpack at `dest` (ADD of a local tar). */
+export interface ArchiveSource {
+  source: string;
+  dest: string;
+}
+
+export interface CopyPlan {
+  entries: CopyEntry[];
+  archives: ArchiveSource[];
+}
+
+const MAX_LINKS = 255;
+const SMALL_FILE = 1 << 20;
+const GLOB_CHARS = /[*?[]/;
+
+/** Lexically cleans a source path; throws when it climbs above the root. */
+function cleanSource(src: string, what: string, keyword: string): string {
+  const norm = posix.normalize(`/${src}`);
+  const lexical = posix.normalize(src.replace(/^\/+/, ''));
+  if (lexical === '..' || lexical.startsWith('../')) {
+    throw invalidArgument('build_forbidden_path', `${keyword} failed: forbidden path outside the ${what}: ${src} ()`);
+  }
+  return norm.replace(/^\/+/, '').replace(/\/+$/, '');
+}
+
+/**
+ * Resolves symlinks on `rel` inside the tree, as Docker's FollowSymlinkInScope: absolute targets
+ * are taken from the tree's root and `..` never climbs above it.
+ */
+export function resolveInScope(fs: LayeredFs, rel: string): string {
+  const todo = rel === '' ? [] : rel.split('/');
+  const done: string[] = [];
+  let links = 0;
+  while (todo.length > 0) {
+    const comp = todo.shift()!;
+    if (comp === '' || comp === '.') continue;
+    if (comp === '..') {
+      done.pop();
+      continue;
+    }
+    const candidate = [...done, comp].join('/');
+    const e = fs.lstat(candidate);
+    if (e?.st.isSymbolicLink()) {
+      if (++links > MAX_LINKS) throw invalidArgument('build_symlink_loop', `too many levels of symbolic links: ${rel}`);
+      const target = readlinkSync(e.abs);
+      if (target.startsWith('/')) done.length = 0;
+      todo.unshift(...target.split('/'));
+      continue;
+    }
+    done.push(comp);
+  }
+  return done.join('/');
+}
+
+function globRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else if (ch === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        const cls = pattern.slice(i + 1, end);
+        re += `[${cls.startsWith('^') || cls.startsWith('!') ? `^${cls.slice(1)}` : cls}]`;
+        i = end;
+      }
+    } else if (ch === '\\' && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Expands one cleaned source (glob components matched per directory level) to existing paths. */
+function expand(fs: LayeredFs, rel: string): string[] {
+  if (!GLOB_CHARS.test(rel)) return [rel];
+  let paths = [''];
+  for (const comp of rel.split('/')) {
+    const next: string[] = [];
+    for (const base of paths) {
+      if (!GLOB_CHARS.test(comp)) {
+        next.push(base === '' ? comp : `${base}/${comp}`);
+        continue;
+      }
+      const dir = resolveInScope(fs, base);
+      if (!fs.lstat(dir)?.st.isDirectory() && dir !== '') continue;
+      const re = globRegExp(comp);
+      for (const name of fs.readdir(dir)) if (re.test(name)) next.push(base === '' ? name : `${base}/${name}`);
+    }
+    paths = next;
+  }
+  return paths.filter((p) => fs.lstat(resolveInScope(fs, p)) !== null);
+}
+
+export interface PlanRequest {
+  fs: LayeredFs;
+  /** "build context" or "image", for error texts. */
+  what: string;
+  sources: string[];
+  /** Absolute destination, with its trailing slash kept. */
+  dest: string;
+  /** Whether the destination already is a directory in the image. */
+  destIsDir: boolean;
+  owner: { uid: number; gid: number } | null;
+  chmod: number | undefined;
+  /** ADD: local archives are unpacked. */
+  isArchive?: (host: string) => boolean;
+  keyword: string;
+}
+
+/**
+ * What a COPY/ADD writes, with Docker's rules: a directory source copies its contents; a file goes
+ * to `dest/name` when dest ends in '/' or is a directory, else to `dest`; several sources need a
+ * destination ending in '/'. Never reads outside `fs` (`..` and symlinks are confined to it).
+ */
+export function planCopy(req: PlanRequest): CopyPlan {
+  const { fs } = req;
+  const sources: string[] = [];
+  for (const s of req.sources) {
+    const clean = cleanSource(s, req.what, req.keyword);
+    const found = expand(fs, clean);
+    if (found.length === 0) {
+      if (GLOB_CHARS.test(clean)) continue;
+      throw notFound('build_source_missing', `${req.keyword} failed: file not found in ${req.what} or excluded by .dockerignore: stat ${s}: file does not exist`);
+    }
+    sources.push(...found);
+  }
+  if (sources.length === 0) throw invalidArgument('build_no_source', `${req.keyword} failed: no source files were specified`);
+  const destSlash = req.dest.endsWith('/');
+  if (sources.length > 1 && !destSlash) {
+    throw invalidArgument('build_dest_not_dir', `When using ${req.keyword} with more than one source file, the destination must be a directory and end with a /`);
+  }
+  const dest = posix.normalize(req.dest).replace(/^\/+/, '').replace(/\/+$/, '');
+  const entries = new Map<string, CopyEntry>();
+  const archives: ArchiveSource[] = [];
+  // Copied files belong to root unless --chown says otherwise, whoever owns them in the source.
+  const owner = req.owner ?? { uid: 0, gid: 0 };
+  const add = (name: string, abs: string, st: import('node:fs').Stats): void => {
+    const base = { name, uid: owner.uid, gid: owner.gid, mtime: Math.floor(st.mtimeMs / 1000), size: 0 };
+    const mode = req.chmod ?? st.mode & 0o7777;
+    if (st.isDirectory()) entries.set(name, { ...base, type: 'directory', mode });
+    else if (st.isSymbolicLink()) entries.set(name, { ...base, type: 'symlink', mode: 0o777, linkname: readlinkSync(abs) });
+    else if (st.isFile()) entries.set(name, { ...base, type: 'file', mode, size: st.size, source: abs });
+  };
+  const walk = (rel: string, destName: string): void => {
+    for (const child of fs.readdir(rel)) {
+      const childRel = rel === '' ? child : `${rel}/${child}`;
+      const e = fs.lstat(childRel);
+      if (!e) continue;
+      const name = destName === '' ? child : `${destName}/${child}`;
+      add(name, e.abs, e.st);
+      if (e.st.isDirectory()) walk(childRel, name);
+    }
+  };
+  for (const src of sources) {
+    const rel = resolveInScope(fs, src);
+    const e = fs.lstat(rel);
+    if (!e) throw notFound('build_source_missing', `${req.keyword} failed: file not found in ${req.what} or excluded by .dockerignore: stat ${src}: file does not exist`);
+    if (e.st.isDirectory()) {
+      if (dest !== '') add(dest, e.abs, e.st);
+      walk(rel, dest);
+      continue;
+    }
+    if (req.isArchive?.(e.abs)) {
+      archives.push({ source: e.abs, dest });
+      continue;
+    }
+    const name = destSlash || req.destIsDir ? posix.join(dest, posix.basename(src)) : dest;
+    if (name === '') throw invalidArgument('build_dest_root', `${req.keyword} failed: cannot copy a file to the root directory itself`);
+    add(name, e.abs, e.st);
+  }
+  return { entries: [...entries.values()].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name))), archives };
+}
+
+/** Content hash of a plan for the build cache: names, types, modes, owners, link targets and contents; not mtimes. */
+export function hashPlan(plan: CopyPlan): string {
+  const h = createHash('sha256');
+  const fileHash = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+  for (const e of plan.entries) {
+    h.update(`${e.name}\0${e.type}\0${e.mode}\0${e.uid}:${e.gid}\0${e.linkname ?? ''}\0${e.source ? fileHash(e.source) : ''}\n`);
+  }
+  for (const a of plan.archives) h.update(`archive\0${a.dest}\0${fileHash(a.source)}\n`);
+  return h.digest('hex');
+}
+
+/** Cleans an archive member's name under `dest`; throws if it climbs out of it. */
+function underDest(dest: string, name: string): string {
+  const norm = posix.normalize(`/${name}`).replace(/^\/+/, '');
+  const lexical = posix.normalize(name.replace(/^\/+/, ''));
+  if (lexical === '..' || lexical.startsWith('../')) {
+    throw invalidArgument('build_archive_escape', `archive entry "${name}" escapes the destination`);
+  }
+  return dest === '' ? norm : norm === '' ? dest : `${dest}/${norm}`;
+}
+
+/** Adds an entry with its whole body, resolving once the pack took it (backpressure per entry). */
+function entryDone(pack: tar.Pack, header: Parameters<tar.Pack["entry"]>[0], body: Buffer): Promise<void> {
+  return new Promise((res, rej) => pack.entry(header, body, (err) => (err ? rej(err) : res())));
+}
+
+/**
+ * Writes the plan as an uncompressed layer tar; archives are unpacked into it under their
+ * destination (members are confined to it; the layer apply refuses anything through a symlink).
+ */
+export function writeCopyTar(plan: CopyPlan, openArchive: (path: string) => Promise<Readable | null>): Readable {
+  const pack = tar.pack();
+  const run = async (): Promise<void> => {
+    for (const e of plan.entries) {
+      const header = { name: e.name, mode: e.mode, uid: e.uid, gid: e.gid, mtime: new Date(e.mtime * 1000), type: e.type, size: e.size, linkname: e.linkname };
+      if (e.type === 'file' && e.source) {
+        // A stream per small file costs ~0.6 ms each; most copied files are small.
+        if (e.size <= SMALL_FILE) await entryDone(pack, header, readFileSync(e.source));
+        else await pipeline(createReadStream(e.source), pack.entry(header));
+      } else await new Promise<void>((res, rej) => pack.entry(header, (err) => (err ? rej(err) : res())));
+    }
+    for (const a of plan.archives) {
+      const input = await openArchive(a.source);
+      if (!input) continue;
+      const extract = tar.extract();
+      const done = pipeline(input, extract).catch(() => undefined);
+      for await (const entry of extract) {
+        const h = { ...entry.header, name: underDest(a.dest, entry.header.name) };
+        if (h.type === 'link' && h.linkname) h.linkname = underDest(a.dest, h.linkname);
+        await pipeline(entry, pack.entry(h));
+      }
+      await done;
+    }
+    pack.finalize();
+  };
+  run().catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
+  return pack as unknown as Readable;
+}

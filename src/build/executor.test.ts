@@ -1,0 +1,173 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ImageRunConfig } from '../oci/image.js';
+import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from './backend.js';
+import { runBuild, type BuildOptions } from './executor.js';
+
+/** An in-memory backend: images are configs, RUN records what it would run and exits with `exitCode`. */
+class FakeBackend implements BuildBackend {
+  images = new Map<string, BuildImage & { parent: string; cc?: ImageRunConfig }>();
+  runs: RunSpec[] = [];
+  removed: string[] = [];
+  exitCode = 0;
+  private n = 0;
+
+  constructor() {
+    this.images.set('busybox', { id: 'sha256:base', config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: ['sha256:l'] }, config: { Cmd: ['sh'], Env: ['PATH=/bin'] } }, layerDirs: [], parent: '' });
+  }
+
+  image(ref: string): BuildImage {
+    const img = this.images.get(ref) ?? [...this.images.values()].find((i) => i.id === ref);
+    if (!img) throw new Error(`No such image: ${ref}`);
+    return img;
+  }
+
+  cached(parent: BuildImage | null, cc: ImageRunConfig): BuildImage | undefined {
+    const want = JSON.parse(JSON.stringify(cc)) as unknown;
+    return [...this.images.values()].find((i) => i.parent === (parent?.id ?? '') && isDeepStrictEqual(i.cc, want));
+  }
+
+  async commit(spec: CommitSpec, layer: Readable | null): Promise<BuildImage> {
+    layer?.resume();
+    const id = `sha256:img${++this.n}`;
+    const base = spec.parent?.config;
+    const img = {
+      id,
+      config: { architecture: 'amd64', os: 'linux', config: structuredClone(spec.runConfig), rootfs: { type: 'layers' as const, diff_ids: [...(base?.rootfs.diff_ids ?? []), ...(layer ? [`sha256:${id}`] : [])] }, history: [...(base?.history ?? []), spec.history] },
+      layerDirs: [],
+      parent: spec.parent?.id ?? '',
+      cc: JSON.parse(JSON.stringify(spec.containerConfig)) as ImageRunConfig,
+    };
+    this.images.set(id, img);
+    return img;
+  }
+
+  async run(spec: RunSpec): Promise<{ containerId: string; exitCode: number }> {
+    this.runs.push(spec);
+    spec.onCreated('c0ffee0000000000');
+    spec.onOutput(Buffer.from('output\n'));
+    return { containerId: 'c0ffee0000000000', exitCode: this.exitCode };
+  }
+
+  async commitContainer(_id: string, spec: CommitSpec): Promise<BuildImage> {
+    return this.commit(spec, null);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    this.removed.push(id);
+  }
+
+  async openArchive(): Promise<Readable | null> {
+    return null;
+  }
+
+  tag(): void {}
+}
+
+async function build(backend: FakeBackend, dockerfile: string, extra: Partial<BuildOptions> = {}): Promise<{ image: BuildImage; out: string }> {
+  const ctx = mkdtempSync(join(tmpdir(), 'berth-exec-'));
+  let out = '';
+  try {
+    const image = await runBuild(backend, {
+      dockerfile,
+      dockerfileName: 'Dockerfile',
+      contextDir: ctx,
+      tags: [],
+      buildArgs: new Map(),
+      noCache: false,
+      labels: {},
+      rm: true,
+      forceRm: false,
+      network: 'default',
+      now: () => '2026-01-01T00:00:00Z',
+      out: (t) => (out += t),
+      signal: new AbortController().signal,
+      ...extra,
+    });
+    return { image, out };
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
+}
+
+test('ARG scope, --build-arg, ENV precedence and RUN environment', async () => {
+  const b = new FakeBackend();
+  const { image } = await build(
+    b,
+    ['ARG BASE=busybox', 'ARG V=global', 'FROM $BASE', 'ARG V', 'ARG W=w1', 'ENV W=from-env X=${V}-${W}', 'RUN echo', 'ENV Y=${UNSET:-dflt}'].join('\n'),
+    { buildArgs: new Map([['W', 'cli'], ['UNUSED', 'x']]) },
+  );
+  assert.deepEqual(image.config.config?.Env, ['PATH=/bin', 'W=from-env', 'X=global-cli', 'Y=dflt']);
+  const run = b.runs[0]!;
+  assert.deepEqual(run.argv, ['/bin/sh', '-c', 'echo']);
+  // ENV wins over an ARG of the same name; other args are in the environment.
+  assert.deepEqual(run.env, ['PATH=/bin', 'W=from-env', 'X=global-cli', 'V=global']);
+  assert.equal(image.config.history?.at(-2)?.created_by, '|2 V=global W=cli /bin/sh -c echo');
+});
+
+test('metadata steps: empty_layer history in Docker wording; ENTRYPOINT drops an inherited CMD', async () => {
+  const b = new FakeBackend();
+  const { image, out } = await build(b, ['FROM busybox', 'WORKDIR /a', 'WORKDIR b', 'ENTRYPOINT ["/bin/x"]', 'EXPOSE 80 53/udp', 'SHELL ["/bin/bash", "-c"]', 'CMD run me', 'STOPSIGNAL SIGTERM', 'USER 1:2', 'VOLUME /data'].join('\n'));
+  const c = image.config.config!;
+  assert.equal(c.WorkingDir, '/a/b');
+  assert.deepEqual(c.Entrypoint, ['/bin/x']);
+  assert.deepEqual(c.Cmd, ['/bin/bash', '-c', 'run me']);
+  assert.deepEqual(c.ExposedPorts, { '80/tcp': {}, '53/udp': {} });
+  assert.deepEqual([c.StopSignal, c.User, c.Volumes], ['SIGTERM', '1:2', { '/data': {} }]);
+  const hist = image.config.history!.map((h) => [h.created_by, h.empty_layer]);
+  assert.deepEqual(hist.slice(0, 3), [
+    ['/bin/sh -c #(nop) WORKDIR /a', true],
+    ['/bin/sh -c #(nop) WORKDIR /a/b', true],
+    ['/bin/sh -c #(nop) ENTRYPOINT ["/bin/x"]', true],
+  ]);
+  assert.deepEqual(hist[5], ['/bin/bash -c #(nop) CMD ["/bin/bash" "-c" "run me"]', true]);
+  assert.match(out, /^Step 1\/10 : FROM busybox\n ---> base\nStep 2\/10 : WORKDIR \/a\n ---> img1\n/);
+  const noCmd = await build(new FakeBackend(), 'FROM busybox\nENTRYPOINT ["e"]');
+  assert.equal(noCmd.image.config.config?.Cmd, null);
+});
+
+test('the cache: a second build reuses every step; a changed step misses from there on', async () => {
+  const b = new FakeBackend();
+  const df = 'FROM busybox\nENV A=1\nRUN make\nLABEL x=y';
+  const first = await build(b, df);
+  const second = await build(b, df);
+  assert.equal(second.image.id, first.image.id);
+  assert.equal(second.out.match(/Using cache/g)?.length, 3);
+  assert.equal(b.runs.length, 1);
+  const third = await build(b, df, { buildArgs: new Map(), noCache: true });
+  assert.notEqual(third.image.id, first.image.id);
+  const changed = await build(b, 'FROM busybox\nENV A=2\nRUN make\nLABEL x=y');
+  assert.doesNotMatch(changed.out, /Using cache/);
+});
+
+test('a failing RUN reports the command and code and removes its container', async () => {
+  const b = new FakeBackend();
+  b.exitCode = 2;
+  await assert.rejects(build(b, 'FROM busybox\nRUN false'), (e: Error & { exitCode?: number }) => {
+    assert.equal(e.message, "The command '/bin/sh -c false' returned a non-zero code: 2");
+    assert.equal(e.exitCode, 2);
+    return true;
+  });
+  assert.deepEqual(b.removed, ['c0ffee0000000000']);
+  await assert.rejects(build(b, 'FROM busybox\nRUN ["false", "x"]'), /The command 'false x' returned a non-zero code: 2/);
+});
+
+test('stages: --target stops early, ONBUILD triggers run in the child, labels add a step', async () => {
+  const b = new FakeBackend();
+  const { image, out } = await build(b, 'FROM busybox AS one\nONBUILD ENV T=1\nFROM one AS two\nRUN x\nFROM busybox AS three\nRUN never', { target: 'two', labels: { k: 'v' } });
+  assert.match(out, /Step 4\/5 : RUN x\n/);
+  assert.match(out, /# Executing 1 build trigger\n/);
+  assert.match(out, /Step 5\/5 : LABEL "k"="v"\n/);
+  assert.doesNotMatch(out, /never/);
+  assert.deepEqual(image.config.config?.Env, ['PATH=/bin', 'T=1']);
+  assert.equal(image.config.config?.OnBuild, undefined);
+  assert.deepEqual(image.config.config?.Labels, { k: 'v' });
+  await assert.rejects(build(b, 'FROM busybox', { target: 'nope' }), /failed to reach build target nope/);
+  await assert.rejects(build(b, 'RUN x'), /no build stage in current context/);
+  await assert.rejects(build(b, 'FROM scratch'), /No image was generated/);
+});

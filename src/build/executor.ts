@@ -1,0 +1,548 @@
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { posix } from 'node:path';
+import { BerthError, invalidArgument } from '../lib/errors.js';
+import type { HistoryEntry, ImageRunConfig } from '../oci/image.js';
+import { familiarString, parseReference, withDefaultTag } from '../oci/reference.js';
+import type { BuildBackend, BuildImage } from './backend.js';
+import { hashPlan, planCopy, resolveInScope, writeCopyTar } from './copy-sources.js';
+import { parseDockerfile, splitQuoted, type Instruction } from './dockerfile-parser.js';
+import { LayeredFs } from './image-fs.js';
+import { processWord, processWords } from './shell-words.js';
+
+export interface BuildOptions {
+  dockerfile: string;
+  /** Name for error messages. */
+  dockerfileName: string;
+  /** Directory holding the (already .dockerignore-filtered) context. */
+  contextDir: string;
+  tags: string[];
+  buildArgs: ReadonlyMap<string, string | null>;
+  target?: string;
+  noCache: boolean;
+  labels: Record<string, string>;
+  /** Remove RUN containers after they ran (Docker's --rm; the builder also removes them on failure). */
+  rm: boolean;
+  forceRm: boolean;
+  network: string;
+  /** `created` of new images; a fixed value makes builds reproducible. */
+  now: () => string;
+  /** Layer mtimes are clamped to this (seconds since the epoch), for reproducible layers. */
+  sourceDateEpoch?: number;
+  out: (text: string) => void;
+  signal: AbortSignal;
+}
+
+/** Args a build may set without an ARG line (Docker's predefined proxy args). */
+const PREDEFINED_ARGS = new Set(['SOURCE_DATE_EPOCH', 'HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+const DEFAULT_SHELL = ['/bin/sh', '-c'];
+
+interface Stage {
+  name: string;
+  from: Instruction;
+  steps: Instruction[];
+}
+
+interface State {
+  image: BuildImage | null;
+  config: ImageRunConfig;
+  /** ARGs declared in this stage, with their values (undefined: declared without one). */
+  args: Map<string, string | undefined>;
+  cmdSet: boolean;
+}
+
+const shortOf = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
+
+/** The command's exit as Docker words it; `code` becomes errorDetail.code. */
+export class BuildStepError extends BerthError {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super('InvalidArgument', 'build_run_failed', message);
+  }
+}
+
+function splitStages(instructions: Instruction[], file: string): { meta: Instruction[]; stages: Stage[] } {
+  const meta: Instruction[] = [];
+  const stages: Stage[] = [];
+  for (const ins of instructions) {
+    if (ins.keyword === 'FROM') {
+      const words = ins.rest.split(/\s+/);
+      const name = words.length === 3 && words[1]!.toUpperCase() === 'AS' ? words[2]!.toLowerCase() : '';
+      if (words.length !== 1 && name === '') throw invalidArgument('dockerfile_parse', `${file}:${ins.line}: FROM requires either one or three arguments`);
+      stages.push({ name, from: ins, steps: [] });
+    } else if (stages.length === 0) {
+      if (ins.keyword !== 'ARG') throw invalidArgument('dockerfile_parse', `${file}:${ins.line}: no build stage in current context`);
+      meta.push(ins);
+    } else stages[stages.length - 1]!.steps.push(ins);
+  }
+  if (stages.length === 0) throw invalidArgument('dockerfile_empty', 'the Dockerfile (Dockerfile) cannot be empty');
+  return { meta, stages };
+}
+
+/**
+ * The classic builder: walks the stages instruction by instruction, one committed image per step
+ * (metadata steps add an `empty_layer` history entry), reusing a cached child image when the parent,
+ * the step after substitution and the copied content all match. Returns the final image.
+ */
+export async function runBuild(backend: BuildBackend, opts: BuildOptions): Promise<BuildImage> {
+  const df = parseDockerfile(opts.dockerfile, opts.dockerfileName);
+  const { meta, stages: allStages } = splitStages(df.instructions, opts.dockerfileName);
+  let stages = allStages;
+  if (opts.target !== undefined && opts.target !== '') {
+    const ix = stages.findIndex((s) => s.name === opts.target!.toLowerCase());
+    if (ix < 0) throw invalidArgument('build_target', `failed to reach build target ${opts.target} in Dockerfile`);
+    stages = stages.slice(0, ix + 1);
+  }
+  const labels = Object.entries(opts.labels);
+  if (labels.length > 0) {
+    const text = `LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`;
+    const last = stages[stages.length - 1]!;
+    last.steps.push({ keyword: 'LABEL', flags: [], rest: text.slice(6), json: undefined, line: 0, original: text });
+  }
+  const total = meta.length + stages.reduce((n, s) => n + 1 + s.steps.length, 0);
+  let stepNo = 0;
+  const used = new Set<string>();
+  const escape = df.escape;
+  const step = (ins: Instruction): void => opts.out(`Step ${++stepNo}/${total} : ${ins.original}\n`);
+
+  const metaArgs = new Map<string, string | undefined>();
+  for (const ins of meta) {
+    step(ins);
+    declareArgs(ins, metaArgs, new Map(), opts.buildArgs, used, escape);
+  }
+  const built: BuildImage[] = [];
+  const byName = new Map<string, number>();
+  let current: State | undefined;
+  for (const [ix, stage] of stages.entries()) {
+    if (opts.signal.aborted) throw canceled();
+    step(stage.from);
+    const fromVars = new Map([...metaArgs].filter((e): e is [string, string] => e[1] !== undefined));
+    const ref = processWord(stage.from.rest.split(/\s+/)[0]!, fromVars, escape);
+    const state: State = { image: null, config: {}, args: new Map(), cmdSet: false };
+    const prior = byName.get(ref.toLowerCase());
+    if (prior !== undefined) state.image = built[prior]!;
+    else if (ref !== 'scratch') state.image = backend.image(ref);
+    if (state.image) {
+      state.config = structuredClone(state.image.config.config ?? {});
+      opts.out(` ---> ${shortOf(state.image.id)}\n`);
+    }
+    const triggers = state.config.OnBuild ?? [];
+    delete state.config.OnBuild;
+    const ctx = { backend, opts, escape, metaArgs, used, built, byName, step: (ins: Instruction) => step(ins) };
+    if (triggers.length > 0) {
+      opts.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+      for (const t of triggers) await dispatch(ctx, state, parseDockerfile(t, opts.dockerfileName).instructions[0]!, false);
+    }
+    for (const ins of stage.steps) {
+      if (opts.signal.aborted) throw canceled();
+      await dispatch(ctx, state, ins, true);
+    }
+    if (!state.image) throw invalidArgument('build_no_image', 'No image was generated. Is your Dockerfile empty?');
+    built.push(state.image);
+    if (stage.name) byName.set(stage.name, ix);
+    byName.set(String(ix), ix);
+    current = state;
+  }
+  const unused = [...opts.buildArgs.keys()].filter((k) => !used.has(k) && !PREDEFINED_ARGS.has(k));
+  if (unused.length > 0) opts.out(`[Warning] One or more build-args [${unused.sort().join(' ')}] were not consumed\n`);
+  return current!.image!;
+}
+
+/** Finishes a build: Docker's closing lines and the tags. */
+export function tagBuilt(backend: BuildBackend, image: BuildImage, tags: readonly string[], out: (text: string) => void): void {
+  out(`Successfully built ${shortOf(image.id)}\n`);
+  for (const t of tags) {
+    const ref = withDefaultTag(parseReference(t));
+    backend.tag(image.id, t);
+    out(`Successfully tagged ${familiarString(ref)}\n`);
+  }
+}
+
+const canceled = (): BerthError => new BerthError('Canceled', 'build_canceled', 'the build was canceled');
+
+interface Ctx {
+  backend: BuildBackend;
+  opts: BuildOptions;
+  escape: string;
+  metaArgs: Map<string, string | undefined>;
+  used: Set<string>;
+  built: BuildImage[];
+  byName: Map<string, number>;
+  step: (ins: Instruction) => void;
+}
+
+function declareArgs(
+  ins: Instruction,
+  into: Map<string, string | undefined>,
+  vars: ReadonlyMap<string, string>,
+  buildArgs: ReadonlyMap<string, string | null>,
+  used: Set<string>,
+  escape: string,
+  inherited?: ReadonlyMap<string, string | undefined>,
+): void {
+  for (const word of splitQuoted(ins.rest, escape)) {
+    const eq = word.indexOf('=');
+    const name = eq < 0 ? word : word.slice(0, eq);
+    used.add(name);
+    const given = buildArgs.get(name);
+    const dflt = eq < 0 ? inherited?.get(name) : processWord(word.slice(eq + 1), vars, escape);
+    into.set(name, given !== undefined && given !== null ? given : dflt);
+  }
+}
+
+function envMap(config: ImageRunConfig): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const e of config.Env ?? []) {
+    const i = e.indexOf('=');
+    m.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
+  }
+  return m;
+}
+
+/** Substitution variables: declared ARGs, overridden by ENV (Docker's precedence). */
+function varsOf(state: State): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [k, v] of state.args) if (v !== undefined) m.set(k, v);
+  for (const [k, v] of envMap(state.config)) m.set(k, v);
+  return m;
+}
+
+function setEnv(config: ImageRunConfig, name: string, value: string): void {
+  const env = (config.Env ?? []).filter((e) => e.split('=', 1)[0] !== name);
+  env.push(`${name}=${value}`);
+  config.Env = env;
+}
+
+/** `NAME=value …` or the legacy `NAME value` form, quotes and variables processed. */
+function nameValues(ins: Instruction, vars: Map<string, string>, escape: string): [string, string][] {
+  const words = splitQuoted(ins.rest, escape);
+  if (!words[0]!.includes('=')) {
+    const name = words[0]!;
+    return [[name, processWord(ins.rest.slice(ins.rest.indexOf(name) + name.length).trim(), vars, escape)]];
+  }
+  return words.map((w) => {
+    const i = w.indexOf('=');
+    return [processWord(w.slice(0, i), vars, escape), processWord(w.slice(i + 1), vars, escape)];
+  });
+}
+
+function shellOf(config: ImageRunConfig): string[] {
+  return config.Shell && config.Shell.length > 0 ? config.Shell : DEFAULT_SHELL;
+}
+
+function commandForm(ins: Instruction, config: ImageRunConfig): string[] {
+  return ins.json ?? [...shellOf(config), ins.rest];
+}
+
+function flagValue(ins: Instruction, name: string): string | undefined {
+  return ins.flags.find((f) => f.name === name)?.value;
+}
+
+function checkFlags(ins: Instruction, allowed: string[]): void {
+  for (const f of ins.flags) {
+    if (!allowed.includes(f.name)) throw invalidArgument('dockerfile_flag', `Unknown flag: ${f.name}`);
+  }
+}
+
+function parseDuration(text: string, flag: string): number {
+  let total = 0;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
+  let matched = '';
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    matched += m[0];
+    const unit = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2]!]!;
+    total += Number(m[1]) * unit;
+  }
+  if (matched !== text || text === '') throw invalidArgument('dockerfile_flag', `time: invalid duration "${text}" for --${flag}`);
+  return total;
+}
+
+/** Go's %q of a string slice, as Docker's commit messages print commands: `["a" "b"]`. */
+const goList = (items: readonly string[]): string => `[${items.map((i) => JSON.stringify(i)).join(' ')}]`;
+
+/**
+ * Applies a metadata-only instruction to the config and returns its commit message (after
+ * substitution, in Docker's wording), which history and the cache key record.
+ */
+function applyMetadata(ins: Instruction, state: State, ctx: Ctx): string {
+  const c = state.config;
+  const vars = varsOf(state);
+  const esc = ctx.escape;
+  switch (ins.keyword) {
+    case 'ENV': {
+      const pairs = nameValues(ins, vars, esc);
+      for (const [k, v] of pairs) setEnv(c, k, v);
+      return `ENV ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`;
+    }
+    case 'LABEL':
+      c.Labels = { ...(c.Labels ?? {}) };
+      const pairs = nameValues(ins, vars, esc);
+      for (const [k, v] of pairs) c.Labels[k] = v;
+      return `LABEL ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`;
+    case 'ARG':
+      declareArgs(ins, state.args, vars, ctx.opts.buildArgs, ctx.used, esc, ctx.metaArgs);
+      return `ARG ${ins.rest}`;
+    case 'WORKDIR': {
+      const dir = processWord(ins.rest, vars, esc);
+      c.WorkingDir = posix.isAbsolute(dir) ? posix.normalize(dir) : posix.join(c.WorkingDir || '/', dir);
+      return `WORKDIR ${c.WorkingDir}`;
+    }
+    case 'USER':
+      c.User = processWord(ins.rest, vars, esc);
+      return `USER ${c.User}`;
+    case 'STOPSIGNAL':
+      c.StopSignal = processWord(ins.rest, vars, esc);
+      return `STOPSIGNAL ${c.StopSignal}`;
+    case 'EXPOSE': {
+      c.ExposedPorts = { ...(c.ExposedPorts ?? {}) };
+      const ports = processWords(ins.rest, vars, esc).map((p) => (p.includes('/') ? p.toLowerCase() : `${p}/tcp`));
+      for (const p of ports) c.ExposedPorts[p] = {};
+      return `EXPOSE map[${[...new Set(ports)].sort().map((p) => `${p}:{}`).join(' ')}]`;
+    }
+    case 'VOLUME': {
+      const vols = ins.json ?? processWords(ins.rest, vars, esc);
+      c.Volumes = { ...(c.Volumes ?? {}) };
+      for (const v of vols) {
+        if (v.trim() === '') throw invalidArgument('dockerfile_volume', 'VOLUME specified can not be an empty string');
+        c.Volumes[v] = {};
+      }
+      return `VOLUME [${vols.join(' ')}]`;
+    }
+    case 'CMD':
+      c.Cmd = commandForm(ins, c);
+      state.cmdSet = true;
+      return `CMD ${goList(c.Cmd)}`;
+    case 'ENTRYPOINT':
+      c.Entrypoint = ins.rest === '' ? null : commandForm(ins, c);
+      // An inherited CMD is dropped with a new ENTRYPOINT, as Docker does.
+      if (!state.cmdSet) c.Cmd = null;
+      return `ENTRYPOINT ${goList(c.Entrypoint ?? [])}`;
+    case 'SHELL':
+      if (!ins.json || ins.json.length === 0) throw invalidArgument('dockerfile_shell', 'SHELL requires the arguments to be in JSON form');
+      c.Shell = ins.json;
+      return `SHELL [${ins.json.join(' ')}]`;
+    case 'ONBUILD': {
+      const kw = ins.rest.split(/\s+/, 1)[0]!.toUpperCase();
+      if (['ONBUILD', 'FROM', 'MAINTAINER'].includes(kw)) throw invalidArgument('dockerfile_onbuild', `${kw} isn't allowed as an ONBUILD trigger`);
+      c.OnBuild = [...(c.OnBuild ?? []), ins.rest];
+      return `ONBUILD ${ins.rest}`;
+    }
+    case 'MAINTAINER':
+      return `MAINTAINER ${processWord(ins.rest, vars, esc)}`;
+    case 'HEALTHCHECK': {
+      checkFlags(ins, ['interval', 'timeout', 'start-period', 'start-interval', 'retries']);
+      const kind = ins.rest.split(/\s+/, 1)[0]!.toUpperCase();
+      if (kind === 'NONE') {
+        c.Healthcheck = { Test: ['NONE'] };
+        return 'HEALTHCHECK NONE';
+      }
+      if (kind !== 'CMD') throw invalidArgument('dockerfile_healthcheck', `Unknown type "${kind}" in HEALTHCHECK (try CMD)`);
+      const cmdText = ins.rest.slice(3).trim();
+      let json: string[] | undefined;
+      try {
+        const v: unknown = JSON.parse(cmdText);
+        if (Array.isArray(v) && v.every((s) => typeof s === 'string')) json = v as string[];
+      } catch {
+        json = undefined;
+      }
+      const hc: NonNullable<ImageRunConfig['Healthcheck']> = { Test: json ? ['CMD', ...json] : ['CMD-SHELL', cmdText] };
+      const dur = (f: string): number | undefined => {
+        const v = flagValue(ins, f);
+        return v === undefined ? undefined : parseDuration(v, f);
+      };
+      const [interval, timeout, startPeriod] = [dur('interval'), dur('timeout'), dur('start-period')];
+      if (interval !== undefined) hc.Interval = interval;
+      if (timeout !== undefined) hc.Timeout = timeout;
+      if (startPeriod !== undefined) hc.StartPeriod = startPeriod;
+      const retries = flagValue(ins, 'retries');
+      if (retries !== undefined) hc.Retries = Number(retries);
+      c.Healthcheck = hc;
+      return `HEALTHCHECK ${ins.rest}`;
+    }
+    default:
+      throw invalidArgument('dockerfile_parse', `unknown instruction: ${ins.keyword}`);
+  }
+}
+
+/** Docker's `container_config` for a step: the run config with the step as its command. */
+function containerConfigOf(config: ImageRunConfig, cmd: string[]): ImageRunConfig {
+  return { ...structuredClone(config), Cmd: cmd };
+}
+
+async function dispatch(ctx: Ctx, state: State, ins: Instruction, counted: boolean): Promise<void> {
+  if (counted) ctx.step(ins);
+  const { backend, opts } = ctx;
+  if (ins.keyword === 'FROM') throw invalidArgument('dockerfile_parse', 'FROM is not allowed here');
+  if (ins.keyword === 'RUN') return runStep(ctx, state, ins);
+  if (ins.keyword === 'COPY' || ins.keyword === 'ADD') return copyStep(ctx, state, ins);
+  checkFlags(ins, ins.keyword === 'HEALTHCHECK' ? ['interval', 'timeout', 'start-period', 'start-interval', 'retries'] : []);
+  const text = applyMetadata(ins, state, ctx);
+  const cc = containerConfigOf(state.config, [...shellOf(state.config), `#(nop) ${text}`]);
+  const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' '), empty_layer: true };
+  await commitOrReuse(ctx, state, cc, history, () => backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history }, null));
+}
+
+async function commitOrReuse(ctx: Ctx, state: State, cc: ImageRunConfig, _history: HistoryEntry, make: () => Promise<BuildImage>): Promise<void> {
+  const hit = ctx.opts.noCache ? undefined : ctx.backend.cached(state.image, cc);
+  if (hit) {
+    ctx.opts.out(' ---> Using cache\n');
+    state.image = hit;
+  } else state.image = await make();
+  ctx.opts.out(` ---> ${shortOf(state.image.id)}\n`);
+}
+
+async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> {
+  const { backend, opts } = ctx;
+  checkFlags(ins, []);
+  if (!state.image) throw invalidArgument('build_run_scratch', 'RUN needs a base image with a shell: this stage starts FROM scratch with no layers');
+  const argv = ins.json ?? [...shellOf(state.config), ins.rest];
+  if (ins.json && ins.json.length === 0) throw invalidArgument('dockerfile_run', 'RUN requires at least one argument');
+  const env = envMap(state.config);
+  const args = [...state.args].filter((e): e is [string, string] => e[1] !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Build args are part of the cache key and of history, as Docker's `|N k=v` prefix.
+  const prefix = args.length > 0 ? [`|${args.length}`, ...args.map(([k, v]) => `${k}=${v}`)] : [];
+  const cc = containerConfigOf(state.config, [...prefix, ...argv]);
+  const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' ') };
+  const image = state.image;
+  await commitOrReuse(ctx, state, cc, history, async () => {
+    let id = '';
+    const result = await backend
+      .run({
+        image,
+        argv,
+        env: [...(state.config.Env ?? []), ...args.filter(([k]) => !env.has(k)).map(([k, v]) => `${k}=${v}`)],
+        user: state.config.User ?? '',
+        workingDir: state.config.WorkingDir ?? '',
+        network: opts.network,
+        onCreated: (cid) => {
+          id = cid;
+          opts.out(` ---> Running in ${shortOf(cid)}\n`);
+        },
+        onOutput: (chunk) => opts.out(chunk.toString('utf8')),
+        signal: opts.signal,
+      })
+      .catch(async (e: unknown) => {
+        if (id) await backend.removeContainer(id).catch(() => undefined);
+        throw e;
+      });
+    try {
+      if (opts.signal.aborted) throw canceled();
+      if (result.exitCode !== 0) {
+        throw new BuildStepError(`The command '${argv.join(' ')}' returned a non-zero code: ${result.exitCode}`, result.exitCode);
+      }
+      const img = await backend.commitContainer(result.containerId, { parent: image, runConfig: state.config, containerConfig: cc, history, sourceDateEpoch: opts.sourceDateEpoch });
+      if (opts.rm || opts.forceRm) {
+        await backend.removeContainer(result.containerId);
+        opts.out(` ---> Removed intermediate container ${shortOf(result.containerId)}\n`);
+      }
+      return img;
+    } catch (e) {
+      if (opts.rm || opts.forceRm) await backend.removeContainer(result.containerId).catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
+/** `--chown=user[:group]`: numbers, or names looked up in the image's /etc/passwd and /etc/group. */
+function resolveOwner(spec: string, image: BuildImage | null): { uid: number; gid: number } {
+  const [user = '', group] = spec.split(':');
+  const fs = new LayeredFs(image?.layerDirs ?? []);
+  const table = (file: string): string[][] => {
+    const e = fs.lstat(file);
+    return e?.st.isFile() ? readFileSync(e.abs, 'utf8').split('\n').map((l) => l.split(':')) : [];
+  };
+  const lookup = (name: string, file: string, field: number): number => {
+    if (/^\d+$/.test(name)) return Number(name);
+    const row = table(file).find((r) => r[0] === name);
+    if (!row) throw invalidArgument('build_chown', `unable to convert uid/gid chown string to host mapping: can't find ${file === 'etc/passwd' ? 'uid' : 'gid'} for ${file === 'etc/passwd' ? 'user' : 'group'} ${name}`);
+    return Number(row[field]);
+  };
+  const uid = lookup(user, 'etc/passwd', 2);
+  let gid: number;
+  if (group !== undefined) gid = lookup(group, 'etc/group', 2);
+  else if (/^\d+$/.test(user)) gid = uid;
+  else gid = Number(table('etc/passwd').find((r) => r[0] === user)?.[3] ?? uid);
+  return { uid, gid };
+}
+
+async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> {
+  const { backend, opts } = ctx;
+  checkFlags(ins, ins.keyword === 'ADD' ? ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir'] : ['from', 'chown', 'chmod', 'link', 'parents']);
+  const vars = varsOf(state);
+  const words = (ins.json ?? processWords(ins.rest, vars, ctx.escape)).map((w) => (ins.json ? processWord(w, vars, ctx.escape) : w));
+  if (words.length < 2) throw invalidArgument('dockerfile_copy', `${ins.keyword} requires at least two arguments`);
+  const sources = words.slice(0, -1);
+  let dest = words[words.length - 1]!;
+  if (!posix.isAbsolute(dest)) {
+    const joined = posix.join(state.config.WorkingDir || '/', dest);
+    dest = dest.endsWith('/') || dest === '.' ? `${joined.replace(/\/$/, '')}/` : joined;
+  }
+  if (ins.keyword === 'ADD') {
+    const url = sources.find((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s));
+    if (url) throw invalidArgument('build_add_url', `ADD failed: cannot download ${url}: fetching URLs is not supported by this builder (no network access from the build); download the file into the context and COPY it`);
+  }
+  const from = flagValue(ins, 'from');
+  let srcImage: BuildImage | null = null;
+  let what = 'build context';
+  if (from !== undefined) {
+    const name = processWord(from, vars, ctx.escape).toLowerCase();
+    const ix = ctx.byName.get(name);
+    srcImage = ix !== undefined ? ctx.built[ix]! : backend.image(name);
+    what = 'image';
+  }
+  const fs = srcImage ? new LayeredFs(srcImage.layerDirs) : new LayeredFs([opts.contextDir]);
+  const chown = flagValue(ins, 'chown');
+  const chmodText = flagValue(ins, 'chmod');
+  if (chmodText !== undefined && !/^[0-7]{3,4}$/.test(chmodText)) throw invalidArgument('build_chmod', `invalid chmod parameter: ${chmodText}`);
+  // As Docker, symlinks on the destination path are followed inside the image's root, never out of it.
+  const imageFs = new LayeredFs(state.image?.layerDirs ?? []);
+  const destRel = resolveInScope(imageFs, posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, ''));
+  dest = `/${destRel}${dest.endsWith('/') && destRel !== '' ? '/' : ''}`;
+  const destEntry = destRel === '' ? null : imageFs.lstat(destRel);
+  const plan = planCopy({
+    fs,
+    what,
+    sources,
+    dest,
+    destIsDir: destRel === '' || destEntry?.st.isDirectory() === true,
+    owner: chown !== undefined ? resolveOwner(processWord(chown, vars, ctx.escape), state.image) : null,
+    chmod: chmodText !== undefined ? parseInt(chmodText, 8) : undefined,
+    isArchive: ins.keyword === 'ADD' && from === undefined ? isArchiveFile : undefined,
+    keyword: ins.keyword,
+  });
+  const epoch = opts.sourceDateEpoch;
+  if (epoch !== undefined) for (const e of plan.entries) e.mtime = Math.min(e.mtime, epoch);
+  const hash = hashPlan(plan);
+  const kind = plan.entries.length === 1 && plan.entries[0]!.type === 'file' && plan.archives.length === 0 ? 'file' : 'dir';
+  const text = `${ins.keyword} ${kind}:${hash} in ${dest} `;
+  const cc = containerConfigOf(state.config, [...shellOf(state.config), `#(nop) ${text}`]);
+  const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' ') };
+  await commitOrReuse(ctx, state, cc, history, () =>
+    backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history }, writeCopyTar(plan, (p) => backend.openArchive(p))),
+  );
+}
+
+/** Whether a file starts like a tar or a compressed stream ADD unpacks (gzip, bzip2, xz, zstd). */
+function isArchiveFile(path: string): boolean {
+  const head = Buffer.alloc(512);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    readSync(fd, head, 0, 512, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return true;
+  const magic = head.subarray(0, 6);
+  return (
+    (magic[0] === 0x1f && magic[1] === 0x8b) ||
+    magic.subarray(0, 3).toString('latin1') === 'BZh' ||
+    magic.equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) ||
+    magic.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))
+  );
+}

@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, lstatSync, readFileSync, readlinkSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { DockerignoreMatcher, parseDockerignore } from '../../lib/dockerignore.js';
+import { parseReference } from '../../oci/reference.js';
+import type { CommandDef } from '../command.js';
+import { CommandUsageError } from '../command.js';
+import { displayJsonMessages, StreamError } from '../progress.js';
+
+/** go-units HumanSizeWithPrecision(n, 4): decimal units, as docker's "Sending build context" line. */
+function humanSize(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${Number(n.toPrecision(4))}${units[i]}`;
+}
+
+/** `KEY=v` → v; `KEY` → the value from the environment, or null when unset (docker's ValidateEnv). */
+function buildArgMap(list: readonly string[], env: Record<string, string | undefined>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq === 0) throw new CommandUsageError(`invalid argument "${item}" for "--build-arg" flag: invalid environment variable: ${item}`);
+    if (eq > 0) out[item.slice(0, eq)] = item.slice(eq + 1);
+    else out[item] = env[item] ?? null;
+  }
+  return out;
+}
+
+const SMALL_FILE = 1 << 20;
+
+interface PackEntry {
+  rel: string;
+  abs: string;
+}
+
+/**
+ * The context directory as a tar stream, as docker's client sends it: .dockerignore'd paths left
+ * out (but never the Dockerfile or .dockerignore), owners 0:0, entries in sorted order.
+ */
+function packContext(root: string, matcher: DockerignoreMatcher, keep: Set<string>, extra: { name: string; data: Buffer } | null): Readable {
+  const entries: PackEntry[] = [];
+  const walk = (rel: string): void => {
+    const names = readdirSync(rel === '' ? root : join(root, rel)).sort();
+    for (const name of names) {
+      const childRel = rel === '' ? name : `${rel}/${name}`;
+      const abs = join(root, childRel);
+      const st = lstatSync(abs);
+      const excluded = !keep.has(childRel) && matcher.excludes(childRel);
+      if (!excluded) entries.push({ rel: childRel, abs });
+      if (st.isDirectory() && (!excluded || matcher.mayReinclude(childRel))) walk(childRel);
+    }
+  };
+  walk('');
+  const pack = tar.pack();
+  const run = async (): Promise<void> => {
+    for (const { rel, abs } of entries) {
+      const st = lstatSync(abs);
+      const base = { name: rel, mode: st.mode & 0o7777, uid: 0, gid: 0, mtime: st.mtime };
+      if (st.isFile()) {
+        const header = { ...base, size: st.size, type: 'file' as const };
+        // A stream per small file costs ~0.6 ms each: contexts are mostly small files.
+        if (st.size <= SMALL_FILE) pack.entry(header, readFileSync(abs));
+        else await pipeline(createReadStream(abs), pack.entry(header));
+      }
+      else if (st.isDirectory()) pack.entry({ ...base, type: 'directory' });
+      else if (st.isSymbolicLink()) pack.entry({ ...base, type: 'symlink', linkname: readlinkSync(abs) });
+    }
+    if (extra) pack.entry({ name: extra.name, mode: 0o644, uid: 0, gid: 0, mtime: new Date(0) }, extra.data);
+    pack.finalize();
+  };
+  run().catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
+  return pack as unknown as Readable;
+}
+
+function isArchive(head: Buffer): boolean {
+  if (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return true;
+  return (head[0] === 0x1f && head[1] === 0x8b) || head.subarray(0, 3).toString('latin1') === 'BZh' || (head[0] === 0xfd && head[1] === 0x37);
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(chunks);
+}
+
+export const buildCommand: CommandDef = {
+  usage: '[OPTIONS] PATH | URL | -',
+  aliases: ['image build', 'build'],
+  flags: [
+    { name: 'build-arg', type: 'list', description: 'Set build-time variables' },
+    { name: 'file', short: 'f', type: 'string', description: 'Name of the Dockerfile (Default is "PATH/Dockerfile")' },
+    { name: 'force-rm', type: 'bool', description: 'Always remove intermediate containers' },
+    { name: 'iidfile', type: 'string', description: 'Write the image ID to the file' },
+    { name: 'label', type: 'list', description: 'Set metadata for an image' },
+    { name: 'network', type: 'string', description: 'Set the networking mode for the RUN instructions during build', defaultText: '"default"' },
+    { name: 'no-cache', type: 'bool', description: 'Do not use cache when building the image' },
+    { name: 'platform', type: 'string', description: 'Set platform if server is multi-platform capable' },
+    { name: 'pull', type: 'bool', description: 'Always attempt to pull a newer version of the image' },
+    { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress the build output and print image ID on success' },
+    { name: 'rm', type: 'bool', description: 'Remove intermediate containers after a successful build', defaultText: 'true' },
+    { name: 'tag', short: 't', type: 'list', description: 'Name and optionally a tag in the "name:tag" format' },
+    { name: 'target', type: 'string', description: 'Set the target build stage to build.' },
+  ],
+  args: { kind: 'exact', n: 1 },
+  run: async (ctx, flags) => {
+    const [source = ''] = flags.args;
+    const tags = flags.list('tag');
+    for (const t of tags) {
+      try {
+        parseReference(t);
+      } catch (e) {
+        throw new CommandUsageError(`invalid argument "${t}" for "-t, --tag" flag: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const env = ctx.io.env;
+    const quiet = flags.bool('quiet');
+    const out = ctx.io.stdout;
+    let dockerfileName = flags.string('file') ?? '';
+    let body: Readable;
+    let size = 0;
+    if (source === '-') {
+      const data = await readAll(ctx.io.stdin);
+      if (isArchive(data.subarray(0, 512))) body = Readable.from([data]);
+      else {
+        // A Dockerfile on stdin: the context is just that file.
+        const pack = tar.pack();
+        pack.entry({ name: 'Dockerfile', mode: 0o644, uid: 0, gid: 0, mtime: new Date(0) }, data);
+        pack.finalize();
+        body = pack as unknown as Readable;
+        dockerfileName = 'Dockerfile';
+      }
+    } else if (/^(https?|git):\/\/|^git@/.test(source)) {
+      throw new Error(`unable to prepare context: building from a URL (${source}) is not supported; clone or download it and build from the directory`);
+    } else {
+      const root = resolve(source);
+      let st;
+      try {
+        st = statSync(root);
+      } catch {
+        throw new Error(`unable to prepare context: path "${source}" not found`);
+      }
+      if (!st.isDirectory()) throw new Error(`unable to prepare context: context must be a directory: ${root}`);
+      const dfAbs = dockerfileName === '' ? join(root, 'Dockerfile') : isAbsolute(dockerfileName) ? dockerfileName : resolve(dockerfileName);
+      let dfData: Buffer;
+      try {
+        dfData = readFileSync(dfAbs);
+      } catch {
+        throw new Error(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${dfAbs}: no such file or directory`);
+      }
+      const rel = relative(root, dfAbs);
+      const inside = rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+      let extra: { name: string; data: Buffer } | null = null;
+      if (inside) dockerfileName = rel.split(sep).join('/');
+      else {
+        // A Dockerfile outside the context travels inside it under a random name, as docker's client does.
+        dockerfileName = `.dockerfile.${randomBytes(10).toString('hex')}`;
+        extra = { name: dockerfileName, data: dfData };
+      }
+      let ignoreText = '';
+      try {
+        ignoreText = readFileSync(`${dfAbs}.dockerignore`, 'utf8');
+      } catch {
+        try {
+          ignoreText = readFileSync(join(root, '.dockerignore'), 'utf8');
+        } catch {
+          ignoreText = '';
+        }
+      }
+      const keep = new Set(['.dockerignore', ...(inside ? [dockerfileName] : [])]);
+      body = packContext(root, new DockerignoreMatcher(parseDockerignore(ignoreText)), keep, extra);
+    }
+    const counted = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        size += chunk.length;
+        cb(null, chunk);
+      },
+      flush(cb) {
+        if (!quiet) out.write(`Sending build context to Docker daemon  ${humanSize(size)}\r\r\n`);
+        cb();
+      },
+    });
+    body.on('error', (e) => counted.destroy(e));
+    body.pipe(counted);
+    const labels: Record<string, string> = {};
+    for (const l of flags.list('label')) {
+      const eq = l.indexOf('=');
+      labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
+    }
+    const res = await ctx.client().send('POST', '/build', {
+      query: {
+        t: tags,
+        dockerfile: dockerfileName || undefined,
+        buildargs: JSON.stringify(buildArgMap(flags.list('build-arg'), env)),
+        labels: JSON.stringify(labels),
+        target: flags.string('target'),
+        nocache: flags.bool('no-cache'),
+        q: quiet,
+        rm: flags.bool('rm', true) ? '1' : '0',
+        forcerm: flags.bool('force-rm'),
+        networkmode: flags.string('network'),
+        pull: flags.bool('pull'),
+      },
+      headers: { 'Content-Type': 'application/x-tar' },
+      body: counted,
+    });
+    let aux: Record<string, unknown>[];
+    try {
+      // With q the daemon's only output is the image ID.
+      aux = await displayJsonMessages(res, out);
+    } catch (e) {
+      if (e instanceof StreamError) {
+        ctx.io.stderr.write(`${e.message}\n`);
+        return e.code !== undefined && e.code > 0 ? e.code : 1;
+      }
+      throw e;
+    }
+    const id = aux.map((a) => a['ID']).find((v): v is string => typeof v === 'string');
+    const iidfile = flags.string('iidfile');
+    if (iidfile && id) writeFileSync(iidfile, id);
+    return 0;
+  },
+};

@@ -1,0 +1,154 @@
+import { Readable, Transform } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BerthError, isBerthError } from '../lib/errors.js';
+import { sha256Digest, type Digest } from '../oci/digest.js';
+import type { Descriptor } from '../oci/image.js';
+import type { ContentStore } from '../store/content/content-store.js';
+import { kindOfStatus, registryErrorText, type RegistryClient } from './registry-client.js';
+
+/** Bytes moved so far of one blob, for progress bars. */
+export type OnBytes = (current: number, total: number) => void;
+
+const BLOB_ATTEMPTS = 3;
+
+/**
+ * Downloads one blob into the content store. The digest and the size are verified while the bytes
+ * stream in; a mismatch fails and stores nothing (the content store keeps unverified bytes out of
+ * sight). Network failures and 5xx answers are retried with backoff: a blob GET is idempotent.
+ */
+export async function downloadBlob(client: RegistryClient, repo: string, desc: Descriptor, content: ContentStore, onBytes: OnBytes): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await downloadOnce(client, repo, desc, content, onBytes);
+      return;
+    } catch (e) {
+      const retriable = isBerthError(e, 'Unavailable');
+      if (!retriable || attempt >= BLOB_ATTEMPTS) throw e;
+      await sleep(200 * 2 ** (attempt - 1));
+    }
+  }
+}
+
+async function downloadOnce(client: RegistryClient, repo: string, desc: Descriptor, content: ContentStore, onBytes: OnBytes): Promise<void> {
+  const res = await client.request(`${repo}/blobs/${desc.digest}`, { scope: `repository:${repo}:pull` });
+  if (!res.ok || res.body === null) {
+    const { text } = await registryErrorText(res);
+    throw new BerthError(kindOfStatus(res.status), 'blob_fetch_failed', `error pulling blob ${desc.digest}: ${text}`);
+  }
+  let received = 0;
+  const total = desc.size;
+  const sizeCheck = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      received += chunk.length;
+      if (received > total) {
+        cb(new BerthError('InvalidArgument', 'size_mismatch', `blob ${desc.digest} is larger than its descriptor's ${total} bytes`));
+        return;
+      }
+      onBytes(received, total);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      if (received !== total) cb(new BerthError('Unavailable', 'short_blob', `blob ${desc.digest}: got ${received} of ${total} bytes`));
+      else cb();
+    },
+  });
+  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  body.on('error', (e) => sizeCheck.destroy(new BerthError('Unavailable', 'blob_read_failed', `reading blob ${desc.digest}: ${e.message}`, { cause: e })));
+  try {
+    await content.putStream(body.pipe(sizeCheck), desc.digest as Digest);
+  } catch (e) {
+    body.destroy();
+    if (isBerthError(e, 'InvalidArgument') && (e as BerthError).code === 'digest_mismatch') {
+      throw new BerthError('InvalidArgument', 'digest_mismatch', `failed to verify blob: digest mismatch for ${desc.digest}`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** Configs are at most this big (as containerd limits them). */
+const SMALL_BLOB_LIMIT = 8 * 1024 * 1024;
+
+/** A small blob (an image config) read into memory, its size and digest checked. */
+export async function fetchBlobBytes(client: RegistryClient, repo: string, desc: Descriptor): Promise<Buffer> {
+  if (desc.size > SMALL_BLOB_LIMIT) throw new BerthError('InvalidArgument', 'blob_too_big', `blob ${desc.digest} is too big: ${desc.size} bytes`);
+  const res = await client.request(`${repo}/blobs/${desc.digest}`, { scope: `repository:${repo}:pull` });
+  if (!res.ok) {
+    const { text } = await registryErrorText(res);
+    throw new BerthError(kindOfStatus(res.status), 'blob_fetch_failed', `error pulling blob ${desc.digest}: ${text}`);
+  }
+  const bytes = Buffer.from(await res.arrayBuffer());
+  if (bytes.length !== desc.size || sha256Digest(bytes) !== desc.digest) {
+    throw new BerthError('InvalidArgument', 'digest_mismatch', `failed to verify blob: digest mismatch for ${desc.digest}`);
+  }
+  return bytes;
+}
+
+/** `HEAD /v2/<repo>/blobs/<digest>`: whether the registry holds the blob already. */
+export async function blobExists(client: RegistryClient, repo: string, digest: string): Promise<boolean> {
+  const res = await client.request(`${repo}/blobs/${digest}`, { method: 'HEAD', scope: `repository:${repo}:pull,push` });
+  await res.arrayBuffer().catch(() => undefined);
+  if (res.status === 200) return true;
+  if (res.status === 404) return false;
+  throw new BerthError(kindOfStatus(res.status), 'blob_head_failed', res.status === 401 ? 'unauthorized: authentication required' : `checking blob ${digest}: ${res.status} ${res.statusText}`);
+}
+
+/**
+ * Cross-repository mount: asks the registry to link a blob `from` another repository it holds.
+ * False when it would not (it then opened an upload session, which is cancelled).
+ */
+export async function mountBlob(client: RegistryClient, repo: string, digest: string, from: string): Promise<boolean> {
+  const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+  const res = await client.request(`${repo}/blobs/uploads/?${query}`, {
+    method: 'POST',
+    scope: `repository:${repo}:pull,push repository:${from}:pull`,
+    headers: { 'Content-Length': '0' },
+  });
+  await res.arrayBuffer().catch(() => undefined);
+  if (res.status === 201) return true;
+  const location = res.headers.get('location');
+  if (res.status === 202 && location) {
+    await client
+      .requestUrl(client.resolveLocation(location), { method: 'DELETE', scope: `repository:${repo}:pull,push` })
+      .then((r) => r.arrayBuffer())
+      .catch(() => undefined);
+  }
+  return false;
+}
+
+/** Uploads one blob from the content store: `POST …/blobs/uploads/` then one monolithic `PUT ?digest=`. */
+export async function uploadBlob(client: RegistryClient, repo: string, desc: Descriptor, content: ContentStore, onBytes: OnBytes): Promise<void> {
+  const scope = `repository:${repo}:pull,push`;
+  const start = await client.request(`${repo}/blobs/uploads/`, { method: 'POST', scope, headers: { 'Content-Length': '0' } });
+  if (start.status !== 202) {
+    const { text } = await registryErrorText(start);
+    throw new BerthError(kindOfStatus(start.status), 'upload_start_failed', text);
+  }
+  await start.arrayBuffer().catch(() => undefined);
+  const location = start.headers.get('location');
+  if (!location) throw new BerthError('Unavailable', 'upload_no_location', 'the registry started an upload without a Location');
+  const url = new URL(client.resolveLocation(location));
+  url.searchParams.set('digest', desc.digest);
+  const total = desc.size;
+  const res = await client.requestUrl(url.toString(), {
+    method: 'PUT',
+    scope,
+    headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(total) },
+    body: () => {
+      let sent = 0;
+      return content.read(desc.digest as Digest).pipe(
+        new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            sent += chunk.length;
+            onBytes(sent, total);
+            cb(null, chunk);
+          },
+        }),
+      );
+    },
+  });
+  if (res.status !== 201) {
+    const { text } = await registryErrorText(res);
+    throw new BerthError(kindOfStatus(res.status), 'upload_failed', text);
+  }
+  await res.arrayBuffer().catch(() => undefined);
+}

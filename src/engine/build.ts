@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { isDeepStrictEqual } from 'node:util';
+import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from '../build/backend.js';
+import { runBuild, tagBuilt, type BuildOptions } from '../build/executor.js';
+
+export { BuildStepError } from '../build/executor.js';
+import { DockerignoreMatcher, parseDockerignore } from '../lib/dockerignore.js';
+import { BerthError, errorMessage, invalidArgument } from '../lib/errors.js';
+import type { ImageId } from '../oci/digest.js';
+import type { Image } from '../image/image-service.js';
+import { applyLayer } from '../image/layer/apply.js';
+import { decompressedStream } from '../image/layer/compression.js';
+import { containerLayer } from './commit.js';
+import type { Engine } from './engine.js';
+
+export interface BuildRequest {
+  tags: string[];
+  /** Path of the Dockerfile inside the context. */
+  dockerfile: string;
+  buildArgs: Map<string, string | null>;
+  target?: string;
+  noCache: boolean;
+  labels: Record<string, string>;
+  rm: boolean;
+  forceRm: boolean;
+  network: string;
+}
+
+/** How long RUN output may trail the process's exit before the builder stops waiting for it. */
+const OUTPUT_GRACE_MS = 2000;
+
+/** The engine side of the builder's port: images through ImageService, RUN steps as real containers. */
+class EngineBuildBackend implements BuildBackend {
+  constructor(private readonly engine: Engine) {}
+
+  private view(img: Image): BuildImage {
+    return { id: img.id, config: img.config, layerDirs: this.engine.imageLayerDirs(img) };
+  }
+
+  image(ref: string): BuildImage {
+    return this.view(this.engine.images.resolve(ref));
+  }
+
+  cached(parent: BuildImage | null, containerConfig: BuildImage['config']['config']): BuildImage | undefined {
+    const want = JSON.parse(JSON.stringify(containerConfig)) as unknown;
+    const hit = this.engine.images
+      .list()
+      .find(
+        (i) =>
+          i.row.parent === (parent?.id ?? '') &&
+          (parent !== null || (i.config.history ?? []).length === 1) &&
+          isDeepStrictEqual(i.config.container_config, want),
+      );
+    return hit ? this.view(hit) : undefined;
+  }
+
+  async commit(spec: CommitSpec, layer: Readable | null): Promise<BuildImage> {
+    const img = await this.engine.images.createImage({
+      parent: spec.parent ? this.engine.images.get(spec.parent.id as ImageId) : null,
+      layerTar: layer,
+      runConfig: spec.runConfig,
+      containerConfig: spec.containerConfig,
+      history: spec.history,
+      created: spec.history.created ?? new Date().toISOString(),
+    });
+    return this.view(img);
+  }
+
+  async run(spec: RunSpec): Promise<{ containerId: string; exitCode: number }> {
+    const { containers } = this.engine;
+    const { id } = await containers.create({
+      config: {
+        Image: spec.image.id,
+        Entrypoint: [],
+        Cmd: spec.argv,
+        Env: spec.env,
+        User: spec.user,
+        WorkingDir: spec.workingDir,
+      },
+      hostConfig: { NetworkMode: spec.network === 'default' ? '' : spec.network },
+    });
+    spec.onCreated(id);
+    const session = await containers.attach(id, { stdin: false, stdout: true, stderr: true });
+    session.onOutput((_stream, chunk) => spec.onOutput(chunk));
+    const outputDone = new Promise<void>((resolve) => session.onEnd(resolve));
+    const exited = containers.wait(id, 'next-exit');
+    const abort = (): void => {
+      void containers.kill(id, 'SIGKILL').catch(() => undefined);
+    };
+    spec.signal.addEventListener('abort', abort, { once: true });
+    try {
+      await containers.start(id);
+      if (spec.signal.aborted) abort();
+      const exitCode = await exited;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([outputDone, new Promise<void>((r) => (timer = setTimeout(r, OUTPUT_GRACE_MS)))]);
+      clearTimeout(timer);
+      return { containerId: id, exitCode };
+    } catch (e) {
+      session.finish();
+      throw e;
+    } finally {
+      spec.signal.removeEventListener('abort', abort);
+    }
+  }
+
+  async commitContainer(containerId: string, spec: CommitSpec): Promise<BuildImage> {
+    const c = this.engine.containers.get(containerId);
+    return this.commit(spec, await containerLayer(this.engine, c, spec.sourceDateEpoch !== undefined ? { sourceDateEpoch: spec.sourceDateEpoch } : {}));
+  }
+
+  async removeContainer(containerId: string): Promise<void> {
+    await this.engine.removeContainer(containerId, { force: true });
+  }
+
+  async openArchive(path: string): Promise<Readable | null> {
+    return decompressedStream(createReadStream(path));
+  }
+
+  tag(imageId: string, ref: string): void {
+    this.engine.images.tag(imageId as ImageId, ref);
+  }
+}
+
+/** Removes what .dockerignore excludes from an unpacked context (Docker's daemon does the same). */
+async function applyDockerignore(root: string, matcher: DockerignoreMatcher): Promise<void> {
+  const walk = async (rel: string): Promise<void> => {
+    for (const name of await readdir(join(root, rel))) {
+      const childRel = rel === '' ? name : `${rel}/${name}`;
+      const abs = join(root, childRel);
+      const st: Stats = await lstat(abs);
+      if (matcher.excludes(childRel)) {
+        if (st.isDirectory() && matcher.mayReinclude(childRel)) await walk(childRel);
+        else await rm(abs, { recursive: true, force: true });
+      } else if (st.isDirectory()) await walk(childRel);
+    }
+  };
+  await walk('');
+}
+
+const scratchRoot = (engine: Engine): string => join(engine.info.dataRoot, 'build');
+
+/** Daemon start: contexts of builds a crash interrupted. */
+export async function removeBuildScratch(engine: Engine): Promise<void> {
+  await rm(scratchRoot(engine), { recursive: true, force: true });
+}
+
+/** Cleans the Dockerfile's path in the context; it must stay inside it. */
+function dockerfilePath(name: string): string {
+  const clean = posix.normalize(name.replace(/^\/+/, ''));
+  if (clean === '..' || clean.startsWith('../')) throw invalidArgument('build_dockerfile_outside', `forbidden path outside the build context: ${name}`);
+  return clean;
+}
+
+/**
+ * `POST /build`: unpacks the context tar (any compression) into a scratch directory (with the layer
+ * apply's confinement), reads the Dockerfile, drops .dockerignore'd files, runs the classic
+ * builder and tags the result. `out` gets the progress text, `aux` the image ID once built.
+ * The scratch directory and every RUN container are gone when it settles.
+ */
+export async function buildImage(
+  engine: Engine,
+  req: BuildRequest,
+  context: Readable,
+  io: { out: (text: string) => void; aux: (id: string) => void; signal: AbortSignal },
+): Promise<string> {
+  const dir = join(scratchRoot(engine), randomBytes(8).toString('hex'));
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    try {
+      await applyLayer(await decompressedStream(context), dir);
+    } catch (e) {
+      if (e instanceof BerthError) throw e;
+      throw invalidArgument('build_context', `reading the build context: ${errorMessage(e)}`, e);
+    }
+    const dfName = dockerfilePath(req.dockerfile || 'Dockerfile');
+    const dockerfile = await readFile(join(dir, dfName), 'utf8').catch(() => {
+      throw invalidArgument('build_no_dockerfile', `Cannot locate specified Dockerfile: ${req.dockerfile || 'Dockerfile'}`);
+    });
+    const ignoreText =
+      (await readFile(join(dir, `${dfName}.dockerignore`), 'utf8').catch(() => null)) ??
+      (await readFile(join(dir, '.dockerignore'), 'utf8').catch(() => ''));
+    const matcher = new DockerignoreMatcher(parseDockerignore(ignoreText));
+    if (!matcher.empty) await applyDockerignore(dir, matcher);
+    const backend = new EngineBuildBackend(engine);
+    const epochArg = req.buildArgs.get('SOURCE_DATE_EPOCH');
+    if (epochArg !== undefined && epochArg !== null && !/^\d+$/.test(epochArg)) {
+      throw invalidArgument('build_source_date_epoch', `invalid SOURCE_DATE_EPOCH: ${epochArg}`);
+    }
+    // As BuildKit: the SOURCE_DATE_EPOCH build arg fixes `created` and clamps layer mtimes.
+    const epoch = epochArg ? Number(epochArg) : undefined;
+    const opts: BuildOptions = {
+      dockerfile,
+      dockerfileName: posix.basename(req.dockerfile || 'Dockerfile'),
+      contextDir: dir,
+      tags: req.tags,
+      buildArgs: req.buildArgs,
+      target: req.target,
+      noCache: req.noCache,
+      labels: req.labels,
+      rm: req.rm,
+      forceRm: req.forceRm,
+      network: req.network,
+      sourceDateEpoch: epoch,
+      now: () => (epoch !== undefined ? new Date(epoch * 1000).toISOString().replace('.000Z', 'Z') : new Date().toISOString()),
+      out: io.out,
+      signal: io.signal,
+    };
+    const image = await runBuild(backend, opts);
+    io.aux(image.id);
+    tagBuilt(backend, image, req.tags, io.out);
+    return image.id;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

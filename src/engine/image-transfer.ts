@@ -1,0 +1,218 @@
+import { readFile } from 'node:fs/promises';
+import { BerthError, invalidArgument, notFound } from '../lib/errors.js';
+import { chainIds, parseDiffId, parseDigest, parseImageId, type Digest } from '../oci/digest.js';
+import type { Descriptor, ImageConfig, ImageManifest } from '../oci/image.js';
+import {
+  DEFAULT_DOMAIN,
+  familiarRepository,
+  familiarString,
+  formatReference,
+  parseReference,
+  repositoryName,
+  withDefaultTag,
+  type ImageReference,
+} from '../oci/reference.js';
+import type { ContentStore } from '../store/content/content-store.js';
+import { blobExists, downloadBlob, fetchBlobBytes, mountBlob, uploadBlob } from '../distribution/blobs.js';
+import { listTags, parsePlatform, putManifest, resolveManifest, type Platform } from '../distribution/manifest.js';
+import { limited, shortLayerId, throttled, type ProgressSink } from '../distribution/progress.js';
+import { RegistryClient, type RegistryCredentials } from '../distribution/registry-client.js';
+import type { Image, ImageService } from '../image/image-service.js';
+
+export type { ProgressEvent } from '../distribution/progress.js';
+export type { ImageArchive } from '../image/image-archive.js';
+export type { RegistryCredentials } from '../distribution/registry-client.js';
+
+export interface ImageTransferOptions {
+  /** Layers downloaded at once (dockerd's max-concurrent-downloads is 3). */
+  maxConcurrentDownloads: number;
+  maxConcurrentUploads: number;
+  /** Registries (`host[:port]`) reached over plain http besides loopback ones. */
+  insecureRegistries: readonly string[];
+}
+
+const LOOPBACK = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d+)?$/;
+
+/** `https://index.docker.io/v1/`, `http://127.0.0.1:5000` → the registry host as references name it. */
+export function registryHost(serverAddress: string): string {
+  const host = serverAddress.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+  if (host === '' || host === 'index.docker.io' || host === 'registry-1.docker.io') return DEFAULT_DOMAIN;
+  return host;
+}
+
+/** Pull, push and login: copies images between registries and the local store. */
+export class ImageTransfer {
+  constructor(
+    private readonly images: ImageService,
+    private readonly content: ContentStore,
+    private readonly opts: ImageTransferOptions,
+  ) {}
+
+  private client(host: string, credentials: RegistryCredentials | undefined): RegistryClient {
+    const insecure = LOOPBACK.test(host) || this.opts.insecureRegistries.includes(host);
+    return new RegistryClient({ host, credentials, insecure });
+  }
+
+  /** `POST /auth`: checks the credentials with the registry. */
+  async login(credentials: RegistryCredentials & { serveraddress?: string }): Promise<void> {
+    await this.client(registryHost(credentials.serveraddress ?? ''), credentials).checkLogin();
+  }
+
+  /** `pull -a`: every tag of the repository `name`, one after the other. */
+  async pullAllTags(name: string, credentials: RegistryCredentials | undefined, platformText: string | undefined, emit: ProgressSink): Promise<void> {
+    const repo = parseReference(name);
+    const client = this.client(repo.domain, credentials);
+    const tags = await listTags(client, repo.path, familiarRepository(repo));
+    for (const tag of tags) await this.pull(formatReference({ domain: repo.domain, path: repo.path, tag }), credentials, platformText, emit);
+  }
+
+  /** Pulls `refText` (`name[:tag]` or `name@digest`), reporting progress; returns the image. */
+  async pull(refText: string, credentials: RegistryCredentials | undefined, platformText: string | undefined, emit: ProgressSink): Promise<Image> {
+    const ref = withDefaultTag(parseReference(refText));
+    const platform: Platform = platformText ? parsePlatform(platformText) : { os: 'linux', architecture: 'amd64' };
+    const client = this.client(ref.domain, credentials);
+    const display = familiarString(ref);
+    const reference = ref.digest ?? ref.tag ?? 'latest';
+    // Resolved before any progress, so a missing manifest is a plain error response (as dockerd's).
+    const resolved = await resolveManifest(client, ref.path, reference, platform, display);
+    emit({ id: ref.digest ?? ref.tag, status: `Pulling from ${ref.path}` });
+
+    const manifest = resolved.manifest;
+    // Kept in memory until the layers are in: a failed pull leaves no config behind.
+    const configBytes = await fetchBlobBytes(client, ref.path, manifest.config);
+    const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+    const diffIds = config.rootfs.diff_ids.map(parseDiffId);
+    if (diffIds.length !== manifest.layers.length) {
+      throw invalidArgument('layer_count_mismatch', `image config lists ${diffIds.length} layers but the manifest ${manifest.layers.length}`);
+    }
+    const chains = chainIds(diffIds);
+    const needed = manifest.layers.map((_, i) => !this.images.hasLayer(chains[i]!));
+    // An image already here shows no layers, as dockerd's "Image is up to date".
+    const known = !needed.includes(true) && this.images.exists(parseImageId(manifest.config.digest));
+    if (!known) manifest.layers.forEach((l, i) => emit({ id: shortLayerId(l.digest), status: needed[i] ? 'Pulling fs layer' : 'Already exists' }));
+    manifest.layers.forEach((l, i) => {
+      if (needed[i] && i >= this.opts.maxConcurrentDownloads) emit({ id: shortLayerId(l.digest), status: 'Waiting' });
+    });
+
+    // Downloads run in parallel; unpacking follows in layer order as each download lands.
+    let failed = false;
+    const landed = manifest.layers.map(() => {
+      let settle: (e?: unknown) => void = () => undefined;
+      const promise = new Promise<void>((resolve, reject) => (settle = (e) => (e === undefined ? resolve() : reject(e))));
+      promise.catch(() => undefined);
+      return { promise, settle };
+    });
+    const all = limited(
+      this.opts.maxConcurrentDownloads,
+      manifest.layers.map((layer, i) => async () => {
+        try {
+          if (needed[i] && !failed) await this.download(client, ref.path, layer, emit);
+          landed[i]!.settle();
+        } catch (e) {
+          failed = true;
+          landed[i]!.settle(e ?? new Error('download failed'));
+        }
+      }),
+    );
+    try {
+      for (let i = 0; i < manifest.layers.length; i++) {
+        if (!needed[i]) continue;
+        const layer = manifest.layers[i]!;
+        await landed[i]!.promise;
+        const id = shortLayerId(layer.digest);
+        emit({ id, status: 'Extracting', current: 0, total: layer.size });
+        await this.images.unpackLayer(parseDigest(layer.digest), i === 0 ? null : chains[i - 1]!, diffIds[i]!);
+        emit({ id, status: 'Extracting', current: layer.size, total: layer.size });
+        emit({ id, status: 'Pull complete' });
+      }
+    } finally {
+      failed = true;
+      await all;
+    }
+
+    const { image, changed } = await this.images.recordImage({
+      manifestBytes: resolved.bytes,
+      configBytes,
+      ...(ref.digest ? {} : { ref: formatReference(ref) }),
+      repoDigest: `${repositoryName(ref)}@${resolved.repoDigest}`,
+    });
+    emit({ status: `Digest: ${resolved.repoDigest}` });
+    emit({ status: changed ? `Status: Downloaded newer image for ${display}` : `Status: Image is up to date for ${display}` });
+    return image;
+  }
+
+  private async download(client: RegistryClient, repo: string, layer: Descriptor, emit: ProgressSink): Promise<void> {
+    const id = shortLayerId(layer.digest);
+    if (!(await this.content.has(parseDigest(layer.digest)))) {
+      await downloadBlob(client, repo, layer, this.content, throttled(emit, id, 'Downloading'));
+      emit({ id, status: 'Verifying Checksum' });
+    }
+    emit({ id, status: 'Download complete' });
+  }
+
+  /** Pushes `name` with `tag` (every local tag of the repository when empty). */
+  async push(name: string, tag: string, credentials: RegistryCredentials | undefined, emit: ProgressSink): Promise<void> {
+    const repoRef = parseReference(name);
+    const targets: ImageReference[] = tag
+      ? [{ domain: repoRef.domain, path: repoRef.path, tag }]
+      : this.images
+          .list()
+          .flatMap((img) => img.tags)
+          .map((t) => parseReference(t))
+          .filter((r) => r.domain === repoRef.domain && r.path === repoRef.path);
+    if (targets.length === 0) throw notFound('image_not_found', `An image does not exist locally with the tag: ${familiarRepository(repoRef)}`);
+    const images = targets.map((t) => {
+      try {
+        return this.images.resolve(formatReference(t));
+      } catch {
+        throw notFound('image_not_found', `An image does not exist locally with the tag: ${familiarString(t)}`);
+      }
+    });
+    const client = this.client(repoRef.domain, credentials);
+    emit({ status: `The push refers to repository [${repositoryName(repoRef)}]` });
+    for (let n = 0; n < targets.length; n++) await this.pushOne(client, repoRef.path, targets[n]!.tag ?? 'latest', images[n]!, emit);
+  }
+
+  private async pushOne(client: RegistryClient, repo: string, tag: string, image: Image, emit: ProgressSink): Promise<void> {
+    const manifestBytes = await readFile(this.content.path(parseDigest(image.row.manifestDigest)));
+    const manifest = JSON.parse(manifestBytes.toString('utf8')) as ImageManifest;
+    const diffIds = image.config.rootfs.diff_ids;
+    // Other repositories of this registry known to hold the image: its blobs can be mounted from them.
+    const mountSources = [...new Set([...image.digests, ...image.tags].map((r) => parseReference(r)).filter((r) => r.domain === client.host && r.path !== repo).map((r) => r.path))];
+    // Docker lists layers top first, named by their DiffID.
+    const order = manifest.layers.map((_, i) => manifest.layers.length - 1 - i);
+    for (const i of order) emit({ id: shortLayerId(diffIds[i] ?? manifest.layers[i]!.digest), status: 'Preparing' });
+    order.forEach((i, n) => {
+      if (n >= this.opts.maxConcurrentUploads) emit({ id: shortLayerId(diffIds[i] ?? manifest.layers[i]!.digest), status: 'Waiting' });
+    });
+    await limited(
+      this.opts.maxConcurrentUploads,
+      order.map((i) => async () => {
+        const layer = manifest.layers[i]!;
+        const id = shortLayerId(diffIds[i] ?? layer.digest);
+        if (await blobExists(client, repo, layer.digest)) {
+          emit({ id, status: 'Layer already exists' });
+          return;
+        }
+        for (const from of mountSources) {
+          if (await mountBlob(client, repo, layer.digest, from)) {
+            emit({ id, status: `Mounted from ${from}` });
+            return;
+          }
+        }
+        if (!(await this.content.has(layer.digest as Digest))) {
+          throw new BerthError('NotFound', 'blob_missing', `layer ${layer.digest} is not stored locally and the registry does not have it`);
+        }
+        await uploadBlob(client, repo, layer, this.content, throttled(emit, id, 'Pushing'));
+        emit({ id, status: 'Pushed' });
+      }),
+    );
+    if (!(await blobExists(client, repo, manifest.config.digest))) {
+      await uploadBlob(client, repo, manifest.config, this.content, () => undefined);
+    }
+    const digest = await putManifest(client, repo, tag, manifest.mediaType, manifestBytes);
+    this.images.addRepoDigest(image.id, `${client.host}/${repo}@${digest}`);
+    emit({ status: `${tag}: digest: ${digest} size: ${manifestBytes.length}` });
+    emit({ status: '', aux: { Tag: tag, Digest: digest, Size: manifestBytes.length } });
+  }
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { notFound } from '../lib/errors.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
+import type { BridgeNetwork } from '../network/bridge-network.js';
+import type { ContainerService } from './container-service.js';
+import { isRunning, type ContainerRecord } from './container-model.js';
+
+/** One of Docker's predefined networks as the engine describes it; the API edge maps it to the wire. */
+export interface NetworkView {
+  name: 'bridge' | 'host' | 'none';
+  id: string;
+  created: string;
+  driver: 'bridge' | 'host' | 'null';
+  subnet?: string;
+  gateway?: string;
+  bridgeName?: string;
+  containers: { id: string; name: string; endpointId: string; mac: string; address: string }[];
+}
+
+const PREDEFINED = [
+  { name: 'bridge', driver: 'bridge' },
+  { name: 'host', driver: 'host' },
+  { name: 'none', driver: 'null' },
+] as const;
+
+/**
+ * The predefined networks `bridge`, `host` and `none`: read-only views for `GET /networks` and
+ * network inspect. Ids are made once and persisted, as dockerd's are.
+ */
+export class NetworkService {
+  constructor(
+    private readonly containers: ContainerService,
+    private readonly bridge: BridgeNetwork,
+    private readonly stateDir: string,
+  ) {}
+
+  async list(): Promise<NetworkView[]> {
+    return Promise.all(PREDEFINED.map((p) => this.view(p.name)));
+  }
+
+  /** By name, full id or unique id prefix, as Docker resolves network references. */
+  async inspect(ref: string): Promise<NetworkView> {
+    const all = await this.list();
+    const hit =
+      all.find((n) => n.name === ref) ?? all.find((n) => n.id === ref) ?? (ref.length > 0 ? all.filter((n) => n.id.startsWith(ref)) : []).at(0);
+    if (!hit) throw notFound('network_not_found', `network ${ref} not found`);
+    return hit;
+  }
+
+  private async view(name: NetworkView['name']): Promise<NetworkView> {
+    const driver = PREDEFINED.find((p) => p.name === name)?.driver ?? 'null';
+    const members = this.containers.list().filter((c) => isRunning(c) && modeOf(c) === name);
+    if (name === 'bridge') {
+      const d = await this.bridge.describe();
+      return {
+        name,
+        driver,
+        id: d.id,
+        created: await this.created(join(this.stateDir, 'bridge-id')),
+        subnet: d.subnet,
+        gateway: d.gateway,
+        bridgeName: this.bridge.bridgeName,
+        containers: members.flatMap((c) =>
+          c.network ? [{ id: c.id, name: c.name, endpointId: c.network.endpointId, mac: c.network.mac, address: `${c.network.address}/${c.network.prefixLen}` }] : [],
+        ),
+      };
+    }
+    const path = join(this.stateDir, `${name}-id`);
+    return {
+      name,
+      driver,
+      id: await this.persistedId(path),
+      created: await this.created(path),
+      containers: members.map((c) => ({ id: c.id, name: c.name, endpointId: '', mac: '', address: '' })),
+    };
+  }
+
+  private async persistedId(path: string): Promise<string> {
+    const existing = (await readFile(path, 'utf8').catch(() => '')).trim();
+    if (/^[0-9a-f]{64}$/.test(existing)) return existing;
+    const id = randomBytes(32).toString('hex');
+    await writeFileAtomic(path, `${id}\n`);
+    return id;
+  }
+
+  private async created(path: string): Promise<string> {
+    return (await stat(path).catch(() => undefined))?.mtime.toISOString() ?? new Date().toISOString();
+  }
+}
+
+function modeOf(c: ContainerRecord): string {
+  const mode = c.hostConfig.NetworkMode ?? 'default';
+  return mode === 'default' ? 'bridge' : mode;
+}

@@ -1,0 +1,18 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bridgeIdentity, vethName } from './bridge-network.js';
+
+test("bridge identity: berth0 for the default exec root, a hashed bridge and chain tag for the others", () => {
+  const hash = (s: string) => (s === '/run/berth-test' ? 'a6de3f00' : '0123456789');
+  assert.deepEqual(bridgeIdentity('/run/berth', '/run/berth', hash), { bridge: 'berth0', chainTag: '' });
+  assert.deepEqual(bridgeIdentity('/run/berth-test', '/run/berth', hash), { bridge: 'berth-a6de3f', chainTag: 'a6de3f' });
+  // Interface names are at most 15 characters.
+  assert.ok(bridgeIdentity('/x', '/run/berth', hash).bridge.length <= 15);
+});
+
+test('veth names come from the container id and fit IFNAMSIZ', () => {
+  const id = '26c1c402d71da201dff88efcd4a1e3453a58b8220283b05b16fa2e1433448d83';
+  assert.equal(vethName(id), 'vb26c1c402d71d');
+  assert.ok(vethName(id).length <= 15);
+  assert.throws(() => vethName('../etc'), /invalid container id/);
+});

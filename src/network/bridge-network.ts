@@ -1,0 +1,268 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { conflict, invalidArgument } from '../lib/errors.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
+import type { Logger } from '../lib/logger.js';
+import { Iptables } from './iptables.js';
+import { chooseSubnet, conflictingRoute, defaultPools, nextFreeAddress } from './ipam.js';
+import { formatIpv4, formatSubnet, macFromIpv4, overlaps, parseIpv4, parseSubnet, type Subnet } from './ipv4.js';
+import { Links } from './links.js';
+import { bridgeRules, chainNames, jumpRules, portRules, ruleTag, type ChainNames, type PortRequest, type PublishedPort } from './port-rules.js';
+import { PortReserver } from './port-reserver.js';
+
+/** A container's endpoint on the default bridge, as recorded with the container and shown by inspect. */
+export interface BridgeEndpoint {
+  networkId: string;
+  endpointId: string;
+  /** The network namespace's bind mount, joined by the runtime: Docker's SandboxKey. */
+  sandboxKey: string;
+  address: string;
+  prefixLen: number;
+  gateway: string;
+  mac: string;
+  ports: PublishedPort[];
+}
+
+export interface BridgeOptions {
+  /** Where namespaces are bind-mounted: under the daemon's exec root, so it is tmpfs and per daemon. */
+  netnsDir: string;
+  /** Persistent state: the network's id. */
+  stateDir: string;
+  bridge: string;
+  /** Suffix of the chain names; empty for the default daemon. */
+  chainTag: string;
+  /** Gateway address and prefix chosen by the user (--bip); refused if it overlaps a host route. */
+  bip?: string;
+  log: Logger;
+}
+
+interface BridgeState {
+  subnet: Subnet;
+  gateway: number;
+  id: string;
+}
+
+/**
+ * The default `bridge` network: one Linux bridge with a /16, a veth pair and a namespace per
+ * container, addresses from .2 upwards, and netfilter rules in chains of berth's own.
+ *
+ * Published ports are DNAT rules, with route_localnet on the bridge so 127.0.0.1 works too, rather
+ * than a userland proxy per port: the kernel path keeps throughput at the bridge's (a proxy copies
+ * every byte twice through a process) and costs no process per port. The daemon still binds each
+ * host port, so ports in use are detected and held (see PortReserver).
+ *
+ * Addresses are kept in memory and persisted with the container records; `adopt` re-registers the
+ * endpoints of running containers after a daemon restart, `sweep` removes what no container owns.
+ */
+export class BridgeNetwork {
+  private readonly links = new Links();
+  private readonly iptables = new Iptables();
+  private readonly reserver = new PortReserver();
+  private readonly names: ChainNames;
+  private readonly used = new Map<number, string>();
+  private ready: Promise<BridgeState> | undefined;
+
+  constructor(private readonly opts: BridgeOptions) {
+    this.names = chainNames(opts.bridge, opts.chainTag);
+  }
+
+  get bridgeName(): string {
+    return this.opts.bridge;
+  }
+
+  /** Gives the container a namespace, an address, eth0 on the bridge and its published ports. Undoes everything on failure. */
+  async attach(containerId: string, requests: readonly PortRequest[], name = ''): Promise<BridgeEndpoint> {
+    const state = await this.ensureBridge();
+    const ip = nextFreeAddress(state.subnet, new Set([...this.used.keys(), state.gateway]));
+    // Taken synchronously with the choice, so parallel starts never get one address twice.
+    this.used.set(ip, containerId);
+    const address = formatIpv4(ip);
+    const ep: BridgeEndpoint = {
+      networkId: state.id,
+      endpointId: randomBytes(32).toString('hex'),
+      sandboxKey: this.netnsPath(containerId),
+      address,
+      prefixLen: state.subnet.prefix,
+      gateway: formatIpv4(state.gateway),
+      mac: macFromIpv4(ip),
+      ports: [],
+    };
+    try {
+      ep.ports = await this.reserver.reserve(containerId, requests, address, name && `${name} (${ep.endpointId})`);
+      await this.links.createEndpoint({
+        hostName: vethName(containerId),
+        bridge: this.opts.bridge,
+        netnsPath: ep.sandboxKey,
+        mac: ep.mac,
+        addressCidr: `${address}/${ep.prefixLen}`,
+        gateway: ep.gateway,
+      });
+      for (const rule of portRules(this.names, containerId, address, ep.ports)) await this.iptables.appendRule(rule);
+    } catch (e) {
+      await this.detach(containerId, ep);
+      throw e;
+    }
+    return ep;
+  }
+
+  /** Removes the endpoint: rules, veth, namespace, ports, address. Idempotent; without `ep` it finds the rules by their tag. */
+  async detach(containerId: string, ep?: BridgeEndpoint): Promise<void> {
+    const rules = ep
+      ? portRules(this.names, containerId, ep.address, ep.ports)
+      : (await this.iptables.listRules('nat', this.names.dnat)).filter((r) => r.args.includes(ruleTag(containerId)));
+    for (const rule of rules) await this.iptables.deleteRule(rule);
+    // Independent: the veth pair goes with its host end, the namespace with its mount.
+    await Promise.all([
+      this.links.deleteLink(vethName(containerId)).catch(() => undefined),
+      this.links.deleteNetns(this.netnsPath(containerId)).catch(() => undefined),
+      this.reserver.release(containerId),
+    ]);
+    for (const [ip, owner] of this.used) if (owner === containerId) this.used.delete(ip);
+  }
+
+  /** After a daemon restart: takes back a running container's address and ports and restores missing rules. */
+  async adopt(containerId: string, ep: BridgeEndpoint): Promise<void> {
+    const state = await this.ensureBridge();
+    this.used.set(parseIpv4(ep.address), containerId);
+    for (const problem of await this.reserver.readopt(containerId, ep.ports, ep.address)) this.opts.log.warn(`container ${containerId.slice(0, 12)}: ${problem}`);
+    for (const rule of portRules(this.names, containerId, ep.address, ep.ports)) {
+      if (!(await this.iptables.hasRule(rule))) await this.iptables.appendRule(rule);
+    }
+    if (ep.networkId !== state.id) this.opts.log.warn(`container ${containerId.slice(0, 12)}: endpoint of an older bridge network ${ep.networkId.slice(0, 12)}`);
+  }
+
+  /** Removes namespaces, veths and rules of containers that are not in `live` (left by a crash). */
+  async sweep(live: ReadonlySet<string>): Promise<void> {
+    const liveTags = new Set([...live].map((id) => ruleTag(id)));
+    for (const rule of await this.iptables.listRules('nat', this.names.dnat)) {
+      const tag = rule.args.find((a) => a.startsWith('berth:'));
+      if (tag && !liveTags.has(tag)) await this.iptables.deleteRule(rule);
+    }
+    const liveVeths = new Set([...live].map(vethName));
+    for (const port of await this.links.bridgePorts(this.opts.bridge)) {
+      if (port.startsWith('vb') && !liveVeths.has(port)) await this.links.deleteLink(port);
+    }
+    for (const name of await readdir(this.opts.netnsDir).catch(() => [] as string[])) {
+      if (!live.has(name)) await this.links.deleteNetns(join(this.opts.netnsDir, name));
+    }
+  }
+
+  /** Removes the bridge and berth's chains when no container uses them (clean shutdown, tests). */
+  async teardownIfUnused(): Promise<void> {
+    if (this.used.size > 0 || !(await this.links.exists(this.opts.bridge))) return;
+    for (const rule of jumpRules(this.names)) await this.iptables.deleteRule(rule);
+    await this.iptables.deleteChain('nat', this.names.dnat);
+    await this.iptables.deleteChain('nat', this.names.postrouting);
+    await this.iptables.deleteChain('filter', this.names.forward);
+    await this.links.deleteLink(this.opts.bridge);
+    this.ready = undefined;
+  }
+
+  /** The network's id, subnet and gateway, creating the bridge if needed. */
+  async describe(): Promise<{ id: string; subnet: string; gateway: string }> {
+    const s = await this.ensureBridge();
+    return { id: s.id, subnet: formatSubnet(s.subnet), gateway: formatIpv4(s.gateway) };
+  }
+
+  private netnsPath(containerId: string): string {
+    return join(this.opts.netnsDir, containerId);
+  }
+
+  private ensureBridge(): Promise<BridgeState> {
+    this.ready ??= this.setUpBridge().catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    });
+    return this.ready;
+  }
+
+  private async setUpBridge(): Promise<BridgeState> {
+    const { bridge, log } = this.opts;
+    const id = await this.networkId();
+    let cidr = (await this.links.addresses(bridge))[0];
+    if (cidr && this.opts.bip && cidr !== this.opts.bip) {
+      log.warn(`bridge ${bridge} exists with ${cidr}; --bip ${this.opts.bip} applies once it is removed`);
+    }
+    if (!cidr && this.opts.bip) {
+      const routes = (await this.links.routes()).filter((r) => r.dev !== bridge);
+      const clash = conflictingRoute(parseSubnet(this.opts.bip), routes.map((r) => parseSubnet(r.dst)));
+      if (clash) {
+        const route = routes.find((r) => formatSubnet(parseSubnet(r.dst)) === formatSubnet(clash));
+        throw conflict('bip_overlaps', `--bip ${this.opts.bip} overlaps the host route ${route?.dst ?? formatSubnet(clash)}${route?.dev ? ` dev ${route.dev}` : ''}`);
+      }
+      cidr = this.opts.bip;
+      await this.createBridge(cidr);
+    }
+    if (!cidr) cidr = await this.createFromPools();
+    const subnet = parseSubnet(cidr);
+    const gateway = parseIpv4(cidr.split('/')[0] ?? '');
+    await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
+    // Lets DNAT send packets from 127.0.0.1 out of the bridge (the localhost hairpin); masquerade rewrites the source.
+    await writeFile(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
+    const n = this.names;
+    await this.iptables.ensureChain('nat', n.dnat);
+    await this.iptables.ensureChain('nat', n.postrouting);
+    await this.iptables.ensureChain('filter', n.forward);
+    for (const rule of bridgeRules(n, formatSubnet(subnet))) await this.iptables.ensureRule(rule);
+    for (const rule of jumpRules(n)) await this.iptables.ensureRule(rule, rule.table === 'filter');
+    return { subnet, gateway, id };
+  }
+
+  /**
+   * Creates the bridge on the first default pool no host route overlaps. Another engine may pick
+   * the same pool at the same moment: each checks for a rival route after adding its own, and
+   * on a clash gives the pool up and tries again after a random pause. At least one of two racing
+   * daemons sees the other, so two never keep one subnet.
+   */
+  private async createFromPools(): Promise<string> {
+    const { bridge, log } = this.opts;
+    const first = defaultPools()[0] as Subnet;
+    for (let attempt = 0; ; attempt++) {
+      const routes = (await this.links.routes()).filter((r) => r.dev !== bridge);
+      const subnet = chooseSubnet(defaultPools(), routes.map((r) => parseSubnet(r.dst)));
+      if (subnet.base !== first.base) {
+        const clash = routes.find((r) => overlaps(parseSubnet(r.dst), first));
+        log.info(`bridge ${bridge}: ${formatSubnet(first)} overlaps a host route${clash ? ` (${clash.dst} dev ${clash.dev})` : ''}; using ${formatSubnet(subnet)}`);
+      }
+      const cidr = `${formatIpv4(subnet.base + 1)}/${subnet.prefix}`;
+      await this.createBridge(cidr);
+      const rival = (await this.links.routes()).find((r) => r.dev !== bridge && overlaps(parseSubnet(r.dst), subnet));
+      if (!rival) return cidr;
+      await this.links.deleteLink(bridge);
+      if (attempt >= 10) throw conflict('pool_race', `bridge ${bridge}: ${formatSubnet(subnet)} keeps clashing with ${rival.dev}`);
+      log.info(`bridge ${bridge}: ${rival.dev} took ${formatSubnet(subnet)} at the same time; choosing again`);
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 100));
+    }
+  }
+
+  private async createBridge(cidr: string): Promise<void> {
+    const { bridge, log } = this.opts;
+    // A bridge without an address is one a crash left half made.
+    if (await this.links.exists(bridge)) await this.links.deleteLink(bridge);
+    await this.links.createBridge(bridge, cidr);
+    log.info(`bridge ${bridge} created with ${cidr}`);
+  }
+
+  private async networkId(): Promise<string> {
+    const path = join(this.opts.stateDir, 'bridge-id');
+    const existing = (await readFile(path, 'utf8').catch(() => '')).trim();
+    if (/^[0-9a-f]{64}$/.test(existing)) return existing;
+    const id = randomBytes(32).toString('hex');
+    await writeFileAtomic(path, `${id}\n`);
+    return id;
+  }
+}
+
+/** The host end of a container's veth: derived from the id, so cleanup needs no saved state (15 characters at most). */
+export function vethName(containerId: string): string {
+  if (!/^[0-9a-f]{12}/.test(containerId)) throw invalidArgument('invalid_id', `invalid container id: ${containerId}`);
+  return `vb${containerId.slice(0, 12)}`;
+}
+
+/** The bridge and chain suffix of a daemon: `berth0` and plain `BERTH` chains for the default exec root, a hash-named pair otherwise. */
+export function bridgeIdentity(runRoot: string, defaultRunRoot: string, hash: (s: string) => string): { bridge: string; chainTag: string } {
+  if (runRoot === defaultRunRoot) return { bridge: 'berth0', chainTag: '' };
+  const tag = hash(runRoot).slice(0, 6);
+  return { bridge: `berth-${tag}`, chainTag: tag };
+}

@@ -1,0 +1,79 @@
+import { mkdir, open, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { runChecked, runProgram } from '../lib/exec-file.js';
+
+/**
+ * Adapter over iproute2, unshare and nsenter for bridges, veth pairs and persistent network
+ * namespaces. Holds no policy; every call is an argv, several link changes go in one `ip -batch`.
+ */
+export class Links {
+  async exists(name: string): Promise<boolean> {
+    return (await runProgram('ip', ['link', 'show', 'dev', name])).code === 0;
+  }
+
+  /** IPv4 addresses of a link as `a.b.c.d/n`; empty when the link does not exist. */
+  async addresses(name: string): Promise<string[]> {
+    const r = await runProgram('ip', ['-j', '-4', 'addr', 'show', 'dev', name]);
+    if (r.code !== 0) return [];
+    const links = JSON.parse(r.stdout || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[];
+    return links.flatMap((l) => (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`));
+  }
+
+  /** Destinations of the host's IPv4 routes (the default route excluded), with the device of each. */
+  async routes(): Promise<{ dst: string; dev: string }[]> {
+    const out = await runChecked('ip', ['-j', '-4', 'route', 'show', 'table', 'all']);
+    const routes = JSON.parse(out || '[]') as { dst: string; dev?: string; type?: string }[];
+    return routes
+      .filter((r) => r.dst !== 'default' && (r.type === undefined || r.type === 'unicast') && !r.dst.startsWith('127.'))
+      .map((r) => ({ dst: r.dst.includes('/') ? r.dst : `${r.dst}/32`, dev: r.dev ?? '' }));
+  }
+
+  async createBridge(name: string, gatewayCidr: string): Promise<void> {
+    await ipBatch([`link add ${name} type bridge`, `addr add ${gatewayCidr} dev ${name}`, `link set ${name} up`]);
+  }
+
+  async deleteLink(name: string): Promise<void> {
+    await runProgram('ip', ['link', 'del', 'dev', name]);
+  }
+
+  /** Names of the links enslaved to a bridge. */
+  async bridgePorts(bridge: string): Promise<string[]> {
+    const r = await runProgram('ip', ['-j', 'link', 'show', 'master', bridge]);
+    if (r.code !== 0) return [];
+    return (JSON.parse(r.stdout || '[]') as { ifname: string }[]).map((l) => l.ifname);
+  }
+
+  async deleteNetns(path: string): Promise<void> {
+    await runProgram('umount', [path]);
+    await rm(path, { force: true });
+  }
+
+  /**
+   * A new network namespace bind-mounted on `netnsPath` (so it outlives every process in it) with
+   * lo up and `eth0` (`mac`, `addressCidr`, default route via `gateway`), paired with `hostName`
+   * on `bridge` in the daemon's namespace. Two processes: one inside the new namespace, one outside.
+   */
+  async createEndpoint(opts: { hostName: string; bridge: string; netnsPath: string; mac: string; addressCidr: string; gateway: string }): Promise<void> {
+    await mkdir(dirname(opts.netnsPath), { recursive: true });
+    await (await open(opts.netnsPath, 'w')).close();
+    await runChecked('unshare', [`--net=${opts.netnsPath}`, 'ip', '-batch', '-'], {
+      input: [
+        'link set lo up',
+        // Created from inside, the peer is sent to the daemon's namespace by path.
+        `link add eth0 address ${opts.mac} type veth peer name ${opts.hostName} netns /proc/${process.pid}/ns/net`,
+        `addr add ${opts.addressCidr} dev eth0`,
+        'link set eth0 up',
+        `route add default via ${opts.gateway} dev eth0`,
+      ].join('\n'),
+    });
+    await ipBatch([
+      `link set ${opts.hostName} master ${opts.bridge} up`,
+      // br_netfilter re-bridges a DNATed packet: a container reaching its own published port needs it sent back out its port.
+      `link set ${opts.hostName} type bridge_slave hairpin on`,
+    ]);
+  }
+}
+
+async function ipBatch(lines: string[]): Promise<void> {
+  await runChecked('ip', ['-batch', '-'], { input: `${lines.join('\n')}\n` });
+}

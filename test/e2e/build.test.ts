@@ -1,0 +1,308 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { api, BERTH_BIN, CLIENTS, DOCKER_BIN, runCommand, SHARED_HOST, uniqueName, type RunResult } from './harness.js';
+
+const execFileAsync = promisify(execFile);
+
+/** A context directory made of `files` (path → content); removed by the returned cleanup. */
+async function makeContext(files: Record<string, string>): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-build-'));
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+type Run = (args: readonly string[], opts?: { input?: string | Buffer }) => Promise<RunResult>;
+
+/** The short IDs of the RUN containers a build's output names: none of them may be left. */
+async function leftoverContainers(run: Run, output: string): Promise<string[]> {
+  const ran = [...output.matchAll(/ ---> Running in ([0-9a-f]{12})/g)].map((m) => m[1]!);
+  assert.ok(ran.length > 0, output);
+  const all = (await run(['ps', '-aq', '--no-trunc'])).stdout.split('\n');
+  return ran.filter((id) => all.some((c) => c.startsWith(id)));
+}
+
+/** Image IDs a build's output names after its steps (` ---> 1a2b3c4d5e6f`), base image excluded. */
+function stepImages(output: string): string[] {
+  return [...output.matchAll(/ ---> ([0-9a-f]{12})\n/g)].map((m) => m[1]!).slice(1);
+}
+
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: build, run, inspect, history, cache, rmi (the seed's flow)`, async () => {
+    const repo = uniqueName('hello');
+    const ctx = await makeContext({
+      'app/greet.txt': 'hello from the context\n',
+      'app/sub/more.txt': 'more\n',
+      'ignored.txt': 'should not be sent\n',
+      '.dockerignore': 'ignored.txt\n',
+      Dockerfile: [
+        'FROM busybox',
+        'ARG WHO=world',
+        'ENV GREETING="hello there" \\',
+        '    DIR=/srv',
+        'WORKDIR $DIR',
+        'COPY app/ ./',
+        'RUN echo "$GREETING ${WHO:-nobody}" > made.txt && test ! -e ignored.txt',
+        'LABEL org.example.kind=demo',
+        'EXPOSE 8080',
+        'CMD ["sh", "-c", "cat greet.txt sub/more.txt made.txt"]',
+        '',
+      ].join('\n'),
+    });
+    let intermediates: string[] = [];
+    const built: string[] = [];
+    try {
+      // --no-cache: the shared daemon may hold an identical chain from another run.
+      const b = await run(['build', '--no-cache', '-t', repo, '--build-arg', 'WHO=berth', ctx.dir]);
+      assert.equal(b.code, 0, b.stderr + b.stdout);
+      assert.match(b.stdout, /Sending build context to Docker daemon {2}[0-9.]+k?B\r*\n/);
+      assert.match(b.stdout, /Step 1\/9 : FROM busybox\n ---> [0-9a-f]{12}\n/);
+      assert.match(b.stdout, /Step 6\/9 : RUN echo .*\n ---> Running in [0-9a-f]{12}\n ---> Removed intermediate container [0-9a-f]{12}\n ---> [0-9a-f]{12}\n/);
+      assert.match(b.stdout, /Successfully built [0-9a-f]{12}\nSuccessfully tagged .*:latest\n$/);
+      assert.doesNotMatch(b.stdout, /Using cache/);
+      intermediates = stepImages(b.stdout);
+      assert.equal(intermediates.length, 8, b.stdout);
+      built.push(intermediates[7]!);
+      assert.deepEqual(await leftoverContainers(run, b.stdout), []);
+
+      const out = await run(['run', '--rm', repo]);
+      assert.equal(out.stdout, 'hello from the context\nmore\nhello there berth\n', out.stderr);
+
+      const inspect = await run(['image', 'inspect', '--format', '{{.RootFS.Type}} {{len .RootFS.Layers}} {{.Config.WorkingDir}} {{json .Config.ExposedPorts}} {{index .Config.Labels "org.example.kind"}}', repo]);
+      assert.equal(inspect.stdout, 'layers 3 /srv {"8080/tcp":{}} demo\n');
+
+      // Every step is in the history; metadata steps add no layer.
+      const hist = (await api('GET', `/images/${repo}/history`)).json() as { CreatedBy: string; Size: number }[];
+      assert.equal(hist.length, 9, JSON.stringify(hist));
+      assert.match(hist[0]!.CreatedBy, /#\(nop\) CMD \["sh" "-c" "cat greet.txt sub\/more.txt made.txt"\]$/);
+      assert.match(hist[1]!.CreatedBy, /#\(nop\) EXPOSE map\[8080\/tcp:\{\}\]$/);
+      assert.match(hist[5]!.CreatedBy, /#\(nop\) WORKDIR \/srv$/);
+      assert.match(hist[6]!.CreatedBy, /#\(nop\) ENV GREETING=hello there DIR=\/srv$/);
+      assert.equal(hist[0]!.Size, 0);
+      assert.match(hist[2]!.CreatedBy, /#\(nop\) LABEL org.example.kind=demo$/);
+      assert.match(hist[3]!.CreatedBy, /^\|1 WHO=berth \/bin\/sh -c echo /);
+      assert.ok(hist[3]!.Size > 0);
+      assert.match(hist[4]!.CreatedBy, /#\(nop\) COPY dir:[0-9a-f]{64} in \/srv\/ /);
+
+      // Same context, same args: every step comes from the cache and the image is the same.
+      const again = await run(['build', '-t', repo, '--build-arg', 'WHO=berth', ctx.dir]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(again.stdout.match(/ ---> Using cache\n/g)?.length, 8, again.stdout);
+      const id = (s: string): string => /Successfully built ([0-9a-f]{12})/.exec(s)?.[1] ?? '';
+      assert.equal(id(again.stdout), id(b.stdout));
+
+      // A changed file misses from its COPY on; a changed arg misses at RUN.
+      await writeFile(join(ctx.dir, 'app/greet.txt'), 'changed\n');
+      const changed = await run(['build', '-q', '-t', repo, '--build-arg', 'WHO=berth', ctx.dir]);
+      assert.equal(changed.code, 0, changed.stderr);
+      assert.match(changed.stdout, /^sha256:[0-9a-f]{64}\n$/);
+      built.push(changed.stdout.trim());
+      assert.equal((await run(['run', '--rm', repo])).stdout, 'changed\nmore\nhello there berth\n');
+    } finally {
+      await run(['rmi', repo]);
+      // The first build's image is dangling since the re-tag.
+      await run(['rmi', ...built.slice(0, 1)]);
+      await ctx.cleanup();
+    }
+    // rmi removed the untagged intermediate images with the final ones.
+    for (const id of intermediates) {
+      const r = await run(['image', 'inspect', id]);
+      assert.notEqual(r.code, 0, `intermediate image ${id} is left`);
+    }
+  });
+
+  test(`${client}: a failing RUN names the command and its code, and leaves no container`, async () => {
+    const ctx = await makeContext({ Dockerfile: 'FROM busybox\nRUN echo partial output; exit 3\n' });
+    try {
+      const r = await run(['build', '--no-cache', ctx.dir]);
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stdout, /partial output\n/);
+      assert.match(r.stderr, /The command '\/bin\/sh -c echo partial output; exit 3' returned a non-zero code: 3/);
+      assert.deepEqual(await leftoverContainers(run, r.stdout), []);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  test(`${client}: Dockerfile errors: syntax, missing source, missing base image`, async () => {
+    const ctx = await makeContext({ Dockerfile: 'FROM busybox\nRUNN echo\n', 'Missing.Dockerfile': 'FROM busybox\nCOPY nope.txt /\n', 'Base.Dockerfile': 'FROM no-such-image-here\n' });
+    try {
+      const syntax = await run(['build', ctx.dir]);
+      assert.notEqual(syntax.code, 0);
+      assert.match(syntax.stderr, /dockerfile parse error line 2 of Dockerfile: unknown instruction: RUNN/);
+      const missing = await run(['build', '-f', join(ctx.dir, 'Missing.Dockerfile'), ctx.dir]);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /COPY failed: file not found in build context or excluded by \.dockerignore: stat nope\.txt: file does not exist/);
+      const base = await run(['build', '-f', join(ctx.dir, 'Base.Dockerfile'), ctx.dir]);
+      assert.notEqual(base.code, 0);
+      assert.match(base.stderr, /No such image: no-such-image-here/);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  test(`${client}: multi-stage with --from and --target, -f outside the context, labels, --iidfile`, async () => {
+    const repo = uniqueName('stages');
+    const ctx = await makeContext({ 'src.txt': 'source\n' });
+    const outside = await makeContext({
+      'Build.Dockerfile': [
+        'ARG BASE=busybox',
+        'FROM $BASE AS builder',
+        'COPY src.txt /work/',
+        'RUN tr a-z A-Z < /work/src.txt > /work/out.txt',
+        'FROM scratch AS final',
+        'COPY --from=builder /work/out.txt /result.txt',
+        'FROM busybox AS test',
+        'COPY --from=final /result.txt /r.txt',
+        'CMD ["cat", "/r.txt"]',
+        'FROM busybox AS never',
+        'RUN false',
+        '',
+      ].join('\n'),
+    });
+    const iid = join(outside.dir, 'iid');
+    try {
+      const b = await run(['build', '-f', join(outside.dir, 'Build.Dockerfile'), '--target', 'test', '--label', 'stage=test', '--iidfile', iid, '-t', repo, ctx.dir]);
+      assert.equal(b.code, 0, b.stderr + b.stdout);
+      assert.doesNotMatch(b.stdout, /RUN false/);
+      assert.equal((await run(['run', '--rm', repo])).stdout, 'SOURCE\n');
+      const id = (await run(['image', 'inspect', '--format', '{{.Id}} {{index .Config.Labels "stage"}}', repo])).stdout;
+      assert.equal(id, `${await readFile(iid, 'utf8')} test\n`);
+    } finally {
+      await run(['rmi', repo]);
+      await ctx.cleanup();
+      await outside.cleanup();
+    }
+  });
+}
+
+test('COPY and ADD never read outside the context nor write outside the image root', async () => {
+  const run = CLIENTS[0].run;
+  const repo = uniqueName('confined');
+  const marker = `/tmp/${uniqueName('berth-escape')}`;
+  const ctx = await makeContext({ 'ok.txt': 'ok\n', 'evil/x': 'x\n' });
+  try {
+    await symlink('/etc', join(ctx.dir, 'etc-link'));
+    // An archive whose entries climb out of the destination.
+    const climb = await runCommand('tar', ['-cf', join(ctx.dir, 'climb.tar'), '-C', ctx.dir, '--transform', `s,^ok.txt,../../../..${marker},`, 'ok.txt']);
+    assert.equal(climb.code, 0, climb.stderr);
+    // An archive that makes a symlink out and then writes through it.
+    const stage = join(ctx.dir, 'stage');
+    await mkdir(stage);
+    await symlink('/tmp', join(stage, 'out'));
+    await writeFile(join(ctx.dir, 'payload'), 'pwned\n');
+    const through = await runCommand('tar', ['-cf', join(ctx.dir, 'through.tar'), '-C', stage, 'out', '-C', ctx.dir, '--transform', `s,^payload,out/${marker.slice(5)},`, 'payload']);
+    assert.equal(through.code, 0, through.stderr);
+    const cases: [string, RegExp][] = [
+      ['COPY ../../etc/passwd /x', /forbidden path outside the build context/],
+      ['COPY etc-link/passwd /x', /file not found in build context/],
+      ['ADD climb.tar /opt/', /escapes the destination/],
+      ['ADD through.tar /opt/', /goes through symlink/],
+    ];
+    for (const [line, re] of cases) {
+      await writeFile(join(ctx.dir, 'Dockerfile'), `FROM busybox\n${line}\n`);
+      const r = await run(['build', ctx.dir]);
+      assert.notEqual(r.code, 0, `${line}: ${r.stdout}`);
+      assert.match(r.stderr, re, line);
+      assert.equal(existsSync(marker), false, line);
+    }
+    // A symlink in the image at the destination is followed inside the image's root, not the host's.
+    await writeFile(join(ctx.dir, 'Dockerfile'), `FROM busybox\nRUN ln -s ${dirname(marker)} /dest && ln -s ../../../.. /up\nCOPY ok.txt /dest/${marker.slice(5)}\nCOPY ok.txt /up/tmp/second\n`);
+    const r = await run(['build', '-t', repo, ctx.dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const seen = await run(['run', '--rm', repo, 'cat', marker, `/dest/${marker.slice(5)}`, '/tmp/second']);
+    assert.equal(seen.stdout, 'ok\nok\nok\n', seen.stderr);
+    assert.equal(existsSync(marker), false);
+  } finally {
+    await run(['rmi', repo]);
+    await rm(marker, { force: true });
+    await ctx.cleanup();
+  }
+});
+
+test('build from a tar on stdin and from a Dockerfile on stdin', async () => {
+  const run = CLIENTS[0].run;
+  const ctx = await makeContext({ Dockerfile: 'FROM busybox\nCOPY a.txt /\nCMD ["cat", "/a.txt"]\n', 'a.txt': 'from tar\n' });
+  const repo = uniqueName('stdin');
+  try {
+    const packed = (await execFileAsync('tar', ['-czf', '-', '-C', ctx.dir, '.'], { encoding: 'buffer' })).stdout;
+    for (const c of CLIENTS) {
+      const b = await c.run(['build', '-t', repo, '-'], { input: packed });
+      assert.equal(b.code, 0, `${c.name}: ${b.stderr}`);
+      assert.equal((await c.run(['run', '--rm', repo])).stdout, 'from tar\n');
+    }
+    const plain = await run(['build', '-q', '-t', `${repo}:df`, '-'], { input: 'FROM busybox\nCMD ["echo", "from stdin"]\n' });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal((await run(['run', '--rm', `${repo}:df`])).stdout, 'from stdin\n');
+  } finally {
+    await run(['rmi', repo, `${repo}:df`]);
+    await ctx.cleanup();
+  }
+});
+
+test('a build whose client goes away stops its RUN and leaves no container', async () => {
+  const ctx = await makeContext({ Dockerfile: `FROM busybox\nRUN echo ${uniqueName('started')}; sleep 60\n` });
+  try {
+    for (const c of CLIENTS) {
+      const argv = c.name === 'berth' ? [process.execPath, BERTH_BIN] : [DOCKER_BIN];
+      const child = spawn(argv[0]!, [...argv.slice(1), 'build', '--no-cache', ctx.dir], {
+        env: { ...process.env, BERTH_HOST: SHARED_HOST, DOCKER_HOST: SHARED_HOST },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      const running = new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const m = / ---> Running in ([0-9a-f]{12})\n[^\n]*started/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', () => reject(new Error(`build ended early: ${out}`)));
+      });
+      const id = await running;
+      child.kill('SIGINT');
+      const deadline = Date.now() + 15_000;
+      let left = true;
+      while (left && Date.now() < deadline) {
+        left = (await c.run(['ps', '-aq'])).stdout.split('\n').includes(id);
+        if (left) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(left, false, `${c.name}: container ${id} is left`);
+    }
+  } finally {
+    await ctx.cleanup();
+  }
+});
+
+test('reproducible: with SOURCE_DATE_EPOCH, two cold builds (rmi between) give the same image ID', async () => {
+  const run = CLIENTS[0].run;
+  const repo = uniqueName('repro');
+  const ctx = await makeContext({
+    'f.txt': 'data\n',
+    Dockerfile: 'FROM busybox\nWORKDIR /app\nCOPY f.txt .\nRUN mkdir -p out && echo built > out/x && touch /etc/newfile\nENV A=1\n',
+  });
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const b = await run(['build', '-q', '--no-cache', '--build-arg', 'SOURCE_DATE_EPOCH=1700000000', '-t', repo, ctx.dir]);
+      assert.equal(b.code, 0, b.stderr);
+      ids.push(b.stdout.trim());
+      const created = await run(['image', 'inspect', '--format', '{{.Created}}', repo]);
+      assert.equal(created.stdout.trim(), '2023-11-14T22:13:20Z');
+      assert.equal((await run(['rmi', repo])).code, 0);
+      // Let a second pass by, so unclamped times would differ.
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    assert.equal(ids[0], ids[1]);
+  } finally {
+    await run(['rmi', repo]);
+    await ctx.cleanup();
+  }
+});

@@ -1,0 +1,326 @@
+/**
+ * The container commands other than run's flags, end to end through both CLIs: lifecycle
+ * (start/stop/kill/restart/pause/rm/wait/rename), top, logs, attach, exec, ps, inspect, version, info,
+ * names and IDs, and Docker's CREATED/STATUS wording.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CLIENTS, uniqueName, type RunResult } from './harness.js';
+
+type Run = (typeof CLIENTS)[number]['run'];
+
+function ok(r: RunResult, what: string): string {
+  assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
+  return r.stdout;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A detached container named for the test, removed whatever happens. */
+async function withContainer(run: Run, args: string[], body: (name: string, id: string) => Promise<void>): Promise<void> {
+  const name = uniqueName('cmd');
+  try {
+    const id = ok(await run(['run', '-d', '--name', name, ...args]), 'run -d').trim();
+    await body(name, id);
+  } finally {
+    await run(['rm', '-f', name]);
+  }
+}
+
+async function state(run: Run, ref: string): Promise<string> {
+  return ok(await run(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', ref]), 'inspect').trim();
+}
+
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: create, then start -a (exit code and both streams) and start -ai (stdin)`, async () => {
+    const name = uniqueName('start');
+    try {
+      ok(await run(['create', '--name', name, 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']), 'create');
+      assert.equal(await state(run, name), 'created 0');
+      const a = await run(['start', '-a', name]);
+      assert.deepEqual([a.code, a.stdout, a.stderr], [3, 'out\n', 'err\n']);
+      assert.equal(await state(run, name), 'exited 3');
+      // start without -a prints the name and returns at once.
+      assert.equal(ok(await run(['start', name]), 'start').trim(), name);
+      assert.equal(ok(await run(['wait', name]), 'wait').trim(), '3');
+    } finally {
+      await run(['rm', '-f', name]);
+    }
+    const cat = uniqueName('start-i');
+    try {
+      ok(await run(['create', '-i', '--name', cat, 'busybox', 'sh', '-c', 'cat; echo eof']), 'create -i');
+      const ai = await run(['start', '-ai', cat], { input: 'piped\n', timeoutMs: 20_000 });
+      assert.deepEqual([ai.code, ai.stdout], [0, 'piped\neof\n'], ai.stderr);
+    } finally {
+      await run(['rm', '-f', cat]);
+    }
+  });
+
+  test(`${client}: stop sends the stop signal, then SIGKILL after -t`, async () => {
+    const trapper = 'trap "exit 0" TERM; while :; do sleep 0.1; done';
+    await withContainer(run, ['busybox', 'sh', '-c', trapper], async (name) => {
+      await sleep(300); // the trap is set
+      const t0 = Date.now();
+      assert.equal(ok(await run(['stop', name]), 'stop').trim(), name);
+      assert.ok(Date.now() - t0 < 5000, 'a container that exits on TERM stops at once');
+      assert.equal(await state(run, name), 'exited 0');
+    });
+    await withContainer(run, ['busybox', 'sleep', '60'], async (name) => {
+      const t0 = Date.now();
+      ok(await run(['stop', '-t', '1', name]), 'stop -t 1');
+      const ms = Date.now() - t0;
+      assert.ok(ms >= 900 && ms < 6000, `stop -t 1 took ${ms} ms`);
+      assert.equal(await state(run, name), 'exited 137');
+    });
+  });
+
+  test(`${client}: kill [-s], restart, wait`, async () => {
+    const script = 'trap "echo got-hup" HUP; while :; do sleep 0.1; done';
+    await withContainer(run, ['busybox', 'sh', '-c', script], async (name) => {
+      await sleep(300);
+      assert.equal(ok(await run(['kill', '-s', 'HUP', name]), 'kill -s HUP').trim(), name);
+      await sleep(300);
+      assert.equal(ok(await run(['logs', name]), 'logs'), 'got-hup\n');
+      assert.equal((await state(run, name)).split(' ')[0], 'running');
+      const pid1 = ok(await run(['inspect', '--format', '{{.State.Pid}}', name]), 'inspect').trim();
+      assert.equal(ok(await run(['restart', '-t', '0', name]), 'restart').trim(), name);
+      const pid2 = ok(await run(['inspect', '--format', '{{.State.Pid}} {{.State.Running}}', name]), 'inspect').trim();
+      assert.notEqual(pid2, `${pid1} true`);
+      assert.match(pid2, /^[1-9]\d* true$/);
+      const waiting = run(['wait', name]);
+      ok(await run(['kill', name]), 'kill');
+      assert.equal(ok(await waiting, 'wait').trim(), '137');
+      assert.equal(await state(run, name), 'exited 137');
+    });
+  });
+
+  test(`${client}: pause and unpause; ps shows (Paused), exec is refused`, async () => {
+    await withContainer(run, ['busybox', 'sleep', '60'], async (name, id) => {
+      assert.equal(ok(await run(['pause', name]), 'pause').trim(), name);
+      assert.equal(ok(await run(['inspect', '--format', '{{.State.Status}} {{.State.Paused}} {{.State.Running}}', name]), 'inspect').trim(), 'paused true true');
+      assert.match(ok(await run(['ps', '--filter', `name=${name}`, '--format', '{{.Status}}']), 'ps'), /^Up .+ \(Paused\)\n$/);
+      const ex = await run(['exec', name, 'true']);
+      assert.notEqual(ex.code, 0);
+      assert.match(ex.stderr, new RegExp(`Container ${id} is paused, unpause the container before exec`));
+      assert.equal(ok(await run(['unpause', name]), 'unpause').trim(), name);
+      assert.match(ok(await run(['ps', '--filter', `name=${name}`, '--format', '{{.Status}}']), 'ps'), /^Up [^(]+\n$/);
+      ok(await run(['exec', name, 'true']), 'exec after unpause');
+    });
+  });
+
+  test(`${client}: rm refuses a running container without -f; rm -f, rm -v`, async () => {
+    const name = uniqueName('rm');
+    ok(await run(['run', '-d', '--name', name, 'busybox', 'sleep', '60']), 'run');
+    try {
+      const r = await run(['rm', name]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`Error response from daemon: cannot remove container "/?${name}": container is running: stop the container before removing or force remove`));
+      assert.equal(ok(await run(['rm', '-f', name]), 'rm -f').trim(), name);
+    } finally {
+      await run(['rm', '-f', name]);
+    }
+    assert.notEqual((await run(['inspect', name])).code, 0);
+    const stopped = uniqueName('rmv');
+    ok(await run(['create', '--name', stopped, 'busybox', 'true']), 'create');
+    assert.equal(ok(await run(['rm', '-v', stopped]), 'rm -v').trim(), stopped);
+    assert.equal(ok(await run(['ps', '-aq', '--filter', `name=${stopped}`]), 'ps'), '');
+  });
+
+  test(`${client}: rename, top, top -o`, async () => {
+    await withContainer(run, ['busybox', 'sleep', '60'], async (name, id) => {
+      const renamed = `${name}-new`;
+      try {
+        ok(await run(['rename', name, renamed]), 'rename');
+        assert.equal(ok(await run(['inspect', '--format', '{{.Name}}', id]), 'inspect').trim(), `/${renamed}`);
+        assert.equal(ok(await run(['ps', '-q', '--filter', `name=${name}$`]), 'ps old name'), '');
+        const top = ok(await run(['top', renamed]), 'top').split('\n');
+        assert.match(top[0] ?? '', /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
+        const pid = ok(await run(['inspect', '--format', '{{.State.Pid}}', id]), 'inspect').trim();
+        assert.ok(top.some((l) => new RegExp(`^root\\s+${pid}\\s.*sleep 60$`).test(l)), top.join('\n'));
+        const topO = ok(await run(['top', renamed, '-o', 'pid,comm']), 'top -o').split('\n');
+        assert.match(topO[0] ?? '', /^PID\s+COMMAND$/);
+        assert.match(topO[1] ?? '', new RegExp(`^${pid}\\s+sleep$`));
+      } finally {
+        await run(['rm', '-f', renamed]);
+      }
+    });
+  });
+
+  test(`${client}: logs with -f, -t, --tail, --since, --until`, async () => {
+    const script = 'echo one; echo two >&2; sleep 1.2; echo three; sleep 0.6; echo four';
+    await withContainer(run, ['busybox', 'sh', '-c', script], async (name) => {
+      // -f follows until the container exits.
+      const f = await run(['logs', '-f', name], { timeoutMs: 20_000 });
+      assert.deepEqual([f.code, f.stdout, f.stderr], [0, 'one\nthree\nfour\n', 'two\n']);
+      const tail = await run(['logs', '--tail', '2', name]);
+      assert.equal(tail.stdout, 'three\nfour\n');
+      const t = ok(await run(['logs', '-t', name]), 'logs -t').split('\n').filter(Boolean);
+      assert.equal(t.length, 3);
+      for (const l of t) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (one|three|four)$/);
+      // A point in time between `one` and `three`, as unix seconds with a fraction.
+      const at = (i: number) => Date.parse((t[i] ?? '').split(' ')[0] ?? '');
+      const mid = ((at(0) + at(1)) / 2 / 1000).toFixed(3);
+      assert.equal(ok(await run(['logs', '--since', mid, name]), 'logs --since'), 'three\nfour\n');
+      const until = await run(['logs', '--until', mid, name]);
+      assert.deepEqual([until.stdout, until.stderr], ['one\n', 'two\n']);
+      assert.equal(ok(await run(['logs', '--since', '1h', '--tail', '1', name]), 'logs --since 1h'), 'four\n');
+    });
+  });
+
+  test(`${client}: attach streams a running container's output and returns its exit code`, async () => {
+    await withContainer(run, ['busybox', 'sh', '-c', 'sleep 1; echo out; echo err >&2; exit 4'], async (name) => {
+      const a = await run(['attach', name], { timeoutMs: 20_000 });
+      assert.deepEqual([a.code, a.stdout, a.stderr], [4, 'out\n', 'err\n']);
+    });
+  });
+
+  test(`${client}: exec with -e, -w, -u, -i, -t, -d, --privileged`, async () => {
+    await withContainer(run, ['busybox', 'sleep', '60'], async (name) => {
+      const e = await run(['exec', '-e', 'A=1', '--env', 'B=2', '-w', '/tmp', '-u', 'nobody', name, 'sh', '-c', 'echo $A $B $(pwd) $(id -un)']);
+      assert.equal(ok(e, 'exec').trim(), '1 2 /tmp nobody');
+      assert.equal(ok(await run(['exec', '-i', name, 'cat'], { input: 'to stdin\n' }), 'exec -i'), 'to stdin\n');
+      assert.equal(ok(await run(['exec', name, 'cat']), 'exec without -i').trim(), '');
+      assert.match(ok(await run(['exec', '-t', name, 'tty']), 'exec -t'), /^\/dev\/pts\/\d+\r?\n$/);
+      const d = await run(['exec', '-d', name, 'sh', '-c', 'sleep 0.3; touch /tmp/exec-d']);
+      assert.deepEqual([d.code, d.stdout], [0, '']);
+      await sleep(1000);
+      ok(await run(['exec', name, 'test', '-f', '/tmp/exec-d']), 'exec -d ran');
+      const caps = (args: string[]) => run(['exec', ...args, name, 'grep', 'CapEff', '/proc/self/status']);
+      const plain = BigInt(`0x${ok(await caps([]), 'caps').trim().split(/\s+/)[1]}`);
+      const priv = BigInt(`0x${ok(await caps(['--privileged']), 'caps --privileged').trim().split(/\s+/)[1]}`);
+      assert.equal(plain & (1n << 21n), 0n);
+      assert.equal(priv & (1n << 21n), 1n << 21n);
+      const code = await run(['exec', name, 'sh', '-c', 'exit 9']);
+      assert.equal(code.code, 9);
+      const missing = await run(['exec', name, 'nosuch']);
+      assert.equal(missing.code, 127);
+      assert.match(missing.stdout + missing.stderr, /exec: "nosuch": executable file not found in \$PATH/);
+    });
+  });
+
+  test(`${client}: ps -a, -q, -l, -n, -s, --no-trunc, filters, --format table and json`, async () => {
+    const key = uniqueName('ps');
+    const names = [`${key}-up`, `${key}-exited`, `${key}-created`];
+    const label = `grp=${key}`;
+    try {
+      const upId = ok(await run(['run', '-d', '--name', names[0] ?? '', '-l', label, 'busybox', 'sleep', '60']), 'run -d').trim();
+      const ex = await run(['run', '--name', names[1] ?? '', '-l', label, 'busybox', 'sh', '-c', 'exit 3']);
+      assert.equal(ex.code, 3);
+      ok(await run(['create', '--name', names[2] ?? '', '-l', label, 'busybox', 'true']), 'create');
+      const byLabel = ['--filter', `label=${label}`];
+      const fmt = (args: string[]) => run(['ps', ...byLabel, ...args, '--format', '{{.Names}}']).then((r) => ok(r, 'ps').trim().split('\n').filter(Boolean));
+      assert.deepEqual(await fmt([]), [names[0]]);
+      assert.deepEqual(await fmt(['-a']), [names[2], names[1], names[0]]);
+      assert.deepEqual(await fmt(['-n', '2']), [names[2], names[1]]);
+      assert.deepEqual(await fmt(['-l']), [names[2]]);
+      assert.deepEqual(await fmt(['-a', '-f', 'status=exited']), [names[1]]);
+      assert.deepEqual(await fmt(['-a', '-f', 'status=created']), [names[2]]);
+      assert.deepEqual(await fmt(['-a', '-f', 'status=running']), [names[0]]);
+      assert.deepEqual(await fmt(['-a', '-f', 'exited=3']), [names[1]]);
+      assert.deepEqual(await fmt(['-a', '-f', 'exited=0']), []);
+      assert.deepEqual(await fmt(['-a', '-f', `name=${names[1]}`]), [names[1]]);
+      assert.deepEqual(await fmt(['-a', '-f', `id=${upId.slice(0, 10)}`]), [names[0]]);
+      assert.deepEqual(await fmt(['-a', '-f', 'ancestor=busybox']), [names[2], names[1], names[0]]);
+      assert.deepEqual(await fmt(['-a', '-f', 'ancestor=nosuch-image-xyz']), []);
+
+      const q = ok(await run(['ps', '-q', ...byLabel]), 'ps -q');
+      assert.equal(q, `${upId.slice(0, 12)}\n`);
+      assert.equal(ok(await run(['ps', '-q', '--no-trunc', ...byLabel]), 'ps -q --no-trunc'), `${upId}\n`);
+
+      const table = ok(await run(['ps', ...byLabel]), 'ps').split('\n');
+      assert.match(table[0] ?? '', /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
+      assert.match(table[1] ?? '', new RegExp(`^${upId.slice(0, 12)}\\s+busybox\\s+"sleep 60"\\s+.+ago\\s+Up .+\\s+${names[0]}$`));
+      const noTrunc = ok(await run(['ps', '--no-trunc', ...byLabel]), 'ps --no-trunc');
+      assert.ok(noTrunc.includes(upId));
+      const sized = ok(await run(['ps', '-s', ...byLabel]), 'ps -s').split('\n');
+      assert.match(sized[0] ?? '', /\s+NAMES\s+SIZE$/);
+      assert.match(sized[1] ?? '', /\s\d+(\.\d+)?[kMG]?B \(virtual \d+(\.\d+)?[kMG]?B\)$/);
+
+      const custom = ok(await run(['ps', '-a', ...byLabel, '--format', 'table {{.Names}}\t{{.State}}']), 'ps table').split('\n');
+      assert.match(custom[0] ?? '', /^NAMES\s+STATE$/);
+      assert.match(custom[1] ?? '', new RegExp(`^${names[2]}\\s+created$`));
+      const json = ok(await run(['ps', ...byLabel, '--format', 'json']), 'ps --format json').trim();
+      const row = JSON.parse(json) as Record<string, string>;
+      assert.equal(row['ID'], upId.slice(0, 12));
+      assert.equal(row['Names'], names[0]);
+      assert.equal(row['Image'], 'busybox');
+      assert.equal(row['State'], 'running');
+      assert.equal(row['Labels'], label);
+      assert.match(row['Status'] ?? '', /^Up /);
+      // As docker/cli: sizes are computed only when the template renders them.
+      assert.equal(row['Size'], '0B');
+      const all = JSON.parse(ok(await run(['ps', ...byLabel, '--format', '{{json .}}']), 'ps {{json .}}')) as Record<string, string>;
+      assert.match(all['Size'] ?? '', /B \(virtual /);
+    } finally {
+      await run(['rm', '-f', ...names]);
+    }
+  });
+
+  test(`${client}: inspect has Docker's shape`, async () => {
+    await withContainer(run, ['-e', 'X=1', 'busybox', 'sleep', '60'], async (name, id) => {
+      const [c] = JSON.parse(ok(await run(['inspect', name]), 'inspect')) as Record<string, unknown>[];
+      assert.ok(c);
+      const types: Record<string, string> = {
+        Id: 'string', Created: 'string', Path: 'string', Args: 'array', State: 'object', Image: 'string', Name: 'string',
+        RestartCount: 'number', Driver: 'string', Platform: 'string', Config: 'object', HostConfig: 'object',
+        GraphDriver: 'object', Mounts: 'array', NetworkSettings: 'object',
+      };
+      for (const [k, t] of Object.entries(types)) assert.equal(Array.isArray(c[k]) ? 'array' : typeof c[k], t, k);
+      assert.equal(c['Id'], id);
+      assert.equal(c['Name'], `/${name}`);
+      assert.equal(c['Path'], 'sleep');
+      assert.deepEqual(c['Args'], ['60']);
+      assert.match(c['Image'] as string, /^sha256:[0-9a-f]{64}$/);
+      assert.match(c['Created'] as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+      const st = JSON.parse(ok(await run(['inspect', '--format', '{{json .State}}', name]), 'inspect State')) as Record<string, unknown>;
+      const stateTypes: Record<string, string> = {
+        Status: 'string', Running: 'boolean', Paused: 'boolean', Restarting: 'boolean', OOMKilled: 'boolean', Dead: 'boolean',
+        Pid: 'number', ExitCode: 'number', Error: 'string', StartedAt: 'string', FinishedAt: 'string',
+      };
+      for (const [k, t] of Object.entries(stateTypes)) assert.equal(typeof st[k], t, `State.${k}`);
+      assert.equal(st['Status'], 'running');
+      assert.equal(st['Running'], true);
+      const gd = ok(await run(['inspect', '--format', '{{.GraphDriver.Name}} {{.Driver}} {{index .Config.Env 0}}', name]), 'inspect').trim();
+      assert.match(gd, /^overlay2 overlay2 /);
+      assert.ok(ok(await run(['inspect', '--format', '{{json .Config.Env}}', name]), 'env').includes('"X=1"'));
+      // The type-specific form and a prefix of the ID resolve the same container.
+      assert.equal(ok(await run(['container', 'inspect', '--format', '{{.Id}}', id.slice(0, 7)]), 'container inspect').trim(), id);
+    });
+  });
+
+  test(`${client}: version and info`, async () => {
+    const v = ok(await run(['version', '--format', '{{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Server.Os}}']), 'version').trim();
+    assert.equal(v, '1.50 1.24 linux');
+    const plain = ok(await run(['version']), 'version');
+    assert.match(plain, /^Client:/m);
+    assert.match(plain, /^Server:/m);
+    const info = JSON.parse(ok(await run(['info', '--format', '{{json .}}']), 'info')) as Record<string, unknown>;
+    for (const k of ['Containers', 'ContainersRunning', 'ContainersPaused', 'ContainersStopped', 'Images']) assert.equal(typeof info[k], 'number', k);
+    assert.ok(['crun', 'runc'].includes(info['DefaultRuntime'] as string));
+    assert.equal(typeof info['Runtimes'], 'object');
+    assert.match(ok(await run(['info']), 'info'), /Default Runtime: (crun|runc)/);
+  });
+
+  test(`${client}: generated names, 64-hex IDs shown as 12, prefixes resolve, CREATED/STATUS wording`, async () => {
+    const id = ok(await run(['create', 'busybox', 'true']), 'create').trim();
+    try {
+      assert.match(id, /^[0-9a-f]{64}$/);
+      const name = ok(await run(['inspect', '--format', '{{.Name}}', id]), 'inspect').trim();
+      assert.match(name, /^\/[a-z]+_[a-z]+\d*$/);
+      assert.equal(ok(await run(['inspect', '--format', '{{.Id}}', name.slice(1)]), 'by name').trim(), id);
+      assert.equal(ok(await run(['inspect', '--format', '{{.Id}}', id.slice(0, 12)]), 'by prefix').trim(), id);
+      const row = () => run(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.ID}}|{{.RunningFor}}|{{.Status}}']).then((r) => ok(r, 'ps').trim());
+      assert.match(await row(), new RegExp(`^${id.slice(0, 12)}\\|(Less than a second|\\d+ seconds?) ago\\|Created$`));
+      ok(await run(['start', id.slice(0, 12)]), 'start by prefix');
+      assert.equal(ok(await run(['wait', id.slice(0, 5)]), 'wait by prefix').trim(), '0');
+      assert.match(await row(), /\|(Less than a second|\d+ seconds?) ago\|Exited \(0\) (Less than a second|\d+ seconds?) ago$/);
+    } finally {
+      await run(['rm', '-f', id]);
+    }
+    await withContainer(run, ['busybox', 'sleep', '60'], async (_name, upId) => {
+      await sleep(2100);
+      const status = ok(await run(['ps', '--filter', `id=${upId}`, '--format', '{{.Status}}']), 'ps').trim();
+      assert.match(status, /^Up [2-9] seconds$/);
+    });
+  });
+}

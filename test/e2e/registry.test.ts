@@ -1,0 +1,279 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { api, berth, CLIENTS, uniqueName, type RunResult } from './harness.js';
+import { registryBlobPath, startRegistry, type TestRegistry, type TokenServer } from './registry-fixture.js';
+
+let plain: TestRegistry | undefined;
+let secured: TestRegistry | undefined;
+let tokened: (TestRegistry & { tokens?: TokenServer }) | undefined;
+let dataRoot = '';
+const USER = 'alice';
+const PASSWORD = 's3cret-pw';
+
+before(async () => {
+  plain = await startRegistry();
+  secured = await startRegistry({ basicAuth: { user: USER, password: PASSWORD } });
+  tokened = await startRegistry({ tokenAuth: { user: USER, password: PASSWORD } });
+  dataRoot = ((await api('GET', '/info')).json() as { DockerRootDir: string }).DockerRootDir;
+});
+
+after(async () => {
+  await plain?.stop();
+  await secured?.stop();
+  await tokened?.stop();
+});
+
+const ok = (r: RunResult, what: string): RunResult => {
+  assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+  return r;
+};
+
+/** A two-layer image (busybox + one file of its own) tagged `ref`; returns its ID and the file's content. */
+async function makeImage(ref: string): Promise<{ id: string; content: string }> {
+  const name = uniqueName('regsrc');
+  const content = randomBytes(8).toString('hex');
+  try {
+    ok(await berth(['run', '--name', name, 'busybox', 'sh', '-c', `echo ${content} > /uniq`]), 'run');
+    const id = ok(await berth(['commit', name, ref]), 'commit').stdout.trim();
+    return { id, content };
+  } finally {
+    await berth(['rm', '-f', name]);
+  }
+}
+
+async function imageId(ref: string): Promise<string | undefined> {
+  const r = await berth(['image', 'inspect', '--format', '{{.Id}}', ref]);
+  return r.code === 0 ? r.stdout.trim() : undefined;
+}
+
+async function manifestOf(reg: TestRegistry, repo: string, tag: string): Promise<{ layers: { digest: string; size: number }[] }> {
+  const res = await fetch(`http://${reg.host}/v2/${repo}/manifests/${tag}`, {
+    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+  });
+  assert.equal(res.status, 200);
+  return (await res.json()) as { layers: { digest: string; size: number }[] };
+}
+
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: push to a registry, rmi, pull back the same image (base layer skipped), run it`, async () => {
+    const reg = plain!;
+    const repo = uniqueName('bb');
+    const ref = `${reg.host}/${repo}:1`;
+    const { id, content } = await makeImage(ref);
+    try {
+      const push = ok(await run(['push', ref]), 'push');
+      assert.match(push.stdout, new RegExp(`^The push refers to repository \\[${reg.host}/${repo}\\]$`, 'm'));
+      assert.match(push.stdout, /: Pushed$/m);
+      const pushed = /^1: digest: (sha256:[0-9a-f]{64}) size: \d+$/m.exec(push.stdout);
+      assert.ok(pushed, push.stdout);
+
+      ok(await run(['rmi', ref]), 'rmi');
+      assert.equal(await imageId(ref), undefined);
+      const pull = ok(await run(['pull', ref]), 'pull');
+      assert.match(pull.stdout, /^1: Pulling from bb-[0-9a-f]+$/m);
+      assert.match(pull.stdout, /: Already exists$/m, 'the busybox layer is present and skipped');
+      assert.match(pull.stdout, /: Pull complete$/m);
+      assert.match(pull.stdout, new RegExp(`^Digest: ${pushed[1]}$`, 'm'));
+      assert.match(pull.stdout, new RegExp(`^Status: Downloaded newer image for ${ref}$`, 'm'));
+      assert.match(pull.stdout, new RegExp(`^${ref}\\n$`, 'm'));
+      assert.equal(await imageId(ref), id);
+      assert.equal(ok(await run(['run', '--rm', ref, 'cat', '/uniq']), 'run').stdout, `${content}\n`);
+
+      const again = ok(await run(['pull', ref]), 'pull again');
+      assert.match(again.stdout, new RegExp(`^Status: Image is up to date for ${ref}$`, 'm'));
+      assert.doesNotMatch(again.stdout, /Pull complete/);
+
+      const byDigest = `${reg.host}/${repo}@${pushed[1]}`;
+      const repoDigests = ok(await run(['image', 'inspect', '--format', '{{json .RepoDigests}}', ref]), 'inspect').stdout.trim();
+      assert.deepEqual(JSON.parse(repoDigests), [byDigest]);
+      const listed = ok(await run(['images', '--digests', '--format', '{{.Tag}} {{.Digest}}', `${reg.host}/${repo}`]), 'images');
+      assert.equal(listed.stdout, `1 ${pushed[1]}\n`);
+      const digestPull = ok(await run(['pull', byDigest]), 'pull by digest');
+      assert.match(digestPull.stdout, new RegExp(`^Status: Image is up to date for ${byDigest}$`, 'm'));
+
+      // A second repository of the same registry gets its layers mounted, not uploaded again.
+      const copy = `${reg.host}/${repo}-copy:1`;
+      ok(await run(['tag', ref, copy]), 'tag copy');
+      try {
+        const mounted = ok(await run(['push', copy]), 'push copy');
+        assert.match(mounted.stdout, new RegExp(`: Mounted from ${repo}$`, 'm'));
+        assert.doesNotMatch(mounted.stdout, /: Pushed$/m);
+      } finally {
+        await berth(['rmi', copy]);
+      }
+
+      // pull -a fetches every tag of the repository.
+      ok(await run(['tag', ref, `${reg.host}/${repo}:2`]), 'tag 2');
+      ok(await run(['push', `${reg.host}/${repo}:2`]), 'push 2');
+      ok(await run(['rmi', `${reg.host}/${repo}:2`, ref]), 'rmi both');
+      ok(await run(['pull', '-a', `${reg.host}/${repo}`]), 'pull -a');
+      assert.equal(await imageId(`${reg.host}/${repo}:2`), id);
+      ok(await run(['rmi', `${reg.host}/${repo}:2`]), 'rmi 2');
+      assert.equal(await imageId(ref), id);
+
+      // run pulls what is missing, as docker/cli does on "No such image".
+      ok(await run(['rmi', ref]), 'rmi');
+      const r = ok(await run(['run', '--rm', ref, 'cat', '/uniq']), 'run pulls');
+      assert.match(r.stderr, new RegExp(`Unable to find image '${ref}' locally`));
+      assert.equal(r.stdout, `${content}\n`);
+      assert.equal(await imageId(ref), id);
+    } finally {
+      await berth(['rmi', '-f', ref]);
+    }
+  });
+
+  test(`${client}: pull of a missing tag or repository fails with "manifest unknown"`, async () => {
+    const reg = plain!;
+    for (const ref of [`${reg.host}/${uniqueName('none')}:1`, `${reg.host}/${uniqueName('none')}`]) {
+      const r = await run(['pull', ref]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^Error response from daemon: manifest for .* not found: manifest unknown: /m);
+    }
+  });
+
+  test(`${client}: a blob whose bytes do not match its digest fails the pull and stores nothing`, async () => {
+    const reg = plain!;
+    const repo = uniqueName('bad');
+    const ref = `${reg.host}/${repo}:1`;
+    await makeImage(ref);
+    try {
+      ok(await berth(['push', ref]), 'push');
+      const { layers } = await manifestOf(reg, repo, '1');
+      const top = layers[layers.length - 1]!;
+      const file = registryBlobPath(reg, top.digest);
+      writeFileSync(file, randomBytes(statSync(file).size));
+      ok(await berth(['rmi', ref]), 'rmi');
+      const r = await run(['pull', ref]);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /digest mismatch/);
+      assert.equal(await imageId(ref), undefined);
+      assert.equal(existsSync(join(dataRoot, 'content', 'blobs', 'sha256', top.digest.slice(7))), false);
+      assert.deepEqual(readdirSync(join(dataRoot, 'content', 'ingest')), [], 'no partial blob is left in ingest/');
+    } finally {
+      await berth(['rmi', '-f', ref]);
+    }
+  });
+
+  test(`${client}: login with basic auth stores credentials in config.json; push and pull use them; logout`, async () => {
+    const reg = secured!;
+    const config = mkdtempSync(join(tmpdir(), 'berth-dockercfg-'));
+    const env = { DOCKER_CONFIG: config };
+    const ref = `${reg.host}/${uniqueName('auth')}:1`;
+    const { id } = await makeImage(ref);
+    try {
+      const anon = await run(['push', ref], { env });
+      assert.equal(anon.code, 1);
+      assert.match(anon.stderr, /unauthorized/);
+
+      const wrong = await run(['login', '-u', USER, '--password-stdin', reg.host], { env, input: 'not-it\n' });
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /Unauthorized/);
+      assert.equal(existsSync(join(config, 'config.json')), false);
+
+      const login = ok(await run(['login', '-u', USER, '--password-stdin', reg.host], { env, input: `${PASSWORD}\n` }), 'login');
+      assert.match(login.stdout, /^Login Succeeded$/m);
+      const saved = JSON.parse(readFileSync(join(config, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+      assert.equal(saved.auths[reg.host]?.auth, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'));
+
+      ok(await run(['push', ref], { env }), 'push');
+      ok(await run(['rmi', ref], { env }), 'rmi');
+      ok(await run(['pull', ref], { env }), 'pull');
+      assert.equal(await imageId(ref), id);
+
+      const out = ok(await run(['logout', reg.host], { env }), 'logout');
+      assert.equal(out.stdout, `Removing login credentials for ${reg.host}\n`);
+      const left = JSON.parse(readFileSync(join(config, 'config.json'), 'utf8')) as { auths: Record<string, unknown> };
+      assert.equal(left.auths[reg.host], undefined);
+      const denied = await run(['pull', ref], { env });
+      assert.equal(denied.code, 1);
+      assert.match(denied.stderr, /unauthorized/);
+      assert.doesNotMatch(denied.stderr + denied.stdout, new RegExp(PASSWORD));
+    } finally {
+      await berth(['rmi', '-f', ref]);
+      rmSync(config, { recursive: true, force: true });
+    }
+  });
+}
+
+test('berth: pull of a manifest list / OCI index picks linux/amd64, or --platform', async () => {
+  const reg = plain!;
+  const repo = uniqueName('multi');
+  const a = await makeImage(`${reg.host}/${repo}:amd`);
+  const b = await makeImage(`${reg.host}/${repo}:arm`);
+  const multi = `${reg.host}/${repo}:multi`;
+  try {
+    ok(await berth(['push', `${reg.host}/${repo}:amd`]), 'push a');
+    ok(await berth(['push', `${reg.host}/${repo}:arm`]), 'push b');
+    const entry = async (tag: string, architecture: string) => {
+      const res = await fetch(`http://${reg.host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+      return {
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        digest: res.headers.get('docker-content-digest'),
+        size: Number(res.headers.get('content-length')),
+        platform: { os: 'linux', architecture },
+      };
+    };
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [await entry('arm', 'arm64'), await entry('amd', 'amd64')],
+    });
+    const put = await fetch(`http://${reg.host}/v2/${repo}/manifests/multi`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/vnd.oci.image.index.v1+json' },
+      body: index,
+    });
+    assert.equal(put.status, 201, await put.text());
+    const indexDigest = put.headers.get('docker-content-digest');
+
+    const pulled = ok(await berth(['pull', multi]), 'pull index');
+    assert.match(pulled.stdout, new RegExp(`^Digest: ${indexDigest}$`, 'm'));
+    assert.equal(await imageId(multi), a.id);
+    ok(await berth(['pull', '--platform', 'linux/arm64', multi]), 'pull arm64');
+    assert.equal(await imageId(multi), b.id);
+    const none = await berth(['pull', '--platform', 'linux/s390x', multi]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no matching manifest for linux\/s390x in the manifest list entries/);
+  } finally {
+    await berth(['rmi', '-f', `${reg.host}/${repo}:amd`, `${reg.host}/${repo}:arm`, multi]);
+  }
+});
+
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: bearer token flow: login, push and pull with scoped tokens, cached per scope`, async () => {
+    const reg = tokened!;
+    const tokens = reg.tokens!;
+    const config = mkdtempSync(join(tmpdir(), 'berth-dockercfg-'));
+    const env = { DOCKER_CONFIG: config };
+    const repo = uniqueName('tok');
+    const ref = `${reg.host}/${repo}:1`;
+    const { id, content } = await makeImage(ref);
+    try {
+      const anon = await run(['push', ref], { env });
+      assert.equal(anon.code, 1);
+      assert.match(anon.stderr, /unauthorized/);
+      const wrong = await run(['login', '-u', USER, '--password-stdin', reg.host], { env, input: 'nope\n' });
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /unauthorized/i);
+      ok(await run(['login', '-u', USER, '--password-stdin', reg.host], { env, input: `${PASSWORD}\n` }), 'login');
+      ok(await run(['push', ref], { env }), 'push');
+      ok(await run(['rmi', ref], { env }), 'rmi');
+      tokens.requests.length = 0;
+      ok(await run(['pull', ref], { env }), 'pull');
+      assert.deepEqual(
+        tokens.requests.map((r) => `${r.user} ${r.scope}`),
+        [`${USER} repository:${repo}:pull`],
+        'one token, asked for with the credentials, serves the whole pull',
+      );
+      assert.equal(await imageId(ref), id);
+      assert.equal(ok(await run(['run', '--rm', ref, 'cat', '/uniq'], { env }), 'run').stdout, `${content}\n`);
+    } finally {
+      await berth(['rmi', '-f', ref]);
+      rmSync(config, { recursive: true, force: true });
+    }
+  });
+}

@@ -10,6 +10,11 @@ if (process.argv[2] === 'daemon') {
     process.exit(1);
   }
 } else {
+  // A reader that goes away (`berth build . | head`) ends the command quietly, as for any Unix tool.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const { main } = await import('../cli/main.js');
   const code = await main(process.argv, {
     // A getter: creating process.stdin costs start-up time, and most commands never read it.

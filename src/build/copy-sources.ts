@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, readlinkSync } from 'node:fs';
+import { createReadStream, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -19,6 +19,8 @@ export interface CopyEntry {
   size: number;
   /** Host path of a file's content. */
   source?: string;
+  /** A file's content itself (a heredoc). */
+  data?: Buffer;
   linkname?: string;
 }
 
@@ -160,7 +162,7 @@ export function planCopy(req: PlanRequest): CopyPlan {
   const archives: ArchiveSource[] = [];
   // Copied files belong to root unless --chown says otherwise, whoever owns them in the source.
   const owner = req.owner ?? { uid: 0, gid: 0 };
-  const add = (name: string, abs: string, st: import('node:fs').Stats): void => {
+  const add = (name: string, abs: string, st: Stats): void => {
     const base = { name, uid: owner.uid, gid: owner.gid, mtime: Math.floor(st.mtimeMs / 1000), size: 0 };
     const mode = req.chmod ?? st.mode & 0o7777;
     if (st.isDirectory()) entries.set(name, { ...base, type: 'directory', mode });
@@ -202,7 +204,8 @@ export function hashPlan(plan: CopyPlan): string {
   const h = createHash('sha256');
   const fileHash = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
   for (const e of plan.entries) {
-    h.update(`${e.name}\0${e.type}\0${e.mode}\0${e.uid}:${e.gid}\0${e.linkname ?? ''}\0${e.source ? fileHash(e.source) : ''}\n`);
+    const content = e.data ? createHash('sha256').update(e.data).digest('hex') : e.source ? fileHash(e.source) : '';
+    h.update(`${e.name}\0${e.type}\0${e.mode}\0${e.uid}:${e.gid}\0${e.linkname ?? ''}\0${content}\n`);
   }
   for (const a of plan.archives) h.update(`archive\0${a.dest}\0${fileHash(a.source)}\n`);
   return h.digest('hex');
@@ -232,7 +235,8 @@ export function writeCopyTar(plan: CopyPlan, openArchive: (path: string) => Prom
   const run = async (): Promise<void> => {
     for (const e of plan.entries) {
       const header = { name: e.name, mode: e.mode, uid: e.uid, gid: e.gid, mtime: new Date(e.mtime * 1000), type: e.type, size: e.size, linkname: e.linkname };
-      if (e.type === 'file' && e.source) {
+      if (e.data) await entryDone(pack, header, e.data);
+      else if (e.type === 'file' && e.source) {
         // A stream per small file costs ~0.6 ms each; most copied files are small.
         if (e.size <= SMALL_FILE) await entryDone(pack, header, readFileSync(e.source));
         else await pipeline(createReadStream(e.source), pack.entry(header));

@@ -58,3 +58,16 @@ test('splitQuoted keeps quotes for later processing', () => {
   assert.deepEqual(splitQuoted(`a=b c="d e" f='g h' i=j\\ k`), ['a=b', 'c="d e"', "f='g h'", 'i=j\\ k']);
   assert.deepEqual(splitQuoted('  '), []);
 });
+
+test('heredocs: bodies follow their instruction, `<<-` strips tabs, quoted delimiters do not expand', () => {
+  const df = parseDockerfile(['FROM x', 'RUN <<EOF', 'echo a', 'echo b', 'EOF', 'COPY <<-"ONE" <<TWO /dst/', '\tfirst', '\tONE', 'second', 'TWO', 'CMD done'].join('\n'));
+  assert.deepEqual(df.instructions.map((i) => i.keyword), ['FROM', 'RUN', 'COPY', 'CMD']);
+  assert.deepEqual(df.instructions[1]!.heredocs, [{ name: 'EOF', body: 'echo a\necho b\n', expand: true }]);
+  assert.deepEqual(df.instructions[2]!.heredocs, [
+    { name: 'ONE', body: 'first\n', expand: false },
+    { name: 'TWO', body: 'second\n', expand: true },
+  ]);
+  assert.equal(df.instructions[3]!.line, 11);
+  assert.throws(() => parseDockerfile('FROM x\nRUN <<EOF\nnever ends'), /line 2 of Dockerfile: unterminated heredoc EOF/);
+  assert.deepEqual(parseDockerfile('FROM x\nRUN ["a", "<<EOF"]').instructions[1]!.heredocs, []);
+});

@@ -14,7 +14,19 @@ export interface Instruction {
   line: number;
   /** The instruction as Docker echoes it in `Step n/m :` (continuations joined). */
   original: string;
+  /** Here-documents (`<<EOF` … `EOF`) of a RUN, COPY or ADD, in order. */
+  heredocs: Heredoc[];
 }
+
+export interface Heredoc {
+  name: string;
+  body: string;
+  /** False when the delimiter was quoted (`<<"EOF"`): no variable expansion. */
+  expand: boolean;
+}
+
+const HEREDOC_KEYWORDS = new Set(['ADD', 'COPY', 'RUN']);
+const HEREDOC_MARKER = /<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/g;
 
 export interface Dockerfile {
   escape: string;
@@ -96,7 +108,21 @@ export function parseDockerfile(text: string, file = 'Dockerfile'): Dockerfile {
       joined += next;
     }
     if (continues(joined)) joined = joined.replace(/[ \t]+$/, '').slice(0, -1);
-    instructions.push(parseInstruction(joined.trim(), start, file, escape));
+    const ins = parseInstruction(joined.trim(), start, file, escape);
+    if (HEREDOC_KEYWORDS.has(ins.keyword) && !ins.json) {
+      for (const m of ins.rest.matchAll(HEREDOC_MARKER)) {
+        const stripTabs = m[1] === '-';
+        const body: string[] = [];
+        for (;;) {
+          if (++i >= lines.length) throw syntaxError(file, start, `unterminated heredoc ${m[3]}`);
+          const line = stripTabs ? lines[i]!.replace(/^\t+/, '') : lines[i]!;
+          if (line === m[3]) break;
+          body.push(line);
+        }
+        ins.heredocs.push({ name: m[3]!, body: body.map((l) => `${l}\n`).join(''), expand: m[2] === '' });
+      }
+    }
+    instructions.push(ins);
   }
   return { escape, instructions };
 }
@@ -121,7 +147,7 @@ function parseInstruction(text: string, line: number, file: string, escape: stri
     throw syntaxError(file, line, `${keyword} requires at least one argument`);
   }
   if (keyword === 'ENV' || keyword === 'LABEL' || keyword === 'ARG') checkNameValues(keyword, rest, file, line, escape);
-  return { keyword, flags, rest, json, line, original: text };
+  return { keyword, flags, rest, json, line, original: text, heredocs: [] };
 }
 
 function checkNameValues(keyword: string, rest: string, file: string, line: number, escape: string): void {

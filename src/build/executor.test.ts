@@ -171,3 +171,10 @@ test('stages: --target stops early, ONBUILD triggers run in the child, labels ad
   await assert.rejects(build(b, 'RUN x'), /no build stage in current context/);
   await assert.rejects(build(b, 'FROM scratch'), /No image was generated/);
 });
+
+test('RUN heredocs: alone it is the script; after a command the shell reads it', async () => {
+  const b = new FakeBackend();
+  await build(b, 'FROM busybox\nRUN <<EOF\necho a\necho b\nEOF\nRUN cat <<X > /f\nhello\nX\n');
+  assert.deepEqual(b.runs[0]!.argv, ['/bin/sh', '-c', 'echo a\necho b\n']);
+  assert.deepEqual(b.runs[1]!.argv, ['/bin/sh', '-c', 'cat <<X > /f\nhello\nX\n']);
+});

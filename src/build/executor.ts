@@ -76,7 +76,7 @@ function splitStages(instructions: Instruction[], file: string): { meta: Instruc
       meta.push(ins);
     } else stages[stages.length - 1]!.steps.push(ins);
   }
-  if (stages.length === 0) throw invalidArgument('dockerfile_empty', 'the Dockerfile (Dockerfile) cannot be empty');
+  if (stages.length === 0) throw invalidArgument('dockerfile_empty', `the Dockerfile (${file}) cannot be empty`);
   return { meta, stages };
 }
 
@@ -98,7 +98,7 @@ export async function runBuild(backend: BuildBackend, opts: BuildOptions): Promi
   if (labels.length > 0) {
     const text = `LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`;
     const last = stages[stages.length - 1]!;
-    last.steps.push({ keyword: 'LABEL', flags: [], rest: text.slice(6), json: undefined, line: 0, original: text });
+    last.steps.push({ keyword: 'LABEL', flags: [], rest: text.slice(6), json: undefined, line: 0, original: text, heredocs: [] });
   }
   const total = meta.length + stages.reduce((n, s) => n + 1 + s.steps.length, 0);
   let stepNo = 0;
@@ -380,10 +380,11 @@ async function dispatch(ctx: Ctx, state: State, ins: Instruction, counted: boole
   const text = applyMetadata(ins, state, ctx);
   const cc = containerConfigOf(state.config, [...shellOf(state.config), `#(nop) ${text}`]);
   const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' '), empty_layer: true };
-  await commitOrReuse(ctx, state, cc, history, () => backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history }, null));
+  await commitOrReuse(ctx, state, cc, () => backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history }, null));
 }
 
-async function commitOrReuse(ctx: Ctx, state: State, cc: ImageRunConfig, _history: HistoryEntry, make: () => Promise<BuildImage>): Promise<void> {
+/** Takes the cached child image for this step if there is one, else makes it. */
+async function commitOrReuse(ctx: Ctx, state: State, cc: ImageRunConfig, make: () => Promise<BuildImage>): Promise<void> {
   const hit = ctx.opts.noCache ? undefined : ctx.backend.cached(state.image, cc);
   if (hit) {
     ctx.opts.out(' ---> Using cache\n');
@@ -396,7 +397,7 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
   const { backend, opts } = ctx;
   checkFlags(ins, []);
   if (!state.image) throw invalidArgument('build_run_scratch', 'RUN needs a base image with a shell: this stage starts FROM scratch with no layers');
-  const argv = ins.json ?? [...shellOf(state.config), ins.rest];
+  const argv = ins.json ?? [...shellOf(state.config), heredocScript(ins)];
   if (ins.json && ins.json.length === 0) throw invalidArgument('dockerfile_run', 'RUN requires at least one argument');
   const env = envMap(state.config);
   const args = [...state.args].filter((e): e is [string, string] => e[1] !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -405,7 +406,7 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
   const cc = containerConfigOf(state.config, [...prefix, ...argv]);
   const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' ') };
   const image = state.image;
-  await commitOrReuse(ctx, state, cc, history, async () => {
+  await commitOrReuse(ctx, state, cc, async () => {
     let id = '';
     const result = await backend
       .run({
@@ -442,6 +443,16 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
       throw e;
     }
   });
+}
+
+/**
+ * A RUN's shell text with its heredocs: `RUN <<EOF` alone runs the document as the script; else the
+ * documents follow the command line, for the shell to read (`RUN python3 <<EOF`).
+ */
+function heredocScript(ins: Instruction): string {
+  if (ins.heredocs.length === 0) return ins.rest;
+  if (ins.heredocs.length === 1 && /^<<-?(["']?)[A-Za-z_][A-Za-z0-9_]*\1$/.test(ins.rest.trim())) return ins.heredocs[0]!.body;
+  return `${ins.rest}\n${ins.heredocs.map((h) => `${h.body}${h.name}\n`).join('')}`;
 }
 
 /** `--chown=user[:group]`: numbers, or names looked up in the image's /etc/passwd and /etc/group. */
@@ -500,10 +511,18 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
   const destRel = resolveInScope(imageFs, posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, ''));
   dest = `/${destRel}${dest.endsWith('/') && destRel !== '' ? '/' : ''}`;
   const destEntry = destRel === '' ? null : imageFs.lstat(destRel);
-  const plan = planCopy({
+  // Heredoc sources (`COPY <<EOF /file`) become files of their own; their text is copied verbatim.
+  const docs = new Map(ins.heredocs.map((h) => [h.name, h]));
+  const docOf = (src: string) => docs.get(/^<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1$/.exec(src)?.[2] ?? '');
+  const fileSources = sources.filter((src) => !docOf(src));
+  const docSources = sources.filter((src) => docOf(src));
+  if (docSources.length > 0 && sources.length > 1 && !dest.endsWith('/')) {
+    throw invalidArgument('build_dest_not_dir', `When using ${ins.keyword} with more than one source file, the destination must be a directory and end with a /`);
+  }
+  const plan = fileSources.length === 0 ? { entries: [], archives: [] } : planCopy({
     fs,
     what,
-    sources,
+    sources: fileSources,
     dest,
     destIsDir: destRel === '' || destEntry?.st.isDirectory() === true,
     owner: chown !== undefined ? resolveOwner(processWord(chown, vars, ctx.escape), state.image) : null,
@@ -511,6 +530,14 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
     isArchive: ins.keyword === 'ADD' && from === undefined ? isArchiveFile : undefined,
     keyword: ins.keyword,
   });
+  const owner = chown !== undefined ? resolveOwner(processWord(chown, vars, ctx.escape), state.image) : { uid: 0, gid: 0 };
+  for (const src of docSources) {
+    const doc = docOf(src)!;
+    const name = dest.endsWith('/') || destRel === '' || destEntry?.st.isDirectory() ? posix.join(destRel, doc.name) : destRel;
+    const data = Buffer.from(doc.body);
+    const mode = chmodText !== undefined ? parseInt(chmodText, 8) : 0o644;
+    plan.entries.push({ name, type: 'file', mode, ...owner, mtime: Math.floor(Date.parse(opts.now()) / 1000), size: data.length, data });
+  }
   const epoch = opts.sourceDateEpoch;
   if (epoch !== undefined) for (const e of plan.entries) e.mtime = Math.min(e.mtime, epoch);
   const hash = hashPlan(plan);
@@ -518,7 +545,7 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
   const text = `${ins.keyword} ${kind}:${hash} in ${dest} `;
   const cc = containerConfigOf(state.config, [...shellOf(state.config), `#(nop) ${text}`]);
   const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' ') };
-  await commitOrReuse(ctx, state, cc, history, () =>
+  await commitOrReuse(ctx, state, cc, () =>
     backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history }, writeCopyTar(plan, (p) => backend.openArchive(p))),
   );
 }

@@ -9,6 +9,11 @@ export interface DaemonConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The default bridge's gateway address and prefix, as dockerd's --bip; undefined = first free default pool. */
   bip?: string;
+  /** Registries (`host[:port]`) reached over plain http, besides 127.0.0.0/8 and localhost. */
+  insecureRegistries: string[];
+  /** Layers a pull downloads, and a push uploads, at once (dockerd's defaults: 3 and 5). */
+  maxConcurrentDownloads: number;
+  maxConcurrentUploads: number;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -16,6 +21,9 @@ export const DEFAULTS: DaemonConfig = {
   runRoot: '/run/berth',
   socketPath: '/run/berth/berth.sock',
   logLevel: 'info',
+  insecureRegistries: [],
+  maxConcurrentDownloads: 3,
+  maxConcurrentUploads: 5,
 };
 
 const USAGE = `Usage:  berth daemon [OPTIONS]
@@ -28,12 +36,20 @@ Options:
   -H, --host string            Daemon socket to listen on (default "unix:///run/berth/berth.sock")
       --default-runtime string Default OCI runtime for containers: crun or runc (default: crun where it works, else runc)
       --bip string             Specify default-bridge IPv4 network (default: 172.17.0.1/16, or the first free default pool)
+      --insecure-registry list Enable insecure registry communication
   -l, --log-level string       Logging level: debug, info, warn, error (default "info")
+      --max-concurrent-downloads int   Set the max concurrent downloads (default 3)
+      --max-concurrent-uploads int     Set the max concurrent uploads (default 5)
 `;
 
 /** Parses `berth daemon` flags; `--help` yields null after printing usage. */
 export function parseDaemonArgs(argv: readonly string[]): DaemonConfig | null {
-  const cfg: DaemonConfig = { ...DEFAULTS };
+  const cfg: DaemonConfig = { ...DEFAULTS, insecureRegistries: [] };
+  const positive = (flag: string, text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw invalidArgument('bad_flag_value', `invalid value "${text}" for flag ${flag}: must be a positive integer`);
+    return n;
+  };
   let socketGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -71,6 +87,15 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig | null {
         cfg.bip = bip;
         break;
       }
+      case '--insecure-registry':
+        cfg.insecureRegistries.push(value().replace(/^https?:\/\//, '').replace(/\/.*$/, ''));
+        break;
+      case '--max-concurrent-downloads':
+        cfg.maxConcurrentDownloads = positive(name, value());
+        break;
+      case '--max-concurrent-uploads':
+        cfg.maxConcurrentUploads = positive(name, value());
+        break;
       case '-l':
       case '--log-level': {
         const l = value();

@@ -165,7 +165,11 @@ export async function runDaemon(argv: string[]): Promise<void> {
   containerRoutes(router, engine);
   networkRoutes(router, new NetworkService(service, network, join(cfg.dataRoot, 'network')));
   execRoutes(router, engine);
-  const transfer = new ImageTransfer(images, content, { maxConcurrentDownloads: 3, maxConcurrentUploads: 3, insecureRegistries: [] });
+  const transfer = new ImageTransfer(images, content, {
+    maxConcurrentDownloads: cfg.maxConcurrentDownloads,
+    maxConcurrentUploads: cfg.maxConcurrentUploads,
+    insecureRegistries: cfg.insecureRegistries,
+  });
   imageRoutes(router, engine, pullHandler(transfer));
   distributionRoutes(router, transfer);
   archiveRoutes(router, new ImageArchive(images, content), (ref) => exportContainer(service, snapshots, join(cfg.dataRoot, 'tmp'), ref));

@@ -11,6 +11,7 @@ export { BuildStepError } from '../build/executor.js';
 import { DockerignoreMatcher, parseDockerignore } from '../lib/dockerignore.js';
 import { BerthError, errorMessage, invalidArgument } from '../lib/errors.js';
 import type { ImageId } from '../oci/digest.js';
+import type { ImageRunConfig } from '../oci/image.js';
 import type { Image } from '../image/image-service.js';
 import { applyLayer } from '../image/layer/apply.js';
 import { decompressedStream } from '../image/layer/compression.js';
@@ -28,6 +29,8 @@ export interface BuildRequest {
   rm: boolean;
   forceRm: boolean;
   network: string;
+  /** `--pull`: base images are not refreshed from a registry yet; the build says so. */
+  pull: boolean;
 }
 
 /** How long RUN output may trail the process's exit before the builder stops waiting for it. */
@@ -45,16 +48,11 @@ class EngineBuildBackend implements BuildBackend {
     return this.view(this.engine.images.resolve(ref));
   }
 
-  cached(parent: BuildImage | null, containerConfig: BuildImage['config']['config']): BuildImage | undefined {
+  cached(parent: BuildImage | null, containerConfig: ImageRunConfig): BuildImage | undefined {
     const want = JSON.parse(JSON.stringify(containerConfig)) as unknown;
     const hit = this.engine.images
-      .list()
-      .find(
-        (i) =>
-          i.row.parent === (parent?.id ?? '') &&
-          (parent !== null || (i.config.history ?? []).length === 1) &&
-          isDeepStrictEqual(i.config.container_config, want),
-      );
+      .childrenOf(parent?.id ?? '')
+      .find((i) => (parent !== null || (i.config.history ?? []).length === 1) && isDeepStrictEqual(i.config.container_config, want));
     return hit ? this.view(hit) : undefined;
   }
 
@@ -210,6 +208,7 @@ export async function buildImage(
       out: io.out,
       signal: io.signal,
     };
+    if (req.pull) io.out('Note: --pull is not supported yet: the build uses the local base images as they are\n');
     const image = await runBuild(backend, opts);
     io.aux(image.id);
     tagBuilt(backend, image, req.tags, io.out);

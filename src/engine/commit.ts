@@ -1,12 +1,12 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { conflict, errorMessage } from '../lib/errors.js';
 import type { ImageRunConfig } from '../oci/image.js';
 import { formatReference, parseReference, withDefaultTag } from '../oci/reference.js';
 import { applyConfigChanges } from '../image/config-changes.js';
 import type { Image } from '../image/image-service.js';
 import { diffChanges, writeLayerDiff, type Change } from '../image/layer/diff.js';
-import type { Readable } from 'node:stream';
 import type { ContainerConfigSpec, ContainerRecord } from './container-model.js';
 import type { Engine } from './engine.js';
 

@@ -190,9 +190,9 @@ export class ContainerService {
         await this.cleanupRuntime(c);
         const msg = errorMessage(e);
         c.state.error = msg;
-        c.state.exitCode = /executable file not found|no such file or directory|not a directory/.test(msg)
+        c.state.exitCode = /executable file not found|no such file or directory|not a directory/i.test(msg)
           ? 127
-          : /permission denied|cannot execute/.test(msg)
+          : /permission denied|cannot execute/i.test(msg)
             ? 126
             : 128;
         this.index.save(c);

@@ -90,8 +90,9 @@ export class ImageTransfer {
     // An image already here shows no layers, as dockerd's "Image is up to date".
     const known = !needed.includes(true) && this.images.exists(parseImageId(manifest.config.digest));
     if (!known) manifest.layers.forEach((l, i) => emit({ id: shortLayerId(l.digest), status: needed[i] ? 'Pulling fs layer' : 'Already exists' }));
+    let queued = 0;
     manifest.layers.forEach((l, i) => {
-      if (needed[i] && i >= this.opts.maxConcurrentDownloads) emit({ id: shortLayerId(l.digest), status: 'Waiting' });
+      if (needed[i] && queued++ >= this.opts.maxConcurrentDownloads) emit({ id: shortLayerId(l.digest), status: 'Waiting' });
     });
 
     // Downloads run in parallel; unpacking follows in layer order as each download lands.

@@ -249,6 +249,14 @@ export class ImageService {
     return this.meta.listImages().map((row) => this.load(row, tags.get(row.id) ?? []));
   }
 
+  /** Images made on `parentId` ('' for images without a parent): the builder's cache candidates. */
+  childrenOf(parentId: string): Image[] {
+    const rows = this.meta.listImages().filter((r) => r.parent === parentId);
+    if (rows.length === 0) return [];
+    const tags = this.tagsByImage();
+    return rows.map((row) => this.load(row, tags.get(row.id) ?? []));
+  }
+
   tag(id: ImageId, refInput: string): void {
     const ref = formatReference(withDefaultTag(parseReference(refInput)));
     this.meta.transaction(() => {

@@ -306,3 +306,19 @@ test('reproducible: with SOURCE_DATE_EPOCH, two cold builds (rmi between) give t
     await ctx.cleanup();
   }
 });
+
+test('heredocs: RUN <<EOF runs the document, COPY <<EOF writes it as a file', async () => {
+  const run = CLIENTS[1].run;
+  const repo = uniqueName('heredoc');
+  const ctx = await makeContext({
+    Dockerfile: ['FROM busybox', 'RUN <<EOF', 'echo one > /one.txt', 'echo two >> /one.txt', 'EOF', 'COPY <<EOF /etc/motd', 'welcome $USER', 'EOF', 'CMD ["cat", "/one.txt", "/etc/motd"]', ''].join('\n'),
+  });
+  try {
+    const b = await run(['build', '-t', repo, ctx.dir]);
+    assert.equal(b.code, 0, b.stderr + b.stdout);
+    assert.equal((await run(['run', '--rm', repo])).stdout, 'one\ntwo\nwelcome $USER\n');
+  } finally {
+    await run(['rmi', repo]);
+    await ctx.cleanup();
+  }
+});

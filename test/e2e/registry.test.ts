@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, berth, CLIENTS, uniqueName, type RunResult } from './harness.js';
+import { api, berth, CLIENTS, runCommand, startPrivateDaemon, uniqueName, type PrivateDaemon, type RunResult } from './harness.js';
 import { registryBlobPath, startRegistry, type TestRegistry, type TokenServer } from './registry-fixture.js';
 
 let plain: TestRegistry | undefined;
@@ -277,3 +277,102 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 }
+
+test('interop: skopeo reads what berth pushed; berth pulls an OCI-manifest image skopeo copied from an OCI layout', async () => {
+  const reg = plain!;
+  const repo = uniqueName('interop');
+  const ref = `${reg.host}/${repo}:1`;
+  const dir = mkdtempSync(join(tmpdir(), 'berth-interop-'));
+  const { id, content } = await makeImage(ref);
+  const copied = `${reg.host}/${repo}-oci:1`;
+  try {
+    const push = ok(await berth(['push', ref]), 'push');
+    const digest = /^1: digest: (sha256:[0-9a-f]{64}) /m.exec(push.stdout)?.[1];
+    const inspect = ok(await runCommand('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`]), 'skopeo inspect');
+    const info = JSON.parse(inspect.stdout) as { Digest: string; Layers: string[] };
+    assert.equal(info.Digest, digest);
+    assert.equal(info.Layers.length, 2);
+    // skopeo fetches and verifies every blob berth uploaded.
+    ok(await runCommand('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${join(dir, 'layout')}:one`]), 'skopeo copy out');
+
+    ok(
+      await runCommand('skopeo', ['copy', '--format', 'oci', '--dest-tls-verify=false', `oci:${join(dir, 'layout')}:one`, `docker://${copied}`]),
+      'skopeo copy in',
+    );
+    const manifest = await fetch(`http://${reg.host}/v2/${repo}-oci/manifests/1`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    assert.equal(manifest.headers.get('content-type'), 'application/vnd.oci.image.manifest.v1+json');
+    const oci = (await manifest.json()) as { config: { digest: string } };
+    ok(await berth(['pull', copied]), 'pull OCI manifest');
+    // skopeo rewrote the config as an OCI one: the image is the one its manifest names.
+    assert.equal(await imageId(copied), oci.config.digest);
+    assert.notEqual(oci.config.digest, id);
+    assert.equal(ok(await berth(['run', '--rm', copied, 'cat', '/uniq']), 'run').stdout, `${content}\n`);
+  } finally {
+    await berth(['rmi', '-f', ref, copied]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: a credential helper (credsStore) keeps the secret out of config.json`, async () => {
+    const reg = secured!;
+    const dir = mkdtempSync(join(tmpdir(), 'berth-credhelper-'));
+    const store = join(dir, 'store.json');
+    writeFileSync(
+      join(dir, 'docker-credential-berthtest'),
+      `#!/bin/sh\ncase "$1" in\n  store) cat > "${store}" ;;\n  get) if [ -s "${store}" ]; then cat "${store}"; else echo "credentials not found in native keychain"; exit 1; fi ;;\n  erase) rm -f "${store}" ;;\nesac\n`,
+      { mode: 0o755 },
+    );
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'berthtest' }));
+    const env = { DOCKER_CONFIG: dir, PATH: `${dir}:${process.env['PATH'] ?? ''}` };
+    const ref = `${reg.host}/${uniqueName('helper')}:1`;
+    await makeImage(ref);
+    try {
+      ok(await run(['login', '-u', USER, '--password-stdin', reg.host], { env, input: `${PASSWORD}\n` }), 'login');
+      const config = readFileSync(join(dir, 'config.json'), 'utf8');
+      assert.doesNotMatch(config, new RegExp(Buffer.from(`${USER}:${PASSWORD}`).toString('base64')));
+      assert.deepEqual((JSON.parse(config) as { auths: Record<string, unknown> }).auths[reg.host], {});
+      assert.equal((JSON.parse(readFileSync(store, 'utf8')) as { Username: string }).Username, USER);
+      ok(await run(['push', ref], { env }), 'push with the helper');
+      ok(await run(['logout', reg.host], { env }), 'logout');
+      assert.equal(existsSync(store), false, 'logout erased the helper entry');
+    } finally {
+      await berth(['rmi', '-f', ref]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('a daemon killed mid-pull leaves no partial blob or image; after restart the pull completes', async () => {
+  const reg = plain!;
+  const ref = `${reg.host}/${uniqueName('crash')}:1`;
+  const src = uniqueName('bigsrc');
+  let daemon: PrivateDaemon | undefined;
+  try {
+    ok(await berth(['run', '--name', src, 'busybox', 'sh', '-c', 'head -c 100000000 /dev/urandom > /big; echo done > /uniq']), 'run');
+    ok(await berth(['commit', src, ref]), 'commit');
+    ok(await berth(['push', ref]), 'push');
+    daemon = await startPrivateDaemon(uniqueName('t9pull'));
+    const host = daemon.host;
+    const ingest = join(daemon.dataRoot, 'content', 'ingest');
+    const pulling = berth(['pull', ref], { host });
+    let seen = false;
+    for (let i = 0; i < 500 && !seen; i++) {
+      seen = existsSync(ingest) && readdirSync(ingest).some((f) => statSync(join(ingest, f)).size > 1_000_000);
+      if (!seen) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(seen, 'the pull was caught while a blob was streaming in');
+    await daemon.kill();
+    assert.notEqual((await pulling).code, 0);
+
+    daemon = await startPrivateDaemon(daemon.dataRoot.replace(/^\/var\/lib\/berth-test-/, ''), { dataRoot: daemon.dataRoot, runRoot: daemon.runRoot });
+    assert.deepEqual(readdirSync(ingest), [], 'the partial blob is gone');
+    assert.equal((await berth(['image', 'inspect', ref], { host })).code, 1);
+    ok(await berth(['pull', ref], { host }), 'pull after restart');
+    assert.equal(ok(await berth(['run', '--rm', ref, 'cat', '/uniq'], { host }), 'run').stdout, 'done\n');
+  } finally {
+    await daemon?.destroy();
+    await berth(['rm', '-f', src]);
+    await berth(['rmi', '-f', ref]);
+  }
+});

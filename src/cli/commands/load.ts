@@ -8,7 +8,7 @@ export const loadCommand: CommandDef = {
   aliases: ['image load', 'load'],
   flags: [
     { name: 'input', short: 'i', type: 'string', description: 'Read from tar archive file, instead of STDIN' },
-    { name: 'platform', type: 'list', description: 'Load only the given platform(s)' },
+    { name: 'platform', type: 'string', description: 'Load only the given platform variant. Formatted as "os[/arch[/variant]]" (e.g., "linux/amd64")' },
     { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress the load output' },
   ],
   args: { kind: 'none' },

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { CommandUsageError, type CommandDef } from '../command.js';
+import type { CommandDef } from '../command.js';
 import { HUB_SERVER, serverKey, storeCredentials } from '../registry-auth.js';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -22,13 +22,13 @@ export const loginCommand: CommandDef = {
     let password = flags.string('password') ?? '';
     if (flags.changed('password')) {
       ctx.io.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
-      if (flags.bool('password-stdin')) throw new CommandUsageError('--password and --password-stdin are mutually exclusive');
+      if (flags.bool('password-stdin')) throw new Error('--password and --password-stdin are mutually exclusive');
     }
     if (flags.bool('password-stdin')) {
-      if (username === '') throw new CommandUsageError('Must provide --username with --password-stdin');
+      if (username === '') throw new Error('the --password-stdin option requires --username to be set');
       password = (await readAll(ctx.io.stdin)).replace(/\r?\n$/, '');
     }
-    if (username === '' || password === '') throw new Error('Cannot perform an interactive login from a non TTY device');
+    if (username === '' || password === '') throw new Error('Error: Cannot perform an interactive login from a non TTY device');
     const address = serverKey(server);
     const res = await ctx.client().json<{ Status?: string; IdentityToken?: string }>('POST', '/auth', {
       json: { username, password, serveraddress: address },

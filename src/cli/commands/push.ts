@@ -9,7 +9,7 @@ export const pushCommand: CommandDef = {
   flags: [
     { name: 'all-tags', short: 'a', type: 'bool', description: 'Push all tags of an image to the repository' },
     { name: 'disable-content-trust', type: 'bool', description: 'Skip image signing (default true)' },
-    { name: 'platform', type: 'string', description: 'Push a platform-specific manifest as a single-platform image to the registry' },
+    { name: 'platform', type: 'string', description: "Push a platform-specific manifest as a single-platform image to the registry. Image index won't be pushed, meaning that other manifests, including attestations won't be preserved. 'os[/arch[/variant]]': Explicit platform (eg. linux/amd64)" },
     { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress verbose output' },
   ],
   args: { kind: 'exact', n: 1 },

@@ -9,6 +9,7 @@ import { parseDetachKeys } from '../detach-keys.js';
 import type { ParsedFlags } from '../flags.js';
 import { familiarTagged, pullImage } from '../image-pull.js';
 import { terminalSize } from '../io.js';
+import { parseReference } from '../../oci/reference.js';
 
 /** docker/cli's exit status for a container that failed to start, from the runtime's message. */
 export function startFailureExitCode(message: string): number {
@@ -46,6 +47,8 @@ async function createContainer(ctx: CommandContext, client: EngineClient, plan: 
     throw new CommandUsageError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
   }
   const image = plan.body.Image ?? '';
+  // docker/cli checks the name before it asks the daemon anything.
+  parseReference(image);
   const quiet = flags.bool('quiet');
   const pullOpts = { quiet, env: ctx.io.env, ...(plan.platform !== undefined ? { platform: plan.platform } : {}) };
   if (pull === 'always') await pullImage(client, image, ctx.io.stderr, pullOpts);

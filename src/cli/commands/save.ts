@@ -9,7 +9,7 @@ export const saveCommand: CommandDef = {
   aliases: ['image save', 'save'],
   flags: [
     { name: 'output', short: 'o', type: 'string', description: 'Write to a file, instead of STDOUT' },
-    { name: 'platform', type: 'list', description: 'Save only the given platform(s)' },
+    { name: 'platform', type: 'string', description: 'Save only the given platform variant. Formatted as "os[/arch[/variant]]" (e.g., "linux/amd64")' },
   ],
   args: { kind: 'min', n: 1 },
   run: async (ctx, flags) => {

@@ -16,7 +16,9 @@ test('runtimeMessage keeps the messages of logrus lines and plain lines', () => 
     ],
     ['time="x" level=warning msg="a"\ntime="x" level=error msg="b"\n', 'a; b'],
     ['time="x" level=info msg="noise"\nreal problem\n', 'real problem'],
-    ["executable file `nope` not found in $PATH: No such file or directory\n", 'executable file `nope` not found in $PATH: No such file or directory'],
+    // crun's words for a missing command become runc's (Docker's).
+    ["executable file `nope` not found in $PATH: No such file or directory\n", 'exec: "nope": executable file not found in $PATH'],
+    ['executable file `/bin/nope` not found: No such file or directory\n', 'exec: "/bin/nope": stat /bin/nope: no such file or directory'],
     ['', ''],
   ];
   for (const [stderr, want] of cases) assert.equal(runtimeMessage(stderr), want, stderr);

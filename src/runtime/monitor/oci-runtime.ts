@@ -88,7 +88,17 @@ export function runtimeMessage(stderr: string): string {
       parts.push(line);
     }
   }
-  return parts.join('; ');
+  return dockerWording(parts.join('; '));
+}
+
+/**
+ * crun words a missing command differently from runc; users, scripts and Docker's clients (exit
+ * 127) know runc's words, which are Docker's.
+ */
+function dockerWording(message: string): string {
+  return message.replace(/executable file `([^`]*)` not found(?: in \$PATH)?(?:: No such file or directory)?/, (_m, cmd: string) =>
+    cmd.includes('/') ? `exec: "${cmd}": stat ${cmd}: no such file or directory` : `exec: "${cmd}": executable file not found in $PATH`,
+  );
 }
 
 /**

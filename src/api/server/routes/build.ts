@@ -57,6 +57,7 @@ export function buildRoutes(router: Router, engine: Engine): void {
           rm: (q.get('rm') ?? '') === '' || boolParam(q, 'rm'),
           forceRm: boolParam(q, 'forcerm'),
           network: q.get('networkmode') || 'default',
+          pull: boolParam(q, 'pull'),
         },
         ctx.req,
         {

@@ -230,6 +230,7 @@ test('daemon killed with SIGKILL and restarted: the container keeps its address 
   const d = await startPrivateDaemon(`net-${Date.now().toString(36)}`);
   let id = '';
   let key = '';
+  let cleaned = false;
   try {
     await makeBusybox(d.host);
     const port = await freePort();
@@ -259,11 +260,15 @@ test('daemon killed with SIGKILL and restarted: the container keeps its address 
       const other = ok(await berth(['run', '-d', 'busybox', 'sleep', '30'], { host: d2.host }), 'run other');
       assert.notEqual((await netSettings(other, d2.host)).IPAddress, before.IPAddress);
     } finally {
-      await d2.destroy();
+      const rm = await berth(['rm', '-f', id], { host: d2.host });
+      cleaned = true;
+      await d2.destroy().catch((e: unknown) => assert.fail(`destroy: ${String(e)} (rm -f ${id}: ${rm.code} ${rm.stderr})`));
     }
     assert.deepEqual(await endpointTraces(id, key), []);
   } finally {
     await d.kill().catch(() => undefined);
+    // Failed before the restarted daemon could remove the container: a daemon on the same roots does.
+    if (!cleaned) await (await startPrivateDaemon('cleanup', { dataRoot: d.dataRoot, runRoot: d.runRoot })).destroy();
   }
 });
 

@@ -56,9 +56,9 @@ async function filterTar(from: string, to: string, keep: (name: string) => boole
 
 for (const { name: client, run } of CLIENTS) {
   test(`${client}: save -o writes a docker-archive that is also an OCI layout; load -i restores the same image`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'berth-save-'));
     const ref = `${uniqueName('saved')}:1`;
     const { id, content } = await makeImage(ref);
+    const dir = mkdtempSync(join(tmpdir(), 'berth-save-'));
     try {
       const file = join(dir, 'img.tar');
       ok(await run(['save', '-o', file, ref]), 'save');
@@ -100,9 +100,9 @@ for (const { name: client, run } of CLIENTS) {
 }
 
 test('save | load round-trips through a pipe, and an OCI layout alone loads with its name', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-save-'));
   const ref = `${uniqueName('piped')}:2`;
   const { id } = await makeImage(ref);
+  const dir = mkdtempSync(join(tmpdir(), 'berth-save-'));
   try {
     const file = join(dir, 'img.tar');
     const bin = process.execPath;

@@ -160,10 +160,10 @@ for (const { name: client, run } of CLIENTS) {
 
   test(`${client}: login with basic auth stores credentials in config.json; push and pull use them; logout`, async () => {
     const reg = secured!;
-    const config = mkdtempSync(join(tmpdir(), 'berth-dockercfg-'));
-    const env = { DOCKER_CONFIG: config };
     const ref = `${reg.host}/${uniqueName('auth')}:1`;
     const { id } = await makeImage(ref);
+    const config = mkdtempSync(join(tmpdir(), 'berth-dockercfg-'));
+    const env = { DOCKER_CONFIG: config };
     try {
       const anon = await run(['push', ref], { env });
       assert.equal(anon.code, 1);
@@ -202,10 +202,10 @@ for (const { name: client, run } of CLIENTS) {
 test('berth: pull of a manifest list / OCI index picks linux/amd64, or --platform', async () => {
   const reg = plain!;
   const repo = uniqueName('multi');
-  const a = await makeImage(`${reg.host}/${repo}:amd`);
-  const b = await makeImage(`${reg.host}/${repo}:arm`);
   const multi = `${reg.host}/${repo}:multi`;
   try {
+    const a = await makeImage(`${reg.host}/${repo}:amd`);
+    const b = await makeImage(`${reg.host}/${repo}:arm`);
     ok(await berth(['push', `${reg.host}/${repo}:amd`]), 'push a');
     ok(await berth(['push', `${reg.host}/${repo}:arm`]), 'push b');
     const entry = async (tag: string, architecture: string) => {
@@ -247,11 +247,11 @@ for (const { name: client, run } of CLIENTS) {
   test(`${client}: bearer token flow: login, push and pull with scoped tokens, cached per scope`, async () => {
     const reg = tokened!;
     const tokens = reg.tokens!;
-    const config = mkdtempSync(join(tmpdir(), 'berth-dockercfg-'));
-    const env = { DOCKER_CONFIG: config };
     const repo = uniqueName('tok');
     const ref = `${reg.host}/${repo}:1`;
     const { id, content } = await makeImage(ref);
+    const config = mkdtempSync(join(tmpdir(), 'berth-dockercfg-'));
+    const env = { DOCKER_CONFIG: config };
     try {
       const anon = await run(['push', ref], { env });
       assert.equal(anon.code, 1);
@@ -282,8 +282,8 @@ test('interop: skopeo reads what berth pushed; berth pulls an OCI-manifest image
   const reg = plain!;
   const repo = uniqueName('interop');
   const ref = `${reg.host}/${repo}:1`;
-  const dir = mkdtempSync(join(tmpdir(), 'berth-interop-'));
   const { id, content } = await makeImage(ref);
+  const dir = mkdtempSync(join(tmpdir(), 'berth-interop-'));
   const copied = `${reg.host}/${repo}-oci:1`;
   try {
     const push = ok(await berth(['push', ref]), 'push');
@@ -316,6 +316,8 @@ test('interop: skopeo reads what berth pushed; berth pulls an OCI-manifest image
 for (const { name: client, run } of CLIENTS) {
   test(`${client}: a credential helper (credsStore) keeps the secret out of config.json`, async () => {
     const reg = secured!;
+    const ref = `${reg.host}/${uniqueName('helper')}:1`;
+    await makeImage(ref);
     const dir = mkdtempSync(join(tmpdir(), 'berth-credhelper-'));
     const store = join(dir, 'store.json');
     writeFileSync(
@@ -325,8 +327,6 @@ for (const { name: client, run } of CLIENTS) {
     );
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'berthtest' }));
     const env = { DOCKER_CONFIG: dir, PATH: `${dir}:${process.env['PATH'] ?? ''}` };
-    const ref = `${reg.host}/${uniqueName('helper')}:1`;
-    await makeImage(ref);
     try {
       ok(await run(['login', '-u', USER, '--password-stdin', reg.host], { env, input: `${PASSWORD}\n` }), 'login');
       const config = readFileSync(join(dir, 'config.json'), 'utf8');

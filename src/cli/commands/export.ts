@@ -1,7 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { checkArchiveDestination, writeArchive } from '../archive-output.js';
 import type { CommandDef } from '../command.js';
 
 export const exportCommand: CommandDef = {
@@ -11,22 +8,8 @@ export const exportCommand: CommandDef = {
   args: { kind: 'exact', n: 1 },
   run: async (ctx, flags) => {
     const output = flags.string('output') ?? '';
-    if (output === '' && ctx.io.stdout.isTTY === true) {
-      throw new Error('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-    }
+    checkArchiveDestination(ctx, output);
     const res = await ctx.client().send('GET', `/containers/${encodeURIComponent(flags.args[0] ?? '')}/export`);
-    if (output === '') {
-      await pipeline(res, ctx.io.stdout as unknown as Writable, { end: false });
-      return 0;
-    }
-    const tmp = `${output}.berth-tmp`;
-    try {
-      await pipeline(res, createWriteStream(tmp));
-      await rename(tmp, output);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
-    return 0;
+    return writeArchive(ctx, res, output);
   },
 };

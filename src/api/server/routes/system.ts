@@ -24,7 +24,7 @@ export function systemRoutes(router: Router, engine: Engine): void {
   });
 
   router.add('GET', '/version', async (ctx) => {
-    const details = {
+    const common = {
       ApiVersion: API_VERSION,
       MinAPIVersion: MIN_API_VERSION,
       GitCommit: 'berth',
@@ -32,13 +32,13 @@ export function systemRoutes(router: Router, engine: Engine): void {
       Os: 'linux',
       Arch: hostArchitecture(),
       KernelVersion: release(),
-      Experimental: 'false',
       BuildTime: '',
     };
     const body: SystemVersion = {
       Platform: { Name: `berth ${BERTH_VERSION}` },
       Components: [
-        { Name: 'Engine', Version: ENGINE_VERSION, Details: details },
+        // Details is map[string]string in Go: every value a string, "false" included.
+        { Name: 'Engine', Version: ENGINE_VERSION, Details: { ...common, Experimental: 'false' } },
         ...[...engine.runtimes.values()].map((r) => ({
           Name: r.name,
           Version: engine.info.runtimeVersions[r.name] ?? '',
@@ -46,14 +46,7 @@ export function systemRoutes(router: Router, engine: Engine): void {
         })),
       ],
       Version: ENGINE_VERSION,
-      ApiVersion: API_VERSION,
-      MinAPIVersion: MIN_API_VERSION,
-      GitCommit: 'berth',
-      GoVersion: `node${process.versions.node}`,
-      Os: 'linux',
-      Arch: hostArchitecture(),
-      KernelVersion: release(),
-      BuildTime: '',
+      ...common,
     };
     sendJson(ctx, 200, body);
   });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { FrameDemuxer } from '../api/client/frame-demuxer.js';
 import { DetachKeyScanner, parseDetachKeys, DEFAULT_DETACH_KEYS } from './detach-keys.js';
@@ -83,6 +84,10 @@ export function runAttachSession(opts: AttachSessionOptions): Promise<AttachOutc
     if (opts.stdin) {
       if (rawMode) {
         stdin.setRawMode?.(true);
+        // libuv's raw mode keeps output post-processing (ONLCR), so the container's own "\r\n"
+        // would reach the terminal as "\r\r\n"; docker's raw mode turns it off. setRawMode(false)
+        // restores the terminal's original settings, this included.
+        spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
         cleanups.push(() => void stdin.setRawMode?.(false));
       }
       const scanner = opts.tty ? new DetachKeyScanner(keys) : undefined;

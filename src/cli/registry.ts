@@ -146,8 +146,22 @@ export const managementCommands: CommandEntry[] = [
     name: 'network',
     description: 'Manage networks',
     subcommands: [
+      { name: 'create', description: 'Create a network', load: () => import('./commands/network.js').then((m) => m.networkCreateCommand) },
       { name: 'inspect', description: 'Display detailed information on one or more networks', load: () => import('./commands/network.js').then((m) => m.networkInspectCommand) },
       { name: 'ls', names: ['list'], description: 'List networks', load: () => import('./commands/network.js').then((m) => m.networkLsCommand) },
+      { name: 'prune', description: 'Remove all unused networks', load: () => import('./commands/network.js').then((m) => m.networkPruneCommand) },
+      { name: 'rm', names: ['remove'], description: 'Remove one or more networks', load: () => import('./commands/network.js').then((m) => m.networkRmCommand) },
+    ],
+  },
+  {
+    name: 'volume',
+    description: 'Manage volumes',
+    subcommands: [
+      { name: 'create', description: 'Create a volume', load: () => import('./commands/volume.js').then((m) => m.volumeCreateCommand) },
+      { name: 'inspect', description: 'Display detailed information on one or more volumes', load: () => import('./commands/volume.js').then((m) => m.volumeInspectCommand) },
+      { name: 'ls', names: ['list'], description: 'List volumes', load: () => import('./commands/volume.js').then((m) => m.volumeLsCommand) },
+      { name: 'prune', description: 'Remove unused local volumes', load: () => import('./commands/volume.js').then((m) => m.volumePruneCommand) },
+      { name: 'rm', names: ['remove'], description: 'Remove one or more volumes', load: () => import('./commands/volume.js').then((m) => m.volumeRmCommand) },
     ],
   },
   {

@@ -12,6 +12,7 @@ import { ImageService } from '../image/image-service.js';
 import { ContainerService } from '../engine/container-service.js';
 import { ExecService } from '../engine/exec-service.js';
 import { BridgeNetwork, bridgeIdentity } from '../network/bridge-network.js';
+import { UserNetworks } from '../network/user-networks.js';
 import { NetworkService } from '../engine/network-service.js';
 import { networkRoutes } from '../api/server/routes/networks.js';
 import { Engine } from '../engine/engine.js';
@@ -35,6 +36,9 @@ import { ImageArchive } from '../image/image-archive.js';
 import { exportContainer } from '../engine/container-export.js';
 import { ImageTransfer } from '../engine/image-transfer.js';
 import { systemRoutes } from '../api/server/routes/system.js';
+import { volumeRoutes } from '../api/server/routes/volumes.js';
+import { VolumeStore } from '../volume/volume-store.js';
+import { VolumeService } from '../engine/volume-service.js';
 import { DEFAULTS, parseDaemonArgs, type DaemonConfig } from './config.js';
 
 const RUNTIME_PATHS: Record<RuntimeName, string[]> = {
@@ -101,12 +105,25 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const hostRlimits = parseProcLimits(await readFile('/proc/self/limits', 'utf8'));
   const profile = await loadSeccompProfile();
 
+  // Daemons on other exec roots (tests) get a bridge and chains of their own, so they never share addresses.
+  const identity = bridgeIdentity(cfg.runRoot, DEFAULTS.runRoot, (s) => createHash('sha256').update(s).digest('hex'));
   const network = new BridgeNetwork({
     netnsDir: join(cfg.runRoot, 'netns'),
     stateDir: join(cfg.dataRoot, 'network'),
-    // Daemons on other exec roots (tests) get a bridge and chains of their own, so they never share addresses.
-    ...bridgeIdentity(cfg.runRoot, DEFAULTS.runRoot, (s) => createHash('sha256').update(s).digest('hex')),
+    ...identity,
     bip: cfg.bip,
+    log,
+  });
+  const userNetworks = new UserNetworks({
+    stateDir: join(cfg.dataRoot, 'network', 'user'),
+    netnsDir: join(cfg.runRoot, 'netns'),
+    chainTag: identity.chainTag,
+    defaultBridge: network,
+    lookup: (net, name) =>
+      (containers?.list() ?? [])
+        .filter((c) => c.state.status === 'running' && c.hostConfig.NetworkMode === net && c.network)
+        .filter((c) => [c.name, ...(c.aliases ?? [])].some((n) => n.toLowerCase() === name) || c.id === name || c.id.slice(0, 12) === name)
+        .map((c) => c.network?.address ?? ''),
     log,
   });
 
@@ -115,6 +132,8 @@ export async function runDaemon(argv: string[]): Promise<void> {
     containersUsing: (id) => containers?.containersUsingImage(id) ?? [],
     snapshotsInUse: () => new Set(containers?.index.all().map((c) => c.snapshotKey) ?? []),
   });
+  const volumes = new VolumeStore(join(cfg.dataRoot, 'volumes'), meta, (name) => containers?.containersUsingVolume(name) ?? []);
+  await volumes.init();
   containers = new ContainerService({
     meta,
     images,
@@ -133,6 +152,8 @@ export async function runDaemon(argv: string[]): Promise<void> {
       initPath: DEFAULT_INIT_PATH,
     },
     network,
+    userNetworks,
+    volumes,
     log,
   });
   const execs = new ExecService(containers, heldCapabilities, log);
@@ -145,6 +166,8 @@ export async function runDaemon(argv: string[]): Promise<void> {
     initPath: DEFAULT_INIT_PATH,
   }, log);
 
+  // Before containers are restored: their endpoints are re-adopted by their networks.
+  await userNetworks.load();
   await containers.restore();
   await removeBuildScratch(engine);
   // An explicit --bip is checked against the host's routes now, not at the first container's start.
@@ -163,8 +186,9 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const router = new Router();
   systemRoutes(router, engine);
   containerRoutes(router, engine);
-  networkRoutes(router, new NetworkService(service, network, join(cfg.dataRoot, 'network')));
+  networkRoutes(router, new NetworkService(service, network, join(cfg.dataRoot, 'network'), userNetworks));
   execRoutes(router, engine);
+  volumeRoutes(router, new VolumeService(volumes));
   const transfer = new ImageTransfer(images, content, {
     maxConcurrentDownloads: cfg.maxConcurrentDownloads,
     maxConcurrentUploads: cfg.maxConcurrentUploads,

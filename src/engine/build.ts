@@ -112,7 +112,7 @@ class EngineBuildBackend implements BuildBackend {
   }
 
   async removeContainer(containerId: string): Promise<void> {
-    await this.engine.removeContainer(containerId, { force: true });
+    await this.engine.removeContainer(containerId, { force: true, volumes: true });
   }
 
   async openArchive(path: string): Promise<Readable | null> {

@@ -35,7 +35,8 @@ export function hostsFile(name: string, address: string | undefined): string {
 /** Rewritten at every start, before the container runs, so plain writes suffice (no fsync on the hot path). */
 export async function writeEtcFiles(
   paths: EtcFiles,
-  opts: { hostname: string; domainname: string; hostNetwork: boolean; address?: string },
+  /** `nameserver`: the embedded DNS server of a user network, in place of the host's resolvers. */
+  opts: { hostname: string; domainname: string; hostNetwork: boolean; address?: string; nameserver?: string },
 ): Promise<void> {
   const readHost = (p: string) => readFile(p, 'utf8').catch(() => '');
   if (opts.hostNetwork) {
@@ -46,5 +47,9 @@ export async function writeEtcFiles(
   }
   await writeFile(paths.hostnamePath, `${opts.hostname}\n`);
   await writeFile(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.address));
-  await writeFile(paths.resolvConfPath, containerResolvConf(await readHost('/etc/resolv.conf')));
+  const resolv = containerResolvConf(await readHost('/etc/resolv.conf'));
+  await writeFile(
+    paths.resolvConfPath,
+    opts.nameserver ? `nameserver ${opts.nameserver}\n${resolv.split('\n').filter((l) => l.trim() !== '' && !/^\s*nameserver\s/.test(l)).map((l) => `${l}\n`).join('')}` : resolv,
+  );
 }

@@ -2,6 +2,7 @@ import { conflict, invalidArgument } from '../lib/errors.js';
 import type { ContainerId } from '../oci/ids.js';
 import type { ImageId } from '../oci/digest.js';
 import type { BridgeEndpoint } from '../network/bridge-network.js';
+import type { MountRecord } from '../volume/mount-plan.js';
 
 /**
  * The user's container configuration as it is persisted and echoed back by inspect. Field names
@@ -88,6 +89,10 @@ export interface ContainerRecord {
   stoppedByUser: boolean;
   /** The endpoint on the default bridge of the last start; its address is held only while running. */
   network?: BridgeEndpoint;
+  /** `--network-alias`: extra names the embedded DNS of a user network answers for the container. */
+  aliases?: string[];
+  /** Binds, volumes and tmpfs mounts, resolved at create. */
+  mounts?: MountRecord[];
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../lib/errors.js';
@@ -38,6 +38,9 @@ import {
   type HostConfigSpec,
 } from './container-model.js';
 import { generateName } from './names.js';
+import { copyUp } from '../volume/copy-up.js';
+import { planMounts, tmpfsMountOptions, type MountInputs, type MountRecord } from '../volume/mount-plan.js';
+import type { VolumeStore } from '../volume/volume-store.js';
 
 export interface EnginePaths {
   /** Persistent per-container files: etc files, logs. */
@@ -60,6 +63,8 @@ export interface CreateRequest {
   name?: string;
   config: ContainerConfigSpec;
   hostConfig: HostConfigSpec;
+  /** Network-scoped aliases (NetworkingConfig.EndpointsConfig[network].Aliases). */
+  aliases?: string[];
 }
 
 export interface LogOptions {
@@ -100,6 +105,9 @@ export class ContainerService {
       paths: EnginePaths;
       security: SecurityDefaults;
       network: BridgeNetwork;
+      /** User-defined networks by name or id; absent in daemons without them. */
+      userNetworks?: { find(ref: string): { name: string } | undefined; bridgeOf(ref: string): BridgeNetwork | undefined; sweep(live: ReadonlySet<string>): Promise<void> };
+      volumes: VolumeStore;
       log: Logger;
     },
   ) {
@@ -113,8 +121,16 @@ export class ContainerService {
     const image = this.deps.images.resolve(req.config.Image ?? '');
     const hc = { ...req.hostConfig };
     hc.NetworkMode = hc.NetworkMode || 'default';
-    if (!NETWORK_MODES.includes(hc.NetworkMode)) {
-      throw notFound('network_not_found', `network ${hc.NetworkMode} not found`);
+    if (hc.NetworkMode.startsWith('container:')) {
+      const owner = this.index.get(hc.NetworkMode.slice('container:'.length));
+      hc.NetworkMode = `container:${owner.id}`;
+      if (hc['PortBindings'] && Object.keys(hc['PortBindings'] as object).length > 0) {
+        throw invalidArgument('conflicting_options', 'conflicting options: port publishing and the container type network mode');
+      }
+    } else if (!NETWORK_MODES.includes(hc.NetworkMode)) {
+      const user = this.deps.userNetworks?.find(hc.NetworkMode);
+      if (!user) throw notFound('network_not_found', `network ${hc.NetworkMode} not found`);
+      hc.NetworkMode = user.name;
     }
     const runtime = hc.Runtime || this.deps.defaultRuntime;
     if (!this.deps.runtimes.has(runtime)) throw invalidArgument('unknown_runtime', `unknown or invalid runtime name: ${runtime}`);
@@ -130,6 +146,7 @@ export class ContainerService {
     this.index.assertNameFree(name);
     const config = mergeImageConfig({ ...req.config }, image.config.config ?? {}, shortId(id));
     const { path, args } = commandOf(config);
+    const mounts = await this.createMounts(hc, config);
     const rec: ContainerRecord = {
       id,
       name,
@@ -146,9 +163,16 @@ export class ContainerService {
       restartCount: 0,
       conmonPid: 0,
       stoppedByUser: false,
+      mounts,
+      ...(req.aliases && req.aliases.length > 0 ? { aliases: req.aliases } : {}),
     };
     sw.lap('validate');
-    await this.deps.snapshots.prepare(id, this.deps.images.topChainId(image));
+    try {
+      await this.deps.snapshots.prepare(id, this.deps.images.topChainId(image));
+    } catch (e) {
+      await this.removeAnonymousVolumes(rec);
+      throw e;
+    }
     sw.lap('snapshot');
     try {
       await mkdir(this.containerDir(id), { recursive: true });
@@ -156,11 +180,74 @@ export class ContainerService {
     } catch (e) {
       await this.deps.snapshots.remove(id);
       await rm(this.containerDir(id), { recursive: true, force: true });
+      await this.removeAnonymousVolumes(rec);
       throw e;
     }
     sw.lap('record');
     sw.done(id);
     return { id, warnings };
+  }
+
+  /**
+   * Resolves the container's mounts as Docker does at create: named volumes are created on first
+   * use, anonymous ones get a random name, a missing `-v` bind source becomes a directory.
+   */
+  private async createMounts(hc: HostConfigSpec, config: ContainerConfigSpec): Promise<MountRecord[]> {
+    const plan = planMounts({
+      binds: (hc['Binds'] as string[] | null | undefined) ?? [],
+      mounts: (hc['Mounts'] as MountInputs['mounts'] | null | undefined) ?? [],
+      tmpfs: (hc['Tmpfs'] as Record<string, string> | null | undefined) ?? {},
+      volumes: Object.keys(config.Volumes ?? {}),
+    });
+    for (const m of plan) {
+      if (m.Type !== 'bind') continue;
+      const exists = await stat(m.Source).then(() => true, () => false);
+      if (exists) continue;
+      if (!m.createSource) {
+        throw invalidArgument('invalid_mount', `invalid mount config for type "bind": bind source path does not exist: ${m.Source}`);
+      }
+      await mkdir(m.Source, { recursive: true });
+    }
+    const out: MountRecord[] = [];
+    for (const { createSource: _, ...m } of plan) {
+      if (m.Type === 'volume') {
+        const v = await this.deps.volumes.create({ name: m.Name, anonymous: m.anonymous === true && !m.Name });
+        m.Name = v.name;
+        m.Source = v.mountpoint;
+      }
+      out.push(m);
+    }
+    return out;
+  }
+
+  private async removeAnonymousVolumes(c: ContainerRecord): Promise<void> {
+    for (const m of c.mounts ?? []) {
+      if (m.Type !== 'volume' || !m.anonymous || !m.Name) continue;
+      // Another container may have been given the same volume (--volumes-from); it stays then.
+      await this.deps.volumes.remove(m.Name).catch((e: unknown) => this.deps.log.warn(`remove volume ${m.Name}: ${errorMessage(e)}`));
+    }
+  }
+
+  /** Containers whose mounts use the named volume. */
+  containersUsingVolume(name: string): string[] {
+    return this.index
+      .all()
+      .filter((c) => c.mounts?.some((m) => m.Type === 'volume' && m.Name === name))
+      .map((c) => c.id);
+  }
+
+  /** OCI mounts for the container's binds, volumes and tmpfs, after seeding empty volumes from the image. */
+  private async userMounts(c: ContainerRecord, rootfs: string): Promise<Mount[]> {
+    const out: Mount[] = [];
+    for (const m of c.mounts ?? []) {
+      if (m.Type === 'tmpfs') {
+        out.push({ destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: tmpfsMountOptions(m) });
+        continue;
+      }
+      if (m.Type === 'volume' && !m.noCopy) await copyUp(rootfs, m.Destination, m.Source);
+      out.push({ destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', m.Propagation || 'rprivate', m.RW ? 'rw' : 'ro'] });
+    }
+    return out;
   }
 
   private validateHostConfig(hc: HostConfigSpec): void {
@@ -198,7 +285,10 @@ export class ContainerService {
         this.index.save(c);
         for (const s of this.pendingAttach.get(c.id) ?? []) s.finish();
         this.pendingAttach.delete(c.id);
-        if (c.hostConfig.AutoRemove) await this.removeNow(c);
+        if (c.hostConfig.AutoRemove) {
+          await this.removeNow(c);
+          await this.removeAnonymousVolumes(c);
+        }
         if (e instanceof BerthError && e.kind !== 'Internal') throw e;
         if (c.state.exitCode !== 128) throw invalidArgument('start_failed', msg, e);
         throw e;
@@ -215,11 +305,21 @@ export class ContainerService {
     await mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
     sw.lap('mount');
     const etc = this.etcFiles(c.id);
-    const hostNetwork = c.hostConfig.NetworkMode === 'host';
+    const owner = this.netnsOwner(c);
+    if (owner && !isRunning(owner)) {
+      throw conflict('owner_not_running', `cannot join network namespace of a non running container: container ${owner.id} is ${owner.state.status}`);
+    }
+    const hostNetwork = (owner ?? c).hostConfig.NetworkMode === 'host';
     let netns: NetworkNamespace = hostNetwork ? 'host' : {};
-    if (usesBridge(c)) {
+    // The owner's bind-mounted namespace when it has one: it outlives the owner's process.
+    if (owner && !hostNetwork) netns = { path: owner.network?.sandboxKey ?? `/proc/${owner.state.pid}/ns/net` };
+    const bridge = this.bridgeOf(c);
+    if (!bridge && !owner && !NETWORK_MODES.includes(c.hostConfig.NetworkMode ?? 'default')) {
+      throw notFound('network_not_found', `network ${c.hostConfig.NetworkMode} not found`);
+    }
+    if (bridge) {
       const publish = portRequests(c.hostConfig['PortBindings'] as Parameters<typeof portRequests>[0], c.config.ExposedPorts, c.hostConfig['PublishAllPorts'] === true);
-      c.network = await this.deps.network.attach(c.id, publish, c.name);
+      c.network = await bridge.attach(c.id, publish, c.name);
       netns = { path: c.network.sandboxKey };
       sw.lap('network');
     }
@@ -227,7 +327,8 @@ export class ContainerService {
       hostname: c.config.Hostname ?? shortId(c.id),
       domainname: c.config.Domainname ?? '',
       hostNetwork,
-      address: usesBridge(c) ? c.network?.address : undefined,
+      address: bridge ? c.network?.address : owner && this.bridgeOf(owner) ? owner.network?.address : undefined,
+      nameserver: bridge && bridge !== this.deps.network ? c.network?.gateway : undefined,
     });
     const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
     const user = resolveUser(c.config.User ?? '', await readEtc('passwd'), await readEtc('group'), (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
@@ -260,7 +361,7 @@ export class ContainerService {
       hostRlimits: this.deps.security.hostRlimits,
       namespaces: { network: netns },
       cgroupsPath: `/berth/${c.id}`,
-      mounts: this.etcMounts(etc),
+      mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootfs))],
       devices: hc.Privileged === true ? await listHostDevices() : undefined,
       init: hc.Init ? { path: this.deps.security.initPath } : undefined,
     });
@@ -338,8 +439,20 @@ export class ContainerService {
     this.exitWaits.delete(c.id);
     this.wake(c.id, ['not-running', 'next-exit'], exitCode);
     if (c.hostConfig.AutoRemove) {
-      await this.remove(c.id, { force: false }).catch((e: unknown) => this.deps.log.warn(`auto-remove ${c.id}: ${errorMessage(e)}`));
+      await this.remove(c.id, { force: false, volumes: true }).catch((e: unknown) => this.deps.log.warn(`auto-remove ${c.id}: ${errorMessage(e)}`));
     }
+  }
+
+  /** The container whose network namespace `c` joins (`--network container:<id>`). */
+  private netnsOwner(c: ContainerRecord): ContainerRecord | undefined {
+    const mode = c.hostConfig.NetworkMode ?? '';
+    return mode.startsWith('container:') ? this.index.find(mode.slice('container:'.length)) : undefined;
+  }
+
+  /** The bridge network the container's endpoint is on: the default bridge or a user-defined network. */
+  private bridgeOf(c: ContainerRecord): BridgeNetwork | undefined {
+    if (usesDefaultBridge(c)) return this.deps.network;
+    return this.deps.userNetworks?.bridgeOf(c.hostConfig.NetworkMode ?? '');
   }
 
   /** Deletes the runtime's record, unmounts the rootfs and removes the network endpoint; tolerant of any being gone. */
@@ -350,8 +463,8 @@ export class ContainerService {
         .delete(c.id, { force: true })
         .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`)),
       unmount(join(this.bundleDir(c.id), 'rootfs')),
-      usesBridge(c)
-        ? this.deps.network.detach(c.id, c.network).catch((e: unknown) => this.deps.log.warn(`network detach ${c.id}: ${errorMessage(e)}`))
+      this.bridgeOf(c)
+        ? this.bridgeOf(c)?.detach(c.id, c.network).catch((e: unknown) => this.deps.log.warn(`network detach ${c.id}: ${errorMessage(e)}`))
         : undefined,
     ]);
   }
@@ -510,8 +623,15 @@ export class ContainerService {
     this.index.rename(c, validateName(newName));
   }
 
-  async remove(ref: string, opts: { force: boolean }): Promise<void> {
+  async remove(ref: string, opts: { force: boolean; volumes?: boolean }): Promise<void> {
     const c = this.index.get(ref);
+    const borrower = this.index.all().find((o) => isRunning(o) && o.hostConfig.NetworkMode === `container:${c.id}`);
+    if (borrower && !opts.force) {
+      throw conflict(
+        'netns_in_use',
+        `cannot remove container "/${c.name}": container ${borrower.name} (${shortId(borrower.id)}) uses its network namespace: stop it first or force remove`,
+      );
+    }
     if (isRunning(c)) {
       if (!opts.force) {
         throw conflict(
@@ -524,6 +644,7 @@ export class ContainerService {
       });
     }
     await this.locks.run(c.id, () => this.removeNow(c));
+    if (opts.volumes) await this.removeAnonymousVolumes(c);
   }
 
   /** Crash-safe removal: the `removing` mark is written first, so a restart finishes the job. */
@@ -569,8 +690,10 @@ export class ContainerService {
       }
     }
     await this.removeOrphanDirs();
-    const live = this.index.all().filter((c) => isRunning(c) && usesBridge(c));
+    // Every bridged container: namespaces of all networks share one directory the sweep clears.
+    const live = this.index.all().filter((c) => isRunning(c) && this.bridgeOf(c));
     await this.deps.network.sweep(new Set(live.map((c) => c.id)));
+    await this.deps.userNetworks?.sweep(new Set(live.map((c) => c.id)));
   }
 
   /** Container and bundle directories without a record: left by a crash in create before the record was written. */
@@ -607,7 +730,7 @@ export class ContainerService {
       c.state.status = state.status === 'paused' ? 'paused' : 'running';
       c.state.pid = state.pid;
       this.index.save(c);
-      if (usesBridge(c) && c.network) await this.deps.network.adopt(c.id, c.network);
+      if (c.network) await this.bridgeOf(c)?.adopt(c.id, c.network);
       return;
     }
     // Created or exited in our records but known to the runtime: a start that never finished.
@@ -691,7 +814,7 @@ function processEnv(c: ContainerRecord, hostNetwork: boolean): string[] {
 }
 
 /** Containers on the default bridge network: `default` and `bridge` modes. */
-function usesBridge(c: ContainerRecord): boolean {
+function usesDefaultBridge(c: ContainerRecord): boolean {
   const mode = c.hostConfig.NetworkMode ?? 'default';
   return mode === 'default' || mode === 'bridge';
 }

@@ -68,7 +68,7 @@ export class Engine {
     return { SizeRw: rw, SizeRootFs: rw + this.images.get(c.imageId).row.size };
   }
 
-  async removeContainer(ref: string, opts: { force: boolean }): Promise<void> {
+  async removeContainer(ref: string, opts: { force: boolean; volumes?: boolean }): Promise<void> {
     const c = this.containers.get(ref);
     await this.containers.remove(ref, opts);
     this.execs.forget(c.id);

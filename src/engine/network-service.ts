@@ -1,21 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { notFound } from '../lib/errors.js';
+import { BerthError, notFound } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import type { BridgeNetwork } from '../network/bridge-network.js';
+import type { CreateNetworkRequest, UserNetworkConfig, UserNetworks } from '../network/user-networks.js';
 import type { ContainerService } from './container-service.js';
 import { isRunning, type ContainerRecord } from './container-model.js';
 
 /** One of Docker's predefined networks as the engine describes it; the API edge maps it to the wire. */
 export interface NetworkView {
-  name: 'bridge' | 'host' | 'none';
+  name: string;
   id: string;
   created: string;
   driver: 'bridge' | 'host' | 'null';
   subnet?: string;
   gateway?: string;
   bridgeName?: string;
+  /** Set for user-defined networks only. */
+  user?: { internal: boolean; labels: Record<string, string>; options: Record<string, string> };
   containers: { id: string; name: string; endpointId: string; mac: string; address: string }[];
 }
 
@@ -26,18 +29,57 @@ const PREDEFINED = [
 ] as const;
 
 /**
- * The predefined networks `bridge`, `host` and `none`: read-only views for `GET /networks` and
- * network inspect. Ids are made once and persisted, as dockerd's are.
+ * Networks as the API shows them: the predefined `bridge`, `host` and `none` (ids made once and
+ * persisted, as dockerd's are) and the user-defined bridge networks, which can be made and removed.
  */
 export class NetworkService {
   constructor(
     private readonly containers: ContainerService,
     private readonly bridge: BridgeNetwork,
     private readonly stateDir: string,
+    private readonly users: UserNetworks,
   ) {}
 
   async list(): Promise<NetworkView[]> {
-    return Promise.all(PREDEFINED.map((p) => this.view(p.name)));
+    const predefined = await Promise.all(PREDEFINED.map((p) => this.view(p.name)));
+    return [...predefined, ...this.users.list().map((n) => this.userView(n))];
+  }
+
+  async create(req: CreateNetworkRequest): Promise<string> {
+    return (await this.users.create(req)).id;
+  }
+
+  async remove(ref: string): Promise<void> {
+    const hit = await this.inspect(ref);
+    if (!hit.user) throw new BerthError('Forbidden', 'predefined_network', `${hit.name} is a pre-defined network and cannot be removed`);
+    await this.users.remove(hit.id, (n) => this.members(n.name));
+  }
+
+  /** Removes unused user-defined networks matching `matches`; returns their names. */
+  async prune(matches: (n: NetworkView) => boolean): Promise<string[]> {
+    // Docker prunes networks no container refers to, running or not.
+    const referenced = new Set(this.containers.list().map((c) => c.hostConfig.NetworkMode));
+    return this.users.prune((n) => referenced.has(n.name), (n) => matches(this.userView(n)));
+  }
+
+  private members(network: string): ContainerRecord[] {
+    return this.containers.list().filter((c) => isRunning(c) && modeOf(c) === network);
+  }
+
+  private userView(n: UserNetworkConfig): NetworkView {
+    return {
+      name: n.name,
+      id: n.id,
+      created: n.created,
+      driver: 'bridge',
+      subnet: n.subnet,
+      gateway: n.gateway,
+      bridgeName: n.bridge,
+      user: { internal: n.internal, labels: n.labels, options: n.options },
+      containers: this.members(n.name).flatMap((c) =>
+        c.network ? [{ id: c.id, name: c.name, endpointId: c.network.endpointId, mac: c.network.mac, address: `${c.network.address}/${c.network.prefixLen}` }] : [],
+      ),
+    };
   }
 
   /** By name, full id or unique id prefix, as Docker resolves network references. */
@@ -49,7 +91,7 @@ export class NetworkService {
     return hit;
   }
 
-  private async view(name: NetworkView['name']): Promise<NetworkView> {
+  private async view(name: (typeof PREDEFINED)[number]['name']): Promise<NetworkView> {
     const driver = PREDEFINED.find((p) => p.name === name)?.driver ?? 'null';
     const members = this.containers.list().filter((c) => isRunning(c) && modeOf(c) === name);
     if (name === 'bridge') {

@@ -1,8 +1,10 @@
+import { encodeFilters } from '../../api/client/engine-client.js';
 import { isBerthError } from '../../lib/errors.js';
 import type { NetworkResource } from '../../api/types/index.js';
-import type { CommandDef } from '../command.js';
-import { filterFlag, formatFlag } from '../filters.js';
+import { describeError, type CommandDef } from '../command.js';
+import { filterFlag, formatFlag, parseFilters } from '../filters.js';
 import { renderJsonOrTemplate, renderList } from '../format/formatter.js';
+import { keyValues, readAnswer } from './volume.js';
 
 const LS_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}';
 const LS_HEADERS: Record<string, string> = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv4: 'IPV4', IPv6: 'IPV6', Internal: 'INTERNAL', CreatedAt: 'CREATED AT', Labels: 'LABELS' };
@@ -18,9 +20,10 @@ export const networkLsCommand: CommandDef = {
   ],
   args: { kind: 'none' },
   run: async (ctx, flags) => {
-    const networks = await ctx.client().json<NetworkResource[]>('GET', '/networks');
+    const networks = await ctx.client().json<NetworkResource[]>('GET', '/networks', { query: { filters: encodeFilters(parseFilters(flags.list('filter'))) } });
     const trunc = !flags.bool('no-trunc');
-    const rows = networks.map((n) => ({
+    // docker sorts by name, whatever order the daemon answers in.
+    const rows = [...networks].sort((a, b) => a.Name.localeCompare(b.Name)).map((n) => ({
       ID: trunc ? n.Id.slice(0, 12) : n.Id,
       Name: n.Name,
       Driver: n.Driver,
@@ -57,5 +60,79 @@ export const networkInspectCommand: CommandDef = {
     ctx.io.stdout.write(renderJsonOrTemplate(flags.string('format'), found));
     for (const e of errors) ctx.io.stderr.write(`${e}\n`);
     return errors.length > 0 ? 1 : 0;
+  },
+};
+
+export const networkCreateCommand: CommandDef = {
+  usage: '[OPTIONS] NETWORK',
+  flags: [
+    { name: 'driver', short: 'd', type: 'string', description: 'Driver to manage the Network', defaultText: '"bridge"' },
+    { name: 'gateway', type: 'list', valueName: 'strings', description: 'IPv4 or IPv6 Gateway for the master subnet' },
+    { name: 'internal', type: 'bool', description: 'Restrict external access to the network' },
+    { name: 'label', type: 'list', description: 'Set metadata on a network' },
+    { name: 'opt', short: 'o', type: 'list', valueName: 'map', description: 'Set driver specific options' },
+    { name: 'subnet', type: 'list', valueName: 'strings', description: 'Subnet in CIDR format that represents a network segment' },
+  ],
+  args: { kind: 'exact', n: 1 },
+  run: async (ctx, flags) => {
+    const subnet = flags.list('subnet')[0];
+    const gateway = flags.list('gateway')[0];
+    const r = await ctx.client().json<{ Id: string }>('POST', '/networks/create', {
+      json: {
+        Name: flags.args[0],
+        Driver: flags.string('driver') ?? 'bridge',
+        Internal: flags.bool('internal'),
+        IPAM: { Driver: 'default', Config: subnet || gateway ? [{ Subnet: subnet, Gateway: gateway }] : [] },
+        Labels: keyValues(flags.list('label')),
+        Options: keyValues(flags.list('opt')),
+      },
+    });
+    ctx.io.stdout.write(`${r.Id}\n`);
+    return 0;
+  },
+};
+
+export const networkRmCommand: CommandDef = {
+  usage: 'NETWORK [NETWORK...]',
+  aliases: ['network rm', 'network remove'],
+  flags: [{ name: 'force', short: 'f', type: 'bool', description: 'Do not error if the network does not exist' }],
+  args: { kind: 'min', n: 1 },
+  run: async (ctx, flags) => {
+    let failed = false;
+    for (const name of flags.args) {
+      try {
+        await ctx.client().empty('DELETE', `/networks/${encodeURIComponent(name)}`);
+        ctx.io.stdout.write(`${name}\n`);
+      } catch (e) {
+        if (flags.bool('force') && isBerthError(e, 'NotFound')) continue;
+        failed = true;
+        ctx.io.stderr.write(`${describeError(e)}\n`);
+      }
+    }
+    return failed ? 1 : 0;
+  },
+};
+
+export const networkPruneCommand: CommandDef = {
+  usage: '[OPTIONS]',
+  flags: [
+    { name: 'filter', type: 'list', valueName: 'filter', description: 'Provide filter values (e.g. "until=<timestamp>")' },
+    { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
+  ],
+  args: { kind: 'none' },
+  run: async (ctx, flags) => {
+    if (!flags.bool('force')) {
+      ctx.io.stdout.write('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ');
+      if (!/^y(es)?$/i.test((await readAnswer(ctx.io.stdin)).trim())) {
+        ctx.io.stdout.write('\n');
+        return 0;
+      }
+    }
+    const r = await ctx.client().json<{ NetworksDeleted: string[] | null }>('POST', '/networks/prune', {
+      query: { filters: encodeFilters(parseFilters(flags.list('filter'))) },
+    });
+    const deleted = r.NetworksDeleted ?? [];
+    if (deleted.length > 0) ctx.io.stdout.write(`Deleted Networks:\n${deleted.map((n) => `${n}\n`).join('')}\n`);
+    return 0;
   },
 };

@@ -30,6 +30,14 @@ export interface SnapshotRow {
   size: number;
 }
 
+export interface VolumeRow {
+  name: string;
+  created: string;
+  anonymous: number;
+  /** Labels and options as JSON; the volume store owns their shape. */
+  record: string;
+}
+
 export interface ContainerRow {
   id: string;
   name: string;
@@ -49,6 +57,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
 CREATE TABLE IF NOT EXISTS containers (
   id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, image_id TEXT NOT NULL, created TEXT NOT NULL, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS volumes (name TEXT PRIMARY KEY, created TEXT NOT NULL, anonymous INTEGER NOT NULL, record TEXT NOT NULL);
 `;
 
 export class MetaStore {
@@ -169,5 +178,19 @@ export class MetaStore {
 
   deleteContainer(id: string): void {
     this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+  }
+
+  // ---- volumes
+
+  putVolume(row: VolumeRow): void {
+    this.db.prepare('INSERT INTO volumes (name, created, anonymous, record) VALUES (@name, @created, @anonymous, @record)').run(row);
+  }
+
+  listVolumes(): VolumeRow[] {
+    return this.db.prepare('SELECT name, created, anonymous, record FROM volumes ORDER BY name').all() as VolumeRow[];
+  }
+
+  deleteVolume(name: string): void {
+    this.db.prepare('DELETE FROM volumes WHERE name = ?').run(name);
   }
 }

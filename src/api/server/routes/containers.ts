@@ -49,9 +49,10 @@ export function containerRoutes(router: Router, engine: Engine): void {
 
   router.add('POST', '/containers/create', async (ctx) => {
     const body = (await jsonBody<ContainerCreateRequest>(ctx)) ?? {};
-    const { HostConfig, NetworkingConfig: _networking, ...config } = body;
+    const { HostConfig, NetworkingConfig: networking, ...config } = body;
     const name = ctx.query.get('name') ?? undefined;
-    const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig: (HostConfig ?? {}) as HostConfigSpec });
+    const aliases = Object.values(networking?.EndpointsConfig ?? {}).flatMap((e) => e?.Aliases ?? []);
+    const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig: (HostConfig ?? {}) as HostConfigSpec, aliases });
     sendJson(ctx, 201, { Id: id, Warnings: warnings });
   });
 
@@ -119,7 +120,7 @@ export function containerRoutes(router: Router, engine: Engine): void {
 
   router.add('DELETE', '/containers/{id}', async (ctx) => {
     if (boolParam(ctx.query, 'link')) throw new BerthError('NotImplemented', 'links', 'container links are not supported by berth');
-    await engine.removeContainer(ctx.params['id'] ?? '', { force: boolParam(ctx.query, 'force') });
+    await engine.removeContainer(ctx.params['id'] ?? '', { force: boolParam(ctx.query, 'force'), volumes: boolParam(ctx.query, 'v') });
     sendEmpty(ctx, 204);
   });
 

@@ -1,12 +1,16 @@
 import type { NetworkService, NetworkView } from '../../../engine/network-service.js';
+import { invalidArgument } from '../../../lib/errors.js';
 import type { NetworkResource } from '../../types/index.js';
+import { filtersParam } from '../query.js';
 import type { Router } from '../router.js';
-import { sendJson } from '../server.js';
+import { sendEmpty, sendJson } from '../server.js';
+import { jsonBody } from './containers.js';
 
-/** Docker's wire form of a predefined network. */
+/** Docker's wire form of a network. */
 export function networkResource(n: NetworkView): NetworkResource {
   const options: Record<string, string> =
-    n.driver === 'bridge'
+    n.user?.options ??
+    (n.driver === 'bridge'
       ? {
           'com.docker.network.bridge.default_bridge': 'true',
           'com.docker.network.bridge.enable_icc': 'true',
@@ -15,7 +19,7 @@ export function networkResource(n: NetworkView): NetworkResource {
           'com.docker.network.bridge.name': n.bridgeName ?? '',
           'com.docker.network.driver.mtu': '1500',
         }
-      : {};
+      : {});
   return {
     Name: n.name,
     Id: n.id,
@@ -24,8 +28,8 @@ export function networkResource(n: NetworkView): NetworkResource {
     Driver: n.driver,
     EnableIPv4: n.driver === 'bridge',
     EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: null, Config: n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway }] : [] },
-    Internal: false,
+    IPAM: { Driver: 'default', Options: n.user ? {} : null, Config: n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway }] : [] },
+    Internal: n.user?.internal ?? false,
     Attachable: false,
     Ingress: false,
     ConfigFrom: { Network: '' },
@@ -34,15 +38,70 @@ export function networkResource(n: NetworkView): NetworkResource {
       n.containers.map((c) => [c.id, { Name: c.name, EndpointID: c.endpointId, MacAddress: c.mac, IPv4Address: c.address, IPv6Address: '' }]),
     ),
     Options: options,
-    Labels: {},
+    Labels: n.user?.labels ?? {},
   };
+}
+
+interface NetworkCreateRequest {
+  Name?: string;
+  Driver?: string;
+  Internal?: boolean;
+  IPAM?: { Config?: { Subnet?: string; Gateway?: string; IPRange?: string }[] | null } | null;
+  Labels?: Record<string, string> | null;
+  Options?: Record<string, string> | null;
+}
+
+const FILTERS = ['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling'];
+
+/** Docker's network filters: name and id match substrings/prefixes, label `k` or `k=v`, type custom|builtin. */
+function networkFilter(filters: Map<string, string[]>): (n: NetworkView) => boolean {
+  for (const key of filters.keys()) if (!FILTERS.includes(key)) throw invalidArgument('invalid_filter', `invalid filter '${key}'`);
+  const any = (key: string, test: (v: string) => boolean) => {
+    const values = filters.get(key);
+    return !values || values.length === 0 || values.some(test);
+  };
+  return (n) =>
+    any('driver', (v) => n.driver === v) &&
+    any('id', (v) => n.id.startsWith(v)) &&
+    any('name', (v) => n.name.includes(v)) &&
+    any('scope', (v) => v === 'local') &&
+    any('type', (v) => (v === 'custom') === Boolean(n.user)) &&
+    any('dangling', (v) => (v === 'true' || v === '1') === (Boolean(n.user) && n.containers.length === 0)) &&
+    (filters.get('label') ?? []).every((v) => {
+      const [k, val] = v.split('=', 2) as [string, string | undefined];
+      const labels = n.user?.labels ?? {};
+      return k in labels && (val === undefined || labels[k] === val);
+    });
 }
 
 export function networkRoutes(router: Router, networks: NetworkService): void {
   router.add('GET', '/networks', async (ctx) => {
-    sendJson(ctx, 200, (await networks.list()).map(networkResource));
+    const keep = networkFilter(filtersParam(ctx.query));
+    sendJson(ctx, 200, (await networks.list()).filter(keep).map(networkResource));
   });
   router.add('GET', '/networks/{id}', async (ctx) => {
     sendJson(ctx, 200, networkResource(await networks.inspect(ctx.params['id'] ?? '')));
+  });
+  router.add('POST', '/networks/create', async (ctx) => {
+    const body = (await jsonBody<NetworkCreateRequest>(ctx)) ?? {};
+    const ipam = body.IPAM?.Config?.[0];
+    const id = await networks.create({
+      name: body.Name ?? '',
+      driver: body.Driver,
+      subnet: ipam?.Subnet || undefined,
+      gateway: ipam?.Gateway || undefined,
+      internal: body.Internal === true,
+      labels: body.Labels ?? {},
+      options: body.Options ?? {},
+    });
+    sendJson(ctx, 201, { Id: id, Warning: '' });
+  });
+  router.add('DELETE', '/networks/{id}', async (ctx) => {
+    await networks.remove(ctx.params['id'] ?? '');
+    sendEmpty(ctx, 204);
+  });
+  router.add('POST', '/networks/prune', async (ctx) => {
+    const keep = networkFilter(filtersParam(ctx.query));
+    sendJson(ctx, 200, { NetworksDeleted: await networks.prune(keep) });
   });
 }

@@ -7,6 +7,7 @@ import type {
   ContainerSummary,
   EndpointSettings,
   HostConfig,
+  MountPoint,
   NetworkSettings,
   Port,
   PortMap,
@@ -37,10 +38,16 @@ function networkName(c: ContainerRecord): string {
   return mode === 'default' ? 'bridge' : mode;
 }
 
+/** Networks with an endpoint per container: the default bridge and user-defined ones. */
+function isBridged(c: ContainerRecord): boolean {
+  const net = networkName(c);
+  return net !== 'host' && net !== 'none' && !net.startsWith('container:');
+}
+
 /** The bridge endpoint while it exists: from start until the container stops. */
 function liveEndpoint(c: ContainerRecord) {
   const running = c.state.status === 'running' || c.state.status === 'paused';
-  return running && networkName(c) === 'bridge' ? c.network : undefined;
+  return running && isBridged(c) ? c.network : undefined;
 }
 
 function endpoint(c: ContainerRecord): EndpointSettings {
@@ -48,12 +55,12 @@ function endpoint(c: ContainerRecord): EndpointSettings {
   return {
     IPAMConfig: null,
     Links: null,
-    Aliases: null,
+    Aliases: c.aliases ?? null,
     MacAddress: ep?.mac ?? '',
     DriverOpts: null,
     GwPriority: 0,
     // Docker keeps the network's id on a stopped container's entry; the endpoint goes with the stop.
-    NetworkID: (networkName(c) === 'bridge' ? c.network?.networkId : undefined) ?? '',
+    NetworkID: (isBridged(c) ? c.network?.networkId : undefined) ?? '',
     EndpointID: ep?.endpointId ?? '',
     Gateway: ep?.gateway ?? '',
     IPAddress: ep?.address ?? '',
@@ -113,6 +120,8 @@ export function containerInspect(
   const running = c.state.status === 'running' || c.state.status === 'paused';
   const net = networkName(c);
   const ep = liveEndpoint(c);
+  // Docker fills the top-level address fields for the default bridge only.
+  const top = net === 'bridge' ? ep : undefined;
   const settings: NetworkSettings = {
     Bridge: '',
     SandboxID: ep ? ep.endpointId : '',
@@ -123,14 +132,14 @@ export function containerInspect(
     LinkLocalIPv6PrefixLen: 0,
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
-    EndpointID: ep?.endpointId ?? '',
-    Gateway: ep?.gateway ?? '',
+    EndpointID: top?.endpointId ?? '',
+    Gateway: top?.gateway ?? '',
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
-    IPAddress: ep?.address ?? '',
-    IPPrefixLen: ep?.prefixLen ?? 0,
+    IPAddress: top?.address ?? '',
+    IPPrefixLen: top?.prefixLen ?? 0,
     IPv6Gateway: '',
-    MacAddress: ep?.mac ?? '',
+    MacAddress: top?.mac ?? '',
     Networks: { [net]: endpoint(c) },
   };
   const hostConfig = {
@@ -165,7 +174,7 @@ export function containerInspect(
       Name: 'overlay2',
       Data: { LowerDir: files.lowerDirs.join(':'), UpperDir: files.upperDir, MergedDir: files.mergedDir, WorkDir: files.upperDir.replace(/fs$/, 'work') },
     },
-    Mounts: [],
+    Mounts: mountPoints(c),
     Config: { ...(c.config as ContainerConfig), Image: c.image },
     NetworkSettings: settings,
   };
@@ -187,6 +196,22 @@ export function containerSummary(c: ContainerRecord): ContainerSummary {
     Status: statusText(c),
     HostConfig: { NetworkMode: net },
     NetworkSettings: { Networks: { [net]: endpoint(c) } },
-    Mounts: [],
+    Mounts: mountPoints(c),
   };
+}
+
+/** Inspect's and ps's `Mounts`; --tmpfs mounts show only in HostConfig.Tmpfs, as in Docker. */
+function mountPoints(c: ContainerRecord): MountPoint[] {
+  return (c.mounts ?? [])
+    .filter((m) => !m.hidden)
+    .map((m) => ({
+      Type: m.Type,
+      ...(m.Type === 'volume' ? { Name: m.Name } : {}),
+      Source: m.Source,
+      Destination: m.Destination,
+      ...(m.Type === 'volume' ? { Driver: m.Driver ?? 'local' } : {}),
+      Mode: m.Mode,
+      RW: m.RW,
+      Propagation: m.Propagation,
+    }));
 }

@@ -1,0 +1,152 @@
+import { posix } from 'node:path';
+import { invalidArgument } from '../lib/errors.js';
+
+/**
+ * A container's mount as recorded with it and reported by inspect (Docker's MountPoint fields),
+ * plus what start needs to set it up.
+ */
+export interface MountRecord {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  /** Volume name; for an anonymous volume decided at create. */
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+  /** Created for this container (anonymous): removed with it by `rm -v`. */
+  anonymous?: boolean;
+  /** Volume content is not seeded from the image (`nocopy`). */
+  noCopy?: boolean;
+  /** tmpfs mount options (size=, mode=). */
+  tmpfsOptions?: string[];
+  /** From --tmpfs: Docker lists these in HostConfig.Tmpfs only, not in Mounts. */
+  hidden?: boolean;
+}
+
+export interface MountInputs {
+  binds: readonly string[];
+  mounts: readonly {
+    Type?: string;
+    Source?: string;
+    Target?: string;
+    ReadOnly?: boolean;
+    BindOptions?: { Propagation?: string; CreateMountpoint?: boolean };
+    VolumeOptions?: { NoCopy?: boolean };
+    TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+  }[];
+  tmpfs: Readonly<Record<string, string>>;
+  /** Config.Volumes merged with the image's VOLUMEs. */
+  volumes: readonly string[];
+}
+
+/** A planned mount: `Name` '' on a volume means a new anonymous one; `createSource` a missing bind source to make. */
+export type PlannedMount = MountRecord & { createSource?: boolean };
+
+const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
+
+function invalidSpec(spec: string): Error {
+  return invalidArgument('invalid_volume_spec', `invalid volume specification: '${spec}'`);
+}
+
+/** Go's filepath.Clean for absolute paths: no `.`/`..` parts, no trailing slash. */
+function cleanPath(p: string): string {
+  return posix.normalize(p).replace(/(.)\/$/, '$1');
+}
+
+function checkDestination(dst: string, spec: string): string {
+  if (!dst.startsWith('/')) throw invalidArgument('invalid_mount', `invalid mount config: mount path must be absolute: ${dst === '' ? spec : dst}`);
+  if (posix.normalize(dst) === '/') throw invalidArgument('invalid_mount', 'invalid specification: destination can\'t be \'/\'');
+  return cleanPath(dst);
+}
+
+/** `-v src:dst[:opts]` as Docker reads it on Linux. */
+export function parseBind(spec: string): PlannedMount {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3 || parts[0] === '' || parts[1] === '') throw invalidSpec(spec);
+  const [src = '', rawDst = '', mode = ''] = parts;
+  const dst = checkDestination(rawDst, spec);
+  const opts = mode === '' ? [] : mode.split(',');
+  let rw = true;
+  let propagation = '';
+  let noCopy = false;
+  for (const o of opts) {
+    if (o === 'ro') rw = false;
+    else if (o === 'rw') rw = true;
+    else if (PROPAGATIONS.includes(o)) propagation = o;
+    else if (o === 'nocopy') noCopy = true;
+    else if (o !== 'z' && o !== 'Z') throw invalidSpec(spec);
+  }
+  if (src.startsWith('/')) {
+    return { Type: 'bind', Source: cleanPath(src), Destination: dst, Mode: mode, RW: rw, Propagation: propagation || 'rprivate', createSource: true };
+  }
+  if (propagation) throw invalidSpec(spec);
+  return { Type: 'volume', Name: src, Source: '', Destination: dst, Driver: 'local', Mode: mode || 'z', RW: rw, Propagation: '', noCopy };
+}
+
+/** `HostConfig.Mounts` (`--mount`) entries. */
+export function parseMountEntry(m: MountInputs['mounts'][number]): PlannedMount {
+  const type = m.Type ?? 'volume';
+  const dst = checkDestination(m.Target ?? '', 'target');
+  const rw = m.ReadOnly !== true;
+  switch (type) {
+    case 'bind': {
+      const src = m.Source ?? '';
+      if (!src.startsWith('/')) throw invalidArgument('invalid_mount', `invalid mount config for type "bind": invalid mount path: '${src}' mount path must be absolute`);
+      return {
+        Type: 'bind',
+        Source: cleanPath(src),
+        Destination: dst,
+        Mode: '',
+        RW: rw,
+        Propagation: m.BindOptions?.Propagation || 'rprivate',
+        createSource: m.BindOptions?.CreateMountpoint === true,
+      };
+    }
+    case 'volume':
+      return { Type: 'volume', Name: m.Source ?? '', anonymous: !m.Source, Source: '', Destination: dst, Driver: 'local', Mode: 'z', RW: rw, Propagation: '', noCopy: m.VolumeOptions?.NoCopy === true };
+    case 'tmpfs': {
+      if (m.Source) throw invalidArgument('invalid_mount', 'invalid mount config for type "tmpfs": field Source must not be specified');
+      const opts: string[] = [];
+      if (m.TmpfsOptions?.SizeBytes) opts.push(`size=${m.TmpfsOptions.SizeBytes}`);
+      if (m.TmpfsOptions?.Mode) opts.push(`mode=${m.TmpfsOptions.Mode.toString(8)}`);
+      return { Type: 'tmpfs', Source: '', Destination: dst, Mode: '', RW: rw, Propagation: '', tmpfsOptions: opts };
+    }
+    default:
+      throw invalidArgument('invalid_mount', `mount type "${type}" is not supported by berth`);
+  }
+}
+
+/**
+ * All of a container's mounts: binds and --mount first (two at one destination is an error),
+ * then --tmpfs, then anonymous volumes for the VOLUME paths nothing else covers.
+ */
+export function planMounts(inputs: MountInputs): PlannedMount[] {
+  const out: PlannedMount[] = [];
+  const taken = new Set<string>();
+  const add = (m: PlannedMount) => {
+    if (taken.has(m.Destination)) throw invalidArgument('duplicate_mount', `Duplicate mount point: ${m.Destination}`);
+    taken.add(m.Destination);
+    out.push(m);
+  };
+  for (const b of inputs.binds) add(parseBind(b));
+  for (const m of inputs.mounts) add(parseMountEntry(m));
+  for (const [path, options] of Object.entries(inputs.tmpfs)) {
+    const dst = checkDestination(path, path);
+    add({ Type: 'tmpfs', Source: '', Destination: dst, Mode: '', RW: true, Propagation: '', tmpfsOptions: options ? options.split(',') : [], hidden: true });
+  }
+  for (const v of inputs.volumes) {
+    const dst = checkDestination(v, v);
+    if (taken.has(dst)) continue;
+    add({ Type: 'volume', Name: '', anonymous: true, Source: '', Destination: dst, Driver: 'local', Mode: '', RW: true, Propagation: '' });
+  }
+  return out;
+}
+
+/** Tmpfs options as the runtime takes them: Docker's defaults, then the user's (ro/rw become a flag). */
+export function tmpfsMountOptions(m: MountRecord): string[] {
+  const user = m.tmpfsOptions ?? [];
+  const base = ['nosuid', 'nodev', 'noexec'].filter((o) => !user.includes(o.replace(/^no/, '')));
+  return [...base, ...user.filter((o) => o !== 'exec' && o !== 'suid' && o !== 'dev'), ...(m.RW ? [] : ['ro'])];
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { directorySize } from '../lib/disk-usage.js';
+import { conflict, invalidArgument, notFound } from '../lib/errors.js';
+import type { MetaStore } from '../store/meta/meta-store.js';
+
+export interface Volume {
+  name: string;
+  created: string;
+  anonymous: boolean;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  /** Host directory the containers see. */
+  mountpoint: string;
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/**
+ * Named local volumes: a directory each under <root>/<name>/_data (Docker's layout), records in
+ * the meta store. Whether a volume is in use is asked of the containers through `usedBy`.
+ */
+export class VolumeStore {
+  private readonly volumes = new Map<string, Volume>();
+
+  constructor(
+    private readonly root: string,
+    private readonly meta: MetaStore,
+    private readonly usedBy: (name: string) => string[],
+  ) {}
+
+  async init(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o701 });
+    for (const row of this.meta.listVolumes()) {
+      const rec = JSON.parse(row.record) as { labels?: Record<string, string>; options?: Record<string, string> };
+      this.volumes.set(row.name, {
+        name: row.name,
+        created: row.created,
+        anonymous: row.anonymous === 1,
+        labels: rec.labels ?? {},
+        options: rec.options ?? {},
+        mountpoint: this.dataPath(row.name),
+      });
+    }
+  }
+
+  /** Creates a volume, or returns the existing one of that name (Docker's create is idempotent). */
+  async create(opts: { name?: string; labels?: Record<string, string>; options?: Record<string, string>; anonymous?: boolean }): Promise<Volume> {
+    const name = opts.name || randomBytes(32).toString('hex');
+    if (!NAME_RE.test(name)) {
+      throw invalidArgument(
+        'invalid_volume_name',
+        `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
+      );
+    }
+    const driver = opts.options && Object.keys(opts.options).length > 0;
+    if (driver) throw invalidArgument('volume_options', `create ${name}: volume options are not supported by berth's local driver`);
+    const existing = this.volumes.get(name);
+    if (existing) return existing;
+    const v: Volume = {
+      name,
+      created: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      anonymous: opts.anonymous === true,
+      // Docker's mark of an anonymous volume, which clients (and prune) read.
+      labels: opts.anonymous ? { 'com.docker.volume.anonymous': '', ...opts.labels } : (opts.labels ?? {}),
+      options: {},
+      mountpoint: this.dataPath(name),
+    };
+    await mkdir(v.mountpoint, { recursive: true, mode: 0o755 });
+    this.meta.putVolume({ name, created: v.created, anonymous: v.anonymous ? 1 : 0, record: JSON.stringify({ labels: v.labels, options: v.options }) });
+    this.volumes.set(name, v);
+    return v;
+  }
+
+  get(name: string): Volume {
+    const v = this.volumes.get(name);
+    if (!v) throw notFound('no_such_volume', `get ${name}: no such volume`);
+    return v;
+  }
+
+  find(name: string): Volume | undefined {
+    return this.volumes.get(name);
+  }
+
+  list(): Volume[] {
+    return [...this.volumes.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  inUse(name: string): string[] {
+    return this.usedBy(name);
+  }
+
+  async remove(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    const v = this.volumes.get(name);
+    if (!v) {
+      if (opts.force) return;
+      throw notFound('no_such_volume', `get ${name}: no such volume`);
+    }
+    const users = this.usedBy(name);
+    if (users.length > 0) throw conflict('volume_in_use', `remove ${name}: volume is in use - [${users.join(', ')}]`);
+    this.meta.deleteVolume(name);
+    this.volumes.delete(name);
+    await rm(join(this.root, name), { recursive: true, force: true });
+  }
+
+  /** Removes unused volumes the filter keeps; Docker prunes only anonymous ones unless `all`. */
+  async prune(keep: (v: Volume) => boolean, all: boolean): Promise<{ deleted: string[]; reclaimed: number }> {
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const v of this.list()) {
+      if ((!all && !v.anonymous) || !keep(v) || this.usedBy(v.name).length > 0) continue;
+      const size = await directorySize(v.mountpoint).catch(() => 0);
+      await this.remove(v.name);
+      deleted.push(v.name);
+      reclaimed += size;
+    }
+    return { deleted, reclaimed };
+  }
+
+  async isEmpty(name: string): Promise<boolean> {
+    return (await readdir(this.dataPath(name)).catch(() => [])).length === 0;
+  }
+
+  dataPath(name: string): string {
+    return join(this.root, name, '_data');
+  }
+}

@@ -1,0 +1,240 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CLIENTS, berth, makeBusybox, runCommand, startPrivateDaemon, uniqueName } from './harness.js';
+
+/** Whether a link (bridge) of this name exists on the host. */
+async function linkExists(name: string): Promise<boolean> {
+  return (await runCommand('ip', ['link', 'show', 'dev', name])).code === 0;
+}
+
+/** berth's filter rules naming a network's chains (tagged with the first 10 characters of its id). */
+async function chainsOf(id: string): Promise<string> {
+  const r = await runCommand('iptables', ['-w', '-S']);
+  const nat = await runCommand('iptables', ['-w', '-t', 'nat', '-S']);
+  return `${r.stdout}${nat.stdout}`
+    .split('\n')
+    .filter((l) => l.includes(`BERTH-${id.slice(0, 10)}`) || l.includes(`br-${id.slice(0, 12)}`))
+    .join('\n');
+}
+
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: network create, ls, inspect, rm`, async () => {
+    const name = uniqueName('net');
+    const c = await run(['network', 'create', '--label', 'purpose=test', name]);
+    assert.equal(c.code, 0, c.stderr);
+    const id = c.stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    try {
+      assert.ok(await linkExists(`br-${id.slice(0, 12)}`), 'the network has a bridge of its own');
+      const ls = await run(['network', 'ls', '--filter', `name=${name}`, '--format', '{{.ID}} {{.Name}} {{.Driver}} {{.Scope}}']);
+      assert.equal(ls.stdout, `${id.slice(0, 12)} ${name} bridge local\n`);
+      const custom = await run(['network', 'ls', '-q', '--filter', 'type=custom']);
+      assert.ok(custom.stdout.split('\n').includes(id.slice(0, 12)));
+      const ins = await run(['network', 'inspect', name]);
+      assert.equal(ins.code, 0, ins.stderr);
+      const [n] = JSON.parse(ins.stdout) as { Id: string; Driver: string; Internal: boolean; Labels: Record<string, string>; IPAM: { Config: { Subnet: string; Gateway: string }[] } }[];
+      assert.equal(n?.Id, id);
+      assert.equal(n?.Driver, 'bridge');
+      assert.equal(n?.Internal, false);
+      assert.deepEqual(n?.Labels, { purpose: 'test' });
+      const cfg = n?.IPAM.Config[0];
+      assert.match(cfg?.Subnet ?? '', /^\d+\.\d+\.\d+\.0\/\d+$/);
+      assert.equal(cfg?.Gateway, (cfg?.Subnet ?? '').replace(/0\/\d+$/, '1'));
+
+      const dup = await run(['network', 'create', name]);
+      assert.equal(dup.code, 1);
+      assert.match(dup.stderr, new RegExp(`network with name ${name} already exists`));
+      const predefined = await run(['network', 'rm', 'bridge']);
+      assert.equal(predefined.code, 1);
+      assert.match(predefined.stderr, /bridge is a pre-defined network and cannot be removed/);
+      const driver = await run(['network', 'create', '-d', 'nosuchdriver', uniqueName('net')]);
+      assert.notEqual(driver.code, 0);
+      assert.match(driver.stderr, /plugin "nosuchdriver" not found/);
+    } finally {
+      const rm = await run(['network', 'rm', name]);
+      assert.equal(rm.code, 0, rm.stderr);
+      assert.equal(rm.stdout, `${name}\n`);
+    }
+    assert.equal(await linkExists(`br-${id.slice(0, 12)}`), false, 'network rm removes the bridge');
+    assert.equal(await chainsOf(id), '', 'network rm removes its iptables chains and rules');
+    const gone = await run(['network', 'inspect', name]);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, new RegExp(`network ${name} not found`));
+    const missing = await run(['network', 'rm', name]);
+    assert.equal(missing.code, 1);
+    const forced = await run(['network', 'rm', '-f', name]);
+    assert.equal(forced.code, 0, forced.stderr);
+  });
+}
+
+test('an internal network with an explicit subnet and gateway; overlapping subnets are refused', async () => {
+  const name = uniqueName('net');
+  const other = uniqueName('net');
+  const c = await berth(['network', 'create', '--internal', '--subnet', '10.123.45.0/24', '--gateway', '10.123.45.254', name]);
+  assert.equal(c.code, 0, c.stderr);
+  try {
+    const ins = await berth(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} {{.Internal}}', name]);
+    assert.equal(ins.stdout, '10.123.45.0/24 10.123.45.254 true\n');
+    const overlap = await berth(['network', 'create', '--subnet', '10.123.45.128/25', other]);
+    assert.equal(overlap.code, 1);
+    assert.match(overlap.stderr, /Pool overlaps with other one on this address space/);
+    const r = await berth(['run', '--rm', '--network', name, 'busybox', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /inet 10\.123\.45\.2\/24 /);
+  } finally {
+    await berth(['network', 'rm', '-f', other]);
+    await berth(['network', 'rm', name]);
+  }
+});
+
+test('containers on one network reach each other; networks are isolated from each other and from the default bridge', async () => {
+  const netA = uniqueName('neta');
+  const netB = uniqueName('netb');
+  const server = uniqueName('srv');
+  const plain = uniqueName('plain');
+  try {
+    for (const n of [netA, netB]) assert.equal((await berth(['network', 'create', n])).code, 0);
+    const s = await berth(['run', '-d', '--name', server, '--network', netA, 'busybox', 'nc', '-ll', '-p', '80', '-e', 'echo', 'hello']);
+    assert.equal(s.code, 0, s.stderr);
+    const p = await berth(['run', '-d', '--name', plain, 'busybox', 'nc', '-ll', '-p', '80', '-e', 'echo', 'hello']);
+    assert.equal(p.code, 0, p.stderr);
+    const addr = (await berth(['inspect', '-f', `{{(index .NetworkSettings.Networks "${netA}").IPAddress}}`, server])).stdout.trim();
+    assert.match(addr, /^\d+\.\d+\.\d+\.\d+$/);
+    const top = await berth(['inspect', '-f', '{{.NetworkSettings.IPAddress}}|{{.HostConfig.NetworkMode}}', server]);
+    assert.equal(top.stdout, `|${netA}\n`, 'top-level address fields are for the default bridge only');
+    const plainAddr = (await berth(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', plain])).stdout.trim();
+
+    const members = await berth(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}} {{.IPv4Address}}{{end}}', netA]);
+    assert.match(members.stdout, new RegExp(`^${server} ${addr.replace(/\./g, '\\.')}/\\d+\n$`));
+
+    const probe = (net: string[], target: string) => berth(['run', '--rm', ...net, 'busybox', 'sh', '-c', `nc -w 1 ${target} 80 </dev/null`]);
+    const same = await probe(['--network', netA], addr);
+    assert.equal(same.stdout, 'hello\n', same.stderr);
+    const [cross, fromDefault, toDefault] = await Promise.all([probe(['--network', netB], addr), probe([], addr), probe(['--network', netA], plainAddr)]);
+    assert.notEqual(cross.stdout, 'hello\n', 'another user network must not reach the container');
+    assert.notEqual(fromDefault.stdout, 'hello\n', 'the default bridge must not reach a user network');
+    assert.notEqual(toDefault.stdout, 'hello\n', 'a user network must not reach the default bridge');
+
+    const busy = await berth(['network', 'rm', netA]);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, new RegExp(`error while removing network: network ${netA} has active endpoints \\(name:"${server}"`));
+  } finally {
+    await berth(['rm', '-f', server, plain]);
+    for (const n of [netA, netB]) {
+      const rm = await berth(['network', 'rm', n]);
+      assert.equal(rm.code, 0, rm.stderr);
+    }
+  }
+});
+
+test('run --network with an unknown network fails', async () => {
+  const r = await berth(['run', '--rm', '--network', 'nosuch-net-xyz', 'busybox', 'true']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /network nosuch-net-xyz not found/);
+});
+
+test('network prune removes unused networks matching the filter', async () => {
+  const label = `prune-${uniqueName('l')}`;
+  const unused = uniqueName('net');
+  const used = uniqueName('net');
+  const ctr = uniqueName('ctr');
+  try {
+    for (const n of [unused, used]) assert.equal((await berth(['network', 'create', '--label', label, n])).code, 0);
+    assert.equal((await berth(['create', '--name', ctr, '--network', used, 'busybox', 'true'])).code, 0);
+    const r = await berth(['network', 'prune', '-f', '--filter', `label=${label}`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `Deleted Networks:\n${unused}\n\n`);
+    assert.equal((await berth(['network', 'inspect', used])).code, 0, 'a network a container refers to is kept');
+  } finally {
+    await berth(['rm', '-f', ctr]);
+    await berth(['network', 'rm', '-f', unused, used]);
+  }
+});
+
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: the embedded DNS answers names, aliases and short ids of the network's containers`, async () => {
+    const net = uniqueName('dnsnet');
+    const other = uniqueName('dnsother');
+    const srv = uniqueName('srv');
+    try {
+      for (const n of [net, other]) assert.equal((await run(['network', 'create', n])).code, 0);
+      const s = await run(['run', '-d', '--name', srv, '--network', net, '--network-alias', 'dbalias', 'busybox', 'sleep', '60']);
+      assert.equal(s.code, 0, s.stderr);
+      const short = s.stdout.trim().slice(0, 12);
+      const addr = (await run(['inspect', '-f', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, srv])).stdout.trim();
+      const gw = (await run(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', net])).stdout.trim();
+      const r = await run(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `head -n 1 /etc/resolv.conf; for n in ${srv} dbalias ${short}; do nslookup $n | grep -A1 "^Name:" | tail -n 1; done`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `nameserver ${gw}\n${`Address: ${addr}\n`.repeat(3)}`);
+      const aliases = await run(['inspect', '-f', `{{json (index .NetworkSettings.Networks "${net}").Aliases}}`, srv]);
+      assert.equal(aliases.stdout, '["dbalias"]\n');
+      const missing = await run(['run', '--rm', '--network', other, 'busybox', 'nslookup', srv]);
+      assert.notEqual(missing.code, 0, 'another network does not resolve the container');
+      assert.match(missing.stdout + missing.stderr, /NXDOMAIN/);
+    } finally {
+      await run(['rm', '-f', srv]);
+      for (const n of [net, other]) await run(['network', 'rm', n]);
+    }
+  });
+}
+
+test('--network container:<name> joins its namespace; the owner cannot be removed while it is used unless forced', async () => {
+  const owner = uniqueName('owner');
+  const guest = uniqueName('guest');
+  try {
+    assert.equal((await berth(['run', '-d', '--name', owner, 'busybox', 'sleep', '60'])).code, 0);
+    const addr = (await berth(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', owner])).stdout.trim();
+    const r = await berth(['run', '--rm', '--network', `container:${owner}`, 'busybox', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`inet ${addr.replace(/\./g, '\\.')}/`));
+    const ports = await berth(['run', '--rm', '--network', `container:${owner}`, '-p', '80:80', 'busybox', 'true']);
+    assert.notEqual(ports.code, 0);
+    assert.match(ports.stderr, /conflicting options: port publishing and the container type network mode/);
+    const g = await berth(['run', '-d', '--name', guest, '--network', `container:${owner}`, 'busybox', 'sleep', '60']);
+    assert.equal(g.code, 0, g.stderr);
+    const mode = await berth(['inspect', '-f', '{{.HostConfig.NetworkMode}}', guest]);
+    assert.match(mode.stdout, /^container:[0-9a-f]{64}\n$/);
+    assert.equal((await berth(['stop', '-t', '0', owner])).code, 0);
+    const rm = await berth(['rm', owner]);
+    assert.equal(rm.code, 1);
+    assert.match(rm.stderr, new RegExp(`cannot remove container "/${owner}": container ${guest} \\([0-9a-f]{12}\\) uses its network namespace`));
+    const forced = await berth(['rm', '-f', owner]);
+    assert.equal(forced.code, 0, forced.stderr);
+  } finally {
+    await berth(['rm', '-f', guest, owner]);
+  }
+});
+
+test('daemon killed with SIGKILL and restarted: user networks, addresses and DNS come back; network rm cleans up', async () => {
+  const d = await startPrivateDaemon(`unet-${Date.now().toString(36)}`);
+  let host = d.host;
+  let d2: Awaited<ReturnType<typeof startPrivateDaemon>> | undefined;
+  const net = uniqueName('rnet');
+  let bridge = '';
+  try {
+    await makeBusybox(d.host);
+    const c = await berth(['network', 'create', net], { host });
+    assert.equal(c.code, 0, c.stderr);
+    bridge = `br-${c.stdout.trim().slice(0, 12)}`;
+    const s = await berth(['run', '-d', '--name', 'srv', '--network', net, 'busybox', 'sleep', '60'], { host });
+    assert.equal(s.code, 0, s.stderr);
+    const addrOf = async (name: string) => (await berth(['inspect', '-f', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, name], { host })).stdout.trim();
+    const before = await addrOf('srv');
+    await d.kill();
+    d2 = await startPrivateDaemon('restarted', { dataRoot: d.dataRoot, runRoot: d.runRoot });
+    host = d2.host;
+    assert.equal(await addrOf('srv'), before);
+    const r = await berth(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', 'nslookup srv | grep -A1 "^Name:" | tail -n 1; ip -4 -o addr show dev eth0'], { host });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.equal(lines[0], `Address: ${before}`);
+    assert.doesNotMatch(lines[1] ?? '', new RegExp(`inet ${before.replace(/\./g, '\\.')}/`), 'the address is not handed out twice');
+  } finally {
+    await berth(['rm', '-f', 'srv'], { host });
+    const rm = await berth(['network', 'rm', net], { host });
+    await (d2 ?? d).destroy();
+    await d.kill().catch(() => undefined);
+    assert.equal(rm.code, 0, rm.stderr);
+  }
+  assert.equal(await linkExists(bridge), false);
+});

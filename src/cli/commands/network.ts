@@ -70,7 +70,7 @@ export const networkCreateCommand: CommandDef = {
     { name: 'gateway', type: 'list', valueName: 'strings', description: 'IPv4 or IPv6 Gateway for the master subnet' },
     { name: 'internal', type: 'bool', description: 'Restrict external access to the network' },
     { name: 'label', type: 'list', description: 'Set metadata on a network' },
-    { name: 'opt', short: 'o', type: 'list', valueName: 'map', description: 'Set driver specific options' },
+    { name: 'opt', short: 'o', type: 'list', valueName: 'map', description: 'Set driver specific options', defaultText: 'map[]' },
     { name: 'subnet', type: 'list', valueName: 'strings', description: 'Subnet in CIDR format that represents a network segment' },
   ],
   args: { kind: 'exact', n: 1 },

@@ -3,8 +3,9 @@ import { isBerthError } from '../../lib/errors.js';
 import type { NetworkResource } from '../../api/types/index.js';
 import { describeError, type CommandDef } from '../command.js';
 import { filterFlag, formatFlag, parseFilters } from '../filters.js';
-import { renderJsonOrTemplate, renderList } from '../format/formatter.js';
+import { renderList } from '../format/formatter.js';
 import { keyValues, readAnswer } from './volume.js';
+import { inspectObjects } from '../inspect-objects.js';
 
 const LS_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}';
 const LS_HEADERS: Record<string, string> = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv4: 'IPV4', IPv6: 'IPV6', Internal: 'INTERNAL', CreatedAt: 'CREATED AT', Labels: 'LABELS' };
@@ -46,21 +47,7 @@ export const networkInspectCommand: CommandDef = {
     { name: 'verbose', short: 'v', type: 'bool', description: 'Verbose output for diagnostics' },
   ],
   args: { kind: 'min', n: 1 },
-  run: async (ctx, flags) => {
-    const found: NetworkResource[] = [];
-    const errors: string[] = [];
-    for (const name of flags.args) {
-      try {
-        found.push(await ctx.client().json<NetworkResource>('GET', `/networks/${encodeURIComponent(name)}`));
-      } catch (e) {
-        if (!isBerthError(e, 'NotFound')) throw e;
-        errors.push(`Error response from daemon: ${e.message}`);
-      }
-    }
-    ctx.io.stdout.write(renderJsonOrTemplate(flags.string('format'), found));
-    for (const e of errors) ctx.io.stderr.write(`${e}\n`);
-    return errors.length > 0 ? 1 : 0;
-  },
+  run: (ctx, flags) => inspectObjects(ctx, flags.args, (name) => `/networks/${name}`, flags.string('format')),
 };
 
 export const networkCreateCommand: CommandDef = {

@@ -1,9 +1,9 @@
 import { encodeFilters } from '../../api/client/engine-client.js';
-import { isBerthError } from '../../lib/errors.js';
 import { describeError, type CommandDef } from '../command.js';
 import { filterFlag, formatFlag, parseFilters } from '../filters.js';
-import { renderJsonOrTemplate, renderList } from '../format/formatter.js';
+import { renderList } from '../format/formatter.js';
 import { humanSize } from '../format/units.js';
+import { inspectObjects } from '../inspect-objects.js';
 
 interface VolumeWire {
   Name: string;
@@ -82,21 +82,7 @@ export const volumeInspectCommand: CommandDef = {
   usage: '[OPTIONS] VOLUME [VOLUME...]',
   flags: [{ ...formatFlag(false), short: 'f' }],
   args: { kind: 'min', n: 1 },
-  run: async (ctx, flags) => {
-    const found: VolumeWire[] = [];
-    const errors: string[] = [];
-    for (const name of flags.args) {
-      try {
-        found.push(await ctx.client().json<VolumeWire>('GET', `/volumes/${encodeURIComponent(name)}`));
-      } catch (e) {
-        if (!isBerthError(e, 'NotFound')) throw e;
-        errors.push(`Error response from daemon: ${e.message}`);
-      }
-    }
-    ctx.io.stdout.write(renderJsonOrTemplate(flags.string('format'), found));
-    for (const e of errors) ctx.io.stderr.write(`${e}\n`);
-    return errors.length > 0 ? 1 : 0;
-  },
+  run: (ctx, flags) => inspectObjects(ctx, flags.args, (name) => `/volumes/${name}`, flags.string('format')),
 };
 
 export const volumeRmCommand: CommandDef = {

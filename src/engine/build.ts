@@ -18,20 +18,13 @@ import { decompressedStream } from '../image/layer/compression.js';
 import { containerLayer } from './commit.js';
 import type { Engine } from './engine.js';
 
-export interface BuildRequest {
-  tags: string[];
-  /** Path of the Dockerfile inside the context. */
+/** What a client asks for; the executor's options that come straight from the request. */
+export type BuildRequest = Pick<BuildOptions, 'tags' | 'buildArgs' | 'target' | 'noCache' | 'labels' | 'rm' | 'forceRm' | 'network'> & {
+  /** Path of the Dockerfile inside the context (BuildOptions.dockerfile is its text). */
   dockerfile: string;
-  buildArgs: Map<string, string | null>;
-  target?: string;
-  noCache: boolean;
-  labels: Record<string, string>;
-  rm: boolean;
-  forceRm: boolean;
-  network: string;
   /** `--pull`: base images are not refreshed from a registry yet; the build says so. */
   pull: boolean;
-}
+};
 
 /** How long RUN output may trail the process's exit before the builder stops waiting for it. */
 const OUTPUT_GRACE_MS = 2000;
@@ -191,24 +184,18 @@ export async function buildImage(
     }
     // As BuildKit: the SOURCE_DATE_EPOCH build arg fixes `created` and clamps layer mtimes.
     const epoch = epochArg ? Number(epochArg) : undefined;
+    const { dockerfile: dockerfilePathInContext, pull, ...fromRequest } = req;
     const opts: BuildOptions = {
+      ...fromRequest,
       dockerfile,
-      dockerfileName: posix.basename(req.dockerfile || 'Dockerfile'),
+      dockerfileName: posix.basename(dockerfilePathInContext || 'Dockerfile'),
       contextDir: dir,
-      tags: req.tags,
-      buildArgs: req.buildArgs,
-      target: req.target,
-      noCache: req.noCache,
-      labels: req.labels,
-      rm: req.rm,
-      forceRm: req.forceRm,
-      network: req.network,
       sourceDateEpoch: epoch,
       now: () => (epoch !== undefined ? new Date(epoch * 1000).toISOString().replace('.000Z', 'Z') : new Date().toISOString()),
       out: io.out,
       signal: io.signal,
     };
-    if (req.pull) io.out('Note: --pull is not supported yet: the build uses the local base images as they are\n');
+    if (pull) io.out('Note: --pull is not supported yet: the build uses the local base images as they are\n');
     const image = await runBuild(backend, opts);
     io.aux(image.id);
     tagBuilt(backend, image, req.tags, io.out);

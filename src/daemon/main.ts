@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { errorMessage } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { EventBus } from '../lib/event-bus.js';
 import { ContentStore } from '../store/content/content-store.js';
 import { MetaStore } from '../store/meta/meta-store.js';
 import { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
@@ -127,6 +128,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     log,
   });
 
+  const events = new EventBus();
   let containers: ContainerService | undefined;
   const images = new ImageService(content, meta, snapshots, {
     containersUsing: (id) => containers?.containersUsingImage(id) ?? [],
@@ -154,6 +156,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     network,
     userNetworks,
     volumes,
+    events,
     log,
   });
   const execs = new ExecService(containers, heldCapabilities, log);
@@ -164,7 +167,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     runtimeVersions: versions,
     heldCapabilities,
     initPath: DEFAULT_INIT_PATH,
-  }, log);
+  }, events, log);
 
   // Before containers are restored: their endpoints are re-adopted by their networks.
   await userNetworks.load();

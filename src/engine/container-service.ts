@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../lib/errors.js';
 import { runProgram } from '../lib/exec-file.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
+import type { EventRecorder } from '../lib/event-bus.js';
 import type { Logger } from '../lib/logger.js';
 import type { ImageId } from '../oci/digest.js';
 import { newContainerId, shortId, type ContainerId } from '../oci/ids.js';
@@ -108,6 +109,7 @@ export class ContainerService {
       /** User-defined networks by name or id; absent in daemons without them. */
       userNetworks?: { find(ref: string): { name: string } | undefined; bridgeOf(ref: string): BridgeNetwork | undefined; sweep(live: ReadonlySet<string>): Promise<void> };
       volumes: VolumeStore;
+      events: EventRecorder;
       log: Logger;
     },
   ) {

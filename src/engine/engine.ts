@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { directorySize } from '../lib/disk-usage.js';
 import { BerthError } from '../lib/errors.js';
+import type { EventBus } from '../lib/event-bus.js';
 import type { Logger } from '../lib/logger.js';
 import type { ImageId } from '../oci/digest.js';
 import type { Image, ImageService } from '../image/image-service.js';
@@ -42,6 +43,7 @@ export class Engine {
     readonly snapshots: SnapshotManager,
     readonly runtimes: ReadonlyMap<string, OciRuntime>,
     readonly info: EngineInfo,
+    readonly events: EventBus,
     readonly log: Logger,
   ) {}
 

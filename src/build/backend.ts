@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { HistoryEntry, ImageConfig, ImageRunConfig } from '../oci/image.js';
+import type { CacheCandidate, CopyManifest } from './cache-explain.js';
 
 /** An image as the builder sees it. */
 export interface BuildImage {
@@ -18,6 +19,8 @@ export interface CommitSpec {
   history: HistoryEntry;
   /** Clamps the layer's mtimes to this (seconds), for reproducible layers. */
   sourceDateEpoch?: number;
+  /** COPY/ADD: what each copied path hashed to, kept so a later cache miss can name the files. */
+  copyFiles?: CopyManifest;
 }
 
 export interface RunSpec {
@@ -44,6 +47,8 @@ export interface BuildBackend {
   image(ref: string): BuildImage;
   /** The cache: a child of `parent` (or a base image when null) built with the same container config. */
   cached(parent: BuildImage | null, containerConfig: ImageRunConfig): BuildImage | undefined;
+  /** Every earlier step built on `parent`, for explaining a miss. */
+  cacheCandidates(parent: BuildImage | null): CacheCandidate[];
   /** A new image on `parent`; `layer` is an uncompressed tar, or null for a metadata-only step. */
   commit(spec: CommitSpec, layer: Readable | null): Promise<BuildImage>;
   /** Runs a command to its end in a new container; the container stays until `removeContainer`. */

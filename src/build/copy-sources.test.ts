@@ -75,12 +75,20 @@ test('owner and mode: root unless --chown, --chmod overrides', withContext((root
 }));
 
 test('the content hash follows contents and modes, not mtimes', withContext((root) => {
-  const h1 = hashPlan(planCopy(req(root, ['dir'], '/d')));
+  const h1 = hashPlan(planCopy(req(root, ['dir'], '/d'))).hash;
   writeFileSync(join(root, 'dir/x'), 'x');
-  assert.equal(hashPlan(planCopy(req(root, ['dir'], '/d'))), h1);
+  assert.equal(hashPlan(planCopy(req(root, ['dir'], '/d'))).hash, h1);
   writeFileSync(join(root, 'dir/x'), 'changed');
-  assert.notEqual(hashPlan(planCopy(req(root, ['dir'], '/d'))), h1);
-  assert.notEqual(hashPlan(planCopy(req(root, ['dir'], '/d', { chmod: 0o700 }))), hashPlan(planCopy(req(root, ['dir'], '/d'))));
+  assert.notEqual(hashPlan(planCopy(req(root, ['dir'], '/d'))).hash, h1);
+  assert.notEqual(hashPlan(planCopy(req(root, ['dir'], '/d', { chmod: 0o700 }))).hash, hashPlan(planCopy(req(root, ['dir'], '/d'))).hash);
+}));
+
+test('the per-file digests change only for the file that changed', withContext((root) => {
+  const before = hashPlan(planCopy(req(root, ['dir'], '/d'))).files;
+  writeFileSync(join(root, 'dir/x'), 'changed again');
+  const after = hashPlan(planCopy(req(root, ['dir'], '/d'))).files;
+  const differ = Object.keys(after).filter((k) => before[k] !== after[k]);
+  assert.deepEqual(differ, ['d/x']);
 }));
 
 async function tarNames(stream: Readable): Promise<string[]> {

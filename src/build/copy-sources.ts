@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { invalidArgument, notFound } from '../lib/errors.js';
 import type { LayeredFs } from './image-fs.js';
+import type { CopyManifest } from './cache-explain.js';
 
 /** One entry of a COPY/ADD layer. */
 export interface CopyEntry {
@@ -199,16 +200,24 @@ export function planCopy(req: PlanRequest): CopyPlan {
   return { entries: [...entries.values()].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name))), archives };
 }
 
-/** Content hash of a plan for the build cache: names, types, modes, owners, link targets and contents; not mtimes. */
-export function hashPlan(plan: CopyPlan): string {
+/**
+ * Content hash of a plan for the build cache (names, types, modes, owners, link targets and
+ * contents; not mtimes), and per path the digest of its part, so a miss can name the files.
+ */
+export function hashPlan(plan: CopyPlan): { hash: string; files: CopyManifest } {
   const h = createHash('sha256');
+  const files: CopyManifest = {};
   const fileHash = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+  const add = (name: string, line: string): void => {
+    h.update(line);
+    files[name] = createHash('sha256').update(line).digest('hex');
+  };
   for (const e of plan.entries) {
     const content = e.data ? createHash('sha256').update(e.data).digest('hex') : e.source ? fileHash(e.source) : '';
-    h.update(`${e.name}\0${e.type}\0${e.mode}\0${e.uid}:${e.gid}\0${e.linkname ?? ''}\0${content}\n`);
+    add(e.name, `${e.name}\0${e.type}\0${e.mode}\0${e.uid}:${e.gid}\0${e.linkname ?? ''}\0${content}\n`);
   }
-  for (const a of plan.archives) h.update(`archive\0${a.dest}\0${fileHash(a.source)}\n`);
-  return h.digest('hex');
+  for (const a of plan.archives) add(`${a.dest} (archive)`, `archive\0${a.dest}\0${fileHash(a.source)}\n`);
+  return { hash: h.digest('hex'), files };
 }
 
 /** Cleans an archive member's name under `dest`; throws if it climbs out of it. */

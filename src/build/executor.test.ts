@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ImageRunConfig } from '../oci/image.js';
+import type { CacheCandidate, CopyManifest } from './cache-explain.js';
 import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from './backend.js';
 import { runBuild, type BuildOptions } from './executor.js';
 
 /** An in-memory backend: images are configs, RUN records what it would run and exits with `exitCode`. */
 class FakeBackend implements BuildBackend {
-  images = new Map<string, BuildImage & { parent: string; cc?: ImageRunConfig }>();
+  images = new Map<string, BuildImage & { parent: string; cc?: ImageRunConfig; files?: CopyManifest }>();
   runs: RunSpec[] = [];
   removed: string[] = [];
   exitCode = 0;
@@ -32,6 +33,12 @@ class FakeBackend implements BuildBackend {
     return [...this.images.values()].find((i) => i.parent === (parent?.id ?? '') && isDeepStrictEqual(i.cc, want));
   }
 
+  cacheCandidates(parent: BuildImage | null): CacheCandidate[] {
+    return [...this.images.values()]
+      .filter((i) => i.parent === (parent?.id ?? '') && i.cc !== undefined)
+      .map((i) => ({ containerConfig: i.cc!, ...(i.files ? { files: i.files } : {}) }));
+  }
+
   async commit(spec: CommitSpec, layer: Readable | null): Promise<BuildImage> {
     layer?.resume();
     const id = `sha256:img${++this.n}`;
@@ -42,6 +49,7 @@ class FakeBackend implements BuildBackend {
       layerDirs: [],
       parent: spec.parent?.id ?? '',
       cc: JSON.parse(JSON.stringify(spec.containerConfig)) as ImageRunConfig,
+      ...(spec.copyFiles ? { files: spec.copyFiles } : {}),
     };
     this.images.set(id, img);
     return img;
@@ -80,6 +88,7 @@ async function build(backend: FakeBackend, dockerfile: string, extra: Partial<Bu
       tags: [],
       buildArgs: new Map(),
       noCache: false,
+      explainCache: false,
       labels: {},
       rm: true,
       forceRm: false,
@@ -177,4 +186,23 @@ test('RUN heredocs: alone it is the script; after a command the shell reads it',
   await build(b, 'FROM busybox\nRUN <<EOF\necho a\necho b\nEOF\nRUN cat <<X > /f\nhello\nX\n');
   assert.deepEqual(b.runs[0]!.argv, ['/bin/sh', '-c', 'echo a\necho b\n']);
   assert.deepEqual(b.runs[1]!.argv, ['/bin/sh', '-c', 'cat <<X > /f\nhello\nX\n']);
+});
+
+test('--explain-cache names the build arg and the copied file that made a step miss', async () => {
+  const b = new FakeBackend();
+  const df = (body: string) => ['FROM busybox', 'ARG V', 'RUN echo $V', 'COPY <<EOF /etc/motd', body, 'EOF', 'ENV DONE=1'].join('\n');
+  await build(b, df('hello'), { buildArgs: new Map([['V', '1']]) });
+  const cached = await build(b, df('hello'), { buildArgs: new Map([['V', '1']]), explainCache: true });
+  assert.doesNotMatch(cached.out, /Cache miss/);
+  const argChanged = await build(b, df('hello'), { buildArgs: new Map([['V', '2']]), explainCache: true });
+  const misses = argChanged.out.split('\n').filter((l) => l.includes('Cache miss'));
+  assert.deepEqual(misses, [
+    ' ---> Cache miss: build arg V changed: "1" -> "2"',
+    ' ---> Cache miss: its parent image was built by this build (an earlier step missed)',
+    ' ---> Cache miss: its parent image was built by this build (an earlier step missed)',
+  ]);
+  const fileChanged = await build(b, df('bye'), { buildArgs: new Map([['V', '1']]), explainCache: true });
+  assert.match(fileChanged.out, /Cache miss: files copied by COPY \/etc\/motd differ: changed: etc\/motd\n/);
+  const quiet = await build(b, df('again'), { buildArgs: new Map([['V', '1']]) });
+  assert.doesNotMatch(quiet.out, /Cache miss/);
 });

@@ -4,6 +4,7 @@ import { BerthError, invalidArgument } from '../lib/errors.js';
 import type { HistoryEntry, ImageRunConfig } from '../oci/image.js';
 import { familiarString, parseReference, withDefaultTag } from '../oci/reference.js';
 import type { BuildBackend, BuildImage } from './backend.js';
+import { explainCacheMiss, type CopyManifest } from './cache-explain.js';
 import { hashPlan, planCopy, resolveInScope, writeCopyTar } from './copy-sources.js';
 import { parseDockerfile, splitQuoted, type Instruction } from './dockerfile-parser.js';
 import { LayeredFs } from './image-fs.js';
@@ -19,6 +20,8 @@ export interface BuildOptions {
   buildArgs: ReadonlyMap<string, string | null>;
   target?: string;
   noCache: boolean;
+  /** Says for each step that misses the cache why it missed (berth's own `--explain-cache`). */
+  explainCache: boolean;
   labels: Record<string, string>;
   /** Remove RUN containers after they ran (Docker's --rm; the builder also removes them on failure). */
   rm: boolean;
@@ -112,6 +115,7 @@ export async function runBuild(backend: BuildBackend, opts: BuildOptions): Promi
     declareArgs(ins, metaArgs, new Map(), opts.buildArgs, used, escape);
   }
   const built: BuildImage[] = [];
+  const fresh = new Set<string>();
   const byName = new Map<string, number>();
   let current: State | undefined;
   for (const [ix, stage] of stages.entries()) {
@@ -129,7 +133,7 @@ export async function runBuild(backend: BuildBackend, opts: BuildOptions): Promi
     }
     const triggers = state.config.OnBuild ?? [];
     delete state.config.OnBuild;
-    const ctx = { backend, opts, escape, metaArgs, used, built, byName, step: (ins: Instruction) => step(ins) };
+    const ctx = { backend, opts, escape, metaArgs, used, built, fresh, byName, step: (ins: Instruction) => step(ins) };
     if (triggers.length > 0) {
       opts.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
       for (const t of triggers) await dispatch(ctx, state, parseDockerfile(t, opts.dockerfileName).instructions[0]!, false);
@@ -168,6 +172,8 @@ interface Ctx {
   metaArgs: Map<string, string | undefined>;
   used: Set<string>;
   built: BuildImage[];
+  /** Images this build made rather than took from the cache. */
+  fresh: Set<string>;
   byName: Map<string, number>;
   step: (ins: Instruction) => void;
 }
@@ -384,13 +390,24 @@ async function dispatch(ctx: Ctx, state: State, ins: Instruction, counted: boole
 }
 
 /** Takes the cached child image for this step if there is one, else makes it. */
-async function commitOrReuse(ctx: Ctx, state: State, cc: ImageRunConfig, make: () => Promise<BuildImage>): Promise<void> {
-  const hit = ctx.opts.noCache ? undefined : ctx.backend.cached(state.image, cc);
+async function commitOrReuse(ctx: Ctx, state: State, cc: ImageRunConfig, make: () => Promise<BuildImage>, files?: CopyManifest): Promise<void> {
+  const { backend, opts } = ctx;
+  const hit = opts.noCache ? undefined : backend.cached(state.image, cc);
   if (hit) {
-    ctx.opts.out(' ---> Using cache\n');
+    opts.out(' ---> Using cache\n');
     state.image = hit;
-  } else state.image = await make();
-  ctx.opts.out(` ---> ${shortOf(state.image.id)}\n`);
+  } else {
+    if (opts.explainCache && !opts.noCache) {
+      const parent = state.image;
+      const reasons = parent && ctx.fresh.has(parent.id)
+        ? ['its parent image was built by this build (an earlier step missed)']
+        : explainCacheMiss(cc, files, backend.cacheCandidates(parent));
+      for (const r of reasons) opts.out(` ---> Cache miss: ${r}\n`);
+    }
+    state.image = await make();
+    ctx.fresh.add(state.image.id);
+  }
+  opts.out(` ---> ${shortOf(state.image.id)}\n`);
 }
 
 async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> {
@@ -540,13 +557,14 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
   }
   const epoch = opts.sourceDateEpoch;
   if (epoch !== undefined) for (const e of plan.entries) e.mtime = Math.min(e.mtime, epoch);
-  const hash = hashPlan(plan);
+  const { hash, files } = hashPlan(plan);
   const kind = plan.entries.length === 1 && plan.entries[0]!.type === 'file' && plan.archives.length === 0 ? 'file' : 'dir';
   const text = `${ins.keyword} ${kind}:${hash} in ${dest} `;
   const cc = containerConfigOf(state.config, [...shellOf(state.config), `#(nop) ${text}`]);
   const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' ') };
   await commitOrReuse(ctx, state, cc, () =>
-    backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history }, writeCopyTar(plan, (p) => backend.openArchive(p))),
+    backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history, copyFiles: files }, writeCopyTar(plan, (p) => backend.openArchive(p))),
+    files,
   );
 }
 

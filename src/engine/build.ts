@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import { createReadStream, readFileSync, type Stats } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from '../build/backend.js';
+import type { CacheCandidate, CopyManifest } from '../build/cache-explain.js';
 import { runBuild, tagBuilt, type BuildOptions } from '../build/executor.js';
 
 export { BuildStepError } from '../build/executor.js';
 import { DockerignoreMatcher, parseDockerignore } from '../lib/dockerignore.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 import { BerthError, errorMessage, invalidArgument } from '../lib/errors.js';
 import type { ImageId } from '../oci/digest.js';
 import type { ImageRunConfig } from '../oci/image.js';
@@ -19,7 +21,7 @@ import { containerLayer } from './commit.js';
 import type { Engine } from './engine.js';
 
 /** What a client asks for; the executor's options that come straight from the request. */
-export type BuildRequest = Pick<BuildOptions, 'tags' | 'buildArgs' | 'target' | 'noCache' | 'labels' | 'rm' | 'forceRm' | 'network'> & {
+export type BuildRequest = Pick<BuildOptions, 'tags' | 'buildArgs' | 'target' | 'noCache' | 'explainCache' | 'labels' | 'rm' | 'forceRm' | 'network'> & {
   /** Path of the Dockerfile inside the context (BuildOptions.dockerfile is its text). */
   dockerfile: string;
   /** `--pull`: base images are not refreshed from a registry yet; the build says so. */
@@ -49,6 +51,13 @@ class EngineBuildBackend implements BuildBackend {
     return hit ? this.view(hit) : undefined;
   }
 
+  cacheCandidates(parent: BuildImage | null): CacheCandidate[] {
+    return this.engine.images
+      .childrenOf(parent?.id ?? '')
+      .filter((i) => i.config.container_config !== undefined)
+      .map((i) => ({ containerConfig: i.config.container_config!, files: readCopyFiles(this.engine, i.id) }));
+  }
+
   async commit(spec: CommitSpec, layer: Readable | null): Promise<BuildImage> {
     const img = await this.engine.images.createImage({
       parent: spec.parent ? this.engine.images.get(spec.parent.id as ImageId) : null,
@@ -58,6 +67,7 @@ class EngineBuildBackend implements BuildBackend {
       history: spec.history,
       created: spec.history.created ?? new Date().toISOString(),
     });
+    if (spec.copyFiles) await writeFileAtomic(copyFilesPath(this.engine, img.id), JSON.stringify(spec.copyFiles));
     return this.view(img);
   }
 
@@ -135,9 +145,27 @@ async function applyDockerignore(root: string, matcher: DockerignoreMatcher): Pr
 
 const scratchRoot = (engine: Engine): string => join(engine.info.dataRoot, 'build');
 
-/** Daemon start: contexts of builds a crash interrupted. */
+/**
+ * Per COPY/ADD image, the digests of the files it copied: only for explaining cache misses, so
+ * they live beside the image store, not in it (a lost file only makes an explanation vaguer).
+ */
+const copyFilesDir = (engine: Engine): string => join(engine.info.dataRoot, 'build-cache');
+const copyFilesPath = (engine: Engine, id: string): string => join(copyFilesDir(engine), `${id.replace(/^sha256:/, '')}.json`);
+
+function readCopyFiles(engine: Engine, id: string): CopyManifest | undefined {
+  try {
+    return JSON.parse(readFileSync(copyFilesPath(engine, id), 'utf8')) as CopyManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Daemon start: contexts of builds a crash interrupted, and file lists of images since removed. */
 export async function removeBuildScratch(engine: Engine): Promise<void> {
   await rm(scratchRoot(engine), { recursive: true, force: true });
+  const live = new Set(engine.images.list().map((i) => i.id.replace(/^sha256:/, '')));
+  const files = await readdir(copyFilesDir(engine)).catch(() => []);
+  for (const f of files) if (!live.has(f.replace(/\.json$/, ''))) await rm(join(copyFilesDir(engine), f), { force: true });
 }
 
 /** Cleans the Dockerfile's path in the context; it must stay inside it. */

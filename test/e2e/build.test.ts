@@ -322,3 +322,38 @@ test('heredocs: RUN <<EOF runs the document, COPY <<EOF writes it as a file', as
     await ctx.cleanup();
   }
 });
+
+test('--explain-cache says which file and which build arg made a step miss', async () => {
+  const run = CLIENTS[0].run;
+  const repo = uniqueName('explain');
+  const ctx = await makeContext({
+    // The label makes this run's chain its own: leftovers of a killed run cannot serve its cache.
+    Dockerfile: ['FROM busybox', `LABEL run=${repo}`, 'ARG FLAVOUR', 'RUN echo $FLAVOUR > /flavour', 'COPY src/ /app/', 'CMD ["ls", "/app"]', ''].join('\n'),
+    'src/main.sh': 'echo main\n',
+    'src/util.sh': 'echo util\n',
+  });
+  const builds: RunResult[] = [];
+  const build = async (args: string[]): Promise<RunResult> => {
+    const r = await run(['build', ...args, '-t', repo, ctx.dir]);
+    builds.push(r);
+    return r;
+  };
+  try {
+    const first = await build(['--build-arg', 'FLAVOUR=plain']);
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    await writeFile(join(ctx.dir, 'src/util.sh'), 'echo util v2\n');
+    const fileChanged = await build(['--explain-cache', '--build-arg', 'FLAVOUR=plain']);
+    assert.equal(fileChanged.code, 0, fileChanged.stderr + fileChanged.stdout);
+    assert.match(fileChanged.stdout, /Step 5\/6 : COPY src\/ \/app\/\n ---> Cache miss: files copied by COPY \/app\/ differ: changed: app\/util\.sh\n/);
+    assert.equal(fileChanged.stdout.match(/Using cache/g)?.length, 3, fileChanged.stdout);
+    const argChanged = await build(['--explain-cache', '--build-arg', 'FLAVOUR=spicy']);
+    assert.match(argChanged.stdout, /Step 4\/6 : RUN echo \$FLAVOUR > \/flavour\n ---> Cache miss: build arg FLAVOUR changed: "plain" -> "spicy"\n/);
+    const plain = await build(['--build-arg', 'FLAVOUR=spicy']);
+    assert.doesNotMatch(plain.stdout, /Cache miss/);
+  } finally {
+    // Each rebuild left the previous image untagged: remove them all, with their step images.
+    const ids = builds.map((b) => /Successfully built ([0-9a-f]{12})/.exec(b.stdout)?.[1]).filter((id) => id !== undefined);
+    await run(['rmi', repo, ...new Set(ids)]);
+    await ctx.cleanup();
+  }
+});

@@ -95,6 +95,7 @@ export const buildCommand: CommandDef = {
   aliases: ['image build', 'build'],
   flags: [
     { name: 'build-arg', type: 'list', description: 'Set build-time variables' },
+    { name: 'explain-cache', type: 'bool', description: 'Say for each step that misses the build cache why it missed (berth only)' },
     { name: 'file', short: 'f', type: 'string', description: 'Name of the Dockerfile (Default is "PATH/Dockerfile")' },
     { name: 'force-rm', type: 'bool', description: 'Always remove intermediate containers' },
     { name: 'iidfile', type: 'string', description: 'Write the image ID to the file' },
@@ -201,6 +202,7 @@ export const buildCommand: CommandDef = {
         labels: JSON.stringify(labels),
         target: flags.string('target'),
         nocache: flags.bool('no-cache'),
+        explaincache: flags.bool('explain-cache'),
         q: quiet,
         rm: flags.bool('rm', true) ? '1' : '0',
         forcerm: flags.bool('force-rm'),

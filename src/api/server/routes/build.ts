@@ -52,6 +52,7 @@ export function buildRoutes(router: Router, engine: Engine): void {
           buildArgs,
           target: q.get('target') ?? undefined,
           noCache: boolParam(q, 'nocache'),
+          explainCache: boolParam(q, 'explaincache'),
           labels: jsonParam<Record<string, string>>(q, 'labels', {}),
           // --rm is on unless the client says rm=0.
           rm: (q.get('rm') ?? '') === '' || boolParam(q, 'rm'),

@@ -47,6 +47,7 @@ const cmd = {
   login: () => import('./commands/login.js').then((m) => m.loginCommand),
   logout: () => import('./commands/logout.js').then((m) => m.logoutCommand),
   save: () => import('./commands/save.js').then((m) => m.saveCommand),
+  events: () => import('./commands/events.js').then((m) => m.eventsCommand),
   export: () => import('./commands/export.js').then((m) => m.exportCommand),
   load: () => import('./commands/load.js').then((m) => m.loadCommand),
 };
@@ -80,6 +81,7 @@ const d = {
   pull: 'Download an image from a registry',
   push: 'Upload an image to a registry',
   save: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
+  events: 'Get real time events from the server',
   export: "Export a container's filesystem as a tar archive",
   load: 'Load an image from a tar archive or STDIN',
 };
@@ -167,7 +169,10 @@ export const managementCommands: CommandEntry[] = [
   {
     name: 'system',
     description: 'Manage berth',
-    subcommands: [{ name: 'info', description: d.info, load: cmd.info }],
+    subcommands: [
+      { name: 'events', description: d.events, load: cmd.events },
+      { name: 'info', description: d.info, load: cmd.info },
+    ],
   },
 ];
 
@@ -177,6 +182,7 @@ export const otherCommands: CommandEntry[] = [
   { name: 'create', description: d.create, load: cmd.create },
   { name: 'daemon', description: 'Run the berth daemon (berthd) in the foreground' },
   { name: 'diff', description: d.diff, load: cmd.diff },
+  { name: 'events', description: d.events, load: cmd.events },
   { name: 'export', description: d.export, load: cmd.export },
   { name: 'import', description: d.import, load: cmd.import },
   { name: 'inspect', description: 'Return low-level information on berth objects', load: cmd.inspect },

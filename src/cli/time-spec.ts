@@ -1,3 +1,6 @@
+import { CommandUsageError } from './command.js';
+import type { ParsedFlags } from './flags.js';
+
 /**
  * `--since`/`--until` values as docker/cli accepts them: RFC3339 (with or without zone or fraction),
  * plain dates, unix timestamps (`1700000000`, `1700000000.5`), or Go durations relative to now
@@ -56,4 +59,16 @@ export function parseTimeSpec(value: string, nowMs: number, flag = 'since'): str
     }
   }
   throw new Error(`invalid value for "${flag}": failed to parse value as time or duration: "${value}"`);
+}
+
+/** A command's `--since`/`--until` flags in API form (unset ones absent); a bad value is a usage error. */
+export function timeRangeFlags(flags: ParsedFlags, nowMs: number): { since?: string; until?: string } {
+  try {
+    return {
+      ...(flags.changed('since') ? { since: parseTimeSpec(flags.string('since') ?? '', nowMs, 'since') } : {}),
+      ...(flags.changed('until') ? { until: parseTimeSpec(flags.string('until') ?? '', nowMs, 'until') } : {}),
+    };
+  } catch (e) {
+    throw new CommandUsageError((e as Error).message);
+  }
 }

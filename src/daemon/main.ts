@@ -36,6 +36,7 @@ import { archiveRoutes } from '../api/server/routes/archive.js';
 import { ImageArchive } from '../image/image-archive.js';
 import { exportContainer } from '../engine/container-export.js';
 import { ImageTransfer } from '../engine/image-transfer.js';
+import { eventRoutes } from '../api/server/routes/events.js';
 import { systemRoutes } from '../api/server/routes/system.js';
 import { volumeRoutes } from '../api/server/routes/volumes.js';
 import { VolumeStore } from '../volume/volume-store.js';
@@ -188,6 +189,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
 
   const router = new Router();
   systemRoutes(router, engine);
+  eventRoutes(router, events);
   containerRoutes(router, engine);
   networkRoutes(router, new NetworkService(service, network, join(cfg.dataRoot, 'network'), userNetworks));
   execRoutes(router, engine);

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { conflict, errorMessage } from '../lib/errors.js';
 import type { ImageRunConfig } from '../oci/image.js';
-import { formatReference, parseReference, withDefaultTag } from '../oci/reference.js';
+import { familiarString, formatReference, parseReference, withDefaultTag } from '../oci/reference.js';
 import { applyConfigChanges } from '../image/config-changes.js';
 import type { Image } from '../image/image-service.js';
 import { diffChanges, writeLayerDiff, type Change } from '../image/layer/diff.js';
@@ -111,7 +111,7 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
   if (pause) await engine.containers.pause(c.id);
   try {
     const created = new Date().toISOString();
-    return await engine.images.createImage({
+    const image = await engine.images.createImage({
       ref,
       parent,
       layerTar: await containerLayer(engine, c),
@@ -126,6 +126,8 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
       comment: req.comment,
       created,
     });
+    engine.containers.recordEvent(c, 'commit', { comment: req.comment ?? '', imageID: image.id, imageRef: ref ? familiarString(parseReference(ref)) : '' });
+    return image;
   } finally {
     if (pause) {
       await engine.containers.unpause(c.id).catch((e: unknown) => engine.log.warn(`unpause ${c.id} after commit: ${errorMessage(e)}`));

@@ -36,5 +36,6 @@ export async function exportContainer(containers: ContainerService, snapshots: S
   tar.once('end', once);
   tar.once('close', once);
   tar.once('error', once);
+  containers.recordEvent(c, 'export');
   return tar;
 }

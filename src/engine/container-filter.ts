@@ -4,7 +4,8 @@ import type { ContainerRecord, ContainerStatus } from './container-model.js';
 const STATUSES: readonly ContainerStatus[] = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 const KEYS = ['status', 'name', 'id', 'label', 'ancestor', 'exited', 'before', 'since', 'volume', 'network', 'publish', 'expose', 'health', 'is-task'];
 
-function labelMatches(labels: Record<string, string>, want: string): boolean {
+/** A label filter value, `k` or `k=v`, against a label (or attribute) map. */
+export function labelMatches(labels: Record<string, string>, want: string): boolean {
   const eq = want.indexOf('=');
   if (eq < 0) return want in labels;
   return labels[want.slice(0, eq)] === want.slice(eq + 1);

@@ -11,7 +11,7 @@ import { newContainerId, shortId, type ContainerId } from '../oci/ids.js';
 import type { Image, ImageService } from '../image/image-service.js';
 import { launchContainer, resize as resizeTty, readExitFile } from '../runtime/monitor/conmon.js';
 import { attach as attachMonitor } from '../runtime/monitor/attach.js';
-import type { OciRuntime } from '../runtime/monitor/oci-runtime.js';
+import { signalNumber, type OciRuntime } from '../runtime/monitor/oci-runtime.js';
 import { readLogs } from '../runtime/monitor/logs.js';
 import { listHostDevices } from '../runtime/host-devices.js';
 import { isMountPoint, mountOverlay, unmount } from '../runtime/rootfs.js';
@@ -179,6 +179,7 @@ export class ContainerService {
     try {
       await mkdir(this.containerDir(id), { recursive: true });
       this.index.add(rec);
+      this.recordEvent(rec, 'create');
     } catch (e) {
       await this.deps.snapshots.remove(id);
       await rm(this.containerDir(id), { recursive: true, force: true });
@@ -275,6 +276,7 @@ export class ContainerService {
       }
       try {
         await this.launch(c);
+        this.recordEvent(c, 'start');
       } catch (e) {
         await this.cleanupRuntime(c);
         const msg = errorMessage(e);
@@ -431,6 +433,7 @@ export class ContainerService {
       transition(c, 'exited');
       c.state = { ...c.state, pid: 0, exitCode, oomKilled: oom, finishedAt: new Date().toISOString() };
       this.index.save(c);
+      this.recordEvent(c, 'die', { exitCode: String(exitCode), execDuration: String(Math.max(0, Math.floor(ranMs / 1000))) });
       sw.lap('record');
       await this.cleanupRuntime(c);
       await rm(join(this.deps.paths.exitDir, c.id), { force: true });
@@ -481,18 +484,24 @@ export class ContainerService {
     c.stoppedByUser = true;
     const sig = signal || c.config.StopSignal || 'SIGTERM';
     if (c.state.status === 'paused') await this.runtimeOf(c).resume(c.id).catch(() => undefined);
-    if (timeout !== 0) await this.runtimeOf(c).kill(c.id, sig).catch(() => undefined);
+    if (timeout !== 0) {
+      this.recordEvent(c, 'kill', { signal: signalAttribute(sig) });
+      await this.runtimeOf(c).kill(c.id, sig).catch(() => undefined);
+    }
     const done = timeout < 0 ? await exited.then(() => true) : await withTimeout(exited, timeout * 1000);
     if (!done) {
+      this.recordEvent(c, 'kill', { signal: '9' });
       await this.runtimeOf(c).kill(c.id, 'SIGKILL', true).catch(() => undefined);
       await exited;
     }
+    this.recordEvent(c, 'stop');
   }
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const c = this.index.get(ref);
     if (!isRunning(c)) throw conflict('not_running', `cannot kill container: ${ref}: container ${c.id} is not running`);
     const exited = this.nextExit(c.id);
+    this.recordEvent(c, 'kill', { signal: String(signalNumber(signal)) });
     if (/^(SIG)?KILL$|^9$/i.test(signal)) {
       c.stoppedByUser = true;
       if (c.state.status === 'paused') await this.runtimeOf(c).resume(c.id).catch(() => undefined);
@@ -507,6 +516,7 @@ export class ContainerService {
     const c = this.index.get(ref);
     if (isRunning(c)) await this.stop(c.id, timeoutSeconds, signal);
     await this.start(c.id);
+    this.recordEvent(c, 'restart');
   }
 
   async pause(ref: string): Promise<void> {
@@ -517,6 +527,7 @@ export class ContainerService {
       await this.runtimeOf(c).pause(c.id);
       transition(c, 'paused');
       this.index.save(c);
+      this.recordEvent(c, 'pause');
     });
   }
 
@@ -527,6 +538,7 @@ export class ContainerService {
       await this.runtimeOf(c).resume(c.id);
       transition(c, 'running');
       this.index.save(c);
+      this.recordEvent(c, 'unpause');
     });
   }
 
@@ -581,6 +593,7 @@ export class ContainerService {
     } else {
       session.finish();
     }
+    this.recordEvent(c, 'attach');
     return session;
   }
 
@@ -591,6 +604,7 @@ export class ContainerService {
       return;
     }
     await resizeTty(join(this.bundleDir(c.id), 'ctl'), rows, cols);
+    this.recordEvent(c, 'resize', { height: String(rows), width: String(cols) });
   }
 
   logs(ref: string, opts: LogOptions) {
@@ -615,14 +629,18 @@ export class ContainerService {
     const args = psArgs.trim() === '' ? ['-ef'] : psArgs.trim().split(/\s+/);
     const r = await runProgram('ps', args);
     if (r.code !== 0) throw invalidArgument('top_failed', `Error running ps: ${r.stderr.trim()}`);
-    return filterPsOutput(r.stdout, pids);
+    const top = filterPsOutput(r.stdout, pids);
+    this.recordEvent(c, 'top');
+    return top;
   }
 
   // ---------------------------------------------------------------- rename / remove
 
   rename(ref: string, newName: string): void {
     const c = this.index.get(ref);
+    const oldName = c.name;
     this.index.rename(c, validateName(newName));
+    this.recordEvent(c, 'rename', { oldName: `/${oldName}` });
   }
 
   async remove(ref: string, opts: { force: boolean; volumes?: boolean }): Promise<void> {
@@ -665,6 +683,7 @@ export class ContainerService {
     // The record goes before the files, so `wait --condition removed` and reuse of the name need
     // not wait for them; restore removes directories and snapshots left without a record.
     this.index.delete(c);
+    this.recordEvent(c, 'destroy');
     this.wake(c.id, ['not-running', 'next-exit', 'removed'], c.state.exitCode);
     sw.lap('record');
     await this.deps.snapshots.remove(c.snapshotKey);
@@ -748,6 +767,11 @@ export class ContainerService {
 
   // ---------------------------------------------------------------- queries
 
+  /** Records a container event with Docker's attributes: every label, the image as given, the name, then `extra`. */
+  recordEvent(c: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.deps.events.record({ type: 'container', action, actorId: c.id, attributes: { ...(c.config.Labels ?? {}), image: c.image, name: c.name, ...extra } });
+  }
+
   list(): ContainerRecord[] {
     return this.index.all().sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
   }
@@ -813,6 +837,15 @@ function processEnv(c: ContainerRecord, hostNetwork: boolean): string[] {
   const daemonEnv = [`HOSTNAME=${hostNetwork ? hostname() : (c.config.Hostname ?? shortId(c.id))}`];
   if (c.config.Tty) daemonEnv.push('TERM=xterm');
   return mergeEnv(daemonEnv, c.config.Env ?? []);
+}
+
+/** The `signal` attribute of a kill event: the number, as Docker reports it. */
+function signalAttribute(signal: string): string {
+  try {
+    return String(signalNumber(signal));
+  } catch {
+    return signal;
+  }
 }
 
 /** Containers on the default bridge network: `default` and `bridge` modes. */

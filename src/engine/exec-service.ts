@@ -55,6 +55,7 @@ export class ExecService {
     if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw conflict('no_cmd', 'No exec command specified');
     const id = newExecId();
     this.execs.set(id, { id, containerId: c.id, config, running: false, exitCode: null, pid: 0, started: false });
+    this.containers.recordEvent(c, `exec_create: ${commandText(config.Cmd)}`, { execID: id });
     return id;
   }
 
@@ -124,12 +125,14 @@ export class ExecService {
     }
     e.running = true;
     e.pid = launched.pid;
+    this.containers.recordEvent(c, `exec_start: ${commandText(e.config.Cmd)}`, { execID: e.id });
     e.ctlPath = launched.paths.ctl;
     if (session && launched.attach) await session.bind(launched.attach);
     const exited = launched.exitCode.then(async (code) => {
       e.exitCode = code;
       e.running = false;
       e.pid = 0;
+      this.containers.recordEvent(c, 'exec_die', { execID: e.id, exitCode: String(code) });
       await rm(execDir, { recursive: true, force: true }).catch((err: unknown) => this.log.warn(`exec cleanup: ${errorMessage(err)}`));
       return code;
     });
@@ -145,4 +148,9 @@ export class ExecService {
   forget(containerId: string): void {
     for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
   }
+}
+
+/** The command as exec events name it: entrypoint, a space, the arguments (so `ls` reads `ls `). */
+function commandText(cmd: string[]): string {
+  return `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`;
 }

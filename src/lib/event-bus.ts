@@ -32,15 +32,15 @@ export interface EventRecorder {
 export class EventBus implements EventRecorder {
   private readonly recent: EngineEvent[] = [];
   private readonly listeners = new Set<(e: EngineEvent) => void>();
-  private lastNano = 0;
+  private lastMicros = 0;
 
   constructor(private readonly capacity = 256) {}
 
   record(input: EventInput): void {
-    // Date.now() in ns exceeds 2^53, so steps below 256 ns vanish: keep events at least 1 µs apart.
-    const now = Date.now() * 1e6;
-    this.lastNano = Math.max(now, this.lastNano + 1000);
-    const event: EngineEvent = { ...input, timeNano: this.lastNano };
+    // Times in ns exceed 2^53, so steps below 256 ns vanish: count in whole µs (exact in a double)
+    // and keep events at least 1 µs apart. `Math.round(timeNano / 1000)` gives the µs back exactly.
+    this.lastMicros = Math.max(Date.now() * 1000, this.lastMicros + 1);
+    const event: EngineEvent = { ...input, timeNano: this.lastMicros * 1000 };
     this.recent.push(event);
     if (this.recent.length > this.capacity) this.recent.shift();
     for (const l of this.listeners) l(event);

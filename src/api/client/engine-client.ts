@@ -322,6 +322,11 @@ export class EngineClient {
     return this.json('GET', '/info');
   }
 
+  /** `GET /events`: newline-delimited EventMessage objects until `until` passes or the caller stops reading. */
+  events(opts: { since?: string; until?: string; filters?: Filters } = {}): Promise<http.IncomingMessage> {
+    return this.send('GET', '/events', { query: { since: opts.since, until: opts.until, filters: encodeFilters(opts.filters) } });
+  }
+
   // --- containers ---------------------------------------------------------------------------
 
   containerCreate(body: ContainerCreateRequest, opts: { name?: string; platform?: string } = {}): Promise<ContainerCreateResponse> {

@@ -36,3 +36,15 @@ export function filtersParam(q: URLSearchParams): Map<string, string[]> {
   }
   return out;
 }
+
+/**
+ * A `since`/`until` timestamp, Unix seconds with an optional fraction (`1700000000.5`), in
+ * nanoseconds; `undefined` when absent. The fraction is decimal, as Docker reads it.
+ */
+export function timestampParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  const m = /^(-?\d+)(?:\.(\d{1,9}))?$/.exec(v);
+  if (!m) throw invalidArgument('invalid_timestamp', `failed to parse value as time or duration: "${v}"`);
+  return Number(m[1]) * 1e9 + Number((m[2] ?? '').padEnd(9, '0') || '0');
+}

@@ -1,6 +1,6 @@
 import { FrameDemuxer } from '../../api/client/frame-demuxer.js';
-import { CommandUsageError, type CommandDef } from '../command.js';
-import { parseTimeSpec } from '../time-spec.js';
+import type { CommandDef } from '../command.js';
+import { timeRangeFlags } from '../time-spec.js';
 
 const TIME_HELP = 'timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)';
 
@@ -17,15 +17,7 @@ export const logsCommand: CommandDef = {
   ],
   args: { kind: 'exact', n: 1 },
   run: async (ctx, flags) => {
-    const now = Date.now();
-    let since: string | undefined;
-    let until: string | undefined;
-    try {
-      if (flags.changed('since')) since = parseTimeSpec(flags.string('since') ?? '', now, 'since');
-      if (flags.changed('until')) until = parseTimeSpec(flags.string('until') ?? '', now, 'until');
-    } catch (e) {
-      throw new CommandUsageError((e as Error).message);
-    }
+    const { since, until } = timeRangeFlags(flags, Date.now());
     const client = ctx.client();
     // The container's TTY setting decides whether the stream is multiplexed.
     const info = await client.containerInspect(flags.args[0] ?? '');

@@ -8,7 +8,7 @@ import { resolveUser, withDefaultEnv } from '../runtime/spec/user.js';
 import { AttachSession } from './attach-session.js';
 import { mergeEnv } from './container-config.js';
 import type { ContainerService } from './container-service.js';
-import { isRunning } from './container-model.js';
+import { isRunning, type ContainerRecord } from './container-model.js';
 
 export interface ExecConfig {
   Cmd: string[];
@@ -73,11 +73,18 @@ export class ExecService {
    * Starts the process. Attached: returns the session (output flows until the process exits) and
    * `exited`, which resolves after the exit code is recorded — callers end the client's stream only then.
    */
-  async start(id: string, opts: { detach: boolean }): Promise<{ session?: AttachSession; exited: Promise<number> }> {
+  /** Throws what `start` would refuse before launching anything; returns the exec's container. */
+  checkStartable(id: string): ContainerRecord {
     const e = this.get(id);
     if (e.started) throw conflict('exec_started', `Error: Exec command ${id} has already run`);
     const c = this.containers.get(e.containerId);
     if (!isRunning(c)) throw conflict('not_running', `container ${c.id} is not running`);
+    return c;
+  }
+
+  async start(id: string, opts: { detach: boolean }): Promise<{ session?: AttachSession; exited: Promise<number> }> {
+    const e = this.get(id);
+    const c = this.checkStartable(id);
     e.started = true;
     const bundle = this.containers.bundleDir(c.id);
     const base = (JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process: ExecProcess }).process;

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLIENTS, uniqueName, type RunResult } from './harness.js';
+import { createConnection } from 'node:net';
+import { api, berth, CLIENTS, SHARED_HOST, uniqueName, type RunResult } from './harness.js';
 
 type Run = (typeof CLIENTS)[number]['run'];
 
@@ -324,3 +325,39 @@ for (const { name: client, run } of CLIENTS) {
     });
   });
 }
+
+/** POSTs a JSON body with `Upgrade: tcp` on a raw socket; resolves with each chunk as it was read. */
+function upgradedPost(path: string, body: unknown): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const sock = createConnection(SHARED_HOST.replace(/^unix:\/\//, ''));
+    const chunks: Buffer[] = [];
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('end', () => {
+      sock.destroy();
+      resolve(chunks);
+    });
+    sock.on('error', reject);
+    sock.write(
+      `POST ${path} HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(data)}\r\n\r\n${data}`,
+    );
+  });
+}
+
+// docker-py (compose's `exec -T`) reads the 101 response through a buffered reader, then reads the
+// raw socket: output that arrives together with the headers is lost, so dockerd's order matters.
+test('exec start sends its response headers before the process runs', async () => {
+  await withContainer(berth, ['busybox', 'sleep', '60'], async (_name, id) => {
+    for (let i = 0; i < 5; i++) {
+      const created = await api('POST', `/containers/${id}/exec`, { Cmd: ['echo', `hi ${i}`], AttachStdout: true, AttachStderr: true });
+      assert.equal(created.status, 201, created.body);
+      const chunks = await upgradedPost(`/exec/${(created.json() as { Id: string }).Id}/start`, { Detach: false, Tty: false });
+      const first = chunks[0]?.toString('latin1') ?? '';
+      assert.match(first, /^HTTP\/1\.1 101 UPGRADED\r\n/);
+      assert.ok(first.endsWith('\r\n\r\n'), `the first read holds the headers alone: ${JSON.stringify(first)}`);
+      const out = Buffer.concat(chunks.slice(1));
+      const text = Buffer.from(`hi ${i}\n`);
+      assert.deepEqual(out, Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, text.length]), text]), 'one stdout frame');
+    }
+  });
+});

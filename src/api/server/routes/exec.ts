@@ -23,14 +23,22 @@ export function execRoutes(router: Router, engine: Engine): void {
     const id = ctx.params['id'] ?? '';
     const rec = execs.get(id);
     if (req.ConsoleSize) rec.config.ConsoleSize = req.ConsoleSize;
+    if (req.Detach === true) {
+      await execs.start(id, { detach: true });
+      sendEmpty(ctx, 200);
+      return;
+    }
+    execs.checkStartable(id);
+    // As dockerd: the response headers go out before the process starts. docker-py reads them
+    // through a buffered reader and then reads the raw socket, so output sent along with the
+    // headers would be lost.
+    const client = openClientStream(ctx, rec.config.Tty ? RAW_STREAM : MULTIPLEXED, rest);
     let started;
     try {
-      started = await execs.start(id, { detach: req.Detach === true });
+      started = await execs.start(id, { detach: false });
     } catch (e) {
-      // As dockerd: an attached exec whose process could not be launched (exit code 126/127
-      // recorded) reports the runtime's error inside the stream, so the client reads the code.
-      if (req.Detach === true || rec.exitCode === null) throw e;
-      const client = openClientStream(ctx, rec.config.Tty ? RAW_STREAM : MULTIPLEXED, rest);
+      // Also as dockerd: an error after the headers (e.g. the process could not be launched,
+      // exit code 126/127 recorded) is reported inside the stream.
       const text = Buffer.from(`${errorMessage(e)}\r\n`);
       client.write(rec.config.Tty ? text : frame(1, text));
       client.end();
@@ -38,10 +46,9 @@ export function execRoutes(router: Router, engine: Engine): void {
     }
     const { session, exited } = started;
     if (!session) {
-      sendEmpty(ctx, 200);
+      client.end();
       return;
     }
-    const client = openClientStream(ctx, rec.config.Tty ? RAW_STREAM : MULTIPLEXED, rest);
     // The client reads the exit code right after the stream ends: record it first.
     pumpSession(session, client, { closeStdinOnEof: true, done: exited });
   });

@@ -23,7 +23,7 @@ import {
   type PortMappings,
 } from './opts.js';
 
-function bytesValue(text: string): number {
+export function bytesValue(text: string): number {
   try {
     const n = parseMemory(text);
     if (!Number.isFinite(n)) throw new Error('not finite');
@@ -34,7 +34,7 @@ function bytesValue(text: string): number {
 }
 
 /** Like bytesValue, but `-1` means unlimited (`--memory-swap -1`). */
-function swapValue(text: string): number {
+export function swapValue(text: string): number {
   return text === '-1' ? -1 : bytesValue(text);
 }
 

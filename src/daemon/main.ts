@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -41,6 +42,10 @@ import { systemRoutes } from '../api/server/routes/system.js';
 import { volumeRoutes } from '../api/server/routes/volumes.js';
 import { VolumeStore } from '../volume/volume-store.js';
 import { VolumeService } from '../engine/volume-service.js';
+import { StatsService } from '../engine/container-stats.js';
+import { ContainerUpdater } from '../engine/container-update.js';
+import { statsRoutes } from '../api/server/routes/stats.js';
+import { blkioWeightSupported } from '../runtime/cgroup-stats.js';
 import { DEFAULTS, parseDaemonArgs, type DaemonConfig } from './config.js';
 
 const RUNTIME_PATHS: Record<RuntimeName, string[]> = {
@@ -193,6 +198,11 @@ export async function runDaemon(argv: string[]): Promise<void> {
   containerRoutes(router, engine);
   networkRoutes(router, new NetworkService(service, network, join(cfg.dataRoot, 'network'), userNetworks));
   execRoutes(router, engine);
+  statsRoutes(
+    router,
+    new StatsService({ containers: service, hostMemory: totalmem() }),
+    new ContainerUpdater({ containers: service, events, host: () => ({ blkioWeight: blkioWeightSupported(), cpus: availableParallelism() }) }),
+  );
   volumeRoutes(router, new VolumeService(volumes));
   const transfer = new ImageTransfer(images, content, {
     maxConcurrentDownloads: cfg.maxConcurrentDownloads,

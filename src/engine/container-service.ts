@@ -357,6 +357,7 @@ export class ContainerService {
       seccompProfile: sec.some((o) => /^seccomp[=:]unconfined$/.test(o)) ? 'unconfined' : this.deps.security.seccomp,
       memoryBytes: hc.Memory || undefined,
       memorySwapBytes: hc.MemorySwap || undefined,
+      memoryReservationBytes: (hc['MemoryReservation'] as number | undefined) || undefined,
       cpuQuota: cpus?.cpuQuota ?? (hc.CpuQuota || undefined),
       cpuPeriod: cpus?.cpuPeriod ?? (hc.CpuPeriod || undefined),
       cpuShares: hc.CpuShares || undefined,

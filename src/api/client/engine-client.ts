@@ -388,6 +388,12 @@ export class EngineClient {
     return this.json('POST', `/containers/${enc(id)}/update`, { json: body });
   }
 
+  /** `GET /containers/{id}/stats`: one StatsResponse per line; one only without `stream`. Destroy the response to stop. */
+  containerStats(id: string, opts: { stream: boolean; oneShot?: boolean }): Promise<http.IncomingMessage> {
+    // The daemon streams by default, so `stream=0` must be sent, not left out.
+    return this.send('GET', `/containers/${enc(id)}/stats`, { query: { stream: opts.stream ? '1' : '0', 'one-shot': opts.oneShot } });
+  }
+
   containerResize(id: string, height: number, width: number): Promise<void> {
     return this.empty('POST', `/containers/${enc(id)}/resize`, { query: { h: height, w: width } });
   }

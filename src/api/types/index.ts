@@ -6,4 +6,5 @@ export type * from './image.js';
 export type * from './exec.js';
 export type * from './system.js';
 export type * from './error.js';
+export type * from './stats.js';
 export * from './stream.js';

@@ -4,6 +4,8 @@ import { cp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../../lib/errors.js';
+import { runProgram } from '../../lib/exec-file.js';
+import type { LinuxResources } from '../spec/types.js';
 import { minimalSpec } from './minimal-spec.js';
 
 export type RuntimeName = 'crun' | 'runc';
@@ -218,6 +220,16 @@ export class OciRuntime {
     checkId(id);
     const r = await this.invoke(opts.force ? ['delete', '--force', id] : ['delete', id]);
     if (r.code !== 0 && (await this.known(id))) throw this.failure('delete', r);
+  }
+
+  /** Changes a live container's cgroup limits (`update --resources -`); the kernel's refusal comes back in the error. */
+  async update(id: string, resources: LinuxResources): Promise<void> {
+    checkId(id);
+    const r = await runProgram(this.path, [...this.globalArgs(), 'update', '--resources', '-', id], { input: JSON.stringify(resources) });
+    if (r.code !== 0) {
+      if (!(await this.known(id))) throw this.notFound(id);
+      throw this.failure('update', r);
+    }
   }
 
   /** Host pids of all processes in the container (for `top`). */

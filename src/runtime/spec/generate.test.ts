@@ -309,6 +309,15 @@ describe('generateSpec resources', () => {
     assert.deepEqual(spec.linux.resources?.pids, { limit: 100 });
   });
 
+  it('memory reservation, alone or with a limit', () => {
+    assert.deepEqual(generateSpec(input({ memoryReservationBytes: 32 * 2 ** 20 })).linux.resources?.memory, { reservation: 32 * 2 ** 20 });
+    assert.deepEqual(generateSpec(input({ memoryBytes: 64 * 2 ** 20, memoryReservationBytes: 32 * 2 ** 20 })).linux.resources?.memory, {
+      limit: 64 * 2 ** 20,
+      swap: 128 * 2 ** 20,
+      reservation: 32 * 2 ** 20,
+    });
+  });
+
   it('pids limit 0 or -1 is unlimited', () => {
     for (const pidsLimit of [0, -1]) assert.equal(generateSpec(input({ pidsLimit })).linux.resources?.pids, undefined);
   });

@@ -72,6 +72,8 @@ export interface SpecInput {
   memoryBytes?: number;
   /** Memory plus swap; -1 unlimited; unset or 0 means twice memoryBytes, as docker. */
   memorySwapBytes?: number;
+  /** The soft limit (`--memory-reservation`). */
+  memoryReservationBytes?: number;
   cpuQuota?: number;
   cpuPeriod?: number;
   cpuShares?: number;
@@ -259,6 +261,7 @@ export function generateSpecReport(input: SpecInput): GeneratedSpec {
   const resources: LinuxResources = { devices: deviceRules(input) };
   const memory = memoryResources(input.memoryBytes, input.memorySwapBytes);
   if (memory) resources.memory = memory;
+  if (input.memoryReservationBytes) resources.memory = { ...resources.memory, reservation: input.memoryReservationBytes };
   const cpu = cpuResources(input);
   if (cpu) resources.cpu = cpu;
   if (input.pidsLimit !== undefined && input.pidsLimit > 0) resources.pids = { limit: input.pidsLimit };

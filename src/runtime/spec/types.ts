@@ -142,6 +142,7 @@ export interface LinuxResources {
   memory?: LinuxMemory;
   cpu?: LinuxCpu;
   pids?: LinuxPids;
+  blockIO?: { weight?: number };
 }
 
 export interface LinuxSeccomp {

@@ -201,7 +201,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
   statsRoutes(
     router,
     new StatsService({ containers: service, hostMemory: totalmem() }),
-    new ContainerUpdater({ containers: service, events, host: () => ({ blkioWeight: blkioWeightSupported(), cpus: availableParallelism() }) }),
+    new ContainerUpdater({ containers: service, host: () => ({ blkioWeight: blkioWeightSupported(), cpus: availableParallelism() }) }),
   );
   volumeRoutes(router, new VolumeService(volumes));
   const transfer = new ImageTransfer(images, content, {

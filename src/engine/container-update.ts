@@ -1,5 +1,4 @@
 import { BerthError, conflict, errorMessage, invalidArgument } from '../lib/errors.js';
-import type { EventRecorder } from '../lib/event-bus.js';
 import type { OciRuntime } from '../runtime/monitor/oci-runtime.js';
 import { cpusToQuota } from '../runtime/spec/generate.js';
 import type { LinuxResources } from '../runtime/spec/types.js';
@@ -138,8 +137,8 @@ export interface UpdateDeps {
     get(ref: string): ContainerRecord;
     runtimeOf(c: ContainerRecord): OciRuntime;
     index: { save(c: ContainerRecord): void };
+    recordEvent(c: ContainerRecord, action: string): void;
   };
-  events: EventRecorder;
   host: () => HostLimits;
 }
 
@@ -164,7 +163,7 @@ export class ContainerUpdater {
     }
     c.hostConfig = plan.hostConfig;
     this.deps.containers.index.save(c);
-    this.deps.events.record({ type: 'container', action: 'update', actorId: c.id, attributes: { name: c.name, image: c.image } });
+    this.deps.containers.recordEvent(c, 'update');
     return { warnings: plan.warnings };
   }
 }

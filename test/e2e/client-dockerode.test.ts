@@ -1,0 +1,274 @@
+/**
+ * dockerode 5, unmodified, against berthd: the calls its users make, with dockerode's own stream
+ * helpers (demuxStream, followProgress) and its strict success-status tables.
+ * Test names carry `[area]` tags for scripts/compat-report.sh.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough, Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { pack } from 'tar-stream';
+import { SHARED_HOST, uniqueName } from './harness.js';
+import { startRegistry, type TestRegistry } from './registry-fixture.js';
+
+const docker = new Docker({ socketPath: SHARED_HOST.replace(/^unix:\/\//, '') });
+
+let registry: TestRegistry | undefined;
+before(async () => {
+  registry = await startRegistry();
+});
+after(async () => {
+  await registry?.stop();
+});
+
+/** Splits a multiplexed stream with dockerode's demuxStream; resolves at its end. */
+function demux(stream: NodeJS.ReadableStream): Promise<{ stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  out.on('data', (b: Buffer) => chunks.stdout.push(b));
+  err.on('data', (b: Buffer) => chunks.stderr.push(b));
+  docker.modem.demuxStream(stream, out, err);
+  return new Promise((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('end', () =>
+      resolve({ stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8') }),
+    );
+  });
+}
+
+/** Reads a JSON-lines progress stream to its end with followProgress; rejects on an in-band error. */
+function follow(stream: NodeJS.ReadableStream): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, out: Record<string, unknown>[]) => (err ? reject(err) : resolve(out)));
+  });
+}
+
+/** tar-stream's Pack is a streamx Readable, which @types/dockerode does not know as a stream. */
+const asStream = (p: ReturnType<typeof pack>): NodeJS.ReadableStream => p as unknown as NodeJS.ReadableStream;
+
+async function removeQuietly(c: Docker.Container): Promise<void> {
+  await c.remove({ force: true, v: true }).catch(() => undefined);
+}
+
+test('dockerode: [containers] create, attach, start, wait, logs, inspect, list, remove', async () => {
+  const name = uniqueName('do-life');
+  const c = await docker.createContainer({
+    name,
+    Image: 'busybox',
+    Cmd: ['sh', '-c', 'echo to-out; echo to-err >&2; exit 3'],
+    Labels: { 'berth.test': name },
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  try {
+    assert.match(c.id, /^[0-9a-f]{64}$/);
+    const stream = await c.attach({ stream: true, stdout: true, stderr: true });
+    const output = demux(stream);
+    await c.start();
+    const waited = (await c.wait()) as { StatusCode: number };
+    assert.equal(waited.StatusCode, 3);
+    assert.deepEqual(await output, { stdout: 'to-out\n', stderr: 'to-err\n' });
+
+    const logs = await c.logs({ stdout: true, stderr: true, follow: false });
+    assert.deepEqual(await demux(Readable.from([logs])), { stdout: 'to-out\n', stderr: 'to-err\n' });
+    const onlyErr = await c.logs({ stdout: false, stderr: true, follow: false });
+    assert.deepEqual(await demux(Readable.from([onlyErr])), { stdout: '', stderr: 'to-err\n' });
+
+    const info = await c.inspect();
+    assert.equal(info.Id, c.id);
+    assert.equal(info.Name, `/${name}`);
+    assert.equal(info.State.Status, 'exited');
+    assert.equal(info.State.ExitCode, 3);
+    assert.equal(info.Config.Labels['berth.test'], name);
+
+    const listed = await docker.listContainers({ all: true, filters: { label: [`berth.test=${name}`] } });
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0]?.Id, c.id);
+    assert.deepEqual(listed[0]?.Names, [`/${name}`]);
+    assert.equal(listed[0]?.State, 'exited');
+    assert.ok(Array.isArray(listed[0]?.Ports));
+    const running = await docker.listContainers({ filters: { label: [`berth.test=${name}`] } });
+    assert.equal(running.length, 0, 'an exited container is not listed without all');
+
+    await c.remove();
+    await assert.rejects(c.inspect(), status(404));
+  } finally {
+    await removeQuietly(c);
+  }
+});
+
+const status = (code: number) => (e: { statusCode?: number }) => e.statusCode === code;
+
+test('dockerode: [containers] start twice is 304, stop of a stopped container is 304, rm of a running one is 409', async () => {
+  const c = await docker.createContainer({ name: uniqueName('do-codes'), Image: 'busybox', Cmd: ['sleep', '60'] });
+  try {
+    await c.start();
+    // dockerode's status tables name 304 "container already started/stopped" and reject with it.
+    await assert.rejects(c.start(), status(304));
+    await assert.rejects(c.remove(), status(409));
+    await c.stop({ t: 0 });
+    await assert.rejects(c.stop({ t: 0 }), status(304));
+    assert.equal((await c.inspect()).State.Running, false);
+  } finally {
+    await removeQuietly(c);
+  }
+});
+
+test('dockerode: [exec] exec start streams demuxed output; inspect has the exit code', async () => {
+  const c = await docker.createContainer({ name: uniqueName('do-exec'), Image: 'busybox', Cmd: ['sleep', '60'] });
+  try {
+    await c.start();
+    const exec = await c.exec({ Cmd: ['sh', '-c', 'echo exec-out; echo exec-err >&2; exit 5'], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    assert.deepEqual(await demux(stream), { stdout: 'exec-out\n', stderr: 'exec-err\n' });
+    const info = await exec.inspect();
+    assert.equal(info.ExitCode, 5);
+    assert.equal(info.Running, false);
+
+    // With stdin, the hijacked form (Upgrade: tcp) as dockerode users write it for interactive execs.
+    const cat = await c.exec({ Cmd: ['cat'], AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    const duplex = (await cat.start({ hijack: true, stdin: true })) as NodeJS.ReadWriteStream & { end(data?: string): void };
+    const read = demux(duplex);
+    duplex.end('piped-in\n');
+    assert.deepEqual(await read, { stdout: 'piped-in\n', stderr: '' });
+    assert.equal((await cat.inspect()).ExitCode, 0);
+  } finally {
+    await removeQuietly(c);
+  }
+});
+
+test('dockerode: [build] buildImage from a tar context with followProgress; the image runs', async () => {
+  const tag = `${uniqueName('do-build')}:1`;
+  const tar = pack();
+  tar.entry({ name: 'Dockerfile' }, 'FROM busybox\nCOPY greeting /greeting\nRUN echo built >> /greeting\nCMD ["cat", "/greeting"]\n');
+  tar.entry({ name: 'greeting' }, 'hello from the context\n');
+  tar.finalize();
+  const stream = await docker.buildImage(asStream(tar), { t: tag });
+  try {
+    const messages = await follow(stream);
+    const aux = messages.find((m) => typeof m['aux'] === 'object');
+    assert.match(String((aux?.['aux'] as { ID?: string } | undefined)?.ID), /^sha256:[0-9a-f]{64}$/);
+    const text = messages.map((m) => m['stream'] ?? '').join('');
+    assert.match(text, /Successfully tagged /);
+
+    const image = await docker.getImage(tag).inspect();
+    assert.deepEqual(image.Config.Cmd, ['cat', '/greeting']);
+    const c = await docker.createContainer({ Image: tag });
+    try {
+      await c.start();
+      assert.equal(((await c.wait()) as { StatusCode: number }).StatusCode, 0);
+      const logs = await c.logs({ stdout: true, stderr: true });
+      assert.deepEqual(await demux(Readable.from([logs])), { stdout: 'hello from the context\nbuilt\n', stderr: '' });
+    } finally {
+      await removeQuietly(c);
+    }
+  } finally {
+    await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  }
+
+  // A failing RUN ends the stream with an in-band error (followProgress hands it over as a message).
+  const bad = pack();
+  bad.entry({ name: 'Dockerfile' }, 'FROM busybox\nRUN exit 9\n');
+  bad.finalize();
+  const failed = await follow(await docker.buildImage(asStream(bad), { t: `${uniqueName('do-bad')}:1` }));
+  const last = failed.at(-1) as { error?: string; errorDetail?: { code?: number; message?: string } } | undefined;
+  assert.match(String(last?.error), /returned a non-zero code: 9/);
+  assert.equal(last?.errorDetail?.code, 9);
+});
+
+test('dockerode: [registry] tag, push to a local registry, remove, pull back', async () => {
+  const reg = registry!;
+  const repo = `${reg.host}/${uniqueName('do-push')}`;
+  const ref = `${repo}:v1`;
+  await docker.getImage('busybox').tag({ repo, tag: 'v1' });
+  try {
+    const pushed = await follow(await docker.getImage(ref).push({}));
+    const aux = pushed.find((m) => typeof m['aux'] === 'object')?.['aux'] as { Digest?: string; Tag?: string } | undefined;
+    assert.equal(aux?.Tag, 'v1');
+    assert.match(String(aux?.Digest), /^sha256:[0-9a-f]{64}$/);
+    const manifest = await fetch(`http://${reg.host}/v2/${repo.slice(reg.host.length + 1)}/manifests/v1`, {
+      headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+    });
+    assert.equal(manifest.status, 200);
+    assert.equal(manifest.headers.get('docker-content-digest'), aux?.Digest);
+
+    await docker.getImage(ref).remove();
+    await assert.rejects(docker.getImage(ref).inspect(), status(404));
+    const pulled = await follow(await docker.pull(ref));
+    assert.ok(pulled.some((m) => String(m['status']).startsWith(`Digest: ${aux?.Digest}`)), JSON.stringify(pulled));
+    const image = await docker.getImage(ref).inspect();
+    assert.equal(image.Id, (await docker.getImage('busybox').inspect()).Id);
+    assert.ok(image.RepoDigests.includes(`${repo}@${aux?.Digest}`), JSON.stringify(image.RepoDigests));
+
+    // An image the registry does not have: dockerode rejects with the daemon's 404.
+    await assert.rejects(
+      docker.pull(`${reg.host}/absent-${uniqueName('x')}:1`).then(follow),
+      (e: Error & { statusCode?: number }) => e.statusCode === 404 || /not found|does not exist/i.test(e.message),
+    );
+  } finally {
+    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+  }
+});
+
+test('dockerode: [images] listImages, inspect, and image errors with dockerode status codes', async () => {
+  const images = await docker.listImages();
+  const busybox = images.find((i) => i.RepoTags?.includes('busybox:latest'));
+  assert.ok(busybox, JSON.stringify(images.map((i) => i.RepoTags)));
+  assert.equal(typeof busybox.Created, 'number');
+  assert.match(busybox.Id, /^sha256:/);
+  await assert.rejects(docker.getImage(`no-such-${uniqueName('img')}`).inspect(), (e: Error & { statusCode?: number }) => {
+    return e.statusCode === 404 && /no such image/i.test(e.message);
+  });
+});
+
+test('dockerode: [system] ping, version, info', async () => {
+  assert.equal(String(await docker.ping()), 'OK');
+  const v = await docker.version();
+  assert.match(v.ApiVersion, /^1\.\d+$/);
+  const info = await docker.info();
+  assert.equal(typeof info.Containers, 'number');
+});
+
+test('dockerode: [networks] createNetwork, inspect, listNetworks by label, remove', async () => {
+  const name = uniqueName('do-net');
+  const net = await docker.createNetwork({ Name: name, Labels: { 'berth.test': name } });
+  try {
+    const info = await net.inspect();
+    assert.equal(info.Name, name);
+    assert.equal(info.Driver, 'bridge');
+    const listed = await docker.listNetworks({ filters: { label: [`berth.test=${name}`] } });
+    assert.deepEqual(listed.map((n) => n.Name), [name]);
+    await net.remove();
+    await assert.rejects(net.inspect(), status(404));
+  } finally {
+    await net.remove().catch(() => undefined);
+  }
+});
+
+test('dockerode: [volumes] createVolume, inspect, listVolumes, data survives its container, remove', async () => {
+  const name = uniqueName('do-vol');
+  const vol = await docker.createVolume({ Name: name, Labels: { 'berth.test': name } });
+  const containers: Docker.Container[] = [];
+  try {
+    assert.equal((await docker.getVolume(name).inspect()).Name, name);
+    const { Volumes } = await docker.listVolumes({ filters: { label: [`berth.test=${name}`] } });
+    assert.deepEqual(Volumes.map((v) => v.Name), [name]);
+    const run = async (cmd: string): Promise<string> => {
+      const c = await docker.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', cmd], HostConfig: { Binds: [`${name}:/data`] } });
+      containers.push(c);
+      await c.start();
+      await c.wait();
+      return (await demux(Readable.from([await c.logs({ stdout: true })]))).stdout;
+    };
+    await run('echo kept > /data/f');
+    assert.equal(await run('cat /data/f'), 'kept\n');
+    await assert.rejects(docker.getVolume(name).remove(), status(409));
+    for (const c of containers.splice(0)) await c.remove();
+    await docker.getVolume(name).remove();
+    await assert.rejects(docker.getVolume(name).inspect(), status(404));
+  } finally {
+    for (const c of containers) await removeQuietly(c);
+    await docker.getVolume(vol.name).remove().catch(() => undefined);
+  }
+});

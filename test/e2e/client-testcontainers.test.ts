@@ -1,0 +1,71 @@
+/**
+ * testcontainers-node 12, unmodified, against berthd. Its reaper (ryuk) is disabled: its image
+ * cannot be fetched here, so every test stops what it started itself.
+ * Test names carry `[area]` tags for scripts/compat-report.sh.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { api, SHARED_HOST, uniqueName } from './harness.js';
+
+// testcontainers reads its configuration from the environment when it first needs a client.
+process.env['DOCKER_HOST'] = SHARED_HOST;
+process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
+
+let context = '';
+const image = `${uniqueName('tc-web')}:1`;
+/** On every container, so that after() finds those a failed start left behind (testcontainers does not remove them). */
+const RUN_LABEL = { 'berth.test': uniqueName('tc') };
+
+before(async () => {
+  context = await mkdtemp(join(tmpdir(), 'berth-tc-'));
+  await writeFile(join(context, 'index.html'), 'hello from berth\n');
+  await writeFile(
+    join(context, 'Dockerfile'),
+    'FROM busybox\nCOPY index.html /www/index.html\nEXPOSE 80\nCMD ["sh", "-c", "echo web ready; exec httpd -f -p 80 -h /www"]\n',
+  );
+});
+
+after(async () => {
+  const filters = encodeURIComponent(JSON.stringify({ label: [`berth.test=${RUN_LABEL['berth.test']}`] }));
+  const left = (await api('GET', `/containers/json?all=1&filters=${filters}`)).json() as { Id: string }[];
+  for (const c of left) await api('DELETE', `/containers/${c.Id}?force=1&v=1`);
+  await api('DELETE', `/images/${image}?force=1`);
+  await rm(context, { recursive: true, force: true });
+});
+
+async function stopQuietly(c: StartedTestContainer | undefined): Promise<void> {
+  await c?.stop({ timeout: 0, remove: true, removeVolumes: true }).catch(() => undefined);
+}
+
+test('testcontainers: [build] [containers] fromDockerfile, exposed port, log and listening-port waits, fetch from the mapped port', async () => {
+  const built = await GenericContainer.fromDockerfile(context).build(image, { deleteOnExit: false });
+  let web: StartedTestContainer | undefined;
+  try {
+    web = await built
+      .withLabels(RUN_LABEL)
+      .withExposedPorts(80)
+      .withWaitStrategy(Wait.forAll([Wait.forLogMessage('web ready'), Wait.forListeningPorts()]))
+      .withStartupTimeout(30_000)
+      .start();
+    const port = web.getMappedPort(80);
+    assert.ok(port > 0 && port !== 80, `mapped port ${port}`);
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'hello from berth\n');
+
+    const inside = await web.exec(['sh', '-c', 'cat /www/index.html; echo oops >&2; exit 4']);
+    assert.equal(inside.exitCode, 4);
+    assert.equal(inside.stdout, 'hello from berth\n');
+    assert.equal(inside.stderr, 'oops\n');
+
+    const labels = (await api('GET', `/containers/${web.getId()}/json`)).json() as { Config: { Labels: Record<string, string> } };
+    assert.equal(labels.Config.Labels['org.testcontainers'], 'true');
+  } finally {
+    await stopQuietly(web);
+  }
+  if (web) assert.equal((await api('GET', `/containers/${web.getId()}/json`)).status, 404, 'stop removed the container');
+});

@@ -272,3 +272,76 @@ test('dockerode: [volumes] createVolume, inspect, listVolumes, data survives its
     await docker.getVolume(vol.name).remove().catch(() => undefined);
   }
 });
+
+/** Parses a JSON-lines event stream until `done` says enough or the stream ends. */
+function readEvents(stream: NodeJS.ReadableStream, done: (events: DockerEvent[]) => boolean = () => false): Promise<DockerEvent[]> {
+  const events: DockerEvent[] = [];
+  let buf = '';
+  return new Promise((resolve, reject) => {
+    stream.on('data', (b: Buffer) => {
+      buf += b.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (line) events.push(JSON.parse(line) as DockerEvent);
+      }
+      if (done(events)) resolve(events);
+    });
+    stream.on('error', reject);
+    stream.on('end', () => resolve(events));
+  });
+}
+
+interface DockerEvent {
+  Type: string;
+  Action: string;
+  status?: string;
+  id?: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  time: number;
+  timeNano: number;
+}
+
+test('dockerode: [events] getEvents replays a container life between since and until, and streams live ones', async () => {
+  const name = uniqueName('do-events');
+  const since = Math.floor(Date.now() / 1000) - 1;
+  const c = await docker.createContainer({ name, Image: 'busybox', Cmd: ['sh', '-c', 'exit 2'], Labels: { 'berth.test': name } });
+  let live: NodeJS.ReadableStream | undefined;
+  try {
+    await c.start();
+    await c.wait();
+    await c.remove();
+    const until = Math.ceil(Date.now() / 1000) + 1;
+    const replay = await readEvents(await docker.getEvents({ since, until, filters: { label: [`berth.test=${name}`] } }));
+    assert.deepEqual(
+      replay.map((e) => e.Action),
+      ['create', 'start', 'die', 'destroy'],
+    );
+    for (const e of replay) {
+      assert.equal(e.Type, 'container');
+      assert.equal(e.Actor.ID, c.id);
+      assert.equal(e.Actor.Attributes['name'], name);
+      assert.equal(e.Actor.Attributes['berth.test'], name);
+      assert.equal(e.status, e.Action, 'the deprecated status field is still sent');
+      assert.equal(e.time, Math.floor(e.timeNano / 1e9));
+    }
+    assert.equal(replay[2]?.Actor.Attributes['exitCode'], '2');
+
+    // Live: the stream's headers arrive before the container exists, then its events follow.
+    const name2 = uniqueName('do-events-live');
+    live = await docker.getEvents({ filters: { container: [name2], event: ['start', 'die'] } });
+    const seen = readEvents(live, (events) => events.some((e) => e.Action === 'die'));
+    const c2 = await docker.createContainer({ name: name2, Image: 'busybox', Cmd: ['true'] });
+    try {
+      await c2.start();
+      const events = await seen;
+      assert.deepEqual(events.map((e) => `${e.Action} ${e.Actor.Attributes['name']}`), [`start ${name2}`, `die ${name2}`]);
+    } finally {
+      await removeQuietly(c2);
+    }
+  } finally {
+    (live as unknown as { destroy?: () => void } | undefined)?.destroy?.();
+    await removeQuietly(c);
+  }
+});

@@ -345,3 +345,28 @@ test('dockerode: [events] getEvents replays a container life between since and u
     await removeQuietly(c);
   }
 });
+
+test('dockerode: [containers] hijacked attach with stdin: what is written reaches the container, end closes its stdin', async () => {
+  const c = await docker.createContainer({
+    name: uniqueName('do-stdin'),
+    Image: 'busybox',
+    Cmd: ['sh', '-c', 'tr a-z A-Z; echo done >&2'],
+    OpenStdin: true,
+    StdinOnce: true,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  try {
+    const duplex = (await c.attach({ stream: true, hijack: true, stdin: true, stdout: true, stderr: true })) as NodeJS.ReadWriteStream & {
+      end(data?: string): void;
+    };
+    const output = demux(duplex);
+    await c.start();
+    duplex.end('shout\n');
+    assert.equal(((await c.wait()) as { StatusCode: number }).StatusCode, 0);
+    assert.deepEqual(await output, { stdout: 'SHOUT\n', stderr: 'done\n' });
+  } finally {
+    await removeQuietly(c);
+  }
+});

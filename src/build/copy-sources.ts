@@ -54,7 +54,7 @@ function cleanSource(src: string, what: string, keyword: string): string {
  * Resolves symlinks on `rel` inside the tree, as Docker's FollowSymlinkInScope: absolute targets
  * are taken from the tree's root and `..` never climbs above it.
  */
-export function resolveInScope(fs: LayeredFs, rel: string): string {
+export function resolveInScope(fs: Pick<LayeredFs, 'lstat'>, rel: string): string {
   const todo = rel === '' ? [] : rel.split('/');
   const done: string[] = [];
   let links = 0;

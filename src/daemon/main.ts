@@ -34,6 +34,8 @@ import { execRoutes } from '../api/server/routes/exec.js';
 import { imageRoutes } from '../api/server/routes/images.js';
 import { distributionRoutes, pullHandler } from '../api/server/routes/distribution.js';
 import { archiveRoutes } from '../api/server/routes/archive.js';
+import { containerArchiveRoutes } from '../api/server/routes/container-archive.js';
+import { ContainerArchive } from '../engine/container-archive.js';
 import { ImageArchive } from '../image/image-archive.js';
 import { exportContainer } from '../engine/container-export.js';
 import { ImageTransfer } from '../engine/image-transfer.js';
@@ -212,6 +214,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
   imageRoutes(router, engine, pullHandler(transfer));
   distributionRoutes(router, transfer);
   archiveRoutes(router, new ImageArchive(images, content), (ref) => exportContainer(service, snapshots, join(cfg.dataRoot, 'tmp'), ref));
+  containerArchiveRoutes(router, new ContainerArchive(service));
   commitRoutes(router, engine);
   buildRoutes(router, engine);
   const server = createApiServer(router, log);

@@ -543,6 +543,35 @@ export class ContainerService {
     });
   }
 
+  /**
+   * Runs `work` with the container's root filesystem mounted at `rootfs` (a container that is not
+   * running has it mounted for the duration only), under the container's lock so it cannot start,
+   * exit or be removed meanwhile. A running container is frozen during `work`, so that its
+   * processes cannot swap a directory for a symlink between the check of a path and its use.
+   */
+  async withRootfs<T>(ref: string, work: (c: ContainerRecord, rootfs: string) => Promise<T>): Promise<T> {
+    const c = this.index.get(ref);
+    return this.locks.run(c.id, async () => {
+      const rootfs = join(this.bundleDir(c.id), 'rootfs');
+      if (c.state.status === 'paused') return work(c, rootfs);
+      if (c.state.status === 'running') {
+        const runtime = this.runtimeOf(c);
+        await runtime.pause(c.id);
+        try {
+          return await work(c, rootfs);
+        } finally {
+          await runtime.resume(c.id).catch((e: unknown) => this.deps.log.warn(`resume ${c.id}: ${errorMessage(e)}`));
+        }
+      }
+      await mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
+      try {
+        return await work(c, rootfs);
+      } finally {
+        await unmount(rootfs);
+      }
+    });
+  }
+
   private nextExit(id: ContainerId): Promise<void> {
     return new Promise((resolve) => {
       const list = this.exitWaits.get(id) ?? [];

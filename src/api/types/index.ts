@@ -8,3 +8,4 @@ export type * from './system.js';
 export type * from './error.js';
 export type * from './stats.js';
 export * from './stream.js';
+export * from './path-stat.js';

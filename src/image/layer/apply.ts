@@ -22,6 +22,12 @@ const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
 export interface ApplyOptions {
   /** Called before each entry is applied (progress, logging); throwing aborts the apply. */
   onEntry?: (entry: { path: string; type: EntryType; size: number }) => void;
+  /** False to extract `.wh.` names as plain files (an archive that is not a layer: `docker cp`). */
+  whiteouts?: boolean;
+  /** Owner of every entry, in place of the archive's (`docker cp -a`: the container's user). */
+  owner?: { uid: number; gid: number };
+  /** Refuse to replace a directory with a non-directory or the reverse, instead of removing the old one. */
+  noOverwriteDirNonDir?: boolean;
 }
 
 export interface ApplyResult {
@@ -70,8 +76,8 @@ const O_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 const O_NEWFILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /**
- * Extracts an uncompressed OCI/Docker layer tar into `dest` (an existing, empty directory that
- * nothing else writes to meanwhile) in overlayfs form: `.wh.<name>` becomes a 0:0 character
+ * Extracts an uncompressed OCI/Docker layer tar into `dest` (an existing directory, empty for a
+ * layer, that nothing else writes to meanwhile) in overlayfs form: `.wh.<name>` becomes a 0:0 character
  * device `<name>`; `.wh..wh..opq` sets `trusted.overlay.opaque=y` on its directory. Ownership,
  * modes (setuid/setgid/sticky), mtimes, hard links, symlinks, devices, FIFOs and xattrs (PAX
  * `SCHILY.xattr.*`, except `trusted.overlay.*`) are kept; directory mtimes are set last.
@@ -92,7 +98,7 @@ export async function applyLayer(tar: Readable, dest: string, opts: ApplyOptions
     for await (const { header, body } of reader.entries()) {
       opts.onEntry?.({ path: header.path, type: header.type, size: header.size });
       if (header.type === 'file') contentBytes += header.size;
-      await applyEntry(root, header, body, dirTimes);
+      await applyEntry(root, opts.owner ? { ...header, uid: opts.owner.uid, gid: opts.owner.gid } : header, body, dirTimes, opts);
     }
     for (const { comps, mtime } of dirTimes.values()) setDirTime(root, comps, mtime);
   } catch (e) {
@@ -108,19 +114,20 @@ async function applyEntry(
   h: TarHeader,
   body: AsyncIterable<Buffer>,
   dirTimes: Map<string, { comps: string[]; mtime: number }>,
+  opts: ApplyOptions,
 ): Promise<void> {
   const comps = cleanPath(h.path);
   if (comps.length === 0) return; // the layer root itself: the snapshot owns it
   const base = comps[comps.length - 1]!;
-  const isMarker = base === OPAQUE_MARKER;
-  if (comps.some((c, i) => c.startsWith(AUFS_META_PREFIX) && !(isMarker && i === comps.length - 1))) return;
+  const isMarker = base === OPAQUE_MARKER && opts.whiteouts !== false;
+  if (opts.whiteouts !== false && comps.some((c, i) => c.startsWith(AUFS_META_PREFIX) && !(isMarker && i === comps.length - 1))) return;
 
   if (isMarker) {
     const dir = root.parentDir(comps, h.path, true);
     await runTool(['setfattr', '-h', '-n', 'trusted.overlay.opaque', '-v', 'y', dir]);
     return;
   }
-  if (base.startsWith(WHITEOUT_PREFIX)) {
+  if (base.startsWith(WHITEOUT_PREFIX) && opts.whiteouts !== false) {
     const name = base.slice(WHITEOUT_PREFIX.length);
     if (name === '' || name === '.' || name === '..') {
       throw invalidArgument('layer_path_escape', `layer entry "${h.path}" is a whiteout of an invalid name`);
@@ -134,6 +141,10 @@ async function applyEntry(
 
   const path = join(root.parentDir(comps, h.path, true), base);
   const existing = lstatOrNull(path);
+  if (existing !== null && opts.noOverwriteDirNonDir === true && existing.isDirectory() !== (h.type === 'dir')) {
+    const [what, by] = existing.isDirectory() ? ['directory', 'non-directory'] : ['non-directory', 'directory'];
+    throw invalidArgument('overwrite_dir_non_dir', `cannot overwrite ${what} "/${comps.join('/')}" with ${by} "${h.path}"`);
+  }
   if (existing !== null && !(existing.isDirectory() && h.type === 'dir')) await removeExisting(root, path);
 
   switch (h.type) {

@@ -131,7 +131,8 @@ function linkHardlinks(planned: Planned[], nodes: Map<string, Node>): void {
   }
 }
 
-async function* fileBody(path: string, size: number): AsyncGenerator<Buffer> {
+/** The first `size` bytes of a regular file, opened without following a symlink; throws if it shrinks. */
+export async function* fileBody(path: string, size: number): AsyncGenerator<Buffer> {
   const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     for (let left = size; left > 0; ) {

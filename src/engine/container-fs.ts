@@ -1,0 +1,78 @@
+import { lstatSync, readdirSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { resolveInScope } from '../build/copy-sources.js';
+import type { FsEntry } from '../build/image-fs.js';
+
+/** A bind mount in a container's view: a volume, a bind, or one of berth's /etc files. */
+export interface FsMount {
+  /** Absolute and clean, as in the container. */
+  destination: string;
+  /** Host path mounted there. */
+  source: string;
+  readOnly: boolean;
+}
+
+/** Where a container path lives on the host. */
+export interface Location {
+  abs: string;
+  readOnly: boolean;
+  /** The mount holding the path; undefined for the root filesystem. */
+  mount?: FsMount;
+}
+
+const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * A container's filesystem as its processes see it, read from the host: the mounted root
+ * filesystem with the container's binds and volumes laid over it. Paths are relative to the
+ * container's root, '/'-separated and clean ('' is the root). Symlinks are never followed by
+ * `lstat`/`readdir`; `resolve` follows them inside the container's root only (absolute targets
+ * start at that root, `..` stops at it), whichever mount they lead into.
+ */
+export class ContainerFs {
+  private readonly mounts: readonly FsMount[];
+
+  constructor(
+    readonly rootfs: string,
+    mounts: readonly FsMount[],
+    private readonly readonlyRootfs: boolean,
+  ) {
+    // Longest destination first, so the innermost mount of a path wins.
+    this.mounts = [...mounts].sort((a, b) => b.destination.length - a.destination.length);
+  }
+
+  locate(rel: string): Location {
+    const path = `/${rel}`;
+    for (const m of this.mounts) {
+      if (path === m.destination) return { abs: m.source, readOnly: m.readOnly, mount: m };
+      if (path.startsWith(`${m.destination}/`)) return { abs: join(m.source, path.slice(m.destination.length + 1)), readOnly: m.readOnly, mount: m };
+    }
+    return { abs: rel === '' ? this.rootfs : join(this.rootfs, rel), readOnly: this.readonlyRootfs };
+  }
+
+  lstat(rel: string): FsEntry | null {
+    const loc = this.locate(rel);
+    // A mount point shows what is mounted there, which the runtime reached through its source's symlinks.
+    const follow = loc.mount?.destination === `/${rel}`;
+    try {
+      const st = follow ? statSync(loc.abs, { throwIfNoEntry: false }) : lstatSync(loc.abs, { throwIfNoEntry: false });
+      return st === undefined ? null : { abs: loc.abs, st };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+      throw e;
+    }
+  }
+
+  /** Names in a directory, bytewise sorted, with the mount points under it (which a never started container lacks). */
+  readdir(rel: string): string[] {
+    const names = new Set(readdirSync(this.locate(rel).abs));
+    const dir = rel === '' ? '/' : `/${rel}`;
+    for (const m of this.mounts) if (m.destination !== '/' && posix.dirname(m.destination) === dir) names.add(posix.basename(m.destination));
+    return [...names].sort(byteOrder);
+  }
+
+  /** `path` (absolute or not, in the container) with every symlink on it followed inside the root. */
+  resolve(path: string): string {
+    return resolveInScope(this, posix.normalize(`/${path}`).slice(1).replace(/\/+$/, ''));
+  }
+}

@@ -18,6 +18,7 @@ const cmd = {
   run: () => import('./commands/run.js').then((m) => m.runCommand),
   create: () => import('./commands/run.js').then((m) => m.createCommand),
   commit: () => import('./commands/commit.js').then((m) => m.commitCommand),
+  cp: () => import('./commands/cp.js').then((m) => m.cpCommand),
   diff: () => import('./commands/diff.js').then((m) => m.diffCommand),
   exec: () => import('./commands/exec.js').then((m) => m.execCommand),
   ps: () => import('./commands/ps.js').then((m) => m.psCommand),
@@ -59,6 +60,7 @@ const d = {
   attach: 'Attach local standard input, output, and error streams to a running container',
   commit: "Create a new image from a container's changes",
   create: 'Create a new container',
+  cp: 'Copy files/folders between a container and the local filesystem',
   diff: "Inspect changes to files or directories on a container's filesystem",
   exec: 'Execute a command in a running container',
   import: 'Import the contents from a tarball to create a filesystem image',
@@ -111,6 +113,7 @@ export const managementCommands: CommandEntry[] = [
     subcommands: [
       { name: 'attach', description: d.attach, load: cmd.attach },
       { name: 'commit', description: d.commit, load: cmd.commit },
+      { name: 'cp', description: d.cp, load: cmd.cp },
       { name: 'create', description: d.create, load: cmd.create },
       { name: 'diff', description: d.diff, load: cmd.diff },
       { name: 'exec', description: d.exec, load: cmd.exec },
@@ -185,6 +188,7 @@ export const managementCommands: CommandEntry[] = [
 export const otherCommands: CommandEntry[] = [
   { name: 'attach', description: d.attach, load: cmd.attach },
   { name: 'commit', description: d.commit, load: cmd.commit },
+  { name: 'cp', description: d.cp, load: cmd.cp },
   { name: 'create', description: d.create, load: cmd.create },
   { name: 'daemon', description: 'Run the berth daemon (berthd) in the foreground' },
   { name: 'diff', description: d.diff, load: cmd.diff },

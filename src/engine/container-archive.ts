@@ -6,7 +6,8 @@ import { applyLayer } from '../image/layer/apply.js';
 import { fileBody } from '../image/layer/diff.js';
 import { END_OF_ARCHIVE, encodeHeader, paddingOf, type TarHeader } from '../image/layer/tar-header.js';
 import { resolveUser } from '../runtime/spec/user.js';
-import { archivePath, entryName, type ArchivePath } from './archive-path.js';
+import { archiveEntryName } from '../lib/archive-paths.js';
+import { archivePath, type ArchivePath } from './archive-path.js';
 import { ContainerFs, type FsMount } from './container-fs.js';
 import type { ContainerRecord } from './container-model.js';
 import type { ContainerService } from './container-service.js';
@@ -152,7 +153,7 @@ async function* archiveEntries(fs: ContainerFs, top: string, rebase: string): As
     if (e === null) return; // removed meanwhile
     const { st } = e;
     const header: TarHeader = {
-      path: entryName(rebase, sub), type: 'file', mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0,
+      path: archiveEntryName(rebase, sub), type: 'file', mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0,
       mtime: Math.floor(st.mtimeMs / 1000), linkname: '', devmajor: 0, devminor: 0, xattrs: new Map(),
     };
     if (st.isDirectory()) header.type = 'dir';

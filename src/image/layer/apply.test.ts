@@ -195,3 +195,34 @@ describe('applyLayer', () => {
     await assert.rejects(applyLayer(streamOf(tar.subarray(0, 1024)), dest), /unexpected end of data/);
   });
 });
+
+describe('applyLayer for docker cp', () => {
+  let dest: string;
+  before(async () => {
+    dest = await tempDir('apply-cp');
+  });
+  after(async () => {
+    await removeDir(dest);
+  });
+
+  it('keeps .wh. names as plain files, applies the owner given, and can refuse dir/non-dir replacement', async () => {
+    await mkdir(join(dest, 'existing-dir'));
+    await applyLayer(streamOf(await tarOf([file('.wh.plain', 'w'), file('d/.wh..wh..opq', 'o'), file('owned', 'x', { uid: 1, gid: 2 })])), dest, {
+      whiteouts: false,
+      owner: { uid: 1234, gid: 5678 },
+    });
+    assert.equal(await readFile(join(dest, '.wh.plain'), 'utf8'), 'w');
+    assert.equal(await readFile(join(dest, 'd/.wh..wh..opq'), 'utf8'), 'o');
+    const st = await stat(join(dest, 'owned'));
+    assert.deepEqual([st.uid, st.gid], [1234, 5678]);
+    await assert.rejects(
+      applyLayer(streamOf(await tarOf([file('existing-dir', 'x')])), dest, { whiteouts: false, noOverwriteDirNonDir: true }),
+      /cannot overwrite directory "\/existing-dir" with non-directory "existing-dir"/,
+    );
+    await assert.rejects(
+      applyLayer(streamOf(await tarOf([dir('owned')])), dest, { whiteouts: false, noOverwriteDirNonDir: true }),
+      /cannot overwrite non-directory "\/owned" with directory "owned"/,
+    );
+    assert.ok((await lstat(join(dest, 'existing-dir'))).isDirectory());
+  });
+});

@@ -12,6 +12,12 @@
 #            (conmon) per container, one rm -f of the NCTR   (both CLIs)
 #   floor    bare `runc run` / `crun run` of a prepared bundle
 #   profile  where the daemon's time goes in run --rm busybox true (restarts berthd at debug level)
+#   build    cold (--no-cache) and fully cached build of the anchors' 12-instruction Dockerfile
+#            with a 2,000-file context; capture rate of a RUN layer that writes 200 MB   (all clients)
+#   commit   commit of a stopped container that wrote 50 MiB                            (all clients)
+#   registry push, then pull after rmi, of a 152 MB four-layer image (three fresh random
+#            layers) through Debian's docker-registry on 127.0.0.1; berthd's RSS growth
+#            during a pull of a 500 MB image                                             (all clients)
 #   all      every group above
 #
 # It starts its own berthd on private roots (/var/lib/$BENCH_NAME, /run/$BENCH_NAME), makes the
@@ -21,12 +27,15 @@
 #
 # Knobs (environment): RUNS (15: runs per latency), NCTR (50), BENCH_NAME (berth-bench),
 #   BERTH_BUNDLE (this checkout's dist/bundle; copied first, so a rebuild during the run is harmless),
+#   BUILD_REPS (3), COMMIT_REPS (3),
 #   REFS (auto: measure dockerd/podman when they answer; none: never), DOCKERD_HOST
 #   (unix:///var/run/docker.sock), RESULTS_DIR (/tmp/berth-bench-results).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-15}
+BUILD_REPS=${BUILD_REPS:-3}
+COMMIT_REPS=${COMMIT_REPS:-3}
 NCTR=${NCTR:-50}
 BENCH_NAME=${BENCH_NAME:-berth-bench}
 BERTH_BUNDLE=${BERTH_BUNDLE:-$REPO/dist/bundle}
@@ -46,9 +55,9 @@ for t in node docker jq curl; do command -v "$t" >/dev/null || { echo "bench: $t
 
 GROUPS_WANTED=("$@")
 ((${#GROUPS_WANTED[@]})) || GROUPS_WANTED=(mem run exec bulk floor)
-[[ " ${GROUPS_WANTED[*]} " == *" all "* ]] && GROUPS_WANTED=(mem run exec bulk floor profile)
+[[ " ${GROUPS_WANTED[*]} " == *" all "* ]] && GROUPS_WANTED=(mem run exec bulk floor profile build commit registry)
 for g in "${GROUPS_WANTED[@]}"; do
-  case $g in mem|run|exec|bulk|floor|profile) ;; *) echo "bench: unknown group '$g' (mem run exec bulk floor profile all)" >&2; exit 2;; esac
+  case $g in mem|run|exec|bulk|floor|profile|build|commit|registry) ;; *) echo "bench: unknown group '$g' (mem run exec bulk floor profile build commit registry all)" >&2; exit 2;; esac
 done
 has() { [[ " ${GROUPS_WANTED[*]} " == *" $1 "* ]]; }
 
@@ -174,6 +183,7 @@ teardown() {
     daemon_stop
   fi
   for r in $REFS_UP; do remove_bench_containers "$r"; done
+  [[ -z $REGISTRY_PID ]] || { kill "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null; }
   # Anything berthd failed to clean up is reported, then removed: it all belongs to this run.
   local left; left=$(pids_of '^conmon$' "$RUN/" | tr '\n' ' ')
   if [[ -n ${left// } ]]; then echo "bench: conmon left behind: $left" >&2; kill $left 2>/dev/null; fi
@@ -183,6 +193,7 @@ teardown() {
   exit "$code"
 }
 REFS_UP=
+REGISTRY_PID=
 trap teardown EXIT
 trap 'exit 130' INT TERM
 
@@ -287,6 +298,163 @@ if has bulk; then
   done
 fi
 
+# ---------------------------------------------------------------- build, commit, registry
+# The anchors' build: 12 instructions on busybox, a 2,000-file context (20 dirs x 100 small files).
+make_build_ctx() {
+  local c=$WORK/build-ctx d f
+  [[ -f $c/Dockerfile ]] && return 0
+  mkdir -p "$c/ctx"
+  for ((d = 0; d < 20; d++)); do
+    mkdir -p "$c/ctx/d$d"
+    for ((f = 0; f < 100; f++)); do printf 'file %d/%d %s\n' "$d" "$f" "$(head -c $(((f * 7) % 120 + 8)) /dev/zero | tr '\0' x)" >"$c/ctx/d$d/f$f.txt"; done
+  done
+  cat >"$c/Dockerfile" <<'DOCKERFILE'
+FROM busybox:latest
+LABEL bench=berth
+ENV APP_HOME=/app BENCH=berth
+WORKDIR /app
+RUN mkdir -p /app/data && echo hello > /app/data/hello.txt
+RUN for i in $(seq 1 200); do echo "$i" > /app/data/f$i; done
+COPY ctx/ /app/ctx/
+RUN find /app/ctx -type f | wc -l > /app/count.txt
+ENV PATH=/app/bin:$PATH
+RUN mkdir -p /app/bin && printf '#!/bin/sh\necho hi\n' > /app/bin/hi && chmod +x /app/bin/hi
+EXPOSE 8080
+CMD ["/bin/sh", "-c", "cat /app/count.txt"]
+DOCKERFILE
+}
+# Every image these builds leave (the cached steps, the replaced finals) carries the bench label.
+remove_bench_images() { # CLIENT
+  local ids
+  ids=$(cli "$1" images -aq --filter label=bench=berth 2>/dev/null | sort -u | tr '\n' ' ')
+  quiet "$1" rmi -f bench-build:latest bench-bigrun:latest
+  [[ -z ${ids// } ]] || quiet "$1" rmi -f $ids
+}
+
+if has build; then
+  make_build_ctx
+  mkdir -p "$WORK/bigrun-ctx"
+  printf 'FROM busybox:latest\nLABEL bench=berth\nRUN head -c 200000000 /dev/urandom > /big\n' >"$WORK/bigrun-ctx/Dockerfile"
+  for e in "${ENGINES[@]}"; do
+    for c in ${CLIENTS[$e]}; do
+      mapfile -t argv < <(cliv "$c")
+      remove_bench_images "$c"
+      cold=(); warm=()
+      for ((r = 1; r <= BUILD_REPS; r++)); do
+        v=$(time_ms env DOCKER_BUILDKIT=0 "${argv[@]}" build --no-cache -t bench-build:latest "$WORK/build-ctx") && cold+=("$v") || { note "$c: build --no-cache failed: $(tail -2 "$TMP/err" | tr '\n' ' ' | cut -c1-200)"; break; }
+        v=$(time_ms env DOCKER_BUILDKIT=0 "${argv[@]}" build -t bench-build:latest "$WORK/build-ctx") && warm+=("$v") || { note "$c: cached build failed"; break; }
+      done
+      ((${#cold[@]})) && fig build_cold_s "$c" "$(awk -v v="$(printf '%s\n' "${cold[@]}" | median)" 'BEGIN{printf "%.2f", v/1000}')" s "--no-cache, 12 instructions, 2,000-file COPY, n=${#cold[@]}" || na build_cold_s "$c" s "build failed"
+      ((${#warm[@]})) && fig build_cached_s "$c" "$(awk -v v="$(printf '%s\n' "${warm[@]}" | median)" 'BEGIN{printf "%.2f", v/1000}')" s "every step cached, n=${#warm[@]}" || na build_cached_s "$c" s "build failed"
+      out=$(cli "$c" run --rm bench-build:latest 2>/dev/null | tr -d '\r\n'); [[ $out == 2000 ]] || note "$c: build check: expected 2000, got '$out'"
+      # The layer of a RUN writing 200 MB of random data: build time minus the same command's run time.
+      if r1=$(time_ms env DOCKER_BUILDKIT=0 "${argv[@]}" build --no-cache -t bench-bigrun:latest "$WORK/bigrun-ctx") &&
+        r0=$(time_ms "${argv[@]}" run --rm "$IMG" sh -c 'head -c 200000000 /dev/urandom > /big'); then
+        fig layer_capture_mb_s "$c" "$(awk -v a="$r1" -v b="$r0" 'BEGIN{ d=(a-b)/1000; if (d <= 0) d=0.001; printf "%.0f", 200/d }')" MB/s "200 MB RUN layer: 200 MB / (build ${r1} ms - same run ${r0} ms)"
+      else na layer_capture_mb_s "$c" MB/s "big RUN build failed: $(tail -2 "$TMP/err" | tr '\n' ' ' | cut -c1-200)"; fi
+      remove_bench_images "$c"
+    done
+  done
+fi
+
+if has commit; then
+  for e in "${ENGINES[@]}"; do
+    for c in ${CLIENTS[$e]}; do
+      mapfile -t argv < <(cliv "$c")
+      vals=()
+      for ((r = 1; r <= COMMIT_REPS; r++)); do
+        quiet "$c" rm -f bench-commit
+        quiet "$c" run --name bench-commit "$IMG" dd if=/dev/urandom of=/data.bin bs=1048576 count=50 || { note "$c: commit preparation failed"; break; }
+        v=$(time_ms "${argv[@]}" commit bench-commit "bench-commit:$r") && vals+=("$v")
+        quiet "$c" rm -f bench-commit; quiet "$c" rmi -f "bench-commit:$r"
+      done
+      ((${#vals[@]})) && fig commit_50mb_ms "$c" "$(printf '%s\n' "${vals[@]}" | median)" ms "stopped container that wrote 50 MiB, n=${#vals[@]}" || na commit_50mb_ms "$c" ms "commit failed: $(tail -2 "$TMP/err" | tr '\n' ' ' | cut -c1-200)"
+    done
+  done
+fi
+
+# make_big_archive OUT.tar REF NRANDOM: a docker-archive of a small layer plus NRANDOM fresh
+# 50 MiB random layers (fresh, so neither the registry nor an engine has seen the blobs).
+make_big_archive() {
+  local out=$1 ref=$2 n=$3 d=$TMP/big i lt sha diffs=() layers=()
+  rm -rf "$d"; mkdir -p "$d"
+  for ((i = 0; i <= n; i++)); do
+    mkdir -p "$TMP/l$i/data"
+    if ((i == 0)); then echo "bench $STAMP" >"$TMP/l$i/data/id"; else head -c $((50 * 1024 * 1024)) /dev/urandom >"$TMP/l$i/data/part$i.bin"; fi
+    lt=$TMP/l$i.tar
+    tar -C "$TMP/l$i" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf "$lt" .
+    rm -rf "$TMP/l$i"
+    sha=$(sha256sum "$lt" | cut -d' ' -f1)
+    mkdir -p "$d/$sha"; mv "$lt" "$d/$sha/layer.tar"
+    diffs+=("\"sha256:$sha\""); layers+=("\"$sha/layer.tar\"")
+  done
+  local IFS=,
+  local cfg="{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\",\"config\":{\"Cmd\":[\"/bin/sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[${diffs[*]}]}}"
+  local csha; csha=$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
+  printf '%s' "$cfg" >"$d/$csha.json"
+  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":[%s]}]' "$csha" "$ref" "${layers[*]}" >"$d/manifest.json"
+  tar -C "$d" -cf "$out" .
+  rm -rf "$d"
+}
+
+# peak_rss_kb PID CMD...: runs CMD while sampling PID's RSS every 20 ms; prints the peak.
+peak_rss_kb() {
+  local pid=$1 peak=0 v; shift
+  "$@" >/dev/null 2>>"$TMP/err" &
+  local job=$!
+  while kill -0 "$job" 2>/dev/null; do
+    v=$(rss_kb "$pid"); ((v > peak)) && peak=$v
+    sleep 0.02
+  done
+  wait "$job" || return 1
+  echo "$peak"
+}
+
+if has registry; then
+  if ! command -v docker-registry >/dev/null; then
+    na push_s - s "docker-registry is not installed (apt-get install docker-registry)"
+  else
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$TMP/registry"
+    printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}\nhttp: {addr: 127.0.0.1:%s}\n' "$TMP/registry" "$port" >"$TMP/registry.yml"
+    docker-registry serve "$TMP/registry.yml" >"$TMP/registry.log" 2>&1 &
+    REGISTRY_PID=$!
+    for ((i = 0; i < 100; i++)); do curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+    REG=127.0.0.1:$port
+    for e in "${ENGINES[@]}"; do
+      for c in ${CLIENTS[$e]}; do
+        mapfile -t argv < <(cliv "$c")
+        tls=(); [[ $c == podman ]] && tls=(--tls-verify=false)
+        ref=$REG/bench/big:${c//@/-}-$RANDOM
+        make_big_archive "$TMP/big.tar" "$ref" 3
+        if ! quiet "$c" load -i "$TMP/big.tar"; then na push_s "$c" s "load failed"; rm -f "$TMP/big.tar"; continue; fi
+        rm -f "$TMP/big.tar"
+        if v=$(time_ms "${argv[@]}" push "${tls[@]}" "$ref"); then
+          fig push_s "$c" "$(awk -v v="$v" 'BEGIN{printf "%.2f", v/1000}')" s "152 MB, 4 layers (3 fresh random), gzip on push"
+          quiet "$c" rmi -f "$ref"
+          v=$(time_ms "${argv[@]}" pull "${tls[@]}" "$ref") && fig pull_s "$c" "$(awk -v v="$v" 'BEGIN{printf "%.2f", v/1000}')" s "after rmi" \
+            || na pull_s "$c" s "pull failed: $(tail -2 "$TMP/err" | tr '\n' ' ' | cut -c1-200)"
+        else na push_s "$c" s "push failed: $(tail -2 "$TMP/err" | tr '\n' ' ' | cut -c1-200)"; fi
+        quiet "$c" rmi -f "$ref"
+      done
+    done
+    # The daemon's memory during a 500 MB pull (ten fresh 50 MiB layers).
+    ref=$REG/bench/huge:$RANDOM
+    make_big_archive "$TMP/huge.tar" "$ref" 10
+    if quiet berth load -i "$TMP/huge.tar" && quiet berth push "$ref" && quiet berth rmi -f "$ref"; then
+      rm -f "$TMP/huge.tar"
+      sleep 1
+      base=$(rss_kb "$DPID")
+      if peak=$(peak_rss_kb "$DPID" "$BERTH" pull "$ref"); then
+        fig pull_rss_growth_mb berthd "$(mb $((peak - base)))" MB "peak minus before ($(mb "$base") MB), pull of 500 MB in 11 layers"
+      else na pull_rss_growth_mb berthd MB "pull failed: $(tail -2 "$TMP/err" | tr '\n' ' ' | cut -c1-200)"; fi
+    else na pull_rss_growth_mb berthd MB "could not load and push the 500 MB image: $(tail -2 "$TMP/err" | tr '\n' ' ' | cut -c1-200)"; fi
+    rm -f "$TMP/huge.tar"
+    quiet berth rmi -f "$ref"
+    kill "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null; REGISTRY_PID=
+  fi
+fi
+
 # A bundle for a bare runtime run: busybox's `true` with runc's default spec (as the anchors).
 B=$WORK/floor-bundle
 make_floor_bundle() {
@@ -366,11 +534,17 @@ declare -A TARGET=(
   [start50_s|berth]=4 [start50_s|docker@berthd]=4 [rm50_s|berth]=1.5 [rm50_s|docker@berthd]=1.5
   [ps_a_50_ms|docker@berthd]=15 [ps_a_50_ms|berth]=80
   ["daemon_idle_rss_mb|berthd"]=70 ["per_ctr_rss_mb|berthd"]=2.5
+  [build_cold_s|berth]=1.5 [build_cold_s|docker@berthd]=1.5 [build_cached_s|berth]=0.3 [build_cached_s|docker@berthd]=0.2
+  [commit_50mb_ms|berth]=150 [commit_50mb_ms|docker@berthd]=150
+  [push_s|berth]=0.8 [push_s|docker@berthd]=0.8 [pull_s|berth]=0.7 [pull_s|docker@berthd]=0.7 [pull_rss_growth_mb|berthd]=50
 )
+# Figures where more is better: their target is a floor.
+declare -A AT_LEAST=([layer_capture_mb_s|berth]=100 [layer_capture_mb_s|docker@berthd]=100)
 declare -A ANCHOR=(
   [run_rm_true_ms]="312 / 360" [exec_true_ms]="60 / 147" [ps_a_50_ms]="19 / 68"
   [start50_s]="14.8 / 7.9" [rm50_s]="3.7 / 7.4" [daemon_idle_rss_mb]="151 / —"
   [per_ctr_rss_mb]="13.2 / 2.0" [floor_crun_run_ms]="9" [floor_runc_run_ms]="27"
+  [build_cold_s]="3.5 / 4.9" [build_cached_s]="0.39 / 1.3" [commit_50mb_ms]="298 / 723" [push_s]="2.37 / 1.18" [pull_s]="1.24 / 0.98"
 )
 ratio() { # VALUE REF -> "×r" or "—"
   [[ -n ${2:-} && $2 != NA ]] && awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "×%.2f", a/b; else print "—" }' || echo "—"
@@ -379,15 +553,17 @@ ratio() { # VALUE REF -> "×r" or "—"
   echo
   echo "| figure | client | value | target | met | issue anchor (dockerd / podman) | vs dockerd (this run) | vs podman (this run) |"
   echo "|---|---|---|---|---|---|---|---|"
-  for f in daemon_idle_rss_mb run_rm_true_ms exec_true_ms "start${NCTR}_s" "ps_a_${NCTR}_ms" "rm${NCTR}_s" per_ctr_rss_mb "daemon_rss_${NCTR}ctr_mb" floor_crun_run_ms floor_runc_run_ms; do
+  for f in daemon_idle_rss_mb run_rm_true_ms exec_true_ms "start${NCTR}_s" "ps_a_${NCTR}_ms" "rm${NCTR}_s" per_ctr_rss_mb "daemon_rss_${NCTR}ctr_mb" floor_crun_run_ms floor_runc_run_ms \
+    build_cold_s build_cached_s layer_capture_mb_s commit_50mb_ms push_s pull_s pull_rss_growth_mb; do
     for c in berthd berth docker@berthd -; do
       v=${R[$f|$c]:-}
       [[ -n $v ]] || continue
-      t=${TARGET[$f|$c]:-}
+      t=${TARGET[$f|$c]:-} floor=${AT_LEAST[$f|$c]:-} bound=
       met=—
-      [[ -n $t ]] && met=$(awk -v v="$v" -v t="$t" 'BEGIN{print (v <= t) ? "yes" : "**no**"}')
+      [[ -n $t ]] && bound="≤ $t" met=$(awk -v v="$v" -v t="$t" 'BEGIN{print (v <= t) ? "yes" : "**no**"}')
+      [[ -n $floor ]] && bound="≥ $floor" met=$(awk -v v="$v" -v t="$floor" 'BEGIN{print (v >= t) ? "yes" : "**no**"}')
       d=${R[$f|dockerd]:-}; p=${R[$f|podman]:-}
-      echo "| $f | $c | $v | ${t:+≤ $t} | $met | ${ANCHOR[$f]:-} | $(ratio "$v" "$d")${d:+ ($d)} | $(ratio "$v" "$p")${p:+ ($p)} |"
+      echo "| $f | $c | $v | $bound | $met | ${ANCHOR[$f]:-} | $(ratio "$v" "$d")${d:+ ($d)} | $(ratio "$v" "$p")${p:+ ($p)} |"
     done
   done
 } | tee -a "$OUT"

@@ -12,14 +12,15 @@ export type OnBytes = (current: number, total: number) => void;
 const BLOB_ATTEMPTS = 3;
 
 /**
- * Downloads one blob into the content store. The digest and the size are verified while the bytes
- * stream in; a mismatch fails and stores nothing (the content store keeps unverified bytes out of
- * sight). Network failures and 5xx answers are retried with backoff: a blob GET is idempotent.
+ * Streams one blob from the registry into `consume` (which stores it, and may unpack it in the
+ * same pass), the size checked as the bytes arrive; `consume` verifies the digest. Network
+ * failures and 5xx answers are retried with backoff (a blob GET is idempotent): `consume` runs
+ * again from the start, so it must leave nothing behind when it fails.
  */
-export async function downloadBlob(client: RegistryClient, repo: string, desc: Descriptor, content: ContentStore, onBytes: OnBytes): Promise<void> {
+export async function fetchBlob(client: RegistryClient, repo: string, desc: Descriptor, onBytes: OnBytes, consume: (body: Readable) => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await downloadOnce(client, repo, desc, content, onBytes);
+      await fetchOnce(client, repo, desc, onBytes, consume);
       return;
     } catch (e) {
       const retriable = isBerthError(e, 'Unavailable');
@@ -29,7 +30,7 @@ export async function downloadBlob(client: RegistryClient, repo: string, desc: D
   }
 }
 
-async function downloadOnce(client: RegistryClient, repo: string, desc: Descriptor, content: ContentStore, onBytes: OnBytes): Promise<void> {
+async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor, onBytes: OnBytes, consume: (body: Readable) => Promise<void>): Promise<void> {
   const res = await client.request(`${repo}/blobs/${desc.digest}`, { scope: `repository:${repo}:pull` });
   if (!res.ok || res.body === null) {
     const { text } = await registryErrorText(res);
@@ -55,7 +56,7 @@ async function downloadOnce(client: RegistryClient, repo: string, desc: Descript
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
   body.on('error', (e) => sizeCheck.destroy(new BerthError('Unavailable', 'blob_read_failed', `reading blob ${desc.digest}: ${e.message}`, { cause: e })));
   try {
-    await content.putStream(body.pipe(sizeCheck), desc.digest as Digest);
+    await consume(body.pipe(sizeCheck));
   } catch (e) {
     body.destroy();
     if (isBerthError(e, 'InvalidArgument') && (e as BerthError).code === 'digest_mismatch') {

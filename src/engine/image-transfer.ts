@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { BerthError, invalidArgument, notFound } from '../lib/errors.js';
-import { chainIds, parseDiffId, parseDigest, parseImageId, type Digest } from '../oci/digest.js';
+import { chainIds, parseDiffId, parseDigest, parseImageId, type ChainId, type DiffId, type Digest } from '../oci/digest.js';
 import type { Descriptor, ImageConfig, ImageManifest } from '../oci/image.js';
 import {
   DEFAULT_DOMAIN,
@@ -13,7 +13,7 @@ import {
   type ImageReference,
 } from '../oci/reference.js';
 import type { ContentStore } from '../store/content/content-store.js';
-import { blobExists, downloadBlob, fetchBlobBytes, mountBlob, uploadBlob } from '../distribution/blobs.js';
+import { blobExists, fetchBlob, fetchBlobBytes, mountBlob, uploadBlob } from '../distribution/blobs.js';
 import { listTags, parsePlatform, putManifest, resolveManifest, type Platform } from '../distribution/manifest.js';
 import { limited, shortLayerId, throttled, type ProgressSink } from '../distribution/progress.js';
 import { RegistryClient, type RegistryCredentials } from '../distribution/registry-client.js';
@@ -95,41 +95,21 @@ export class ImageTransfer {
       if (needed[i] && queued++ >= this.opts.maxConcurrentDownloads) emit({ id: shortLayerId(l.digest), status: 'Waiting' });
     });
 
-    // Downloads run in parallel; unpacking follows in layer order as each download lands.
-    let failed = false;
-    const landed = manifest.layers.map(() => {
-      let settle: (e?: unknown) => void = () => undefined;
-      const promise = new Promise<void>((resolve, reject) => (settle = (e) => (e === undefined ? resolve() : reject(e))));
-      promise.catch(() => undefined);
-      return { promise, settle };
-    });
-    const all = limited(
+    // Each layer is stored and unpacked in one pass as it downloads, several at once in any order.
+    // After a failure no new download starts, and the pull fails once those running have settled.
+    let firstError: unknown;
+    await limited(
       this.opts.maxConcurrentDownloads,
       manifest.layers.map((layer, i) => async () => {
+        if (!needed[i] || firstError !== undefined) return;
         try {
-          if (needed[i] && !failed) await this.download(client, ref.path, layer, emit);
-          landed[i]!.settle();
+          await this.fetchLayer(client, ref.path, layer, i === 0 ? null : chains[i - 1]!, diffIds[i]!, emit);
         } catch (e) {
-          failed = true;
-          landed[i]!.settle(e ?? new Error('download failed'));
+          firstError ??= e ?? new Error('download failed');
         }
       }),
     );
-    try {
-      for (let i = 0; i < manifest.layers.length; i++) {
-        if (!needed[i]) continue;
-        const layer = manifest.layers[i]!;
-        await landed[i]!.promise;
-        const id = shortLayerId(layer.digest);
-        emit({ id, status: 'Extracting', current: 0, total: layer.size });
-        await this.images.unpackLayer(parseDigest(layer.digest), i === 0 ? null : chains[i - 1]!, diffIds[i]!);
-        emit({ id, status: 'Extracting', current: layer.size, total: layer.size });
-        emit({ id, status: 'Pull complete' });
-      }
-    } finally {
-      failed = true;
-      await all;
-    }
+    if (firstError !== undefined) throw firstError;
 
     const { image, changed } = await this.images.recordImage({
       manifestBytes: resolved.bytes,
@@ -142,13 +122,19 @@ export class ImageTransfer {
     return image;
   }
 
-  private async download(client: RegistryClient, repo: string, layer: Descriptor, emit: ProgressSink): Promise<void> {
+  private async fetchLayer(client: RegistryClient, repo: string, layer: Descriptor, parent: ChainId | null, diffId: DiffId, emit: ProgressSink): Promise<void> {
     const id = shortLayerId(layer.digest);
-    if (!(await this.content.has(parseDigest(layer.digest)))) {
-      await downloadBlob(client, repo, layer, this.content, throttled(emit, id, 'Downloading'));
+    const digest = parseDigest(layer.digest);
+    // A blob stored earlier (a load, an interrupted pull) is unpacked from the store.
+    if (await this.content.has(digest)) {
+      emit({ id, status: 'Extracting', current: 0, total: layer.size });
+      await this.images.unpackLayer(digest, parent, diffId);
+    } else {
+      await fetchBlob(client, repo, layer, throttled(emit, id, 'Downloading'), (body) => this.images.ingestLayerBlob(body, digest, parent, diffId));
       emit({ id, status: 'Verifying Checksum' });
+      emit({ id, status: 'Download complete' });
     }
-    emit({ id, status: 'Download complete' });
+    emit({ id, status: 'Pull complete' });
   }
 
   /** Pushes `name` with `tag` (every local tag of the repository when empty). */

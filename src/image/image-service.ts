@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { BerthError, conflict, invalidArgument, notFound } from '../lib/errors.js';
 import { chainIds, nextChainId, parseDiffId, parseImageId, type ChainId, type DiffId, type Digest, type ImageId } from '../oci/digest.js';
 import { shortId } from '../oci/ids.js';
@@ -16,7 +15,7 @@ import type { ContentStore } from '../store/content/content-store.js';
 import type { ImageRow, MetaStore } from '../store/meta/meta-store.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { applyConfigChanges } from './config-changes.js';
-import { ingestLayer } from './layer-ingest.js';
+import { ingestLayer, ingestLayerBlob, measuring } from './layer-ingest.js';
 import { applyLayer } from './layer/apply.js';
 import { decompressedStream } from './layer/compression.js';
 
@@ -151,25 +150,23 @@ export class ImageService {
     if (this.hasLayer(key)) return;
     await this.snapshots.commit(parent, async (dir) => {
       const tar = await decompressedStream(this.content.read(blob));
-      const hash = createHash('sha256');
-      let size = 0;
-      const measured = tar.pipe(
-        new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            hash.update(chunk);
-            size += chunk.length;
-            cb(null, chunk);
-          },
-        }),
-      );
-      tar.on('error', (e) => measured.destroy(e));
-      await applyLayer(measured, dir);
-      const got = `sha256:${hash.digest('hex')}`;
-      if (got !== diffId) {
-        throw invalidArgument('diff_id_mismatch', `layer ${blob} unpacks to ${got}, but the image config says ${diffId}`);
+      const measured = measuring();
+      tar.on('error', (e) => measured.stream.destroy(e));
+      await applyLayer(tar.pipe(measured.stream), dir);
+      if (measured.digest() !== diffId) {
+        throw invalidArgument('diff_id_mismatch', `layer ${blob} unpacks to ${measured.digest()}, but the image config says ${diffId}`);
       }
-      return { key, size };
+      return { key, size: measured.size() };
     });
+  }
+
+  /** A pulled layer's blob stored and unpacked in one read (see ingestLayerBlob). */
+  async ingestLayerBlob(blob: Readable, digest: Digest, parent: ChainId | null, diffId: DiffId): Promise<void> {
+    if (this.hasLayer(nextChainId(parent, diffId))) {
+      blob.destroy();
+      return;
+    }
+    await ingestLayerBlob(blob, digest, parent, diffId, this.content, this.snapshots);
   }
 
   /**

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
-import { errorMessage, invalidArgument, isBerthError } from '../lib/errors.js';
+import { BerthError, errorMessage, invalidArgument, isBerthError } from '../lib/errors.js';
 import { nextChainId, parseDiffId, type ChainId, type DiffId, type Digest } from '../oci/digest.js';
 import type { ContentStore } from '../store/content/content-store.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import type { SnapshotRow } from '../store/meta/meta-store.js';
 import { applyLayer } from './layer/apply.js';
+import { decompressedStream } from './layer/compression.js';
 
 export interface IngestedLayer {
   diffId: DiffId;
@@ -24,6 +25,40 @@ export interface IngestedLayer {
 const GZIP_LEVEL = 1;
 
 /**
+ * Holds the end of a blob being stored until its layer is unpacked: a layer refused part-way (an
+ * entry escaping the root, a wrong DiffID) must not leave its blob behind, and a small blob is
+ * fully stored before that is known. `settle(false)` makes the store fail.
+ */
+function unpackGate(): { gate: Transform; settle: (ok: boolean) => void } {
+  let settle: (ok: boolean) => void = () => undefined;
+  const applied = new Promise<boolean>((resolve) => (settle = resolve));
+  const gate = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      cb(null, chunk);
+    },
+    flush(cb) {
+      void applied.then((ok) => cb(ok ? null : new Error('layer was not unpacked')));
+    },
+  });
+  return { gate, settle };
+}
+
+/** Passes bytes through, keeping their sha256 and count. */
+export function measuring(): { stream: Transform; digest: () => string; size: () => number } {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  let digest: string | undefined;
+  return { stream, digest: () => (digest ??= `sha256:${hash.digest('hex')}`), size: () => size };
+}
+
+/**
  * Reads an uncompressed layer tar once and, in the same pass, computes its DiffID, stores its
  * gzip-compressed blob and unpacks it into a committed snapshot on top of `parent`.
  */
@@ -33,29 +68,11 @@ export async function ingestLayer(
   content: ContentStore,
   snapshots: SnapshotManager,
 ): Promise<IngestedLayer> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
+  const measured = measuring();
+  const measure = measured.stream;
   const toBlob = new PassThrough();
   const toDisk = new PassThrough();
-  let settleApply: (ok: boolean) => void = () => undefined;
-  const applied = new Promise<boolean>((resolve) => (settleApply = resolve));
-  // The blob's last bytes wait for the unpack: a layer refused part-way (an entry escaping the
-  // root) must not leave its blob behind, and a small tar is fully stored before that is known.
-  const gate = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      cb(null, chunk);
-    },
-    flush(cb) {
-      void applied.then((ok) => cb(ok ? null : new Error('layer was not unpacked')));
-    },
-  });
+  const { gate, settle: settleApply } = unpackGate();
   // A non-berth error here comes from the input itself (corrupt or truncated gzip): the caller's fault.
   tar.on('error', (e) => {
     measure.destroy(isBerthError(e) ? e : invalidArgument('layer_read_failed', `reading the layer: ${errorMessage(e)}`, e));
@@ -81,8 +98,8 @@ export async function ingestLayer(
     unpacked.then(() => settleApply(true), () => settleApply(false));
     const [, stored] = await Promise.all([unpacked, blobDone]);
     blob = stored;
-    diffId = parseDiffId(`sha256:${hash.digest('hex')}`);
-    return { key: nextChainId(parent?.chainId ?? null, diffId), size };
+    diffId = parseDiffId(measured.digest());
+    return { key: nextChainId(parent?.chainId ?? null, diffId), size: measured.size() };
   }).catch(async (e: unknown) => {
     settleApply(false);
     // The unpack stopped reading: detach it, or `measure` stays paused waiting for its drain and
@@ -93,5 +110,66 @@ export async function ingestLayer(
     throw e;
   });
   if (blob === undefined || diffId === undefined) throw new Error('layer ingest finished without a digest');
-  return { diffId, chainId: snapshot.key as ChainId, blob, size, snapshot };
+  return { diffId, chainId: snapshot.key as ChainId, blob, size: measured.size(), snapshot };
+}
+
+/**
+ * A pulled layer in one read of its (compressed) blob: the bytes go to the content store, verified
+ * against `digest`, and through decompression into a committed snapshot, verified against `diffId`.
+ * Either mismatch fails both: no blob and no snapshot. The parent need not be unpacked yet (an
+ * overlay layer directory does not depend on the layers below), so layers of one image unpack
+ * in parallel as they download.
+ */
+export async function ingestLayerBlob(
+  blob: Readable,
+  digest: Digest,
+  parent: ChainId | null,
+  diffId: DiffId,
+  content: ContentStore,
+  snapshots: SnapshotManager,
+): Promise<void> {
+  const toStore = new PassThrough();
+  const toUnpack = new PassThrough();
+  const compressed = measuring();
+  blob.on('error', (e) => compressed.stream.destroy(e));
+  compressed.stream.on('error', (e) => {
+    toStore.destroy(e);
+    toUnpack.destroy(e);
+  });
+  const read = new Promise<boolean>((resolve) => {
+    compressed.stream.on('end', () => resolve(true));
+    compressed.stream.on('error', () => resolve(false));
+  });
+  blob.pipe(compressed.stream);
+  compressed.stream.pipe(toStore);
+  compressed.stream.pipe(toUnpack);
+  const { gate, settle } = unpackGate();
+  toStore.on('error', (e) => gate.destroy(e));
+  const stored = content.putStream(toStore.pipe(gate), digest);
+  stored.catch(() => undefined);
+  const key = nextChainId(parent, diffId);
+  try {
+    await snapshots.commit(parent, async (dir) => {
+      const tar = await decompressedStream(toUnpack);
+      const measured = measuring();
+      tar.on('error', (e) => measured.stream.destroy(e));
+      await applyLayer(tar.pipe(measured.stream), dir);
+      if (measured.digest() !== diffId) {
+        throw invalidArgument('diff_id_mismatch', `layer ${digest} unpacks to ${measured.digest()}, but the image config says ${diffId}`);
+      }
+      settle(true);
+      await stored;
+      return { key, size: measured.size() };
+    });
+  } catch (e) {
+    // A corrupt download usually fails the unpack first: read it to the end to name the real cause.
+    toUnpack.resume();
+    const whole = await read;
+    settle(false);
+    await stored.catch(() => undefined);
+    if (whole && compressed.digest() !== digest) {
+      throw new BerthError('InvalidArgument', 'digest_mismatch', `blob digest mismatch: expected ${digest}, got ${compressed.digest()}`);
+    }
+    throw e;
+  }
 }

@@ -81,6 +81,11 @@ for (const { name: client, run } of CLIENTS) {
       assert.match(pull.stdout, new RegExp(`^Status: Downloaded newer image for ${ref}$`, 'm'));
       assert.match(pull.stdout, new RegExp(`^${ref}\\n$`, 'm'));
       assert.equal(await imageId(ref), id);
+      // One pass: the pulled layer's blob was written while it unpacked and never read back. The
+      // disk is mounted relatime, where the first read after a write moves atime past mtime.
+      const { layers } = await manifestOf(reg, repo, '1');
+      const blob = statSync(join(dataRoot, 'content', 'blobs', 'sha256', layers[layers.length - 1]!.digest.slice(7)));
+      assert.ok(blob.atimeMs <= blob.mtimeMs, `the blob was read after it was stored (atime ${blob.atime.toISOString()}, mtime ${blob.mtime.toISOString()})`);
       assert.equal(ok(await run(['run', '--rm', ref, 'cat', '/uniq']), 'run').stdout, `${content}\n`);
 
       const again = ok(await run(['pull', ref]), 'pull again');

@@ -89,9 +89,10 @@ export const containerFlags: FlagSpec[] = [
     validate: (v) => void swapValue(v),
   },
   { name: 'mount', type: 'list', valueName: 'mount', description: 'Attach a filesystem mount to the container', validate: (v) => void parseMount(v, bytesValue) },
+  { name: 'ip', type: 'string', description: 'IPv4 address (e.g., 172.30.100.104)' },
   { name: 'name', type: 'string', description: 'Assign a name to the container' },
-  { name: 'net', type: 'string', valueName: 'network', description: 'Connect a container to a network', hidden: true },
-  { name: 'network', type: 'string', valueName: 'network', description: 'Connect a container to a network' },
+  { name: 'net', type: 'list', valueName: 'network', description: 'Connect a container to a network', hidden: true },
+  { name: 'network', type: 'list', valueName: 'network', description: 'Connect a container to a network' },
   { name: 'network-alias', type: 'list', description: 'Add network-scoped alias for the container' },
   { name: 'no-healthcheck', type: 'bool', description: 'Disable any container-specified HEALTHCHECK' },
   { name: 'oom-kill-disable', type: 'bool', description: 'Disable OOM Killer' },
@@ -251,11 +252,19 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
     sysctls[k] = v;
   }
 
-  const network = flags.string('network') ?? flags.string('net') ?? 'default';
+  // Several --network: the first is the network mode, every one an endpoint; aliases and --ip go to the first, as docker's.
+  const networkList = [...flags.list('network'), ...flags.list('net')];
+  const network = networkList[0] ?? 'default';
   const aliases = flags.list('network-alias');
+  const ip = flags.string('ip');
   const networking: NetworkingConfig = { EndpointsConfig: {} };
-  if (network !== 'default' || aliases.length > 0) {
-    networking.EndpointsConfig = { [network]: aliases.length > 0 ? { Aliases: aliases } : {} };
+  if (network !== 'default' || aliases.length > 0 || ip || networkList.length > 1) {
+    networking.EndpointsConfig = Object.fromEntries(
+      [...new Set(networkList.length > 0 ? networkList : [network])].map((n, i) => [
+        n,
+        i === 0 ? { ...(aliases.length > 0 ? { Aliases: aliases } : {}), ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) } : {},
+      ]),
+    );
   }
 
   const caps = effectiveCaps(flags.list('cap-add'), flags.list('cap-drop'));

@@ -157,7 +157,9 @@ export const managementCommands: CommandEntry[] = [
     name: 'network',
     description: 'Manage networks',
     subcommands: [
+      { name: 'connect', description: 'Connect a container to a network', load: () => import('./commands/network.js').then((m) => m.networkConnectCommand) },
       { name: 'create', description: 'Create a network', load: () => import('./commands/network.js').then((m) => m.networkCreateCommand) },
+      { name: 'disconnect', description: 'Disconnect a container from a network', load: () => import('./commands/network.js').then((m) => m.networkDisconnectCommand) },
       { name: 'inspect', description: 'Display detailed information on one or more networks', load: () => import('./commands/network.js').then((m) => m.networkInspectCommand) },
       { name: 'ls', names: ['list'], description: 'List networks', load: () => import('./commands/network.js').then((m) => m.networkLsCommand) },
       { name: 'prune', description: 'Remove all unused networks', load: () => import('./commands/network.js').then((m) => m.networkPruneCommand) },

@@ -16,6 +16,7 @@ import { ExecService } from '../engine/exec-service.js';
 import { BridgeNetwork, bridgeIdentity } from '../network/bridge-network.js';
 import { UserNetworks } from '../network/user-networks.js';
 import { NetworkService } from '../engine/network-service.js';
+import { resolveName } from '../engine/container-networks.js';
 import { networkRoutes } from '../api/server/routes/networks.js';
 import { Engine } from '../engine/engine.js';
 import { ExitWatcher } from '../runtime/monitor/exit-file.js';
@@ -128,11 +129,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     netnsDir: join(cfg.runRoot, 'netns'),
     chainTag: identity.chainTag,
     defaultBridge: network,
-    lookup: (net, name) =>
-      (containers?.list() ?? [])
-        .filter((c) => c.state.status === 'running' && c.hostConfig.NetworkMode === net && c.network)
-        .filter((c) => [c.name, ...(c.aliases ?? [])].some((n) => n.toLowerCase() === name) || c.id === name || c.id.slice(0, 12) === name)
-        .map((c) => c.network?.address ?? ''),
+    lookup: (net, name, from) => resolveName(containers?.list() ?? [], net, name, from),
     log,
   });
 

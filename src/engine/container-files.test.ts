@@ -8,7 +8,8 @@ test('resolv.conf drops loopback resolvers a container cannot reach', () => {
 });
 
 test('hosts file names the container when it has an address', () => {
-  assert.match(hostsFile('abc', undefined), /^127\.0\.0\.1\tlocalhost\n/);
-  assert.doesNotMatch(hostsFile('abc', undefined), /abc/);
-  assert.match(hostsFile('abc', '172.17.0.2'), /\n172\.17\.0\.2\tabc\n$/);
+  assert.match(hostsFile('abc', []), /^127\.0\.0\.1\tlocalhost\n/);
+  assert.doesNotMatch(hostsFile('abc', []), /abc/);
+  assert.match(hostsFile('abc', ['172.17.0.2']), /\n172\.17\.0\.2\tabc\n$/);
+  assert.match(hostsFile('abc', ['172.17.0.2', '172.18.0.3']), /\n172\.17\.0\.2\tabc\n172\.18\.0\.3\tabc\n$/);
 });

@@ -26,17 +26,21 @@ export function containerResolvConf(hostText: string): string {
   return lines.join('\n').replace(/\n*$/, '\n');
 }
 
-export function hostsFile(name: string, address: string | undefined): string {
+/** One line per address of the container (one per network it is on), as Docker writes them. */
+export function hostsFile(name: string, addresses: readonly string[]): string {
   const lines = [...LOOPBACK_HOSTS];
-  if (address) lines.push(`${address}\t${name}`);
+  for (const address of addresses) lines.push(`${address}\t${name}`);
   return `${lines.join('\n')}\n`;
 }
 
-/** Rewritten at every start, before the container runs, so plain writes suffice (no fsync on the hot path). */
+/**
+ * Rewritten at every start, before the container runs, and on network connect/disconnect; plain
+ * writes (no fsync on the hot path) that keep the inode, so the bind mounts show the new content.
+ */
 export async function writeEtcFiles(
   paths: EtcFiles,
   /** `nameserver`: the embedded DNS server of a user network, in place of the host's resolvers. */
-  opts: { hostname: string; domainname: string; hostNetwork: boolean; address?: string; nameserver?: string },
+  opts: { hostname: string; domainname: string; hostNetwork: boolean; addresses: readonly string[]; nameserver?: string },
 ): Promise<void> {
   const readHost = (p: string) => readFile(p, 'utf8').catch(() => '');
   if (opts.hostNetwork) {
@@ -46,7 +50,7 @@ export async function writeEtcFiles(
     return;
   }
   await writeFile(paths.hostnamePath, `${opts.hostname}\n`);
-  await writeFile(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.address));
+  await writeFile(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.addresses));
   const resolv = containerResolvConf(await readHost('/etc/resolv.conf'));
   await writeFile(
     paths.resolvConfPath,

@@ -48,6 +48,8 @@ test('container filters as docker ps applies them', () => {
   assert.deepEqual(names({ since: ['web'] }), ['db', 'web2']);
   assert.deepEqual(names({ network: ['bridge'] }), ['web', 'db', 'web2']);
   assert.deepEqual(names({ network: ['host'] }), []);
+  const multi = rec('ddd444', 'multi', 'running', { networks: [{ network: 'front' }, { network: 'back' }] });
+  assert.deepEqual(filterContainers([multi], new Map([['network', ['back']]]), { resolve: () => multi, imageMatches: () => false }).map((c) => c.name), ['multi']);
   assert.deepEqual(names({ publish: ['80'] }), []);
   assert.deepEqual(names({ health: ['none'] }), ['web', 'db', 'web2']);
   assert.deepEqual(names({ health: ['healthy'] }), []);

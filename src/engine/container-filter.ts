@@ -1,4 +1,5 @@
 import { invalidArgument } from '../lib/errors.js';
+import { modeNetwork } from './container-networks.js';
 import type { ContainerRecord, ContainerStatus } from './container-model.js';
 
 const STATUSES: readonly ContainerStatus[] = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
@@ -11,9 +12,9 @@ export function labelMatches(labels: Record<string, string>, want: string): bool
   return labels[want.slice(0, eq)] === want.slice(eq + 1);
 }
 
-function networkOf(c: ContainerRecord): string {
-  const mode = c.hostConfig.NetworkMode ?? 'default';
-  return mode === 'default' ? 'bridge' : mode;
+/** The networks the container is on: its attachments, or its mode (host, none, container:). */
+function networksOf(c: ContainerRecord): string[] {
+  return c.networks ? c.networks.map((a) => a.network) : [modeNetwork(c.hostConfig.NetworkMode)];
 }
 
 /**
@@ -47,7 +48,7 @@ export function filterContainers(
       (filters.get('label') ?? []).every((l) => labelMatches(c.config.Labels ?? {}, l)) &&
       any('ancestor', (v) => helpers.imageMatches(c, v)) &&
       any('exited', (v) => c.state.status === 'exited' && String(c.state.exitCode) === v) &&
-      any('network', (v) => networkOf(c) === v) &&
+      any('network', (v) => networksOf(c).includes(v)) &&
       any('expose', (v) => Object.keys(c.config.ExposedPorts ?? {}).includes(v.includes('/') ? v : `${v}/tcp`)) &&
       // Until published ports, volumes and healthchecks exist, nothing matches those filters
       // (health=none matches every container, as none has a healthcheck).

@@ -87,12 +87,28 @@ export interface ContainerRecord {
   conmonPid: number;
   /** Set by `stop`/`kill` so the exit handler knows the user asked for it (restart policies). */
   stoppedByUser: boolean;
-  /** The endpoint on the default bridge of the last start; its address is held only while running. */
+  /**
+   * The bridge networks the container is on, in the order it joined them (the first holds the
+   * default route and the published ports). Absent for host, none and container: modes.
+   */
+  networks?: NetworkAttachment[];
+  /** Before multi-network: the one endpoint, and the aliases on it. Read once by restore, then gone. */
   network?: BridgeEndpoint;
-  /** `--network-alias`: extra names the embedded DNS of a user network answers for the container. */
   aliases?: string[];
   /** Binds, volumes and tmpfs mounts, resolved at create. */
   mounts?: MountRecord[];
+}
+
+/** A container's membership of one bridge network: what the user asked for, and the endpoint of the last start. */
+export interface NetworkAttachment {
+  /** The network's name (`bridge` for the default one). */
+  network: string;
+  /** `--network-alias`: extra names the embedded DNS answers for the container on this network. */
+  aliases?: string[];
+  /** `--ip`: the address asked for. */
+  ipv4?: string;
+  /** Made at start or connect; its address is held only while the container runs. */
+  endpoint?: BridgeEndpoint;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -24,6 +24,7 @@ import type { Mount } from '../runtime/spec/types.js';
 import type { NetworkNamespace } from '../runtime/spec/generate.js';
 import type { BridgeNetwork } from '../network/bridge-network.js';
 import { portRequests } from '../network/port-rules.js';
+import { ContainerNetworks, etcNetwork, modeNetwork, type EndpointRequest, type UserNetworkDirectory } from './container-networks.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
@@ -64,8 +65,8 @@ export interface CreateRequest {
   name?: string;
   config: ContainerConfigSpec;
   hostConfig: HostConfigSpec;
-  /** Network-scoped aliases (NetworkingConfig.EndpointsConfig[network].Aliases). */
-  aliases?: string[];
+  /** NetworkingConfig.EndpointsConfig: network name or id → aliases and address asked for. */
+  endpoints?: Record<string, EndpointRequest>;
 }
 
 export interface LogOptions {
@@ -95,6 +96,7 @@ export class ContainerService {
   private readonly waiters = new Map<ContainerId, Waiter[]>();
   private readonly pendingAttach = new Map<ContainerId, AttachSession[]>();
   private readonly exitWaits = new Map<ContainerId, (() => void)[]>();
+  private readonly networks: ContainerNetworks;
 
   constructor(
     private readonly deps: {
@@ -107,13 +109,14 @@ export class ContainerService {
       security: SecurityDefaults;
       network: BridgeNetwork;
       /** User-defined networks by name or id; absent in daemons without them. */
-      userNetworks?: { find(ref: string): { name: string } | undefined; bridgeOf(ref: string): BridgeNetwork | undefined; sweep(live: ReadonlySet<string>): Promise<void> };
+      userNetworks?: UserNetworkDirectory & { sweep(live: ReadonlySet<string>): Promise<void> };
       volumes: VolumeStore;
       events: EventRecorder;
       log: Logger;
     },
   ) {
     this.index = new ContainerIndex(deps.meta);
+    this.networks = new ContainerNetworks({ defaultBridge: deps.network, userNetworks: deps.userNetworks, events: deps.events, log: deps.log });
   }
 
   // ---------------------------------------------------------------- create
@@ -138,6 +141,7 @@ export class ContainerService {
     if (!this.deps.runtimes.has(runtime)) throw invalidArgument('unknown_runtime', `unknown or invalid runtime name: ${runtime}`);
     hc.Runtime = runtime;
     this.validateHostConfig(hc);
+    const networks = this.networks.initialAttachments(hc.NetworkMode, req.endpoints ?? {});
     const warnings: string[] = [];
     if (hc.NetworkMode === 'host' && hc['PortBindings'] && Object.keys(hc['PortBindings'] as object).length > 0) {
       warnings.push('Published ports are discarded when using host network mode');
@@ -166,7 +170,7 @@ export class ContainerService {
       conmonPid: 0,
       stoppedByUser: false,
       mounts,
-      ...(req.aliases && req.aliases.length > 0 ? { aliases: req.aliases } : {}),
+      ...(networks ? { networks } : {}),
     };
     sw.lap('validate');
     try {
@@ -316,24 +320,13 @@ export class ContainerService {
     const hostNetwork = (owner ?? c).hostConfig.NetworkMode === 'host';
     let netns: NetworkNamespace = hostNetwork ? 'host' : {};
     // The owner's bind-mounted namespace when it has one: it outlives the owner's process.
-    if (owner && !hostNetwork) netns = { path: owner.network?.sandboxKey ?? `/proc/${owner.state.pid}/ns/net` };
-    const bridge = this.bridgeOf(c);
-    if (!bridge && !owner && !NETWORK_MODES.includes(c.hostConfig.NetworkMode ?? 'default')) {
-      throw notFound('network_not_found', `network ${c.hostConfig.NetworkMode} not found`);
-    }
-    if (bridge) {
+    if (owner && !hostNetwork) netns = { path: owner.networks ? this.deps.network.netnsPath(owner.id) : `/proc/${owner.state.pid}/ns/net` };
+    if (c.networks) {
       const publish = portRequests(c.hostConfig['PortBindings'] as Parameters<typeof portRequests>[0], c.config.ExposedPorts, c.hostConfig['PublishAllPorts'] === true);
-      c.network = await bridge.attach(c.id, publish, c.name);
-      netns = { path: c.network.sandboxKey };
+      netns = { path: await this.networks.attachAll(c, publish) };
       sw.lap('network');
     }
-    await writeEtcFiles(etc, {
-      hostname: c.config.Hostname ?? shortId(c.id),
-      domainname: c.config.Domainname ?? '',
-      hostNetwork,
-      address: bridge ? c.network?.address : owner && this.bridgeOf(owner) ? owner.network?.address : undefined,
-      nameserver: bridge && bridge !== this.deps.network ? c.network?.gateway : undefined,
-    });
+    await this.writeEtc(c, hostNetwork, owner);
     const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
     const user = resolveUser(c.config.User ?? '', await readEtc('passwd'), await readEtc('group'), (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
     sw.lap('etc');
@@ -406,6 +399,40 @@ export class ContainerService {
     sw.done(c.id);
   }
 
+  /** /etc/hostname, hosts and resolv.conf from the container's endpoints (or those of the container whose namespace it joins). */
+  private async writeEtc(c: ContainerRecord, hostNetwork: boolean, owner?: ContainerRecord): Promise<void> {
+    const net = etcNetwork(owner ?? c);
+    await writeEtcFiles(this.etcFiles(c.id), {
+      hostname: c.config.Hostname ?? shortId(c.id),
+      domainname: c.config.Domainname ?? '',
+      hostNetwork,
+      addresses: net.addresses,
+      nameserver: owner ? undefined : net.nameserver,
+    });
+  }
+
+  // ---------------------------------------------------------------- network connect / disconnect
+
+  /** `network connect`: see ContainerNetworks.connect; a running container's hosts and resolv.conf follow. */
+  async connectNetwork(ref: string, network: string, req: EndpointRequest): Promise<void> {
+    const c = this.index.get(ref);
+    await this.locks.run(c.id, async () => {
+      await this.networks.connect(c, network, req);
+      this.index.save(c);
+      if (isRunning(c)) await this.writeEtc(c, false);
+    });
+  }
+
+  /** `network disconnect`: see ContainerNetworks.disconnect. */
+  async disconnectNetwork(ref: string, network: string, force: boolean): Promise<void> {
+    const c = this.index.get(ref);
+    await this.locks.run(c.id, async () => {
+      await this.networks.disconnect(c, network, force);
+      this.index.save(c);
+      if (isRunning(c)) await this.writeEtc(c, false);
+    });
+  }
+
   private etcMounts(etc: EtcFiles): Mount[] {
     const bind = (source: string, destination: string): Mount => ({
       destination,
@@ -455,12 +482,6 @@ export class ContainerService {
     return mode.startsWith('container:') ? this.index.find(mode.slice('container:'.length)) : undefined;
   }
 
-  /** The bridge network the container's endpoint is on: the default bridge or a user-defined network. */
-  private bridgeOf(c: ContainerRecord): BridgeNetwork | undefined {
-    if (usesDefaultBridge(c)) return this.deps.network;
-    return this.deps.userNetworks?.bridgeOf(c.hostConfig.NetworkMode ?? '');
-  }
-
   /** Deletes the runtime's record, unmounts the rootfs and removes the network endpoint; tolerant of any being gone. */
   private async cleanupRuntime(c: ContainerRecord): Promise<void> {
     // Independent: the rootfs mount lives in the host's namespace, the runtime's state does not use it.
@@ -469,9 +490,7 @@ export class ContainerService {
         .delete(c.id, { force: true })
         .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`)),
       unmount(join(this.bundleDir(c.id), 'rootfs')),
-      this.bridgeOf(c)
-        ? this.bridgeOf(c)?.detach(c.id, c.network).catch((e: unknown) => this.deps.log.warn(`network detach ${c.id}: ${errorMessage(e)}`))
-        : undefined,
+      c.networks ? this.networks.detachAll(c) : undefined,
     ]);
   }
 
@@ -735,6 +754,7 @@ export class ContainerService {
   async restore(): Promise<void> {
     for (const c of this.index.load()) {
       try {
+        migrateNetworks(c);
         await this.restoreOne(c);
       } catch (e) {
         this.deps.log.error(`restore ${c.id}: ${errorMessage(e)}`);
@@ -742,7 +762,7 @@ export class ContainerService {
     }
     await this.removeOrphanDirs();
     // Every bridged container: namespaces of all networks share one directory the sweep clears.
-    const live = this.index.all().filter((c) => isRunning(c) && this.bridgeOf(c));
+    const live = this.index.all().filter((c) => isRunning(c) && c.networks);
     await this.deps.network.sweep(new Set(live.map((c) => c.id)));
     await this.deps.userNetworks?.sweep(new Set(live.map((c) => c.id)));
   }
@@ -781,7 +801,7 @@ export class ContainerService {
       c.state.status = state.status === 'paused' ? 'paused' : 'running';
       c.state.pid = state.pid;
       this.index.save(c);
-      if (c.network) await this.bridgeOf(c)?.adopt(c.id, c.network);
+      await this.networks.adoptAll(c);
       return;
     }
     // Created or exited in our records but known to the runtime: a start that never finished.
@@ -878,10 +898,13 @@ function signalAttribute(signal: string): string {
   }
 }
 
-/** Containers on the default bridge network: `default` and `bridge` modes. */
-function usesDefaultBridge(c: ContainerRecord): boolean {
+/** A record from before multi-network: its one endpoint and aliases become its first attachment. */
+function migrateNetworks(c: ContainerRecord): void {
   const mode = c.hostConfig.NetworkMode ?? 'default';
-  return mode === 'default' || mode === 'bridge';
+  if (c.networks || mode === 'host' || mode === 'none' || mode.startsWith('container:')) return;
+  c.networks = [{ network: modeNetwork(mode), ...(c.aliases?.length ? { aliases: c.aliases } : {}), ...(c.network ? { endpoint: c.network } : {}) }];
+  delete c.network;
+  delete c.aliases;
 }
 
 function isAlive(pid: number): boolean {

@@ -7,6 +7,7 @@ import type { BridgeNetwork } from '../network/bridge-network.js';
 import type { CreateNetworkRequest, UserNetworkConfig, UserNetworks } from '../network/user-networks.js';
 import type { ContainerService } from './container-service.js';
 import { isRunning, type ContainerRecord } from './container-model.js';
+import { liveAttachments, type EndpointRequest } from './container-networks.js';
 
 /** One of Docker's predefined networks as the engine describes it; the API edge maps it to the wire. */
 export interface NetworkView {
@@ -58,12 +59,40 @@ export class NetworkService {
   /** Removes unused user-defined networks matching `matches`; returns their names. */
   async prune(matches: (n: NetworkView) => boolean): Promise<string[]> {
     // Docker prunes networks no container refers to, running or not.
-    const referenced = new Set(this.containers.list().map((c) => c.hostConfig.NetworkMode));
+    const referenced = new Set(this.containers.list().flatMap((c) => [c.hostConfig.NetworkMode, ...(c.networks ?? []).map((a) => a.network)]));
     return this.users.prune((n) => referenced.has(n.name), (n) => matches(this.userView(n)));
   }
 
+  /** `network connect`: the container joins the network now if it runs, at its next start otherwise. */
+  async connect(ref: string, container: string, req: EndpointRequest): Promise<void> {
+    this.containers.get(container);
+    await this.containers.connectNetwork(container, (await this.inspect(ref)).name, req);
+  }
+
+  async disconnect(ref: string, container: string, force: boolean): Promise<void> {
+    this.containers.get(container);
+    // A network removed since (or never known) can still be dropped from a container's record with force.
+    const name = await this.inspect(ref).then(
+      (n) => n.name,
+      (e: unknown) => {
+        if (force) return ref;
+        throw e;
+      },
+    );
+    await this.containers.disconnectNetwork(container, name, force);
+  }
+
+  /** Running containers with an endpoint on the network. */
   private members(network: string): ContainerRecord[] {
-    return this.containers.list().filter((c) => isRunning(c) && modeOf(c) === network);
+    return this.containers.list().filter((c) => liveAttachments(c).some((a) => a.network === network));
+  }
+
+  private endpoints(network: string): NetworkView['containers'] {
+    return this.members(network).flatMap((c) =>
+      liveAttachments(c)
+        .filter((a) => a.network === network)
+        .map(({ endpoint: ep }) => ({ id: c.id, name: c.name, endpointId: ep.endpointId, mac: ep.mac, address: `${ep.address}/${ep.prefixLen}` })),
+    );
   }
 
   private userView(n: UserNetworkConfig): NetworkView {
@@ -76,9 +105,7 @@ export class NetworkService {
       gateway: n.gateway,
       bridgeName: n.bridge,
       user: { internal: n.internal, labels: n.labels, options: n.options },
-      containers: this.members(n.name).flatMap((c) =>
-        c.network ? [{ id: c.id, name: c.name, endpointId: c.network.endpointId, mac: c.network.mac, address: `${c.network.address}/${c.network.prefixLen}` }] : [],
-      ),
+      containers: this.endpoints(n.name),
     };
   }
 
@@ -93,7 +120,6 @@ export class NetworkService {
 
   private async view(name: (typeof PREDEFINED)[number]['name']): Promise<NetworkView> {
     const driver = PREDEFINED.find((p) => p.name === name)?.driver ?? 'null';
-    const members = this.containers.list().filter((c) => isRunning(c) && modeOf(c) === name);
     if (name === 'bridge') {
       const d = await this.bridge.describe();
       return {
@@ -104,9 +130,7 @@ export class NetworkService {
         subnet: d.subnet,
         gateway: d.gateway,
         bridgeName: this.bridge.bridgeName,
-        containers: members.flatMap((c) =>
-          c.network ? [{ id: c.id, name: c.name, endpointId: c.network.endpointId, mac: c.network.mac, address: `${c.network.address}/${c.network.prefixLen}` }] : [],
-        ),
+        containers: this.endpoints('bridge'),
       };
     }
     const path = join(this.stateDir, `${name}-id`);
@@ -115,7 +139,10 @@ export class NetworkService {
       driver,
       id: await this.persistedId(path),
       created: await this.created(path),
-      containers: members.map((c) => ({ id: c.id, name: c.name, endpointId: '', mac: '', address: '' })),
+      containers: this.containers
+        .list()
+        .filter((c) => isRunning(c) && c.hostConfig.NetworkMode === name)
+        .map((c) => ({ id: c.id, name: c.name, endpointId: '', mac: '', address: '' })),
     };
   }
 
@@ -130,9 +157,4 @@ export class NetworkService {
   private async created(path: string): Promise<string> {
     return (await stat(path).catch(() => undefined))?.mtime.toISOString() ?? new Date().toISOString();
   }
-}
-
-function modeOf(c: ContainerRecord): string {
-  const mode = c.hostConfig.NetworkMode ?? 'default';
-  return mode === 'default' ? 'bridge' : mode;
 }

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { conflict, invalidArgument } from '../lib/errors.js';
+import { BerthError, conflict, invalidArgument } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import type { Logger } from '../lib/logger.js';
 import { Iptables } from './iptables.js';
 import { chooseSubnet, conflictingRoute, defaultPools, nextFreeAddress } from './ipam.js';
-import { formatIpv4, formatSubnet, macFromIpv4, overlaps, parseIpv4, parseSubnet, type Subnet } from './ipv4.js';
+import { contains, formatIpv4, formatSubnet, macFromIpv4, overlaps, parseIpv4, parseSubnet, type Subnet } from './ipv4.js';
 import { Links } from './links.js';
 import { bridgeRules, chainNames, jumpRules, portRules, ruleTag, type ChainNames, type PortRequest, type PublishedPort } from './port-rules.js';
 import { PortReserver } from './port-reserver.js';
@@ -22,6 +22,21 @@ export interface BridgeEndpoint {
   gateway: string;
   mac: string;
   ports: PublishedPort[];
+  /** N of the container's `ethN` (and of its host end's name); absent in records older than multi-network. */
+  ifIndex?: number;
+}
+
+/** Where an endpoint goes in the container's namespace. */
+export interface AttachOptions {
+  /** The container's name, shown as the holder of its published ports. */
+  name: string;
+  ifIndex: number;
+  /** Makes the namespace: the container's first endpoint at start. */
+  newNamespace: boolean;
+  /** This endpoint holds the default route (and the published ports). */
+  defaultRoute: boolean;
+  /** IPAMConfig.IPv4Address: a fixed address in the subnet instead of the next free one. */
+  address?: string;
 }
 
 export interface BridgeOptions {
@@ -71,10 +86,13 @@ export class BridgeNetwork {
     return this.opts.bridge;
   }
 
-  /** Gives the container a namespace, an address, eth0 on the bridge and its published ports. Undoes everything on failure. */
-  async attach(containerId: string, requests: readonly PortRequest[], name = ''): Promise<BridgeEndpoint> {
+  /**
+   * Gives the container an address and `ethN` on the bridge (in a new namespace or its existing
+   * one), and its published ports. Undoes everything on failure but the namespace.
+   */
+  async attach(containerId: string, requests: readonly PortRequest[], opts: AttachOptions): Promise<BridgeEndpoint> {
     const state = await this.ensureBridge();
-    const ip = nextFreeAddress(state.subnet, new Set([...this.used.keys(), state.gateway]));
+    const ip = opts.address ? this.checkedAddress(state, opts.address) : nextFreeAddress(state.subnet, new Set([...this.used.keys(), state.gateway]));
     // Taken synchronously with the choice, so parallel starts never get one address twice.
     this.used.set(ip, containerId);
     const address = formatIpv4(ip);
@@ -87,16 +105,19 @@ export class BridgeNetwork {
       gateway: formatIpv4(state.gateway),
       mac: macFromIpv4(ip),
       ports: [],
+      ifIndex: opts.ifIndex,
     };
     try {
-      ep.ports = await this.reserver.reserve(containerId, requests, address, name && `${name} (${ep.endpointId})`);
+      ep.ports = await this.reserver.reserve(containerId, requests, address, opts.name && `${opts.name} (${ep.endpointId})`);
       await this.links.createEndpoint({
-        hostName: vethName(containerId),
+        hostName: vethName(containerId, opts.ifIndex),
         bridge: this.opts.bridge,
         netnsPath: ep.sandboxKey,
+        newNamespace: opts.newNamespace,
+        ifName: `eth${opts.ifIndex}`,
         mac: ep.mac,
         addressCidr: `${address}/${ep.prefixLen}`,
-        gateway: ep.gateway,
+        gateway: opts.defaultRoute ? ep.gateway : undefined,
       });
       for (const rule of portRules(this.names, containerId, address, ep.ports)) await this.iptables.appendRule(rule);
     } catch (e) {
@@ -106,19 +127,37 @@ export class BridgeNetwork {
     return ep;
   }
 
-  /** Removes the endpoint: rules, veth, namespace, ports, address. Idempotent; without `ep` it finds the rules by their tag. */
+  /**
+   * Removes the container's endpoint on this network: rules, veth, ports, address (the namespace
+   * stays: see removeNamespace). Idempotent; without `ep` it finds the rules by their tag and the
+   * veths among the bridge's ports.
+   */
   async detach(containerId: string, ep?: BridgeEndpoint): Promise<void> {
     const rules = ep
       ? portRules(this.names, containerId, ep.address, ep.ports)
       : (await this.iptables.listRules('nat', this.names.dnat)).filter((r) => r.args.includes(ruleTag(containerId)));
     for (const rule of rules) await this.iptables.deleteRule(rule);
-    // Independent: the veth pair goes with its host end, the namespace with its mount.
-    await Promise.all([
-      this.links.deleteLink(vethName(containerId)).catch(() => undefined),
-      this.links.deleteNetns(this.netnsPath(containerId)).catch(() => undefined),
-      this.reserver.release(containerId),
-    ]);
+    const veths = ep ? [vethName(containerId, ep.ifIndex ?? 0)] : (await this.links.bridgePorts(this.opts.bridge)).filter((p) => vethOwner(p) === containerId.slice(0, 12));
+    // Independent: the veth pair goes with its host end.
+    await Promise.all([...veths.map((v) => this.links.deleteLink(v).catch(() => undefined)), this.reserver.release(containerId)]);
     for (const [ip, owner] of this.used) if (owner === containerId) this.used.delete(ip);
+  }
+
+  /** Unmounts and removes the container's namespace, and with it any interface left in it. Idempotent. */
+  async removeNamespace(containerId: string): Promise<void> {
+    await this.links.deleteNetns(this.netnsPath(containerId)).catch(() => undefined);
+  }
+
+  /** Makes the container's namespace with only lo: a container on a bridge mode left without networks. */
+  async createNamespace(containerId: string): Promise<string> {
+    const path = this.netnsPath(containerId);
+    await this.links.createNamespace(path);
+    return path;
+  }
+
+  /** Moves the namespace's default route to `ep`'s gateway (its holder left). */
+  async routeVia(ep: BridgeEndpoint): Promise<void> {
+    await this.links.setDefaultRoute(ep.sandboxKey, ep.gateway, `eth${ep.ifIndex ?? 0}`);
   }
 
   /** After a daemon restart: takes back a running container's address and ports and restores missing rules. */
@@ -139,9 +178,10 @@ export class BridgeNetwork {
       const tag = rule.args.find((a) => a.startsWith('berth:'));
       if (tag && !liveTags.has(tag)) await this.iptables.deleteRule(rule);
     }
-    const liveVeths = new Set([...live].map(vethName));
+    const liveOwners = new Set([...live].map((id) => id.slice(0, 12)));
     for (const port of await this.links.bridgePorts(this.opts.bridge)) {
-      if (port.startsWith('vb') && !liveVeths.has(port)) await this.links.deleteLink(port);
+      const owner = vethOwner(port);
+      if (owner && !liveOwners.has(owner)) await this.links.deleteLink(port);
     }
     for (const name of await readdir(this.opts.netnsDir).catch(() => [] as string[])) {
       if (!live.has(name)) await this.links.deleteNetns(join(this.opts.netnsDir, name));
@@ -165,8 +205,18 @@ export class BridgeNetwork {
     return { id: s.id, subnet: formatSubnet(s.subnet), gateway: formatIpv4(s.gateway) };
   }
 
-  private netnsPath(containerId: string): string {
+  netnsPath(containerId: string): string {
     return join(this.opts.netnsDir, containerId);
+  }
+
+  /** A fixed address asked for: in the subnet, not the gateway, not taken (Docker's words). */
+  private checkedAddress(state: BridgeState, address: string): number {
+    const ip = parseIpv4(address);
+    if (!contains(state.subnet, ip) || ip === state.subnet.base) {
+      throw invalidArgument('address_outside_subnet', `invalid endpoint settings:\nno configured subnet or ip-range contain the IP address ${address}`);
+    }
+    if (ip === state.gateway || this.used.has(ip)) throw new BerthError('Forbidden', 'address_in_use', 'Address already in use');
+    return ip;
   }
 
   private ensureBridge(): Promise<BridgeState> {
@@ -254,10 +304,19 @@ export class BridgeNetwork {
   }
 }
 
-/** The host end of a container's veth: derived from the id, so cleanup needs no saved state (15 characters at most). */
-export function vethName(containerId: string): string {
+/**
+ * The host end of a container's `ethN`: derived from the id and N, so cleanup needs no saved
+ * state (15 characters at most): `vb<id>` for eth0, as before multi-network, `v<N><id>` otherwise.
+ */
+export function vethName(containerId: string, ifIndex = 0): string {
   if (!/^[0-9a-f]{12}/.test(containerId)) throw invalidArgument('invalid_id', `invalid container id: ${containerId}`);
-  return `vb${containerId.slice(0, 12)}`;
+  if (!Number.isInteger(ifIndex) || ifIndex < 0 || ifIndex > 99) throw invalidArgument('invalid_interface', `invalid interface index: ${ifIndex}`);
+  return `v${ifIndex === 0 ? 'b' : ifIndex}${containerId.slice(0, 12)}`;
+}
+
+/** The container id prefix a host veth name belongs to, or undefined for links that are not berth's. */
+export function vethOwner(link: string): string | undefined {
+  return /^v(?:b|[1-9][0-9]?)([0-9a-f]{12})$/.exec(link)?.[1];
 }
 
 /** The bridge and chain suffix of a daemon: `berth0` and plain `BERTH` chains for the default exec root, a hash-named pair otherwise. */

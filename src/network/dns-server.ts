@@ -14,7 +14,8 @@ const FORWARD_TIMEOUT_MS = 3000;
  * in every namespace. The gateway is reachable from every container of the network as it is, and
  * each network has a server of its own that answers only the names of its own containers.
  *
- * Names of the network's containers (name, aliases, id and short id) are answered here; other
+ * Names of containers (name, aliases, id and short id) on the network, or on another network the
+ * asking container is on too, are answered here; other
  * names are forwarded to the host's resolvers, from the daemon's namespace, so loopback resolvers
  * such as systemd-resolved work too.
  */
@@ -22,14 +23,15 @@ export class EmbeddedDns {
   private socket: Socket | undefined;
 
   constructor(
-    private readonly lookup: (name: string) => string[],
+    /** Addresses of `name` for a query sent from address `from`. */
+    private readonly lookup: (name: string, from: string) => string[],
     private readonly log: Logger,
   ) {}
 
   async listen(address: string): Promise<void> {
     const socket = createSocket({ type: 'udp4', reuseAddr: true });
     socket.on('message', (msg, rinfo) => {
-      this.answer(msg)
+      this.answer(msg, rinfo.address)
         .then((reply) => socket.send(reply, rinfo.port, rinfo.address))
         .catch((e: unknown) => this.log.warn(`dns ${address}: ${errorMessage(e)}`));
     });
@@ -53,10 +55,10 @@ export class EmbeddedDns {
     this.socket = undefined;
   }
 
-  private async answer(msg: Buffer): Promise<Buffer> {
+  private async answer(msg: Buffer, from: string): Promise<Buffer> {
     const q = parseQuery(msg);
     if (!q) return formatError(msg);
-    const local = this.lookup(q.name);
+    const local = this.lookup(q.name, from);
     // A known name: its A records; for other types (AAAA…) an empty answer, so clients fall back to A.
     if (local.length > 0) return buildAnswer(q, q.type === TYPE_A ? local : [], RCODE_OK);
     if (!q.name.includes('.')) return buildAnswer(q, [], RCODE_NXDOMAIN);

@@ -48,29 +48,53 @@ export class Links {
     await rm(path, { force: true });
   }
 
+  /** An empty network namespace (lo up) bind-mounted on `netnsPath`, so it outlives every process in it. */
+  async createNamespace(netnsPath: string): Promise<void> {
+    await mkdir(dirname(netnsPath), { recursive: true });
+    await (await open(netnsPath, 'w')).close();
+    await runChecked('unshare', [`--net=${netnsPath}`, 'ip', 'link', 'set', 'lo', 'up']);
+  }
+
   /**
-   * A new network namespace bind-mounted on `netnsPath` (so it outlives every process in it) with
-   * lo up and `eth0` (`mac`, `addressCidr`, default route via `gateway`), paired with `hostName`
-   * on `bridge` in the daemon's namespace. Two processes: one inside the new namespace, one outside.
+   * Interface `ifName` (`mac`, `addressCidr`, default route via `gateway` when given) in the
+   * namespace bind-mounted on `netnsPath`, paired with `hostName` on `bridge` in the daemon's
+   * namespace. With `newNamespace` the namespace is made here too (lo up), saving a process on the
+   * start path. Two processes: one inside the namespace, one outside.
    */
-  async createEndpoint(opts: { hostName: string; bridge: string; netnsPath: string; mac: string; addressCidr: string; gateway: string }): Promise<void> {
-    await mkdir(dirname(opts.netnsPath), { recursive: true });
-    await (await open(opts.netnsPath, 'w')).close();
-    await runChecked('unshare', [`--net=${opts.netnsPath}`, 'ip', '-batch', '-'], {
-      input: [
-        'link set lo up',
-        // Created from inside, the peer is sent to the daemon's namespace by path.
-        `link add eth0 address ${opts.mac} type veth peer name ${opts.hostName} netns /proc/${process.pid}/ns/net`,
-        `addr add ${opts.addressCidr} dev eth0`,
-        'link set eth0 up',
-        `route add default via ${opts.gateway} dev eth0`,
-      ].join('\n'),
-    });
+  async createEndpoint(opts: {
+    hostName: string;
+    bridge: string;
+    netnsPath: string;
+    newNamespace: boolean;
+    ifName: string;
+    mac: string;
+    addressCidr: string;
+    gateway?: string;
+  }): Promise<void> {
+    const lines = [
+      // Created from inside, the peer is sent to the daemon's namespace by path.
+      `link add ${opts.ifName} address ${opts.mac} type veth peer name ${opts.hostName} netns /proc/${process.pid}/ns/net`,
+      `addr add ${opts.addressCidr} dev ${opts.ifName}`,
+      `link set ${opts.ifName} up`,
+      ...(opts.gateway ? [`route add default via ${opts.gateway} dev ${opts.ifName}`] : []),
+    ];
+    if (opts.newNamespace) {
+      await mkdir(dirname(opts.netnsPath), { recursive: true });
+      await (await open(opts.netnsPath, 'w')).close();
+      await runChecked('unshare', [`--net=${opts.netnsPath}`, 'ip', '-batch', '-'], { input: ['link set lo up', ...lines].join('\n') });
+    } else {
+      await runChecked('nsenter', [`--net=${opts.netnsPath}`, 'ip', '-batch', '-'], { input: lines.join('\n') });
+    }
     await ipBatch([
       `link set ${opts.hostName} master ${opts.bridge} up`,
       // br_netfilter re-bridges a DNATed packet: a container reaching its own published port needs it sent back out its port.
       `link set ${opts.hostName} type bridge_slave hairpin on`,
     ]);
+  }
+
+  /** Points the namespace's default route at `gateway` through `ifName`. */
+  async setDefaultRoute(netnsPath: string, gateway: string, ifName: string): Promise<void> {
+    await runChecked('nsenter', [`--net=${netnsPath}`, 'ip', 'route', 'replace', 'default', 'via', gateway, 'dev', ifName]);
   }
 }
 

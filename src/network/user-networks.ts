@@ -59,8 +59,8 @@ export class UserNetworks {
       /** The daemon's chain suffix (see bridgeIdentity); empty for the default daemon. */
       chainTag: string;
       defaultBridge: BridgeNetwork;
-      /** Addresses of the running containers of network `network` called `name` (name, alias or id). */
-      lookup: (network: string, name: string) => string[];
+      /** Addresses of the running containers called `name` (name, alias or id) for a query to `network`'s DNS from address `from`. */
+      lookup: (network: string, name: string, from: string) => string[];
       log: Logger;
     },
   ) {
@@ -209,7 +209,7 @@ export class UserNetworks {
   }
 
   private dnsFor(config: UserNetworkConfig): EmbeddedDns {
-    return new EmbeddedDns((name) => this.opts.lookup(config.name, name), this.opts.log);
+    return new EmbeddedDns((name, from) => this.opts.lookup(config.name, name, from), this.opts.log);
   }
 
   private bridgeFor(config: UserNetworkConfig): BridgeNetwork {

@@ -123,3 +123,35 @@ export const networkPruneCommand: CommandDef = {
     return 0;
   },
 };
+
+export const networkConnectCommand: CommandDef = {
+  usage: '[OPTIONS] NETWORK CONTAINER',
+  flags: [
+    { name: 'alias', type: 'list', valueName: 'strings', description: 'Add network-scoped alias for the container' },
+    { name: 'ip', type: 'string', description: 'IPv4 address (e.g., "172.30.100.104")' },
+  ],
+  args: { kind: 'exact', n: 2 },
+  run: async (ctx, flags) => {
+    const [network, container] = flags.args as [string, string];
+    const ip = flags.string('ip');
+    const aliases = flags.list('alias');
+    await ctx.client().empty('POST', `/networks/${encodeURIComponent(network)}/connect`, {
+      json: {
+        Container: container,
+        EndpointConfig: { ...(aliases.length > 0 ? { Aliases: aliases } : {}), ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) },
+      },
+    });
+    return 0;
+  },
+};
+
+export const networkDisconnectCommand: CommandDef = {
+  usage: '[OPTIONS] NETWORK CONTAINER',
+  flags: [{ name: 'force', short: 'f', type: 'bool', description: 'Force the container to disconnect from a network' }],
+  args: { kind: 'exact', n: 2 },
+  run: async (ctx, flags) => {
+    const [network, container] = flags.args as [string, string];
+    await ctx.client().empty('POST', `/networks/${encodeURIComponent(network)}/disconnect`, { json: { Container: container, Force: flags.bool('force') } });
+    return 0;
+  },
+};

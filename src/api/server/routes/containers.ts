@@ -51,8 +51,10 @@ export function containerRoutes(router: Router, engine: Engine): void {
     const body = (await jsonBody<ContainerCreateRequest>(ctx)) ?? {};
     const { HostConfig, NetworkingConfig: networking, ...config } = body;
     const name = ctx.query.get('name') ?? undefined;
-    const aliases = Object.values(networking?.EndpointsConfig ?? {}).flatMap((e) => e?.Aliases ?? []);
-    const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig: (HostConfig ?? {}) as HostConfigSpec, aliases });
+    const endpoints = Object.fromEntries(
+      Object.entries(networking?.EndpointsConfig ?? {}).map(([net, e]) => [net, { aliases: e?.Aliases ?? undefined, ipv4: e?.IPAMConfig?.IPv4Address || undefined }]),
+    );
+    const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig: (HostConfig ?? {}) as HostConfigSpec, endpoints });
     sendJson(ctx, 201, { Id: id, Warnings: warnings });
   });
 

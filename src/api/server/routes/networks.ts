@@ -1,6 +1,6 @@
 import type { NetworkService, NetworkView } from '../../../engine/network-service.js';
 import { invalidArgument } from '../../../lib/errors.js';
-import type { NetworkResource } from '../../types/index.js';
+import type { EndpointSettings, NetworkResource } from '../../types/index.js';
 import { filtersParam } from '../query.js';
 import type { Router } from '../router.js';
 import { sendEmpty, sendJson } from '../server.js';
@@ -51,6 +51,11 @@ interface NetworkCreateRequest {
   Options?: Record<string, string> | null;
 }
 
+interface NetworkConnectRequest {
+  Container?: string;
+  EndpointConfig?: EndpointSettings | null;
+}
+
 const FILTERS = ['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling'];
 
 /** Docker's network filters: name and id match substrings/prefixes, label `k` or `k=v`, type custom|builtin. */
@@ -99,6 +104,17 @@ export function networkRoutes(router: Router, networks: NetworkService): void {
   router.add('DELETE', '/networks/{id}', async (ctx) => {
     await networks.remove(ctx.params['id'] ?? '');
     sendEmpty(ctx, 204);
+  });
+  router.add('POST', '/networks/{id}/connect', async (ctx) => {
+    const body = (await jsonBody<NetworkConnectRequest>(ctx)) ?? {};
+    const ep = body.EndpointConfig ?? {};
+    await networks.connect(ctx.params['id'] ?? '', body.Container ?? '', { aliases: ep.Aliases ?? undefined, ipv4: ep.IPAMConfig?.IPv4Address || undefined });
+    sendEmpty(ctx, 200);
+  });
+  router.add('POST', '/networks/{id}/disconnect', async (ctx) => {
+    const body = (await jsonBody<{ Container?: string; Force?: boolean }>(ctx)) ?? {};
+    await networks.disconnect(ctx.params['id'] ?? '', body.Container ?? '', body.Force === true);
+    sendEmpty(ctx, 200);
   });
   router.add('POST', '/networks/prune', async (ctx) => {
     const keep = networkFilter(filtersParam(ctx.query));

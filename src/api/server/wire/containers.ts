@@ -1,5 +1,6 @@
 import { humanDuration } from '../../../lib/human-units.js';
-import type { ContainerRecord } from '../../../engine/container-model.js';
+import type { ContainerRecord, NetworkAttachment } from '../../../engine/container-model.js';
+import { dnsNames } from '../../../engine/container-networks.js';
 import type {
   ContainerConfig,
   ContainerInspect,
@@ -38,29 +39,24 @@ function networkName(c: ContainerRecord): string {
   return mode === 'default' ? 'bridge' : mode;
 }
 
-/** Networks with an endpoint per container: the default bridge and user-defined ones. */
-function isBridged(c: ContainerRecord): boolean {
-  const net = networkName(c);
-  return net !== 'host' && net !== 'none' && !net.startsWith('container:');
+const isRunningRecord = (c: ContainerRecord) => c.state.status === 'running' || c.state.status === 'paused';
+
+/** The endpoints that exist: from start until the container stops. */
+function liveEndpoints(c: ContainerRecord): NonNullable<NetworkAttachment['endpoint']>[] {
+  return isRunningRecord(c) ? (c.networks ?? []).flatMap((a) => (a.endpoint ? [a.endpoint] : [])) : [];
 }
 
-/** The bridge endpoint while it exists: from start until the container stops. */
-function liveEndpoint(c: ContainerRecord) {
-  const running = c.state.status === 'running' || c.state.status === 'paused';
-  return running && isBridged(c) ? c.network : undefined;
-}
-
-function endpoint(c: ContainerRecord): EndpointSettings {
-  const ep = liveEndpoint(c);
+function endpoint(c: ContainerRecord, a?: NetworkAttachment): EndpointSettings {
+  const ep = a && isRunningRecord(c) ? a.endpoint : undefined;
   return {
-    IPAMConfig: null,
+    IPAMConfig: a?.ipv4 ? { IPv4Address: a.ipv4 } : null,
     Links: null,
-    Aliases: c.aliases ?? null,
+    Aliases: a?.aliases ?? null,
     MacAddress: ep?.mac ?? '',
     DriverOpts: null,
     GwPriority: 0,
     // Docker keeps the network's id on a stopped container's entry; the endpoint goes with the stop.
-    NetworkID: (isBridged(c) ? c.network?.networkId : undefined) ?? '',
+    NetworkID: a?.endpoint?.networkId ?? '',
     EndpointID: ep?.endpointId ?? '',
     Gateway: ep?.gateway ?? '',
     IPAddress: ep?.address ?? '',
@@ -68,25 +64,32 @@ function endpoint(c: ContainerRecord): EndpointSettings {
     IPv6Gateway: '',
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
+    DNSNames: a && a.network !== 'bridge' ? dnsNames(c, a) : null,
   };
+}
+
+/** NetworkSettings.Networks: one entry per network the container is on; host, none and container: modes show their mode. */
+function networks(c: ContainerRecord): Record<string, EndpointSettings> {
+  if (!c.networks) return { [networkName(c)]: endpoint(c) };
+  return Object.fromEntries(c.networks.map((a) => [a.network, endpoint(c, a)]));
 }
 
 /** NetworkSettings.Ports of a running container: each exposed port with its bindings, `null` when not published. */
 function portMap(c: ContainerRecord): PortMap {
-  const ep = liveEndpoint(c);
-  if (!ep) return {};
+  const eps = liveEndpoints(c);
+  if (eps.length === 0) return {};
   const ports: PortMap = {};
   for (const key of Object.keys(c.config.ExposedPorts ?? {})) ports[key.includes('/') ? key : `${key}/tcp`] = null;
-  for (const p of ep.ports) (ports[`${p.containerPort}/${p.proto}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  for (const p of eps.flatMap((ep) => ep.ports)) (ports[`${p.containerPort}/${p.proto}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
   return ports;
 }
 
 /** The Ports of a list summary: published ports with their host side, exposed ones without. */
 function summaryPorts(c: ContainerRecord): Port[] {
-  if (c.state.status !== 'running' && c.state.status !== 'paused') return [];
-  const ep = liveEndpoint(c);
-  const out: Port[] = (ep?.ports ?? []).map((p) => ({ IP: p.hostIp, PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto }));
+  if (!isRunningRecord(c)) return [];
+  const out: Port[] = liveEndpoints(c)
+    .flatMap((ep) => ep.ports)
+    .map((p) => ({ IP: p.hostIp, PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto }));
   for (const key of Object.keys(c.config.ExposedPorts ?? {})) {
     const [port, proto = 'tcp'] = key.split('/');
     const n = Number(port);
@@ -117,11 +120,11 @@ export function containerInspect(
   files: { logPath: string; hostsPath: string; hostnamePath: string; resolvConfPath: string; upperDir: string; lowerDirs: string[]; mergedDir: string },
   execIds: string[],
 ): ContainerInspect {
-  const running = c.state.status === 'running' || c.state.status === 'paused';
+  const running = isRunningRecord(c);
   const net = networkName(c);
-  const ep = liveEndpoint(c);
+  const ep = liveEndpoints(c)[0];
   // Docker fills the top-level address fields for the default bridge only.
-  const top = net === 'bridge' ? ep : undefined;
+  const top = running ? c.networks?.find((a) => a.network === 'bridge')?.endpoint : undefined;
   const settings: NetworkSettings = {
     Bridge: '',
     SandboxID: ep ? ep.endpointId : '',
@@ -140,7 +143,7 @@ export function containerInspect(
     IPPrefixLen: top?.prefixLen ?? 0,
     IPv6Gateway: '',
     MacAddress: top?.mac ?? '',
-    Networks: { [net]: endpoint(c) },
+    Networks: networks(c),
   };
   const hostConfig = {
     NetworkMode: c.hostConfig.NetworkMode === 'default' ? 'bridge' : c.hostConfig.NetworkMode,
@@ -195,7 +198,7 @@ export function containerSummary(c: ContainerRecord): ContainerSummary {
     State: c.state.status,
     Status: statusText(c),
     HostConfig: { NetworkMode: net },
-    NetworkSettings: { Networks: { [net]: endpoint(c) } },
+    NetworkSettings: { Networks: networks(c) },
     Mounts: mountPoints(c),
   };
 }

@@ -1,0 +1,253 @@
+import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../lib/errors.js';
+import type { EventRecorder } from '../lib/event-bus.js';
+import type { Logger } from '../lib/logger.js';
+import type { BridgeEndpoint, BridgeNetwork } from '../network/bridge-network.js';
+import type { PortRequest } from '../network/port-rules.js';
+import { isRunning, type ContainerRecord, type NetworkAttachment } from './container-model.js';
+
+/** What a create request or `network connect` asks of one endpoint (EndpointSettings' request side). */
+export interface EndpointRequest {
+  aliases?: string[];
+  ipv4?: string;
+}
+
+/** User-defined networks as the engine needs them: resolved by name, id or unique id prefix. */
+export interface UserNetworkDirectory {
+  find(ref: string): { name: string } | undefined;
+  bridgeOf(ref: string): BridgeNetwork | undefined;
+}
+
+const HOST_CONFLICT = 'container cannot be disconnected from host network or connected to host network';
+const NONE_CONFLICT = 'container cannot be connected to multiple networks with one of the networks in private (none) mode';
+const SHARED_CONFLICT = 'container sharing network namespace with another container or host cannot be connected to any other network';
+
+/** The network mode's own network name: `bridge` for `default`. */
+export function modeNetwork(mode: string | undefined): string {
+  return !mode || mode === 'default' ? 'bridge' : mode;
+}
+
+/** Endpoints that exist now: those of a running (or paused) container. */
+export function liveAttachments(c: ContainerRecord): (NetworkAttachment & { endpoint: BridgeEndpoint })[] {
+  if (!isRunning(c)) return [];
+  return (c.networks ?? []).filter((a): a is NetworkAttachment & { endpoint: BridgeEndpoint } => a.endpoint !== undefined);
+}
+
+/**
+ * The names the embedded DNS of `network` answers for a query sent from address `from`: the
+ * container names, aliases, ids and hostnames of running containers on any user network the asker
+ * shares with them (the queried network first), each with its address on that network.
+ */
+export function resolveName(all: readonly ContainerRecord[], network: string, name: string, from: string): string[] {
+  const q = name.toLowerCase();
+  const withEndpoints = (c: ContainerRecord) => (c.networks ?? []).filter((a) => a.endpoint);
+  const asks = (c: ContainerRecord) => withEndpoints(c).some((a) => a.network === network && a.endpoint?.address === from);
+  // A container asks as soon as its process runs, which can be before its record says running.
+  const asker = all.find((c) => isRunning(c) && asks(c)) ?? all.find(asks);
+  const shared = asker ? withEndpoints(asker).map((a) => a.network) : [];
+  // The default bridge has no name resolution in Docker.
+  const nets = [network, ...shared.filter((n) => n !== network && n !== 'bridge')];
+  for (const net of nets) {
+    const hits = all.flatMap((c) =>
+      liveAttachments(c)
+        .filter((a) => a.network === net && [...dnsNames(c, a), c.id].some((n) => n.toLowerCase() === q))
+        .map((a) => a.endpoint.address),
+    );
+    if (hits.length > 0) return hits;
+  }
+  return [];
+}
+
+/** Docker's DNSNames of an endpoint on a user network: name, aliases, short id, hostname. */
+export function dnsNames(c: ContainerRecord, a: NetworkAttachment): string[] {
+  return [...new Set([c.name, ...(a.aliases ?? []), c.id.slice(0, 12), ...(c.config.Hostname ? [c.config.Hostname] : [])])];
+}
+
+/**
+ * What /etc/hosts and /etc/resolv.conf need from the endpoints: every address, and the first user
+ * network's DNS server. Read at start (before the state says running) and on connect/disconnect.
+ */
+export function etcNetwork(c: ContainerRecord): { addresses: string[]; nameserver?: string } {
+  const live = (c.networks ?? []).flatMap((a) => (a.endpoint ? [{ ...a, endpoint: a.endpoint }] : []));
+  return { addresses: live.map((a) => a.endpoint.address), nameserver: live.find((a) => a.network !== 'bridge')?.endpoint.gateway };
+}
+
+/**
+ * A container's bridge-network endpoints: made for every network it is on at start (in the order
+ * it joined them, the first holding the default route and the published ports), added and removed
+ * by `network connect/disconnect`, recorded as network events. Callers hold the container's lock
+ * and save the record afterwards.
+ */
+export class ContainerNetworks {
+  constructor(
+    private readonly deps: {
+      defaultBridge: BridgeNetwork;
+      userNetworks?: UserNetworkDirectory;
+      events: EventRecorder;
+      log: Logger;
+    },
+  ) {}
+
+  /** The attachments of a new container from its network mode and NetworkingConfig.EndpointsConfig (keys: names or ids). */
+  initialAttachments(mode: string, endpoints: Readonly<Record<string, EndpointRequest>>): NetworkAttachment[] | undefined {
+    const refs = Object.keys(endpoints);
+    const own = modeNetwork(mode);
+    if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
+      const extra = refs.filter((r) => r !== mode);
+      if (extra.length === 0) return undefined;
+      throw invalidArgument('network_conflict', mode === 'host' ? HOST_CONFLICT : mode === 'none' ? NONE_CONFLICT : SHARED_CONFLICT);
+    }
+    const first: NetworkAttachment = { network: own };
+    const out = [first];
+    for (const ref of refs) {
+      const name = this.find(ref)?.name;
+      if (!name) {
+        if (ref === 'host') throw invalidArgument('network_conflict', HOST_CONFLICT);
+        if (ref === 'none') throw invalidArgument('network_conflict', NONE_CONFLICT);
+        throw notFound('network_not_found', `network ${ref} not found`);
+      }
+      const req = endpoints[ref] ?? {};
+      validateRequest(name, req);
+      let a = out.find((x) => x.network === name);
+      if (!a) out.push((a = { network: name }));
+      if (req.aliases?.length) a.aliases = [...new Set([...(a.aliases ?? []), ...req.aliases])];
+      if (req.ipv4) a.ipv4 = req.ipv4;
+    }
+    return out;
+  }
+
+  /** Start: an endpoint on every network the container is on. Returns the namespace's path; undoes everything on failure. */
+  async attachAll(c: ContainerRecord, publish: readonly PortRequest[]): Promise<string> {
+    const atts = c.networks ?? [];
+    try {
+      for (const [i, a] of atts.entries()) {
+        const bridge = this.bridgeOf(a.network);
+        if (!bridge) throw notFound('network_not_found', `network ${a.network} not found`);
+        a.endpoint = await bridge.attach(c.id, i === 0 ? publish : [], { name: c.name, ifIndex: i, newNamespace: i === 0, defaultRoute: i === 0, address: a.ipv4 });
+      }
+      if (atts.length === 0) await this.deps.defaultBridge.createNamespace(c.id);
+    } catch (e) {
+      await this.detachAll(c, false);
+      throw e;
+    }
+    for (const a of atts) this.record('connect', c, a);
+    return this.deps.defaultBridge.netnsPath(c.id);
+  }
+
+  /** Stop: removes every endpoint and the namespace. Tolerant of any being gone; `announce` records the disconnects. */
+  async detachAll(c: ContainerRecord, announce = true): Promise<void> {
+    await Promise.all(
+      (c.networks ?? []).map(async (a) => {
+        await this.bridgeOf(a.network)
+          ?.detach(c.id, a.endpoint)
+          .catch((e: unknown) => this.deps.log.warn(`network detach ${c.id} from ${a.network}: ${errorMessage(e)}`));
+        if (announce && a.endpoint) this.record('disconnect', c, a);
+      }),
+    );
+    await this.deps.defaultBridge.removeNamespace(c.id);
+  }
+
+  /** After a daemon restart: takes back the addresses, ports and rules of a running container's endpoints. */
+  async adoptAll(c: ContainerRecord): Promise<void> {
+    for (const a of c.networks ?? []) if (a.endpoint) await this.bridgeOf(a.network)?.adopt(c.id, a.endpoint);
+  }
+
+  /**
+   * `network connect`: a running container gets the endpoint now (`eth<lowest free N>`, the
+   * default route if it has none); a stopped one has it recorded for its next start, and joining
+   * a network it is already on is a no-op, as in Docker.
+   */
+  async connect(c: ContainerRecord, ref: string, req: EndpointRequest): Promise<void> {
+    this.assertConnectable(c);
+    const mode = c.hostConfig.NetworkMode ?? 'default';
+    if (ref === 'host' || mode === 'host') throw invalidArgument('network_conflict', HOST_CONFLICT);
+    if (ref === 'none' || mode === 'none') throw invalidArgument('network_conflict', NONE_CONFLICT);
+    if (mode.startsWith('container:')) throw invalidArgument('network_conflict', SHARED_CONFLICT);
+    const net = this.find(ref);
+    if (!net) throw notFound('network_not_found', `network ${ref} not found`);
+    validateRequest(net.name, req);
+    const atts = (c.networks ??= []);
+    const existing = atts.find((a) => a.network === net.name);
+    const attachment: NetworkAttachment = {
+      network: net.name,
+      ...(req.aliases?.length ? { aliases: [...new Set(req.aliases)] } : {}),
+      ...(req.ipv4 ? { ipv4: req.ipv4 } : {}),
+    };
+    if (!isRunning(c)) {
+      if (!existing) atts.push(attachment);
+      return;
+    }
+    if (existing?.endpoint) throw new BerthError('Forbidden', 'endpoint_exists', `endpoint with name ${c.name} already exists in network ${net.name}`);
+    const live = liveAttachments(c);
+    const used = new Set(live.map((a) => a.endpoint.ifIndex ?? 0));
+    let ifIndex = 0;
+    while (used.has(ifIndex)) ifIndex++;
+    attachment.endpoint = await net.bridge.attach(c.id, [], { name: c.name, ifIndex, newNamespace: false, defaultRoute: live.length === 0 });
+    if (existing) atts.splice(atts.indexOf(existing), 1, attachment);
+    else atts.push(attachment);
+    this.record('connect', c, attachment);
+  }
+
+  /** `network disconnect`: removes the endpoint of a running container (moving the default route if it held it), or the record of a stopped one. */
+  async disconnect(c: ContainerRecord, ref: string, force: boolean): Promise<void> {
+    this.assertConnectable(c);
+    const mode = c.hostConfig.NetworkMode ?? 'default';
+    if (ref === 'host' && mode === 'host') throw invalidArgument('network_conflict', HOST_CONFLICT);
+    const found = this.find(ref);
+    const running = isRunning(c);
+    if (!found && running && !force) throw notFound('network_not_found', `network ${ref} not found`);
+    const name = found?.name ?? ref;
+    const atts = c.networks ?? [];
+    const a = atts.find((x) => x.network === name);
+    // Docker's two wordings: the record of a stopped container, the endpoint of a running one.
+    if (!running || !found) {
+      if (!a) throw new BerthError('Internal', 'not_connected', `container ${c.id} is not connected to the network ${name}`);
+      atts.splice(atts.indexOf(a), 1);
+      return;
+    }
+    if (!a?.endpoint) throw new BerthError('Internal', 'not_connected', `container ${c.id} is not connected to network ${name}`);
+    const heldRoute = liveAttachments(c)[0] === a;
+    await found.bridge.detach(c.id, a.endpoint);
+    atts.splice(atts.indexOf(a), 1);
+    const next = liveAttachments(c)[0];
+    if (heldRoute && next) {
+      await this.bridgeOf(next.network)
+        ?.routeVia(next.endpoint)
+        .catch((e: unknown) => this.deps.log.warn(`container ${c.id.slice(0, 12)}: default route via ${next.network}: ${errorMessage(e)}`));
+    }
+    this.record('disconnect', c, a);
+  }
+
+  /** The default bridge (`bridge`, `default`) or a user network, by name, id or unique id prefix. */
+  find(ref: string): { name: string; bridge: BridgeNetwork } | undefined {
+    if (ref === 'bridge' || ref === 'default') return { name: 'bridge', bridge: this.deps.defaultBridge };
+    const user = this.deps.userNetworks?.find(ref);
+    const bridge = user ? this.deps.userNetworks?.bridgeOf(user.name) : undefined;
+    return user && bridge ? { name: user.name, bridge } : undefined;
+  }
+
+  private bridgeOf(network: string): BridgeNetwork | undefined {
+    return this.find(network)?.bridge;
+  }
+
+  private assertConnectable(c: ContainerRecord): void {
+    if (c.state.status === 'removing' || c.state.status === 'dead') {
+      throw conflict('removing', `Container ${c.id} is marked for removal and cannot be connected or disconnected to the network`);
+    }
+  }
+
+  private record(action: 'connect' | 'disconnect', c: ContainerRecord, a: NetworkAttachment): void {
+    this.deps.events.record({
+      type: 'network',
+      action,
+      actorId: a.endpoint?.networkId ?? '',
+      attributes: { container: c.id, name: a.network, type: 'bridge' },
+    });
+  }
+}
+
+/** Docker's checks of an endpoint request: aliases and fixed addresses only on user networks. */
+function validateRequest(network: string, req: EndpointRequest): void {
+  if (network !== 'bridge') return;
+  if (req.ipv4) throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nuser specified IP address is supported on user defined networks only');
+  if (req.aliases?.length) throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nnetwork-scoped alias is supported only for containers in user defined networks');
+}

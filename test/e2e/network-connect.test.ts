@@ -1,0 +1,200 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { CLIENTS, SHARED_HOST, api, berth, runCommand, uniqueName } from './harness.js';
+
+interface Endpoint {
+  NetworkID: string;
+  EndpointID: string;
+  IPAddress: string;
+  Gateway: string;
+  MacAddress: string;
+  Aliases: string[] | null;
+  DNSNames: string[] | null;
+}
+
+async function networksOf(ref: string): Promise<Record<string, Endpoint>> {
+  const r = await berth(['inspect', '-f', '{{json .NetworkSettings.Networks}}', ref]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Record<string, Endpoint>;
+}
+
+/** Host links, netns files and netfilter rules that still name the container. */
+async function leftovers(id: string): Promise<string[]> {
+  const short = id.slice(0, 12);
+  const links = (await runCommand('ip', ['-o', 'link'])).stdout.split('\n').filter((l) => l.includes(short));
+  const rules = [
+    ...(await runCommand('iptables', ['-w', '-t', 'nat', '-S'])).stdout.split('\n'),
+    ...(await runCommand('iptables', ['-w', '-S'])).stdout.split('\n'),
+  ].filter((l) => l.includes(`berth:${short}`));
+  const netnsDirs = ['/run/berth-test/netns', SHARED_HOST.replace(/^unix:\/\//, '').replace(/\/[^/]+$/, '/netns')];
+  const netns: string[] = [];
+  for (const dir of new Set(netnsDirs)) netns.push(...(await readdir(dir).catch(() => [] as string[])).filter((n) => n === id));
+  return [...links, ...rules, ...netns];
+}
+
+async function createNetwork(): Promise<string> {
+  const name = uniqueName('ncnet');
+  const r = await berth(['network', 'create', name]);
+  assert.equal(r.code, 0, r.stderr);
+  return name;
+}
+
+async function inspectId(ref: string): Promise<string> {
+  return (await berth(['inspect', '-f', '{{.Id}}', ref])).stdout.trim();
+}
+
+/** Whether container `from` reaches `name` (resolved by the embedded DNS) with one ping. */
+async function resolves(from: string, name: string): Promise<boolean> {
+  const r = await berth(['exec', from, 'ping', '-c1', '-W2', name]);
+  return r.code === 0;
+}
+
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: network connect a running container to a second network, then disconnect`, async () => {
+    const [netA, netB] = [await createNetwork(), await createNetwork()];
+    const [a, b] = [uniqueName('nca'), uniqueName('ncb')];
+    let ids: string[] = [];
+    try {
+      assert.equal((await run(['run', '-d', '--name', a, '--network', netA, 'busybox', 'sleep', '300'])).code, 0);
+      assert.equal((await run(['run', '-d', '--name', b, '--network', netB, 'busybox', 'sleep', '300'])).code, 0);
+      ids = [await inspectId(a), await inspectId(b)];
+      assert.equal(await resolves(a, b), false, 'networks are isolated before connect');
+
+      const conn = await run(['network', 'connect', '--alias', 'second', netB, a]);
+      assert.equal(conn.code, 0, conn.stderr);
+      assert.equal(await resolves(a, b), true, 'a reaches b by name on the second network');
+      assert.equal(await resolves(b, 'second'), true, 'the alias answers on the second network');
+      assert.equal(await resolves(b, a), true, 'b reaches a by name');
+      const eth1 = await berth(['exec', a, 'ip', '-o', '-4', 'addr', 'show', 'eth1']);
+      assert.equal(eth1.code, 0, eth1.stderr);
+      const route = await berth(['exec', a, 'ip', 'route', 'show', 'default']);
+      assert.match(route.stdout, /dev eth0/, 'the default route stays with the first network');
+
+      const nets = await networksOf(a);
+      assert.deepEqual(Object.keys(nets).sort(), [netA, netB].sort());
+      const epB = nets[netB];
+      assert.ok(epB);
+      assert.match(epB.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+      assert.ok(eth1.stdout.includes(`${epB.IPAddress}/`), 'eth1 has the address inspect shows');
+      assert.match(epB.EndpointID, /^[0-9a-f]{64}$/);
+      assert.notEqual(epB.EndpointID, nets[netA]?.EndpointID);
+      assert.match(epB.MacAddress, /^02:42:/);
+      assert.deepEqual(epB.Aliases, ['second']);
+      assert.ok(epB.DNSNames?.includes(a) && epB.DNSNames.includes('second'));
+      const netInspect = await run(['network', 'inspect', '-f', '{{json .Containers}}', netB]);
+      const members = JSON.parse(netInspect.stdout) as Record<string, { Name: string; IPv4Address: string }>;
+      assert.equal(members[ids[0] ?? '']?.IPv4Address, `${epB.IPAddress}/16`);
+
+      const again = await run(['network', 'connect', netB, a]);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, new RegExp(`endpoint with name ${a} already exists in network ${netB}`));
+
+      const disc = await run(['network', 'disconnect', netB, a]);
+      assert.equal(disc.code, 0, disc.stderr);
+      assert.equal(await resolves(a, b), false, 'the name stops resolving after disconnect');
+      assert.notEqual((await berth(['exec', a, 'ip', 'link', 'show', 'eth1'])).code, 0, 'eth1 is gone');
+      assert.deepEqual(Object.keys(await networksOf(a)), [netA]);
+      const twice = await run(['network', 'disconnect', netB, a]);
+      assert.equal(twice.code, 1);
+      assert.match(twice.stderr, /is not connected to network/);
+    } finally {
+      await berth(['rm', '-f', a, b]);
+      await berth(['network', 'rm', netA, netB]);
+    }
+    for (const id of ids) assert.deepEqual(await leftovers(id), [], 'nothing of the container is left after rm');
+  });
+
+  test(`${client}: create with two --network; both endpoints at start, the first holds the default route`, async () => {
+    const [netA, netB] = [await createNetwork(), await createNetwork()];
+    const [c, peer] = [uniqueName('nc2'), uniqueName('ncp')];
+    let id = '';
+    try {
+      assert.equal((await run(['run', '-d', '--name', peer, '--network', netB, 'busybox', 'sleep', '300'])).code, 0);
+      const cr = await run(['create', '--name', c, '--network', netA, '--network', netB, 'busybox', 'sleep', '300']);
+      assert.equal(cr.code, 0, cr.stderr);
+      id = await inspectId(c);
+      assert.deepEqual(Object.keys(await networksOf(c)).sort(), [netA, netB].sort());
+      assert.equal((await run(['start', c])).code, 0);
+      const addrs = await berth(['exec', c, 'ip', '-o', '-4', 'addr']);
+      assert.match(addrs.stdout, /eth0/);
+      assert.match(addrs.stdout, /eth1/);
+      const nets = await networksOf(c);
+      const gwA = nets[netA]?.Gateway ?? '';
+      assert.match((await berth(['exec', c, 'ip', 'route', 'show', 'default'])).stdout, new RegExp(`via ${gwA.replace(/\./g, '\\.')} dev eth0`));
+      assert.equal(await resolves(c, peer), true, 'names on the second network resolve');
+      const hosts = await berth(['exec', c, 'cat', '/etc/hosts']);
+      for (const ep of Object.values(nets)) assert.ok(hosts.stdout.includes(ep.IPAddress), `/etc/hosts lists ${ep.IPAddress}`);
+    } finally {
+      await berth(['rm', '-f', c, peer]);
+      await berth(['network', 'rm', netA, netB]);
+    }
+    assert.deepEqual(await leftovers(id), []);
+  });
+}
+
+test('compose-style: disconnect then connect of the same network on a created container, then start', async () => {
+  const net = await createNetwork();
+  const [svc, probe] = [uniqueName('svc'), uniqueName('probe')];
+  try {
+    const cr = await api('POST', `/v1.50/containers/create?name=${svc}`, {
+      Image: 'busybox',
+      Cmd: ['sleep', '300'],
+      HostConfig: { NetworkMode: net },
+      NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: ['web'] } } },
+    });
+    assert.equal(cr.status, 201, cr.body);
+    const id = (cr.json() as { Id: string }).Id;
+    const short = id.slice(0, 12);
+    const disc = await api('POST', `/v1.50/networks/${net}/disconnect`, { Container: id });
+    assert.equal(disc.status, 200, disc.body);
+    assert.deepEqual(await networksOf(id), {});
+    const conn = await api('POST', `/v1.50/networks/${net}/connect`, { Container: id, EndpointConfig: { Aliases: ['web', short] } });
+    assert.equal(conn.status, 200, conn.body);
+    assert.deepEqual((await networksOf(id))[net]?.Aliases, ['web', short]);
+    // Connecting a stopped container to a network it is on is a no-op, as in Docker.
+    assert.equal((await api('POST', `/v1.50/networks/${net}/connect`, { Container: id })).status, 200);
+    assert.equal((await api('POST', `/v1.50/containers/${id}/start`)).status, 204);
+    const ep = (await networksOf(id))[net];
+    assert.match(ep?.IPAddress ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+    assert.equal((await berth(['run', '-d', '--name', probe, '--network', net, 'busybox', 'sleep', '300'])).code, 0);
+    for (const name of ['web', short, svc]) {
+      const r = await berth(['exec', probe, 'nslookup', name]);
+      assert.ok(r.stdout.includes(ep?.IPAddress ?? '?'), `${name} resolves to the service: ${r.stdout}`);
+    }
+  } finally {
+    await berth(['rm', '-f', svc, probe]);
+    await berth(['network', 'rm', net]);
+  }
+});
+
+test('network connect/disconnect errors and the default bridge', async () => {
+  const net = await createNetwork();
+  const [host, plain] = [uniqueName('nch'), uniqueName('ncd')];
+  try {
+    assert.equal((await berth(['create', '--name', host, '--network', 'host', 'busybox', 'true'])).code, 0);
+    const toHost = await api('POST', `/v1.50/networks/${net}/connect`, { Container: host });
+    assert.equal(toHost.status, 400);
+    assert.match(toHost.body, /container cannot be disconnected from host network or connected to host network/);
+    const noNet = await api('POST', '/v1.50/networks/no-such-net-x/connect', { Container: host });
+    assert.equal(noNet.status, 404);
+    assert.match(noNet.body, /network no-such-net-x not found/);
+    const noCtr = await api('POST', `/v1.50/networks/${net}/connect`, { Container: 'no-such-ctr-x' });
+    assert.equal(noCtr.status, 404);
+    assert.match(noCtr.body, /No such container: no-such-ctr-x/);
+    const alias = await api('POST', '/v1.50/networks/bridge/connect', { Container: host, EndpointConfig: { Aliases: ['x'] } });
+    assert.equal(alias.status, 400);
+
+    assert.equal((await berth(['run', '-d', '--name', plain, 'busybox', 'sleep', '300'])).code, 0);
+    const fromBridge = await berth(['network', 'disconnect', 'bridge', plain]);
+    assert.equal(fromBridge.code, 0, fromBridge.stderr);
+    assert.notEqual((await berth(['exec', plain, 'ip', 'link', 'show', 'eth0'])).code, 0, 'eth0 is gone');
+    assert.deepEqual(await networksOf(plain), {});
+    const back = await berth(['network', 'connect', net, plain]);
+    assert.equal(back.code, 0, back.stderr);
+    assert.match((await berth(['exec', plain, 'ip', 'route', 'show', 'default'])).stdout, /dev eth0/, 'the only network gets the default route');
+  } finally {
+    await berth(['rm', '-f', host, plain]);
+    await berth(['network', 'rm', net]);
+  }
+});

@@ -92,7 +92,8 @@ export class ContainerNetworks {
     const refs = Object.keys(endpoints);
     const own = modeNetwork(mode);
     if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
-      const extra = refs.filter((r) => r !== mode);
+      // The CLIs name the mode itself as an endpoint (`container:<name>` while the mode holds the id).
+      const extra = refs.filter((r) => r !== mode && !(mode.startsWith('container:') && r.startsWith('container:')));
       if (extra.length === 0) return undefined;
       throw invalidArgument('network_conflict', mode === 'host' ? HOST_CONFLICT : mode === 'none' ? NONE_CONFLICT : SHARED_CONFLICT);
     }
@@ -181,7 +182,7 @@ export class ContainerNetworks {
     const used = new Set(live.map((a) => a.endpoint.ifIndex ?? 0));
     let ifIndex = 0;
     while (used.has(ifIndex)) ifIndex++;
-    attachment.endpoint = await net.bridge.attach(c.id, [], { name: c.name, ifIndex, newNamespace: false, defaultRoute: live.length === 0 });
+    attachment.endpoint = await net.bridge.attach(c.id, [], { name: c.name, ifIndex, newNamespace: false, defaultRoute: live.length === 0, address: req.ipv4 });
     if (existing) atts.splice(atts.indexOf(existing), 1, attachment);
     else atts.push(attachment);
     this.record('connect', c, attachment);

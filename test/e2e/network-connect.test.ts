@@ -33,6 +33,8 @@ async function leftovers(id: string): Promise<string[]> {
   return [...links, ...rules, ...netns];
 }
 
+const unixNow = (): string => (Date.now() / 1000).toFixed(3);
+
 async function createNetwork(): Promise<string> {
   const name = uniqueName('ncnet');
   const r = await berth(['network', 'create', name]);
@@ -61,6 +63,7 @@ for (const { name: client, run } of CLIENTS) {
       ids = [await inspectId(a), await inspectId(b)];
       assert.equal(await resolves(a, b), false, 'networks are isolated before connect');
 
+      const since = unixNow();
       const conn = await run(['network', 'connect', '--alias', 'second', netB, a]);
       assert.equal(conn.code, 0, conn.stderr);
       assert.equal(await resolves(a, b), true, 'a reaches b by name on the second network');
@@ -98,6 +101,9 @@ for (const { name: client, run } of CLIENTS) {
       const twice = await run(['network', 'disconnect', netB, a]);
       assert.equal(twice.code, 1);
       assert.match(twice.stderr, /is not connected to network/);
+      const events = await run(['events', '--since', since, '--until', unixNow(), '--filter', 'type=network', '--filter', `network=${netB}`, '--format', '{{.Action}} {{index .Actor.Attributes "container"}}']);
+      assert.equal(events.code, 0, events.stderr);
+      assert.deepEqual(events.stdout.split('\n').filter(Boolean), [`connect ${ids[0]}`, `disconnect ${ids[0]}`]);
     } finally {
       await berth(['rm', '-f', a, b]);
       await berth(['network', 'rm', netA, netB]);
@@ -190,9 +196,15 @@ test('network connect/disconnect errors and the default bridge', async () => {
     assert.equal(fromBridge.code, 0, fromBridge.stderr);
     assert.notEqual((await berth(['exec', plain, 'ip', 'link', 'show', 'eth0'])).code, 0, 'eth0 is gone');
     assert.deepEqual(await networksOf(plain), {});
-    const back = await berth(['network', 'connect', net, plain]);
+    const subnet = (await berth(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', net])).stdout.trim();
+    const fixed = subnet.replace(/\.0\/\d+$/, '.200');
+    const back = await berth(['network', 'connect', '--ip', fixed, net, plain]);
     assert.equal(back.code, 0, back.stderr);
     assert.match((await berth(['exec', plain, 'ip', 'route', 'show', 'default'])).stdout, /dev eth0/, 'the only network gets the default route');
+    assert.match((await berth(['exec', plain, 'ip', '-o', '-4', 'addr', 'show', 'eth0'])).stdout, new RegExp(`${fixed.replace(/\./g, '\\.')}/`));
+    const taken = await berth(['run', '--rm', '--network', net, '--ip', fixed, 'busybox', 'true']);
+    assert.notEqual(taken.code, 0);
+    assert.match(taken.stderr, /Address already in use/);
   } finally {
     await berth(['rm', '-f', host, plain]);
     await berth(['network', 'rm', net]);

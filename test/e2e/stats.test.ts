@@ -87,6 +87,21 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 
+  test(`${client}: streaming stats redraws the table in place until interrupted`, async () => {
+    const name = uniqueName('stats-live');
+    ok(await run(['run', '-d', '--name', name, 'busybox', 'sleep', '100']));
+    try {
+      // The harness kills the client at the timeout: streaming never ends by itself.
+      const r = await run(['stats', name], { timeoutMs: 3500 });
+      const frames = r.stdout.split('\x1b[J').filter((f) => f.includes(name));
+      assert.ok(frames.length >= 2, `frames: ${JSON.stringify(r.stdout)}`);
+      assert.ok(frames.every((f) => f.includes('\x1b[H') && f.includes('CONTAINER ID')), JSON.stringify(frames[0]));
+      assert.match(frames[frames.length - 1] ?? '', /\x1b\[K/);
+    } finally {
+      await run(['rm', '-f', name]);
+    }
+  });
+
   test(`${client}: stats shows memory growing as the container allocates`, async () => {
     const name = uniqueName('stats-mem');
     ok(await run(['run', '-d', '--name', name, 'busybox', 'sleep', '100']));

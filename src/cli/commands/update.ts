@@ -1,32 +1,23 @@
 import type { ContainerUpdateRequest } from '../../api/types/index.js';
 import { describeError, type CommandDef } from '../command.js';
-import { bytesValue, swapValue } from '../container-options.js';
+import { bytesValue, containerFlags, swapValue } from '../container-options.js';
 import type { FlagSpec } from '../flags.js';
 import { parseCpus, parseRestartPolicy } from '../opts.js';
 
-const flags: FlagSpec[] = [
+/** Flags `update` shares with `run`, spelled and checked the same way. */
+const SHARED = ['cpu-period', 'cpu-quota', 'cpu-shares', 'cpus', 'cpuset-cpus', 'cpuset-mems', 'memory', 'memory-reservation', 'pids-limit'];
+
+const own: FlagSpec[] = [
   { name: 'blkio-weight', type: 'int', valueName: 'uint16', description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)' },
-  { name: 'cpu-period', type: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) period' },
-  { name: 'cpu-quota', type: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
   { name: 'cpu-rt-period', type: 'int', description: 'Limit the CPU real-time period in microseconds' },
   { name: 'cpu-rt-runtime', type: 'int', description: 'Limit the CPU real-time runtime in microseconds' },
-  { name: 'cpu-shares', short: 'c', type: 'int', description: 'CPU shares (relative weight)' },
-  { name: 'cpus', type: 'string', valueName: 'decimal', description: 'Number of CPUs', validate: (v) => void parseCpus(v) },
-  { name: 'cpuset-cpus', type: 'string', description: 'CPUs in which to allow execution (0-3, 0,1)' },
-  { name: 'cpuset-mems', type: 'string', description: 'MEMs in which to allow execution (0-3, 0,1)' },
   { name: 'kernel-memory', type: 'string', valueName: 'bytes', description: 'Kernel memory limit (deprecated)', hidden: true, validate: (v) => void bytesValue(v) },
-  { name: 'memory', short: 'm', type: 'string', valueName: 'bytes', description: 'Memory limit', validate: (v) => void bytesValue(v) },
-  { name: 'memory-reservation', type: 'string', valueName: 'bytes', description: 'Memory soft limit', validate: (v) => void bytesValue(v) },
-  {
-    name: 'memory-swap',
-    type: 'string',
-    valueName: 'bytes',
-    description: "Swap limit equal to memory plus swap: -1 to enable unlimited swap",
-    validate: (v) => void swapValue(v),
-  },
-  { name: 'pids-limit', type: 'int', description: 'Tune container pids limit (set -1 for unlimited)' },
+  // docker words these two differently for update than for run.
+  { name: 'memory-swap', type: 'string', valueName: 'bytes', description: 'Swap limit equal to memory plus swap: -1 to enable unlimited swap', validate: (v) => void swapValue(v) },
   { name: 'restart', type: 'string', description: 'Restart policy to apply when a container exits' },
 ];
+
+const flags: FlagSpec[] = [...containerFlags.filter((f) => SHARED.includes(f.name)), ...own].sort((a, b) => a.name.localeCompare(b.name));
 
 export const updateCommand: CommandDef = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',

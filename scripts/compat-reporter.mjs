@@ -5,8 +5,11 @@
 // - client: client-<x>.test.js files belong to client <x>; in the other (docker CLI) suites a test
 //   named `<berth|docker>: …` belongs to that CLI, any other test to `shared` (raw API, or one
 //   scenario that is not run per client);
-// - area: every `[area]` tag in a test's name, else the file's area from FILE_AREAS below.
+// - area: every `[area]` tag in a test's name (one of AREAS; other brackets are text), else the
+//   file's area from FILE_AREAS below, else the file's name.
 import { basename } from 'node:path';
+
+const AREAS = new Set(['archive', 'build', 'containers', 'events', 'exec', 'images', 'networks', 'projects', 'registry', 'stats', 'system', 'volumes']);
 
 const FILE_AREAS = {
   'build': 'build',
@@ -29,7 +32,7 @@ const FILE_AREAS = {
 
 function classify(file, name) {
   const stem = basename(file ?? '').replace(/\.test\.js$/, '');
-  const tags = [...name.matchAll(/\[([a-z-]+)\]/g)].map((m) => m[1]);
+  const tags = [...name.matchAll(/\[([a-z]+)\]/g)].map((m) => m[1]).filter((t) => AREAS.has(t));
   const areas = tags.length ? tags : [FILE_AREAS[stem] ?? stem];
   let client = 'shared';
   if (stem.startsWith('client-')) client = stem.slice('client-'.length);

@@ -370,3 +370,43 @@ test('dockerode: [containers] hijacked attach with stdin: what is written reache
     await removeQuietly(c);
   }
 });
+
+test('dockerode: [containers] rename, pause and unpause, top, kill with a signal, restart', async () => {
+  const name = uniqueName('do-ops');
+  const c = await docker.createContainer({ name, Image: 'busybox', Cmd: ['sh', '-c', 'trap "exit 42" USR1; while true; do sleep 0.1; done'] });
+  try {
+    await c.start();
+    const renamed = `${name}-new`;
+    await c.rename({ name: renamed });
+    assert.equal((await c.inspect()).Name, `/${renamed}`);
+    await c.pause();
+    assert.equal((await c.inspect()).State.Status, 'paused');
+    await c.unpause();
+    assert.equal((await c.inspect()).State.Status, 'running');
+    const top = await c.top();
+    assert.ok(top.Titles.includes('PID'), JSON.stringify(top.Titles));
+    assert.ok(top.Processes.some((p: string[]) => p.join(' ').includes('trap')), JSON.stringify(top.Processes));
+    await c.kill({ signal: 'SIGUSR1' });
+    assert.equal(((await c.wait()) as { StatusCode: number }).StatusCode, 42);
+    await c.restart({ t: 0 });
+    const info = await c.inspect();
+    assert.equal(info.State.Running, true);
+    assert.ok(info.State.Pid > 0);
+  } finally {
+    await removeQuietly(c);
+  }
+});
+
+test('dockerode: [stats] stats without streaming: memory, CPU and PIDs of a running container', async () => {
+  const c = await docker.createContainer({ name: uniqueName('do-stats'), Image: 'busybox', Cmd: ['sleep', '60'] });
+  try {
+    await c.start();
+    const s = await c.stats({ stream: false });
+    assert.ok(s.memory_stats.usage > 0, JSON.stringify(s.memory_stats));
+    assert.ok(s.memory_stats.limit > 0);
+    assert.ok((s.pids_stats?.current ?? 0) >= 1, JSON.stringify(s.pids_stats));
+    assert.equal(typeof s.cpu_stats.cpu_usage.total_usage, 'number');
+  } finally {
+    await removeQuietly(c);
+  }
+});

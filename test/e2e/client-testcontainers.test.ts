@@ -41,14 +41,14 @@ async function stopQuietly(c: StartedTestContainer | undefined): Promise<void> {
   await c?.stop({ timeout: 0, remove: true, removeVolumes: true }).catch(() => undefined);
 }
 
-test('testcontainers: [build] [containers] fromDockerfile, exposed port, log and listening-port waits, fetch from the mapped port', async () => {
+test('testcontainers: [build] [containers] fromDockerfile, exposed port, log, listening-port and HTTP waits, fetch from the mapped port', async () => {
   const built = await GenericContainer.fromDockerfile(context).build(image, { deleteOnExit: false });
   let web: StartedTestContainer | undefined;
   try {
     web = await built
       .withLabels(RUN_LABEL)
       .withExposedPorts(80)
-      .withWaitStrategy(Wait.forAll([Wait.forLogMessage('web ready'), Wait.forListeningPorts()]))
+      .withWaitStrategy(Wait.forAll([Wait.forLogMessage('web ready'), Wait.forListeningPorts(), Wait.forHttp('/', 80).forStatusCode(200)]))
       .withStartupTimeout(30_000)
       .start();
     const port = web.getMappedPort(80);

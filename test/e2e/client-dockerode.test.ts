@@ -230,18 +230,37 @@ test('dockerode: [system] ping, version, info', async () => {
   assert.equal(typeof info.Containers, 'number');
 });
 
-test('dockerode: [networks] createNetwork, inspect, listNetworks by label, remove', async () => {
+test('dockerode: [networks] createNetwork, inspect, listNetworks by label, connect with an alias, disconnect, remove', async () => {
   const name = uniqueName('do-net');
   const net = await docker.createNetwork({ Name: name, Labels: { 'berth.test': name } });
+  const containers: Docker.Container[] = [];
   try {
     const info = await net.inspect();
     assert.equal(info.Name, name);
     assert.equal(info.Driver, 'bridge');
     const listed = await docker.listNetworks({ filters: { label: [`berth.test=${name}`] } });
     assert.deepEqual(listed.map((n) => n.Name), [name]);
+
+    // A server on the default bridge joins the network with an alias; a client on the network reaches it by that name.
+    const server = await docker.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', 'echo by-alias > /i.html; exec httpd -f -p 80 -h /'] });
+    containers.push(server);
+    await server.start();
+    await net.connect({ Container: server.id, EndpointConfig: { Aliases: ['do-alias'] } });
+    const client = await docker.createContainer({ Image: 'busybox', Cmd: ['wget', '-qO-', 'http://do-alias/i.html'], HostConfig: { NetworkMode: name } });
+    containers.push(client);
+    await client.start();
+    assert.equal(((await client.wait()) as { StatusCode: number }).StatusCode, 0);
+    assert.deepEqual(await demux(Readable.from([await client.logs({ stdout: true, stderr: true })])), { stdout: 'by-alias\n', stderr: '' });
+    assert.ok(Object.keys((await net.inspect()).Containers ?? {}).includes(server.id));
+    await assert.rejects(net.remove(), status(403), 'the running server has an endpoint');
+
+    await net.disconnect({ Container: server.id });
+    assert.equal((await server.inspect()).NetworkSettings.Networks[name], undefined);
+    for (const c of containers.splice(0)) await c.remove({ force: true });
     await net.remove();
     await assert.rejects(net.inspect(), status(404));
   } finally {
+    for (const c of containers) await removeQuietly(c);
     await net.remove().catch(() => undefined);
   }
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { api, SHARED_HOST, uniqueName } from './harness.js';
 
 // testcontainers reads its configuration from the environment when it first needs a client.
@@ -68,4 +68,32 @@ test('testcontainers: [build] [containers] fromDockerfile, exposed port, log, li
     await stopQuietly(web);
   }
   if (web) assert.equal((await api('GET', `/containers/${web.getId()}/json`)).status, 404, 'stop removed the container');
+});
+
+test('testcontainers: [networks] a Network of two containers; one reaches the other by its alias', async () => {
+  let network: StartedNetwork | undefined;
+  let server: StartedTestContainer | undefined;
+  let client: StartedTestContainer | undefined;
+  try {
+    network = await new Network().start();
+    // The image of the first test, or a fresh build when this test runs alone.
+    if ((await api('GET', `/images/${image}/json`)).status === 404) {
+      await GenericContainer.fromDockerfile(context).build(image, { deleteOnExit: false });
+    }
+    server = await new GenericContainer(image)
+      .withNetwork(network)
+      .withLabels(RUN_LABEL)
+      .withNetworkAliases('web-alias')
+      .withWaitStrategy(Wait.forLogMessage('web ready'))
+      .start();
+    client = await new GenericContainer('busybox').withLabels(RUN_LABEL).withNetwork(network).withCommand(['sleep', '120']).start();
+    const r = await client.exec(['wget', '-qO-', 'http://web-alias/']);
+    assert.equal(r.exitCode, 0, r.output);
+    assert.equal(r.stdout, 'hello from berth\n');
+    assert.equal(client.getNetworkId(network.getName()), network.getId());
+  } finally {
+    await stopQuietly(client);
+    await stopQuietly(server);
+    await network?.stop().catch(() => undefined);
+  }
 });

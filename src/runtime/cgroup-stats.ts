@@ -160,10 +160,10 @@ export async function readNetDev(pid: number): Promise<Record<string, NetDevStat
 
 /**
  * Reads the cgroup of process `pid` (the container's init). Throws when the process is gone; a
- * controller that is not mounted reads as zeros.
+ * controller that is not mounted reads as zeros. `root` and `proc` are the mount points.
  */
-export async function readCgroupStats(pid: number, root = '/sys/fs/cgroup'): Promise<CgroupStats> {
-  const cgroups = parseProcCgroup(await readFile(`/proc/${pid}/cgroup`, 'utf8'));
+export async function readCgroupStats(pid: number, root = '/sys/fs/cgroup', proc = '/proc'): Promise<CgroupStats> {
+  const cgroups = parseProcCgroup(await readFile(join(proc, String(pid), 'cgroup'), 'utf8'));
   if (cgroups.has('memory') || cgroups.has('cpuacct')) return readV1(cgroups, root);
   return readV2(join(root, cgroups.get('')?.path ?? '/'));
 }

@@ -11,6 +11,8 @@ export interface DaemonConfig {
   bip?: string;
   /** Registries (`host[:port]`) reached over plain http, besides 127.0.0.0/8 and localhost. */
   insecureRegistries: string[];
+  /** Per-registry TLS files, `<dir>/<host[:port]>/{*.crt,*.cert,*.key}`, as Docker's certs.d. */
+  certsDir: string;
   /** Layers a pull downloads, and a push uploads, at once (dockerd's defaults: 3 and 5). */
   maxConcurrentDownloads: number;
   maxConcurrentUploads: number;
@@ -22,6 +24,7 @@ export const DEFAULTS: DaemonConfig = {
   socketPath: '/run/berth/berth.sock',
   logLevel: 'info',
   insecureRegistries: [],
+  certsDir: '/etc/docker/certs.d',
   maxConcurrentDownloads: 3,
   maxConcurrentUploads: 5,
 };
@@ -37,6 +40,7 @@ Options:
       --default-runtime string Default OCI runtime for containers: crun or runc (default: crun where it works, else runc)
       --bip string             Specify default-bridge IPv4 network (default: 172.17.0.1/16, or the first free default pool)
       --insecure-registry list Enable insecure registry communication
+      --certs-dir string       Per-registry CA and client certificates (default "/etc/docker/certs.d", shared with Docker)
   -l, --log-level string       Logging level: debug, info, warn, error (default "info")
       --max-concurrent-downloads int   Set the max concurrent downloads (default 3)
       --max-concurrent-uploads int     Set the max concurrent uploads (default 5)
@@ -89,6 +93,9 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig | null {
       }
       case '--insecure-registry':
         cfg.insecureRegistries.push(value().replace(/^https?:\/\//, '').replace(/\/.*$/, ''));
+        break;
+      case '--certs-dir':
+        cfg.certsDir = value();
         break;
       case '--max-concurrent-downloads':
         cfg.maxConcurrentDownloads = positive(name, value());

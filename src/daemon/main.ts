@@ -207,6 +207,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     maxConcurrentDownloads: cfg.maxConcurrentDownloads,
     maxConcurrentUploads: cfg.maxConcurrentUploads,
     insecureRegistries: cfg.insecureRegistries,
+    certsDir: cfg.certsDir,
   });
   imageRoutes(router, engine, pullHandler(transfer));
   distributionRoutes(router, transfer);

@@ -1,6 +1,9 @@
 import { Readable } from 'node:stream';
+import { rootCertificates } from 'node:tls';
+import { Agent, fetch as httpFetch } from 'undici';
 import { BerthError, errorMessage, type ErrorKind } from '../lib/errors.js';
 import { parseAuthChallenge, type AuthChallenge } from './auth-challenge.js';
+import type { RegistryTls } from './registry-tls.js';
 
 /** Credentials as the Engine API carries them (X-Registry-Auth, POST /auth). */
 export interface RegistryCredentials {
@@ -14,8 +17,15 @@ export interface RegistryClientOptions {
   /** `127.0.0.1:5000`, `registry.example.com`. */
   host: string;
   credentials?: RegistryCredentials;
-  /** Registries reached over plain http when https does not answer (Docker's insecure registries). */
+  /**
+   * Docker's insecure registries: https without certificate checks, then plain http when https
+   * does not answer.
+   */
   insecure: boolean;
+  /** CAs to trust besides the system's, and a client certificate (certs.d). */
+  tls?: RegistryTls;
+  /** Where that material is read from, for the hint when a certificate is not trusted. */
+  certsDir?: string;
 }
 
 export interface RequestInit {
@@ -64,7 +74,20 @@ export class RegistryClient {
   private challenge: AuthChallenge | null | undefined;
   private readonly tokens = new Map<string, string>();
 
-  constructor(private readonly opts: RegistryClientOptions) {}
+  private readonly dispatcher: Agent | undefined;
+
+  constructor(private readonly opts: RegistryClientOptions) {
+    const tls = opts.tls;
+    if (opts.insecure) this.dispatcher = new Agent({ connect: { rejectUnauthorized: false, ...(tls?.cert ? { cert: tls.cert, key: tls.key } : {}) } });
+    // Node's `ca` replaces the system's roots: keep them and add the registry's own.
+    else if (tls) this.dispatcher = new Agent({ connect: { ca: [...rootCertificates, ...tls.ca], ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } });
+  }
+
+  /** fetch through this registry's TLS settings. */
+  private async fetch(url: string, init: globalThis.RequestInit): Promise<Response> {
+    const res = await httpFetch(url, { ...(init as object), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as Parameters<typeof httpFetch>[1]);
+    return res as unknown as Response;
+  }
 
   get host(): string {
     return this.opts.host;
@@ -80,7 +103,7 @@ export class RegistryClient {
       const base = `${scheme}://${apiHost}`;
       let res: Response;
       try {
-        res = await fetch(`${base}/v2/`, { redirect: 'follow' });
+        res = await this.fetch(`${base}/v2/`, { redirect: 'follow' });
       } catch (e) {
         lastError = e;
         continue;
@@ -94,7 +117,8 @@ export class RegistryClient {
       }
       return;
     }
-    throw new BerthError('Unavailable', 'registry_unreachable', `Get "${schemes[0]}://${apiHost}/v2/": ${causeText(lastError)}`, { cause: lastError });
+    const hint = isCertificateError(lastError) && this.opts.certsDir ? ` (to trust the registry's CA, put its certificate in ${this.opts.certsDir}/${this.opts.host}/ca.crt)` : '';
+    throw new BerthError('Unavailable', 'registry_unreachable', `Get "${schemes[0]}://${apiHost}/v2/": ${causeText(lastError)}${hint}`, { cause: lastError });
   }
 
   /** `login`: checks the credentials against the registry's challenge. */
@@ -143,7 +167,7 @@ export class RegistryClient {
     if (authorization) headers['Authorization'] = authorization;
     const body = init.body === undefined ? undefined : Buffer.isBuffer(init.body) ? init.body : (Readable.toWeb(init.body()) as ReadableStream);
     try {
-      return await fetch(url, {
+      return await this.fetch(url, {
         method: init.method ?? 'GET',
         headers,
         body,
@@ -182,7 +206,7 @@ export class RegistryClient {
     if (creds?.username) headers['Authorization'] = `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers });
+      res = await this.fetch(url.toString(), { headers });
     } catch (e) {
       throw new BerthError('Unavailable', 'token_unreachable', `Get "${url.origin}${url.pathname}": ${causeText(e)}`, { cause: e });
     }
@@ -205,9 +229,17 @@ function redactUrl(url: string): string {
   return u.toString();
 }
 
+/** Node's codes for a server certificate that does not verify. */
+const CERTIFICATE_ERRORS = /^(UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_|ERR_TLS_CERT_ALTNAME_INVALID)/;
+
+function isCertificateError(e: unknown): boolean {
+  return CERTIFICATE_ERRORS.test((e as { cause?: { code?: string } } | undefined)?.cause?.code ?? '');
+}
+
 function causeText(e: unknown): string {
   const cause = (e as { cause?: { code?: string; message?: string; hostname?: string } } | undefined)?.cause;
   if (cause?.code === 'ECONNREFUSED') return 'connection refused';
+  if (isCertificateError(e)) return `tls: failed to verify certificate: ${cause?.message ?? cause?.code ?? ''}`;
   if (cause?.code === 'ENOTFOUND') return `dial tcp: lookup ${cause.hostname ?? ''}: no such host`;
   if (cause?.message) return cause.message;
   return errorMessage(e);

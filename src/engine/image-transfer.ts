@@ -17,6 +17,7 @@ import { blobExists, fetchBlob, fetchBlobBytes, mountBlob, uploadBlob } from '..
 import { listTags, parsePlatform, putManifest, resolveManifest, type Platform } from '../distribution/manifest.js';
 import { limited, shortLayerId, throttled, type ProgressSink } from '../distribution/progress.js';
 import { RegistryClient, type RegistryCredentials } from '../distribution/registry-client.js';
+import { readRegistryTls } from '../distribution/registry-tls.js';
 import type { Image, ImageService } from '../image/image-service.js';
 
 export type { ProgressEvent } from '../distribution/progress.js';
@@ -29,6 +30,8 @@ export interface ImageTransferOptions {
   maxConcurrentUploads: number;
   /** Registries (`host[:port]`) reached over plain http besides loopback ones. */
   insecureRegistries: readonly string[];
+  /** Per-registry CA and client certificates: `<certsDir>/<host[:port]>/`. */
+  certsDir: string;
 }
 
 const LOOPBACK = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d+)?$/;
@@ -50,7 +53,8 @@ export class ImageTransfer {
 
   private client(host: string, credentials: RegistryCredentials | undefined): RegistryClient {
     const insecure = LOOPBACK.test(host) || this.opts.insecureRegistries.includes(host);
-    return new RegistryClient({ host, credentials, insecure });
+    const tls = readRegistryTls(this.opts.certsDir, host);
+    return new RegistryClient({ host, credentials, insecure, certsDir: this.opts.certsDir, ...(tls ? { tls } : {}) });
   }
 
   /** `POST /auth`: checks the credentials with the registry. */

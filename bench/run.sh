@@ -12,6 +12,8 @@
 #            (conmon) per container, one rm -f of the NCTR   (both CLIs)
 #   floor    bare `runc run` / `crun run` of a prepared bundle
 #   profile  where the daemon's time goes in run --rm busybox true (restarts berthd at debug level)
+#   net      what networking costs: run --rm on the default bridge against --network none, and TCP
+#            throughput through a port published on 127.0.0.1 against the container's own address
 #   build    cold (--no-cache) and fully cached build of the anchors' 12-instruction Dockerfile
 #            with a 2,000-file context; capture rate of a RUN layer that writes 200 MB   (all clients)
 #   commit   commit of a stopped container that wrote 50 MiB                            (all clients)
@@ -55,9 +57,9 @@ for t in node docker jq curl; do command -v "$t" >/dev/null || { echo "bench: $t
 
 GROUPS_WANTED=("$@")
 ((${#GROUPS_WANTED[@]})) || GROUPS_WANTED=(mem run exec bulk floor)
-[[ " ${GROUPS_WANTED[*]} " == *" all "* ]] && GROUPS_WANTED=(mem run exec bulk floor profile build commit registry)
+[[ " ${GROUPS_WANTED[*]} " == *" all "* ]] && GROUPS_WANTED=(mem run exec bulk floor profile net build commit registry)
 for g in "${GROUPS_WANTED[@]}"; do
-  case $g in mem|run|exec|bulk|floor|profile|build|commit|registry) ;; *) echo "bench: unknown group '$g' (mem run exec bulk floor profile build commit registry all)" >&2; exit 2;; esac
+  case $g in mem|run|exec|bulk|floor|profile|net|build|commit|registry) ;; *) echo "bench: unknown group '$g' (mem run exec bulk floor profile net build commit registry all)" >&2; exit 2;; esac
 done
 has() { [[ " ${GROUPS_WANTED[*]} " == *" $1 "* ]]; }
 
@@ -298,6 +300,63 @@ if has bulk; then
   done
 fi
 
+# ---------------------------------------------------------------- networking
+# tcp_mb_s HOST PORT MB: pushes MB megabytes to HOST:PORT with a Node client; prints MB/s from the
+# connect to the server's close (the container's nc exits once it has read everything).
+tcp_mb_s() {
+  node -e '
+    const net = require("node:net");
+    const [host, port, mb] = process.argv.slice(1);
+    const chunk = Buffer.alloc(1 << 20);
+    let left = Number(mb), t0;
+    const s = net.connect(Number(port), host, () => { t0 = process.hrtime.bigint(); write(); });
+    function write() { while (left > 0) { left--; if (!s.write(chunk)) return s.once("drain", write); } s.end(); }
+    s.on("close", () => {
+      if (left > 0) { console.error(`the server hung up with ${left} MB unsent`); process.exit(1); }
+      console.log((Number(mb) / (Number(process.hrtime.bigint() - t0) / 1e9)).toFixed(0));
+    });
+    s.on("error", (e) => { console.error(e.message); process.exit(1); });
+    s.resume();
+  ' "$@"
+}
+
+if has net; then
+  for e in "${ENGINES[@]}"; do
+    for c in ${CLIENTS[$e]}; do
+      mapfile -t argv < <(cliv "$c")
+      hf net_none_run_rm_ms "$c" "${argv[@]}" run --rm --network none "$IMG" true
+      hf net_bridge_run_rm_ms "$c" "${argv[@]}" run --rm "$IMG" true
+      a=${R[net_bridge_run_rm_ms|$c]:-} b=${R[net_none_run_rm_ms|$c]:-}
+      [[ -n $a && -n $b ]] && fig net_setup_ms "$c" "$(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.1f", a-b}')" ms "run --rm: default bridge minus --network none"
+    done
+    first=${CLIENTS[$e]%% *}
+    direct=() published=()
+    for ((r = 1; r <= 3; r++)); do
+      for via in direct published; do
+        quiet "$first" rm -f bench-net
+        # One connection per container: nc exits once the client closes. Its stdin stays open (-i):
+        # at end of stdin busybox nc would hang up early.
+        if ! quiet "$first" run -d -i --name bench-net -p 127.0.0.1::5001 "$IMG" sh -c 'nc -l -p 5001 >/dev/null'; then note "$first: nc container failed"; break 2; fi
+        sleep 0.3
+        if [[ $via == direct ]]; then
+          ip=$(cli "$first" inspect --format '{{.NetworkSettings.IPAddress}}' bench-net)
+          v=$(tcp_mb_s "$ip" 5001 1000) && direct+=("$v")
+        else
+          port=$(cli "$first" port bench-net 5001/tcp | head -1 | sed 's/.*://')
+          v=$(tcp_mb_s 127.0.0.1 "$port" 1000) && published+=("$v")
+        fi
+      done
+    done
+    quiet "$first" rm -f bench-net
+    if ((${#direct[@]} && ${#published[@]})); then
+      d=$(printf '%s\n' "${direct[@]}" | median) p=$(printf '%s\n' "${published[@]}" | median)
+      fig net_direct_mb_s "$e" "$d" MB/s "1000 MB to the container's address on the bridge, median of ${#direct[@]}"
+      fig net_published_mb_s "$e" "$p" MB/s "1000 MB through -p 127.0.0.1::5001, median of ${#published[@]}"
+      fig net_published_vs_direct_pct "$e" "$(awk -v p="$p" -v d="$d" 'BEGIN{printf "%.0f", 100*p/d}')" % "published / direct"
+    else na net_published_vs_direct_pct "$e" % "throughput runs failed"; fi
+  done
+fi
+
 # ---------------------------------------------------------------- build, commit, registry
 # The anchors' build: 12 instructions on busybox, a 2,000-file context (20 dirs x 100 small files).
 make_build_ctx() {
@@ -534,12 +593,13 @@ declare -A TARGET=(
   [start50_s|berth]=4 [start50_s|docker@berthd]=4 [rm50_s|berth]=1.5 [rm50_s|docker@berthd]=1.5
   [ps_a_50_ms|docker@berthd]=15 [ps_a_50_ms|berth]=80
   ["daemon_idle_rss_mb|berthd"]=70 ["per_ctr_rss_mb|berthd"]=2.5
+  [net_setup_ms|berth]=30 [net_setup_ms|docker@berthd]=30
   [build_cold_s|berth]=1.5 [build_cold_s|docker@berthd]=1.5 [build_cached_s|berth]=0.3 [build_cached_s|docker@berthd]=0.2
   [commit_50mb_ms|berth]=150 [commit_50mb_ms|docker@berthd]=150
   [push_s|berth]=0.8 [push_s|docker@berthd]=0.8 [pull_s|berth]=0.7 [pull_s|docker@berthd]=0.7 [pull_rss_growth_mb|berthd]=50
 )
 # Figures where more is better: their target is a floor.
-declare -A AT_LEAST=([layer_capture_mb_s|berth]=100 [layer_capture_mb_s|docker@berthd]=100)
+declare -A AT_LEAST=([net_published_vs_direct_pct|berthd]=80 [layer_capture_mb_s|berth]=100 [layer_capture_mb_s|docker@berthd]=100)
 declare -A ANCHOR=(
   [run_rm_true_ms]="312 / 360" [exec_true_ms]="60 / 147" [ps_a_50_ms]="19 / 68"
   [start50_s]="14.8 / 7.9" [rm50_s]="3.7 / 7.4" [daemon_idle_rss_mb]="151 / —"
@@ -554,7 +614,7 @@ ratio() { # VALUE REF -> "×r" or "—"
   echo "| figure | client | value | target | met | issue anchor (dockerd / podman) | vs dockerd (this run) | vs podman (this run) |"
   echo "|---|---|---|---|---|---|---|---|"
   for f in daemon_idle_rss_mb run_rm_true_ms exec_true_ms "start${NCTR}_s" "ps_a_${NCTR}_ms" "rm${NCTR}_s" per_ctr_rss_mb "daemon_rss_${NCTR}ctr_mb" floor_crun_run_ms floor_runc_run_ms \
-    build_cold_s build_cached_s layer_capture_mb_s commit_50mb_ms push_s pull_s pull_rss_growth_mb; do
+    net_setup_ms net_direct_mb_s net_published_mb_s net_published_vs_direct_pct build_cold_s build_cached_s layer_capture_mb_s commit_50mb_ms push_s pull_s pull_rss_growth_mb; do
     for c in berthd berth docker@berthd -; do
       v=${R[$f|$c]:-}
       [[ -n $v ]] || continue

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
-import { CLIENTS, SHARED_HOST, api, berth, runCommand, uniqueName } from './harness.js';
+import { CLIENTS, SHARED_HOST, api, berth, makeBusybox, runCommand, startPrivateDaemon, uniqueName } from './harness.js';
 
 interface Endpoint {
   NetworkID: string;
@@ -20,16 +20,15 @@ async function networksOf(ref: string): Promise<Record<string, Endpoint>> {
 }
 
 /** Host links, netns files and netfilter rules that still name the container. */
-async function leftovers(id: string): Promise<string[]> {
+async function leftovers(id: string, host = SHARED_HOST): Promise<string[]> {
   const short = id.slice(0, 12);
   const links = (await runCommand('ip', ['-o', 'link'])).stdout.split('\n').filter((l) => l.includes(short));
   const rules = [
     ...(await runCommand('iptables', ['-w', '-t', 'nat', '-S'])).stdout.split('\n'),
     ...(await runCommand('iptables', ['-w', '-S'])).stdout.split('\n'),
   ].filter((l) => l.includes(`berth:${short}`));
-  const netnsDirs = ['/run/berth-test/netns', SHARED_HOST.replace(/^unix:\/\//, '').replace(/\/[^/]+$/, '/netns')];
-  const netns: string[] = [];
-  for (const dir of new Set(netnsDirs)) netns.push(...(await readdir(dir).catch(() => [] as string[])).filter((n) => n === id));
+  const netnsDir = host.replace(/^unix:\/\//, '').replace(/\/[^/]+$/, '/netns');
+  const netns = (await readdir(netnsDir).catch(() => [] as string[])).filter((n) => n === id);
   return [...links, ...rules, ...netns];
 }
 
@@ -208,5 +207,49 @@ test('network connect/disconnect errors and the default bridge', async () => {
   } finally {
     await berth(['rm', '-f', host, plain]);
     await berth(['network', 'rm', net]);
+  }
+});
+
+test('daemon killed with SIGKILL and restarted: a container on two networks keeps both endpoints; the route moves on disconnect', async () => {
+  const d = await startPrivateDaemon(`ncr-${Date.now().toString(36)}`);
+  let d2: Awaited<ReturnType<typeof startPrivateDaemon>> | undefined;
+  let host = d.host;
+  const [netA, netB] = [uniqueName('ncra'), uniqueName('ncrb')];
+  let id = '';
+  try {
+    await makeBusybox(d.host);
+    for (const n of [netA, netB]) assert.equal((await berth(['network', 'create', n], { host })).code, 0);
+    assert.equal((await berth(['run', '-d', '--name', 'db', '--network', netB, 'busybox', 'sleep', '300'], { host })).code, 0);
+    const r = await berth(['run', '-d', '--name', 'app', '--network', netA, 'busybox', 'sleep', '300'], { host });
+    assert.equal(r.code, 0, r.stderr);
+    id = r.stdout.trim();
+    assert.equal((await berth(['network', 'connect', '--alias', 'api', netB, 'app'], { host })).code, 0);
+    const nets = async () => {
+      const out = await berth(['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'app'], { host });
+      return JSON.parse(out.stdout) as Record<string, Endpoint>;
+    };
+    const before = await nets();
+    await d.kill();
+    d2 = await startPrivateDaemon(`ncr2-${Date.now().toString(36)}`, { dataRoot: d.dataRoot, runRoot: d.runRoot });
+    host = d2.host;
+    const after = await nets();
+    for (const n of [netA, netB]) assert.equal(after[n]?.IPAddress, before[n]?.IPAddress, `${n} keeps its address`);
+    const lookup = await berth(['exec', 'db', 'nslookup', 'api'], { host });
+    assert.ok(lookup.stdout.includes(before[netB]?.IPAddress ?? '?'), `the alias still answers after the restart: ${lookup.stdout}`);
+    // A new container on B gets an address of its own: the restored endpoint's is held.
+    const fresh = await berth(['run', '--rm', '--network', netB, 'busybox', 'ip', '-o', '-4', 'addr', 'show', 'eth0'], { host });
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.ok(!fresh.stdout.includes(`${before[netB]?.IPAddress}/`), 'the address is not handed out twice');
+
+    assert.equal((await berth(['network', 'disconnect', netA, 'app'], { host })).code, 0);
+    const route = await berth(['exec', 'app', 'ip', 'route', 'show', 'default'], { host });
+    assert.match(route.stdout, new RegExp(`via ${(before[netB]?.Gateway ?? '?').replace(/\./g, '\\.')} dev eth1`), 'the default route moves to the remaining network');
+  } finally {
+    await berth(['rm', '-f', 'app', 'db'], { host });
+    await berth(['network', 'rm', netA, netB], { host });
+    const left = id ? await leftovers(id, host) : [];
+    await (d2 ?? d).destroy();
+    await d.kill().catch(() => undefined);
+    assert.deepEqual(left, [], 'nothing is left after rm');
   }
 });

@@ -13,7 +13,7 @@ export interface EndpointRequest {
 
 /** User-defined networks as the engine needs them: resolved by name, id or unique id prefix. */
 export interface UserNetworkDirectory {
-  find(ref: string): { name: string } | undefined;
+  find(ref: string): { name: string; explicitSubnet?: boolean } | undefined;
   bridgeOf(ref: string): BridgeNetwork | undefined;
 }
 
@@ -100,14 +100,15 @@ export class ContainerNetworks {
     const first: NetworkAttachment = { network: own };
     const out = [first];
     for (const ref of refs) {
-      const name = this.find(ref)?.name;
-      if (!name) {
+      const net = this.find(ref);
+      const name = net?.name;
+      if (!net || !name) {
         if (ref === 'host') throw invalidArgument('network_conflict', HOST_CONFLICT);
         if (ref === 'none') throw invalidArgument('network_conflict', NONE_CONFLICT);
         throw notFound('network_not_found', `network ${ref} not found`);
       }
       const req = endpoints[ref] ?? {};
-      validateRequest(name, req);
+      validateRequest(net, req);
       let a = out.find((x) => x.network === name);
       if (!a) out.push((a = { network: name }));
       if (req.aliases?.length) a.aliases = [...new Set([...(a.aliases ?? []), ...req.aliases])];
@@ -165,7 +166,7 @@ export class ContainerNetworks {
     if (mode.startsWith('container:')) throw invalidArgument('network_conflict', SHARED_CONFLICT);
     const net = this.find(ref);
     if (!net) throw notFound('network_not_found', `network ${ref} not found`);
-    validateRequest(net.name, req);
+    validateRequest(net, req);
     const atts = (c.networks ??= []);
     const existing = atts.find((a) => a.network === net.name);
     const attachment: NetworkAttachment = {
@@ -219,11 +220,11 @@ export class ContainerNetworks {
   }
 
   /** The default bridge (`bridge`, `default`) or a user network, by name, id or unique id prefix. */
-  find(ref: string): { name: string; bridge: BridgeNetwork } | undefined {
-    if (ref === 'bridge' || ref === 'default') return { name: 'bridge', bridge: this.deps.defaultBridge };
+  find(ref: string): ResolvedNetwork | undefined {
+    if (ref === 'bridge' || ref === 'default') return { name: 'bridge', bridge: this.deps.defaultBridge, fixedAddresses: false };
     const user = this.deps.userNetworks?.find(ref);
     const bridge = user ? this.deps.userNetworks?.bridgeOf(user.name) : undefined;
-    return user && bridge ? { name: user.name, bridge } : undefined;
+    return user && bridge ? { name: user.name, bridge, fixedAddresses: user.explicitSubnet !== false } : undefined;
   }
 
   private bridgeOf(network: string): BridgeNetwork | undefined {
@@ -246,9 +247,20 @@ export class ContainerNetworks {
   }
 }
 
-/** Docker's checks of an endpoint request: aliases and fixed addresses only on user networks. */
-function validateRequest(network: string, req: EndpointRequest): void {
-  if (network !== 'bridge') return;
-  if (req.ipv4) throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nuser specified IP address is supported on user defined networks only');
-  if (req.aliases?.length) throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nnetwork-scoped alias is supported only for containers in user defined networks');
+interface ResolvedNetwork {
+  name: string;
+  bridge: BridgeNetwork;
+  /** Containers may ask for an address: a user network whose subnet the user chose. */
+  fixedAddresses: boolean;
+}
+
+/** Docker's checks of an endpoint request: aliases only on user networks, fixed addresses only in subnets the user chose. */
+function validateRequest(net: ResolvedNetwork, req: EndpointRequest): void {
+  if (net.name === 'bridge') {
+    if (req.ipv4) throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nuser specified IP address is supported on user defined networks only');
+    if (req.aliases?.length) throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nnetwork-scoped alias is supported only for containers in user defined networks');
+  }
+  if (req.ipv4 && !net.fixedAddresses) {
+    throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nuser specified IP address is supported only when connecting to networks with user configured subnets');
+  }
 }

@@ -19,6 +19,8 @@ export interface UserNetworkConfig {
   name: string;
   created: string;
   subnet: string;
+  /** The user gave the subnet (only then may containers ask for fixed addresses); absent in older configs. */
+  explicitSubnet?: boolean;
   gateway: string;
   internal: boolean;
   labels: Record<string, string>;
@@ -170,6 +172,7 @@ export class UserNetworks {
       name: req.name,
       created: new Date().toISOString(),
       subnet: formatSubnet(subnet),
+      explicitSubnet: Boolean(req.subnet),
       gateway: formatIpv4(gateway),
       internal: req.internal === true,
       labels: req.labels ?? {},

@@ -34,9 +34,9 @@ async function leftovers(id: string, host = SHARED_HOST): Promise<string[]> {
 
 const unixNow = (): string => (Date.now() / 1000).toFixed(3);
 
-async function createNetwork(): Promise<string> {
+async function createNetwork(...flags: string[]): Promise<string> {
   const name = uniqueName('ncnet');
-  const r = await berth(['network', 'create', name]);
+  const r = await berth(['network', 'create', ...flags, name]);
   assert.equal(r.code, 0, r.stderr);
   return name;
 }
@@ -174,7 +174,10 @@ test('compose-style: disconnect then connect of the same network on a created co
 });
 
 test('network connect/disconnect errors and the default bridge', async () => {
-  const net = await createNetwork();
+  // A subnet of the test's own: fixed addresses need one the user chose.
+  const subnet = `10.${150 + Math.floor(Math.random() * 100)}.${Math.floor(Math.random() * 256)}.0/24`;
+  const net = await createNetwork('--subnet', subnet);
+  const auto = await createNetwork();
   const [host, plain] = [uniqueName('nch'), uniqueName('ncd')];
   try {
     assert.equal((await berth(['create', '--name', host, '--network', 'host', 'busybox', 'true'])).code, 0);
@@ -191,11 +194,18 @@ test('network connect/disconnect errors and the default bridge', async () => {
     assert.equal(alias.status, 400);
 
     assert.equal((await berth(['run', '-d', '--name', plain, 'busybox', 'sleep', '300'])).code, 0);
+    const outside = await berth(['network', 'connect', '--ip', '192.0.2.55', net, plain]);
+    assert.equal(outside.code, 1);
+    assert.match(outside.stderr, /no configured subnet or ip-range contain the IP address 192\.0\.2\.55/);
+    assert.notEqual((await berth(['exec', plain, 'ip', 'link', 'show', 'eth1'])).code, 0, 'a failed connect leaves no interface');
+    assert.deepEqual(Object.keys(await networksOf(plain)), ['bridge']);
     const fromBridge = await berth(['network', 'disconnect', 'bridge', plain]);
     assert.equal(fromBridge.code, 0, fromBridge.stderr);
     assert.notEqual((await berth(['exec', plain, 'ip', 'link', 'show', 'eth0'])).code, 0, 'eth0 is gone');
     assert.deepEqual(await networksOf(plain), {});
-    const subnet = (await berth(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', net])).stdout.trim();
+    const notChosen = await berth(['network', 'connect', '--ip', '10.0.0.9', auto, plain]);
+    assert.equal(notChosen.code, 1);
+    assert.match(notChosen.stderr, /user specified IP address is supported only when connecting to networks with user configured subnets/);
     const fixed = subnet.replace(/\.0\/\d+$/, '.200');
     const back = await berth(['network', 'connect', '--ip', fixed, net, plain]);
     assert.equal(back.code, 0, back.stderr);
@@ -206,7 +216,7 @@ test('network connect/disconnect errors and the default bridge', async () => {
     assert.match(taken.stderr, /Address already in use/);
   } finally {
     await berth(['rm', '-f', host, plain]);
-    await berth(['network', 'rm', net]);
+    await berth(['network', 'rm', net, auto]);
   }
 });
 

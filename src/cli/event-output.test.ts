@@ -25,7 +25,10 @@ test('the default line: RFC3339 with nine digits, attributes sorted by key', () 
 test('templates see Go field names; json gives the wire form', () => {
   const run = (t: string) => compileTemplate(t, dockerTemplateFuncs).execute(eventTemplateData(e));
   assert.equal(run('{{.Status}} {{.ID}} {{.From}} {{.Type}} {{.Action}} {{.Actor.ID}} {{.Scope}} {{.Time}}'), 'die c1 busybox container die c1 local 1796425262');
-  assert.equal(run('{{index .Actor.Attributes "exitCode"}}'), '0');
+  assert.equal(run('{{index .Actor.Attributes "exitCode"}} {{.Actor.Attributes.name}}'), '0 x');
+  // A missing attribute is the zero value of Go's map[string]string.
+  assert.equal(run('[{{.Actor.Attributes.signal}}][{{index .Actor.Attributes "signal"}}]'), '[][]');
+  assert.equal(run('{{json .Actor.Attributes}}'), '{"exitCode":"0","image":"busybox","name":"x"}');
   assert.equal(
     run('{{json .}}'),
     '{"status":"die","id":"c1","from":"busybox","Type":"container","Action":"die","Actor":{"ID":"c1","Attributes":{"exitCode":"0","image":"busybox","name":"x"}},"scope":"local","time":1796425262,"timeNano":1796425262123456000}',

@@ -30,18 +30,19 @@ function formatNanos(timeNano: number, tzOffsetMinutes: number): string {
  * and, through `{{json .}}`, the wire's JSON with attributes sorted as Go marshals a map.
  */
 export function eventTemplateData(e: EventMessage): Record<string, unknown> {
+  // Go marshals a map with its keys sorted.
+  const sorted = Object.fromEntries(Object.keys(e.Actor.Attributes ?? {}).sort().map((k) => [k, e.Actor.Attributes[k] ?? '']));
   const data: Record<string, unknown> = {
     Status: e.status ?? '',
     ID: e.id ?? '',
     From: e.from ?? '',
     Type: e.Type,
     Action: e.Action,
-    Actor: { ID: e.Actor.ID, Attributes: e.Actor.Attributes ?? {} },
+    Actor: { ID: e.Actor.ID, Attributes: goStringMap(sorted) },
     Scope: e.scope,
     Time: e.time,
     TimeNano: e.timeNano,
   };
-  const sorted = Object.fromEntries(Object.keys(e.Actor.Attributes ?? {}).sort().map((k) => [k, e.Actor.Attributes[k]]));
   Object.defineProperty(data, 'toJSON', {
     enumerable: false,
     value: () => ({
@@ -57,4 +58,19 @@ export function eventTemplateData(e: EventMessage): Record<string, unknown> {
     }),
   });
   return data;
+}
+
+/**
+ * Go's `map[string]string` for templates: a missing key reads as "" (the element's zero value), so
+ * `{{.Actor.Attributes.exitCode}}` prints nothing on events without it instead of failing.
+ */
+function goStringMap(m: Record<string, string>): Record<string, string> {
+  return new Proxy(
+    { ...m },
+    {
+      get: (t, k) => (typeof k === 'string' && !Object.hasOwn(t, k) ? '' : Reflect.get(t, k)),
+      getOwnPropertyDescriptor: (t, k) =>
+        Reflect.getOwnPropertyDescriptor(t, k) ?? (typeof k === 'string' ? { value: '', writable: false, enumerable: false, configurable: true } : undefined),
+    },
+  );
 }

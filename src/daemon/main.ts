@@ -124,22 +124,23 @@ export async function runDaemon(argv: string[]): Promise<void> {
     bip: cfg.bip,
     log,
   });
+  const events = new EventBus();
   const userNetworks = new UserNetworks({
     stateDir: join(cfg.dataRoot, 'network', 'user'),
     netnsDir: join(cfg.runRoot, 'netns'),
     chainTag: identity.chainTag,
     defaultBridge: network,
     lookup: (net, name, from) => resolveName(containers?.list() ?? [], net, name, from),
+    events,
     log,
   });
 
-  const events = new EventBus();
   let containers: ContainerService | undefined;
   const images = new ImageService(content, meta, snapshots, {
     containersUsing: (id) => containers?.containersUsingImage(id) ?? [],
     snapshotsInUse: () => new Set(containers?.index.all().map((c) => c.snapshotKey) ?? []),
-  });
-  const volumes = new VolumeStore(join(cfg.dataRoot, 'volumes'), meta, (name) => containers?.containersUsingVolume(name) ?? []);
+  }, events);
+  const volumes = new VolumeStore(join(cfg.dataRoot, 'volumes'), meta, (name) => containers?.containersUsingVolume(name) ?? [], events);
   await volumes.init();
   containers = new ContainerService({
     meta,

@@ -252,6 +252,10 @@ export class ContainerService {
         continue;
       }
       if (m.Type === 'volume' && !m.noCopy) await copyUp(rootfs, m.Destination, m.Source);
+      if (m.Type === 'volume') {
+        const attributes = { container: c.id, destination: m.Destination, driver: 'local', propagation: m.Propagation, 'read/write': String(m.RW) };
+        this.deps.events.record({ type: 'volume', action: 'mount', actorId: m.Name ?? '', attributes });
+      }
       out.push({ destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', m.Propagation || 'rprivate', m.RW ? 'rw' : 'ro'] });
     }
     return out;
@@ -484,6 +488,9 @@ export class ContainerService {
 
   /** Deletes the runtime's record, unmounts the rootfs and removes the network endpoint; tolerant of any being gone. */
   private async cleanupRuntime(c: ContainerRecord): Promise<void> {
+    for (const m of c.mounts ?? []) {
+      if (m.Type === 'volume') this.deps.events.record({ type: 'volume', action: 'unmount', actorId: m.Name ?? '', attributes: { container: c.id, driver: 'local' } });
+    }
     // Independent: the rootfs mount lives in the host's namespace, the runtime's state does not use it.
     await Promise.all([
       this.runtimeOf(c)

@@ -121,6 +121,7 @@ export class ImageTransfer {
       ...(ref.digest ? {} : { ref: formatReference(ref) }),
       repoDigest: `${repositoryName(ref)}@${resolved.repoDigest}`,
     });
+    this.images.recordEvent('pull', display, familiarRepository(ref));
     emit({ status: `Digest: ${resolved.repoDigest}` });
     emit({ status: changed ? `Status: Downloaded newer image for ${display}` : `Status: Image is up to date for ${display}` });
     return image;
@@ -203,6 +204,8 @@ export class ImageTransfer {
     }
     const digest = await putManifest(client, repo, tag, manifest.mediaType, manifestBytes);
     this.images.addRepoDigest(image.id, `${client.host}/${repo}@${digest}`);
+    const pushed = { domain: client.host, path: repo, tag };
+    this.images.recordEvent('push', familiarString(pushed), familiarRepository(pushed));
     emit({ status: `${tag}: digest: ${digest} size: ${manifestBytes.length}` });
     emit({ status: '', aux: { Tag: tag, Digest: digest, Size: manifestBytes.length } });
   }

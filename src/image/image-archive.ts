@@ -43,6 +43,7 @@ export class ImageArchive {
       const image = this.images.resolve(name);
       return { image, tag: image.tags.find((t) => t === canonicalOrUndefined(name)) };
     });
+    for (const id of new Set(chosen.map((c) => c.image.id))) this.images.recordEvent('save', id, id);
     const pack = tar.pack();
     void this.writeArchive(pack, chosen).catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
     return Readable.from(pack);
@@ -175,7 +176,7 @@ export class ImageArchive {
         const image = await this.loadImage(configDigest, layerDigests, reuse);
         ids.push(image.id);
         for (const t of entry.RepoTags ?? []) {
-          this.images.tag(image.id, t);
+          this.images.tag(image.id, t, { event: false });
           tags.push(familiarString(parseReference(t)));
         }
       }
@@ -192,7 +193,7 @@ export class ImageArchive {
         const refName = desc.annotations?.['org.opencontainers.image.ref.name'];
         const name = desc.annotations?.['io.containerd.image.name'] ?? (refName && /[:/]/.test(refName) ? refName : undefined);
         if (name && canonicalOrUndefined(name) !== undefined) {
-          this.images.tag(image.id, name);
+          this.images.tag(image.id, name, { event: false });
           tags.push(familiarString(parseReference(name)));
         }
       }
@@ -206,6 +207,7 @@ export class ImageArchive {
       for (const l of img.manifest.layers) kept.add(l.digest);
     }
     for (const d of fresh) if (!kept.has(d)) await this.content.delete(d);
+    for (const id of new Set(ids)) this.images.recordEvent('load', id, id);
     return { tags, ids: [...new Set(ids)] };
   }
 

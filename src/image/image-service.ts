@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { BerthError, conflict, invalidArgument, notFound } from '../lib/errors.js';
+import type { EventRecorder } from '../lib/event-bus.js';
 import { chainIds, nextChainId, parseDiffId, parseImageId, type ChainId, type DiffId, type Digest, type ImageId } from '../oci/digest.js';
 import { shortId } from '../oci/ids.js';
 import {
@@ -64,7 +65,22 @@ export class ImageService {
     private readonly meta: MetaStore,
     private readonly snapshots: SnapshotManager,
     private readonly usage: ImageUsage,
+    private readonly events: EventRecorder,
   ) {}
+
+  /**
+   * Records an image event as Docker does: the actor is an image id or a reference, `name` the
+   * reference the action was about, the image's labels (while it still exists) beside it.
+   */
+  recordEvent(action: string, actorId: string, name: string, image?: Image): void {
+    let labels: Record<string, string> = {};
+    try {
+      labels = (image ?? this.resolve(actorId)).config.config?.Labels ?? {};
+    } catch (e) {
+      if (!(e instanceof BerthError)) throw e;
+    }
+    this.events.record({ type: 'image', action, actorId, attributes: { ...labels, name } });
+  }
 
   /** `import`: a rootfs tar (any compression) becomes a one-layer image. */
   async importRootfs(input: Readable, opts: { ref?: string; changes: readonly string[]; message: string; created: string }): Promise<Image> {
@@ -81,6 +97,7 @@ export class ImageService {
       comment,
       created: opts.created,
     });
+    this.recordEvent('import', image.id, image.id);
     return image;
   }
 
@@ -129,6 +146,7 @@ export class ImageService {
         this.meta.setImageTagTime(id, new Date().toISOString());
       }
     });
+    if (ref) this.recordEvent('tag', id, familiarString(parseReference(ref)));
     return this.get(id);
   }
 
@@ -254,12 +272,14 @@ export class ImageService {
     return rows.map((row) => this.load(row, tags.get(row.id) ?? []));
   }
 
-  tag(id: ImageId, refInput: string): void {
+  /** Points a tag at the image; a `tag` event unless the caller reports the change itself (load). */
+  tag(id: ImageId, refInput: string, opts: { event: boolean } = { event: true }): void {
     const ref = formatReference(withDefaultTag(parseReference(refInput)));
     this.meta.transaction(() => {
       this.meta.setTag(ref, id);
       this.meta.setImageTagTime(id, new Date().toISOString());
     });
+    if (opts.event) this.recordEvent('tag', id, familiarString(parseReference(ref)));
   }
 
   /** The layers' ChainIDs, bottom first. */
@@ -279,9 +299,19 @@ export class ImageService {
     return top;
   }
 
-  /** `rmi` semantics of Docker: untag when other tags remain, else delete (and its unused layers). */
+  /** `rmi` semantics of Docker: untag when other tags remain, else delete (and its unused layers); an event per item. */
   async remove(input: string, opts: { force: boolean }): Promise<RemovalItem[]> {
     const image = this.resolve(input);
+    const items = await this.removeResolved(image, input, opts);
+    for (const item of items) {
+      // Docker names the image by its id in both events, the removed reference not at all.
+      if ('Untagged' in item) this.recordEvent('untag', image.id, image.id, image);
+      else this.recordEvent('delete', item.Deleted, item.Deleted, item.Deleted === image.id ? image : undefined);
+    }
+    return items;
+  }
+
+  private async removeResolved(image: Image, input: string, opts: { force: boolean }): Promise<RemovalItem[]> {
     const byTag = this.tagMatching(input, image);
     const users = this.usage.containersUsing(image.id);
     const out: RemovalItem[] = [];

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { EventRecorder } from '../lib/event-bus.js';
 import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import type { Logger } from '../lib/logger.js';
@@ -63,6 +64,7 @@ export class UserNetworks {
       defaultBridge: BridgeNetwork;
       /** Addresses of the running containers called `name` (name, alias or id) for a query to `network`'s DNS from address `from`. */
       lookup: (network: string, name: string, from: string) => string[];
+      events: EventRecorder;
       log: Logger;
     },
   ) {
@@ -133,6 +135,7 @@ export class UserNetworks {
       await net?.bridge.teardownIfUnused();
       this.nets.delete(config.id);
       await rm(join(this.opts.stateDir, config.id), { recursive: true, force: true });
+      this.opts.events.record({ type: 'network', action: 'destroy', actorId: config.id, attributes: { name: config.name, type: 'bridge' } });
       if (this.nets.size === 0) await this.removeIsolation();
     });
   }
@@ -201,6 +204,7 @@ export class UserNetworks {
       throw e;
     }
     this.opts.log.info(`network ${config.name} created: ${config.bridge} ${config.subnet}`);
+    this.opts.events.record({ type: 'network', action: 'create', actorId: id, attributes: { name: config.name, type: 'bridge' } });
     return config;
   }
 

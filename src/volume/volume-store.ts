@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { EventRecorder } from '../lib/event-bus.js';
 import { directorySize } from '../lib/disk-usage.js';
 import { conflict, invalidArgument, notFound } from '../lib/errors.js';
 import type { MetaStore } from '../store/meta/meta-store.js';
@@ -28,6 +29,7 @@ export class VolumeStore {
     private readonly root: string,
     private readonly meta: MetaStore,
     private readonly usedBy: (name: string) => string[],
+    private readonly events: EventRecorder,
   ) {}
 
   async init(): Promise<void> {
@@ -70,6 +72,7 @@ export class VolumeStore {
     await mkdir(v.mountpoint, { recursive: true, mode: 0o755 });
     this.meta.putVolume({ name, created: v.created, anonymous: v.anonymous ? 1 : 0, record: JSON.stringify({ labels: v.labels, options: v.options }) });
     this.volumes.set(name, v);
+    this.events.record({ type: 'volume', action: 'create', actorId: name, attributes: { driver: 'local' } });
     return v;
   }
 
@@ -102,6 +105,7 @@ export class VolumeStore {
     this.meta.deleteVolume(name);
     this.volumes.delete(name);
     await rm(join(this.root, name), { recursive: true, force: true });
+    this.events.record({ type: 'volume', action: 'destroy', actorId: name, attributes: { driver: 'local' } });
   }
 
   /** Removes unused volumes the filter keeps; Docker prunes only anonymous ones unless `all`. */

@@ -100,6 +100,55 @@ for (const { name: client, run } of CLIENTS) {
       await run(['rm', '-f', name]);
     }
   });
+  test(`${client}: image tag and untag events`, async () => {
+    const ref = `${uniqueName('evimg')}:1`;
+    const since = unixNow();
+    const id = (await run(['image', 'inspect', '--format', '{{.Id}}', 'busybox'])).stdout.trim();
+    assert.equal((await run(['tag', 'busybox', ref])).code, 0);
+    assert.equal((await run(['rmi', ref])).code, 0);
+    const format = ['--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}} {{.Status}} {{.ID}}'];
+    assert.deepEqual(await replay(run, since, ['--filter', `image=${ref}`, ...format]), [`image tag ${id} ${ref} tag ${id}`]);
+    const untags = await replay(run, since, ['--filter', 'type=image', '--filter', 'event=untag', ...format]);
+    assert.ok(untags.includes(`image untag ${id} ${id} untag ${id}`), untags.join('\n'));
+  });
+
+  test(`${client}: network and volume events of a container's run`, async () => {
+    const net = uniqueName('evnet');
+    const vol = uniqueName('evvol');
+    const name = uniqueName('evnv');
+    const since = unixNow();
+    try {
+      assert.equal((await run(['network', 'create', net])).code, 0);
+      assert.equal((await run(['volume', 'create', vol])).code, 0);
+      const r = await run(['run', '--name', name, '--network', net, '-v', `${vol}:/data:ro`, 'busybox', 'true']);
+      assert.equal(r.code, 0, r.stderr);
+      const id = (await run(['inspect', '--format', '{{.Id}}', name])).stdout.trim();
+      assert.equal((await run(['rm', name])).code, 0);
+      assert.equal((await run(['volume', 'rm', vol])).code, 0);
+      assert.equal((await run(['network', 'rm', net])).code, 0);
+      const netId = (await replay(run, since, ['--filter', `network=${net}`, '--filter', 'event=create', '--format', '{{.Actor.ID}}']))[0] ?? '';
+      assert.match(netId, /^[0-9a-f]{64}$/);
+      assert.deepEqual(await replay(run, since, ['--filter', `network=${net}`, '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{json .Actor.Attributes}}']), [
+        `network create ${netId} {"name":"${net}","type":"bridge"}`,
+        `network connect ${netId} {"container":"${id}","name":"${net}","type":"bridge"}`,
+        `network disconnect ${netId} {"container":"${id}","name":"${net}","type":"bridge"}`,
+        `network destroy ${netId} {"name":"${net}","type":"bridge"}`,
+      ]);
+      assert.deepEqual(await replay(run, since, ['--filter', `volume=${vol}`, '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{json .Actor.Attributes}}']), [
+        `volume create ${vol} {"driver":"local"}`,
+        `volume mount ${vol} {"container":"${id}","destination":"/data","driver":"local","propagation":"","read/write":"false"}`,
+        `volume unmount ${vol} {"container":"${id}","driver":"local"}`,
+        `volume destroy ${vol} {"driver":"local"}`,
+      ]);
+      // The container filter leaves out the network's and the volume's events.
+      const types = await replay(run, since, ['--filter', `container=${name}`, '--format', '{{.Type}}']);
+      assert.deepEqual([...new Set(types)], ['container']);
+    } finally {
+      await run(['rm', '-f', name]);
+      await run(['volume', 'rm', '-f', vol]);
+      await run(['network', 'rm', net]);
+    }
+  });
 }
 
 test('berth: exec, rename, pause and kill events carry Docker attributes', async () => {

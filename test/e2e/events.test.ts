@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { api, berth, CLIENTS, SHARED_HOST, uniqueName } from './harness.js';
+import { startRegistry } from './registry-fixture.js';
 
 /** Unix seconds with nine fraction digits, as both CLIs pass them to the daemon. */
 const unixNow = (): string => (Date.now() / 1000).toFixed(3) + '000000';
@@ -226,4 +227,28 @@ test('GET /events: until in the past ends the stream; bad filters and times are 
   assert.equal(badTime.status, 400);
   const backwards = await api('GET', `/events?since=20&until=10`);
   assert.equal(backwards.status, 400);
+});
+
+test('berth: push and pull events name the reference, tag the image id', async () => {
+  const reg = await startRegistry();
+  const repo = uniqueName('evreg');
+  const ref = `${reg.host}/${repo}:1`;
+  const since = unixNow();
+  try {
+    const id = (await berth(['image', 'inspect', '--format', '{{.Id}}', 'busybox'])).stdout.trim();
+    assert.equal((await berth(['tag', 'busybox', ref])).code, 0);
+    const push = await berth(['push', ref]);
+    assert.equal(push.code, 0, push.stderr);
+    assert.equal((await berth(['rmi', ref])).code, 0);
+    const pull = await berth(['pull', ref]);
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.deepEqual(await replay(berth, since, ['--filter', `image=${ref}`, '--format', '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}']), [
+      `tag ${id} ${ref}`,
+      `push ${ref} ${reg.host}/${repo}`,
+      `pull ${ref} ${reg.host}/${repo}`,
+    ]);
+  } finally {
+    await berth(['rmi', ref]);
+    await reg.stop();
+  }
 });

@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 
 npm run build --silent || exit 1
 
-# Roots of its own (cleaned by scripts/test-cleanup.sh like every berth-test-* root), so it can run
-# beside scripts/test.sh.
+# Roots of its own, so it can run beside a test daemon already serving scripts/test.sh; but not
+# while test.sh starts: its scripts/test-cleanup.sh removes every berth-test-* root, this one too.
 BERTH_TEST_DATA=${BERTH_TEST_DATA:-/var/lib/berth-test-compat}
 BERTH_TEST_RUN=${BERTH_TEST_RUN:-/run/berth-test-compat}
 source scripts/test-daemon.sh

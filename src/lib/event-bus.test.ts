@@ -15,6 +15,7 @@ test('events get strictly increasing times and reach every listener', () => {
   bus.record(ev('start'));
   assert.deepEqual(a.map((e) => e.action), ['create', 'start']);
   assert.deepEqual(b.map((e) => e.action), ['create']);
+  assert.equal(bus.listenerCount, 1);
   assert.ok(a[1]!.timeNano > a[0]!.timeNano);
 });
 

@@ -46,6 +46,11 @@ export class EventBus implements EventRecorder {
     for (const l of this.listeners) l(event);
   }
 
+  /** How many `GET /events` streams are open (`NEventsListener` in `/info`). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   subscribe(sinceNano: number | undefined, listener: (e: EngineEvent) => void): EventSubscription {
     this.listeners.add(listener);
     const backlog = sinceNano === undefined ? [] : this.recent.filter((e) => e.timeNano >= sinceNano);

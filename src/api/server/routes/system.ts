@@ -82,7 +82,7 @@ export function systemRoutes(router: Router, engine: Engine): void {
       LoggingDriver: 'json-file',
       CgroupDriver: 'cgroupfs',
       CgroupVersion: '1',
-      NEventsListener: 0,
+      NEventsListener: engine.events.listenerCount,
       KernelVersion: release(),
       OperatingSystem: 'Debian GNU/Linux',
       OSVersion: '',

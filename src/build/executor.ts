@@ -357,10 +357,11 @@ function applyMetadata(ins: Instruction, state: State, ctx: Ctx): string {
         const v = flagValue(ins, f);
         return v === undefined ? undefined : parseDuration(v, f);
       };
-      const [interval, timeout, startPeriod] = [dur('interval'), dur('timeout'), dur('start-period')];
+      const [interval, timeout, startPeriod, startInterval] = [dur('interval'), dur('timeout'), dur('start-period'), dur('start-interval')];
       if (interval !== undefined) hc.Interval = interval;
       if (timeout !== undefined) hc.Timeout = timeout;
       if (startPeriod !== undefined) hc.StartPeriod = startPeriod;
+      if (startInterval !== undefined) hc.StartInterval = startInterval;
       const retries = flagValue(ins, 'retries');
       if (retries !== undefined) hc.Retries = Number(retries);
       c.Healthcheck = hc;

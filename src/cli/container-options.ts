@@ -7,6 +7,7 @@ import type { ContainerCreateRequest } from '../api/types/container.js';
 import type { HostConfig, Mount } from '../api/types/host-config.js';
 import type { NetworkingConfig } from '../api/types/network.js';
 import { parseMemory } from './format/units.js';
+import { parseGoDuration } from './time-spec.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 import {
   parseCpus,
@@ -22,6 +23,20 @@ import {
   splitKeyValue,
   type PortMappings,
 } from './opts.js';
+
+/** A Go duration flag's value in nanoseconds, as docker/cli sends healthcheck timings. */
+function durationNanos(text: string): number {
+  const ms = parseGoDuration(text);
+  if (ms === undefined) throw new Error(`time: invalid duration "${text}"`);
+  return Math.round(ms * 1e6);
+}
+
+const HEALTH_DURATIONS = {
+  interval: 'Time between running the check (ms|s|m|h)',
+  'start-interval': 'Time between running the check during the start period (ms|s|m|h)',
+  'start-period': 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)',
+  timeout: 'Maximum time to allow one check to run (ms|s|m|h)',
+};
 
 export function bytesValue(text: string): number {
   try {
@@ -71,6 +86,11 @@ export const containerFlags: FlagSpec[] = [
   { name: 'env-file', type: 'list', description: 'Read in a file of environment variables' },
   { name: 'expose', type: 'list', description: 'Expose a port or a range of ports', validate: (v) => void parseExpose(v) },
   { name: 'group-add', type: 'list', description: 'Add additional groups to join' },
+  { name: 'health-cmd', type: 'string', description: 'Command to run to check health' },
+  ...(['interval', 'start-interval', 'start-period', 'timeout'] as const).map(
+    (f): FlagSpec => ({ name: `health-${f}`, type: 'string', valueName: 'duration', description: HEALTH_DURATIONS[f], defaultText: '0s', validate: (v) => void durationNanos(v) }),
+  ),
+  { name: 'health-retries', type: 'int', description: 'Consecutive failures needed to report unhealthy' },
   { name: 'hostname', short: 'h', type: 'string', description: 'Container host name' },
   { name: 'init', type: 'bool', description: 'Run an init inside the container that forwards signals and reaps processes' },
   { name: 'interactive', short: 'i', type: 'bool', description: 'Keep STDIN open even if not attached' },
@@ -355,7 +375,8 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
   const stopSignal = flags.string('stop-signal');
   if (stopSignal !== undefined) body.StopSignal = stopSignal;
   if (flags.changed('stop-timeout')) body.StopTimeout = flags.int('stop-timeout') ?? 0;
-  if (flags.bool('no-healthcheck')) body.Healthcheck = { Test: ['NONE'] };
+  const healthcheck = healthcheckOf(flags);
+  if (healthcheck) body.Healthcheck = healthcheck;
 
   const plan: CreatePlan = { body };
   const name = flags.string('name');
@@ -363,4 +384,37 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
   const platform = flags.string('platform');
   if (platform !== undefined) plan.platform = platform;
   return plan;
+}
+
+/** `--health-*` and `--no-healthcheck` as docker/cli turns them into Config.Healthcheck. */
+function healthcheckOf(flags: ParsedFlags): ContainerCreateRequest['Healthcheck'] {
+  const ns = (flag: string): number => {
+    const v = flags.string(flag);
+    return v === undefined ? 0 : durationNanos(v);
+  };
+  const cmd = flags.string('health-cmd') ?? '';
+  const timings = {
+    Interval: ns('health-interval'),
+    Timeout: ns('health-timeout'),
+    StartPeriod: ns('health-start-period'),
+    StartInterval: ns('health-start-interval'),
+    Retries: flags.int('health-retries') ?? 0,
+  };
+  const anySet = cmd !== '' || Object.values(timings).some((v) => v !== 0);
+  if (flags.bool('no-healthcheck')) {
+    if (anySet) throw new Error('--no-healthcheck conflicts with --health-* options');
+    return { Test: ['NONE'] };
+  }
+  if (!anySet) return undefined;
+  const names: Record<keyof typeof timings, string> = {
+    Interval: 'interval',
+    Timeout: 'timeout',
+    Retries: 'retries',
+    StartPeriod: 'start-period',
+    StartInterval: 'start-interval',
+  };
+  for (const [field, flag] of Object.entries(names)) {
+    if (timings[field as keyof typeof timings] < 0) throw new Error(`--health-${flag} cannot be negative`);
+  }
+  return { ...(cmd !== '' ? { Test: ['CMD-SHELL', cmd] } : {}), ...timings };
 }

@@ -13,6 +13,7 @@ import { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { ImageService } from '../image/image-service.js';
 import { ContainerService } from '../engine/container-service.js';
 import { ExecService } from '../engine/exec-service.js';
+import { HealthMonitor } from '../engine/health-monitor.js';
 import { BridgeNetwork, bridgeIdentity } from '../network/bridge-network.js';
 import { UserNetworks } from '../network/user-networks.js';
 import { NetworkService } from '../engine/network-service.js';
@@ -142,6 +143,17 @@ export async function runDaemon(argv: string[]): Promise<void> {
   }, events);
   const volumes = new VolumeStore(join(cfg.dataRoot, 'volumes'), meta, (name) => containers?.containersUsingVolume(name) ?? [], events);
   await volumes.init();
+  // Probes are execs; the exec service needs the container service, made below.
+  let execs: ExecService | undefined;
+  const health = new HealthMonitor({
+    probe: (id, argv, timeoutMs) => {
+      if (!execs) throw new Error('exec service not ready');
+      return execs.probe(id, argv, timeoutMs);
+    },
+    events,
+    save: (c) => containers?.index.save(c),
+    log,
+  });
   containers = new ContainerService({
     meta,
     images,
@@ -162,10 +174,11 @@ export async function runDaemon(argv: string[]): Promise<void> {
     network,
     userNetworks,
     volumes,
+    health,
     events,
     log,
   });
-  const execs = new ExecService(containers, heldCapabilities, log);
+  execs = new ExecService(containers, heldCapabilities, log);
   const engine = new Engine(containers, execs, images, snapshots, runtimes, {
     dataRoot: cfg.dataRoot,
     defaultRuntime,
@@ -191,6 +204,8 @@ export async function runDaemon(argv: string[]): Promise<void> {
     service.handleExit(id, code).catch((e: unknown) => log.error(`recording exit of ${id}: ${errorMessage(e)}`));
   });
   await exits.start();
+  // Containers the restart policy brings back (also at boot); their exits are watched from here on.
+  await service.startByPolicy();
 
   const router = new Router();
   systemRoutes(router, engine);

@@ -1,6 +1,7 @@
 import { invalidArgument } from '../lib/errors.js';
 import type { ImageRunConfig } from '../oci/image.js';
 import type { ContainerConfigSpec } from './container-model.js';
+import { mergeHealthcheck } from './health.js';
 
 const envKey = (e: string): string => {
   const i = e.indexOf('=');
@@ -49,6 +50,8 @@ export function mergeImageConfig(user: ContainerConfigSpec, image: ImageRunConfi
   if (!nonEmpty(user.OnBuild)) out.OnBuild = image.OnBuild ?? null;
   out.Hostname = user.Hostname || defaultHostname;
   out.Domainname = user.Domainname ?? '';
+  const health = mergeHealthcheck(user.Healthcheck, image.Healthcheck);
+  if (health) out.Healthcheck = health;
   return out;
 }
 

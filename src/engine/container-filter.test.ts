@@ -60,3 +60,17 @@ test('bad filters are errors, not ignored', () => {
   assert.throws(() => names({ color: ['red'] }), { message: "invalid filter 'color'" });
   assert.throws(() => names({ status: ['sleeping'] }), { message: "invalid filter 'status=sleeping': invalid value" });
 });
+
+test('health filter: the healthcheck status, none without one', () => {
+  const withHealth = (id: string, name: string, status?: 'starting' | 'healthy' | 'unhealthy') => {
+    const c = rec(id, name, 'running');
+    if (status) c.state.health = { status, failingStreak: 0, log: [] };
+    return c;
+  };
+  const list = [withHealth('h1', 'ok', 'healthy'), withHealth('h2', 'bad', 'unhealthy'), withHealth('h3', 'new', 'starting'), withHealth('h4', 'plain')];
+  const pick = (v: string[]) => filterContainers(list, new Map([['health', v]]), helpers).map((c) => c.name);
+  assert.deepEqual(pick(['healthy']), ['ok']);
+  assert.deepEqual(pick(['unhealthy', 'starting']), ['bad', 'new']);
+  assert.deepEqual(pick(['none']), ['plain']);
+  assert.throws(() => pick(['sick']), { message: 'Unrecognised filter value for health: sick' });
+});

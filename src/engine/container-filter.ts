@@ -12,6 +12,11 @@ export function labelMatches(labels: Record<string, string>, want: string): bool
   return labels[want.slice(0, eq)] === want.slice(eq + 1);
 }
 
+const HEALTH_VALUES = ['starting', 'healthy', 'unhealthy', 'none'];
+
+/** The health filter's view: the healthcheck's last status, `none` for containers without one. */
+const healthOf = (c: ContainerRecord): string => c.state.health?.status ?? 'none';
+
 /** The networks the container is on: its attachments, or its mode (host, none, container:). */
 function networksOf(c: ContainerRecord): string[] {
   return c.networks ? c.networks.map((a) => a.network) : [modeNetwork(c.hostConfig.NetworkMode)];
@@ -34,6 +39,9 @@ export function filterContainers(
       throw invalidArgument('invalid_filter', `invalid filter 'status=${s}': invalid value`);
     }
   }
+  for (const h of filters.get('health') ?? []) {
+    if (!HEALTH_VALUES.includes(h)) throw invalidArgument('invalid_filter', `Unrecognised filter value for health: ${h}`);
+  }
   const before = filters.get('before')?.map((r) => helpers.resolve(r).created);
   const since = filters.get('since')?.map((r) => helpers.resolve(r).created);
   return all.filter((c) => {
@@ -50,11 +58,10 @@ export function filterContainers(
       any('exited', (v) => c.state.status === 'exited' && String(c.state.exitCode) === v) &&
       any('network', (v) => networksOf(c).includes(v)) &&
       any('expose', (v) => Object.keys(c.config.ExposedPorts ?? {}).includes(v.includes('/') ? v : `${v}/tcp`)) &&
-      // Until published ports, volumes and healthchecks exist, nothing matches those filters
-      // (health=none matches every container, as none has a healthcheck).
+      // Until published ports and volumes are matched, nothing matches those filters.
       any('publish', () => false) &&
       any('volume', () => false) &&
-      any('health', (v) => v === 'none') &&
+      any('health', (v) => healthOf(c) === v) &&
       any('is-task', (v) => v === 'false') &&
       (before ?? []).every((t) => c.created < t) &&
       (since ?? []).every((t) => c.created > t)

@@ -30,7 +30,19 @@ export interface ContainerConfigSpec {
   Labels?: Record<string, string> | null;
   StopSignal?: string;
   StopTimeout?: number | null;
+  Healthcheck?: HealthcheckSpec | null;
   [extra: string]: unknown;
+}
+
+/** Docker's HealthConfig: durations in nanoseconds, 0 = the default. */
+export interface HealthcheckSpec {
+  /** `["NONE"]`, `["CMD", arg...]`, `["CMD-SHELL", command]`, or empty to inherit the image's. */
+  Test?: string[] | null;
+  Interval?: number;
+  Timeout?: number;
+  Retries?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
 }
 
 export interface HostConfigSpec {
@@ -67,6 +79,24 @@ export interface ContainerState {
   startedAt: string;
   finishedAt: string;
   oomKilled: boolean;
+  /** Present once a container with a healthcheck has started; kept after it stops, as Docker does. */
+  health?: HealthState;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+export interface HealthProbeResult {
+  start: string;
+  end: string;
+  exitCode: number;
+  output: string;
+}
+
+export interface HealthState {
+  status: HealthStatus;
+  failingStreak: number;
+  /** The last five probe results, oldest first. */
+  log: HealthProbeResult[];
 }
 
 export interface ContainerRecord {
@@ -85,7 +115,10 @@ export interface ContainerRecord {
   snapshotKey: string;
   restartCount: number;
   conmonPid: number;
-  /** Set by `stop`/`kill` so the exit handler knows the user asked for it (restart policies). */
+  /**
+   * Set by `stop`/`kill` so the exit handler knows the user asked for it (restart policies);
+   * persisted, so `unless-stopped` containers stay stopped across daemon restarts.
+   */
   stoppedByUser: boolean;
   /**
    * The bridge networks the container is on, in the order it joined them (the first holds the

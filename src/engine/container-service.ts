@@ -40,6 +40,9 @@ import {
   type HostConfigSpec,
 } from './container-model.js';
 import { generateName } from './names.js';
+import type { HealthMonitor } from './health-monitor.js';
+import { validateHealthcheck } from './health.js';
+import { restartAfterExit, RestartScheduler, startOnDaemonStart, validateRestartPolicy } from './restart-policy.js';
 import { copyUp } from '../volume/copy-up.js';
 import { planMounts, tmpfsMountOptions, type MountInputs, type MountRecord } from '../volume/mount-plan.js';
 import type { VolumeStore } from '../volume/volume-store.js';
@@ -97,6 +100,9 @@ export class ContainerService {
   private readonly pendingAttach = new Map<ContainerId, AttachSession[]>();
   private readonly exitWaits = new Map<ContainerId, (() => void)[]>();
   private readonly networks: ContainerNetworks;
+  private readonly restarts = new RestartScheduler();
+  /** While the daemon restores, exits are only recorded: `startByPolicy` restarts containers once all are restored. */
+  private restoring = false;
 
   constructor(
     private readonly deps: {
@@ -111,6 +117,7 @@ export class ContainerService {
       /** User-defined networks by name or id; absent in daemons without them. */
       userNetworks?: UserNetworkDirectory & { sweep(live: ReadonlySet<string>): Promise<void> };
       volumes: VolumeStore;
+      health: Pick<HealthMonitor, 'start' | 'stop'>;
       events: EventRecorder;
       log: Logger;
     },
@@ -141,6 +148,7 @@ export class ContainerService {
     if (!this.deps.runtimes.has(runtime)) throw invalidArgument('unknown_runtime', `unknown or invalid runtime name: ${runtime}`);
     hc.Runtime = runtime;
     this.validateHostConfig(hc);
+    validateHealthcheck(req.config.Healthcheck);
     const networks = this.networks.initialAttachments(hc.NetworkMode, req.endpoints ?? {});
     const warnings: string[] = [];
     if (hc.NetworkMode === 'host' && hc['PortBindings'] && Object.keys(hc['PortBindings'] as object).length > 0) {
@@ -262,6 +270,7 @@ export class ContainerService {
   }
 
   private validateHostConfig(hc: HostConfigSpec): void {
+    validateRestartPolicy(hc.RestartPolicy, hc.AutoRemove === true);
     if (hc.Memory) memoryResources(hc.Memory, hc.MemorySwap);
     if (hc.NanoCpus !== undefined && hc.NanoCpus < 0) throw invalidArgument('invalid_cpus', 'Range of CPUs is from 0.01 to available CPUs');
     parseCapabilities([...(hc.CapAdd ?? []), ...(hc.CapDrop ?? [])]);
@@ -277,11 +286,14 @@ export class ContainerService {
   async start(ref: string): Promise<void> {
     const c = this.index.get(ref);
     await this.locks.run(c.id, async () => {
-      if (c.state.status === 'running') throw new BerthError('NotModified', 'already_running', 'container already started');
+      if (c.state.status === 'running' || c.state.status === 'restarting') throw new BerthError('NotModified', 'already_running', 'container already started');
       if (c.state.status === 'paused') throw conflict('paused', 'cannot start a paused container, try unpause instead');
       if (c.state.status === 'removing' || c.state.status === 'dead') {
         throw conflict('removing', `container is marked for removal and cannot be started`);
       }
+      // A user's start begins a new series for the restart policy, as in Docker.
+      this.restarts.reset(c.id);
+      c.restartCount = 0;
       try {
         await this.launch(c);
         this.recordEvent(c, 'start');
@@ -399,6 +411,7 @@ export class ContainerService {
     c.conmonPid = launched.conmonPid;
     c.stoppedByUser = false;
     this.index.save(c);
+    this.deps.health.start(c, true);
     sw.lap('record');
     sw.done(c.id);
   }
@@ -454,15 +467,21 @@ export class ContainerService {
     const c = this.index.find(id);
     if (!c) return;
     const sw = this.stopwatch('exit');
+    let restart = false;
+    let ranMs = 0;
     await this.locks.run(c.id, async () => {
       sw.lap('lock');
       if (c.state.status !== 'running' && c.state.status !== 'paused') {
         await rm(join(this.deps.paths.exitDir, c.id), { force: true });
         return;
       }
+      this.deps.health.stop(c.id);
       const oom = await readFile(join(this.bundleDir(c.id), 'persist', 'oom')).then(() => true, () => false);
-      const ranMs = Date.now() - Date.parse(c.state.startedAt);
-      transition(c, 'exited');
+      ranMs = Date.now() - Date.parse(c.state.startedAt);
+      restart = !this.restoring && restartAfterExit(c.hostConfig.RestartPolicy, { exitCode, restartCount: c.restartCount, stoppedByUser: c.stoppedByUser });
+      // Docker counts the restart when it decides it, so inspect shows it during the back-off.
+      if (restart) c.restartCount++;
+      transition(c, restart ? 'restarting' : 'exited');
       c.state = { ...c.state, pid: 0, exitCode, oomKilled: oom, finishedAt: new Date().toISOString() };
       this.index.save(c);
       this.recordEvent(c, 'die', { exitCode: String(exitCode), execDuration: String(Math.max(0, Math.floor(ranMs / 1000))) });
@@ -475,8 +494,34 @@ export class ContainerService {
     for (const w of this.exitWaits.get(c.id) ?? []) w();
     this.exitWaits.delete(c.id);
     this.wake(c.id, ['not-running', 'next-exit'], exitCode);
+    if (restart) {
+      const delay = this.restarts.schedule(c.id, ranMs, () => void this.restartByPolicy(c));
+      this.deps.log.debug(`restart ${shortId(c.id)} in ${delay} ms (policy ${c.hostConfig.RestartPolicy?.Name}, count ${c.restartCount})`);
+      return;
+    }
     if (c.hostConfig.AutoRemove) {
       await this.remove(c.id, { force: false, volumes: true }).catch((e: unknown) => this.deps.log.warn(`auto-remove ${c.id}: ${errorMessage(e)}`));
+    }
+  }
+
+  /** The back-off ended: start the container again unless a user's stop, kill or remove came first. */
+  private async restartByPolicy(c: ContainerRecord): Promise<void> {
+    await this.locks.run(c.id, async () => {
+      if (c.state.status !== 'restarting' || !this.index.find(c.id)) return;
+      await this.launchOrRecordFailure(c);
+    });
+  }
+
+  /** An automatic start; a failure leaves the container exited with the error, as Docker's restart manager does. */
+  private async launchOrRecordFailure(c: ContainerRecord): Promise<void> {
+    try {
+      await this.launch(c);
+    } catch (e) {
+      await this.cleanupRuntime(c);
+      c.state.status = 'exited';
+      c.state.error = errorMessage(e);
+      this.index.save(c);
+      this.deps.log.warn(`restart of ${c.id} failed: ${errorMessage(e)}`);
     }
   }
 
@@ -505,6 +550,7 @@ export class ContainerService {
 
   async stop(ref: string, timeoutSeconds?: number, signal?: string): Promise<void> {
     const c = this.index.get(ref);
+    if (c.state.status === 'restarting') return this.cancelRestart(c);
     if (!isRunning(c)) throw new BerthError('NotModified', 'not_running', 'container already stopped');
     const exited = this.nextExit(c.id);
     const timeout = timeoutSeconds ?? c.config.StopTimeout ?? 10;
@@ -526,6 +572,7 @@ export class ContainerService {
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const c = this.index.get(ref);
+    if (c.state.status === 'restarting') return this.cancelRestart(c);
     if (!isRunning(c)) throw conflict('not_running', `cannot kill container: ${ref}: container ${c.id} is not running`);
     const exited = this.nextExit(c.id);
     this.recordEvent(c, 'kill', { signal: String(signalNumber(signal)) });
@@ -539,9 +586,20 @@ export class ContainerService {
     await this.runtimeOf(c).kill(c.id, signal);
   }
 
+  /** A user's stop or kill during the back-off: the pending restart is dropped and the container stays exited. */
+  private async cancelRestart(c: ContainerRecord): Promise<void> {
+    await this.locks.run(c.id, async () => {
+      if (c.state.status !== 'restarting') return;
+      this.restarts.cancel(c.id);
+      c.stoppedByUser = true;
+      transition(c, 'exited');
+      this.index.save(c);
+    });
+  }
+
   async restart(ref: string, timeoutSeconds?: number, signal?: string): Promise<void> {
     const c = this.index.get(ref);
-    if (isRunning(c)) await this.stop(c.id, timeoutSeconds, signal);
+    if (isRunning(c) || c.state.status === 'restarting') await this.stop(c.id, timeoutSeconds, signal);
     await this.start(c.id);
     this.recordEvent(c, 'restart');
   }
@@ -552,6 +610,7 @@ export class ContainerService {
       if (c.state.status === 'paused') throw conflict('already_paused', `Container ${c.id} is already paused`);
       if (c.state.status !== 'running') throw conflict('not_running', `Container ${c.id} is not running`);
       await this.runtimeOf(c).pause(c.id);
+      this.deps.health.stop(c.id);
       transition(c, 'paused');
       this.index.save(c);
       this.recordEvent(c, 'pause');
@@ -566,6 +625,7 @@ export class ContainerService {
       transition(c, 'running');
       this.index.save(c);
       this.recordEvent(c, 'unpause');
+      this.deps.health.start(c, false);
     });
   }
 
@@ -708,13 +768,14 @@ export class ContainerService {
         `cannot remove container "/${c.name}": container ${borrower.name} (${shortId(borrower.id)}) uses its network namespace: stop it first or force remove`,
       );
     }
-    if (isRunning(c)) {
+    if (isRunning(c) || c.state.status === 'restarting') {
       if (!opts.force) {
         throw conflict(
           'running',
           `cannot remove container "/${c.name}": container is ${c.state.status}: stop the container before removing or force remove`,
         );
       }
+      // Also ends a pending restart.
       await this.kill(c.id, 'SIGKILL').catch((e: unknown) => {
         if (!(e instanceof BerthError && e.code === 'not_running')) throw e;
       });
@@ -727,6 +788,8 @@ export class ContainerService {
   private async removeNow(c: ContainerRecord): Promise<void> {
     if (!this.index.find(c.id)) return;
     const sw = this.stopwatch('remove');
+    this.restarts.reset(c.id);
+    this.deps.health.stop(c.id);
     // Exited and never-started containers were cleaned up when they stopped (or by restore).
     const runtimeLive = c.state.status !== 'exited' && c.state.status !== 'created';
     if (c.state.status !== 'removing') {
@@ -759,13 +822,18 @@ export class ContainerService {
    * the daemon was down, finish interrupted removals and undo half-done starts.
    */
   async restore(): Promise<void> {
-    for (const c of this.index.load()) {
-      try {
-        migrateNetworks(c);
-        await this.restoreOne(c);
-      } catch (e) {
-        this.deps.log.error(`restore ${c.id}: ${errorMessage(e)}`);
+    this.restoring = true;
+    try {
+      for (const c of this.index.load()) {
+        try {
+          migrateNetworks(c);
+          await this.restoreOne(c);
+        } catch (e) {
+          this.deps.log.error(`restore ${c.id}: ${errorMessage(e)}`);
+        }
       }
+    } finally {
+      this.restoring = false;
     }
     await this.removeOrphanDirs();
     // Every bridged container: namespaces of all networks share one directory the sweep clears.
@@ -809,11 +877,37 @@ export class ContainerService {
       c.state.pid = state.pid;
       this.index.save(c);
       await this.networks.adoptAll(c);
+      if (c.state.status === 'running') this.deps.health.start(c, false);
       return;
+    }
+    // The daemon stopped during a restart back-off: `startByPolicy` decides again.
+    if (c.state.status === 'restarting') {
+      transition(c, 'exited');
+      this.index.save(c);
     }
     // Created or exited in our records but known to the runtime: a start that never finished.
     if (state) await this.cleanupRuntime(c);
     else if (await isMountPoint(join(this.bundleDir(c.id), 'rootfs'))) await unmount(join(this.bundleDir(c.id), 'rootfs'));
+  }
+
+  /**
+   * After restore (the daemon's start, and so the host's boot): starts the stopped containers whose
+   * restart policy asks for it, including those whose exit the daemon missed while it was down.
+   */
+  async startByPolicy(): Promise<void> {
+    const due = this.index.all().filter(
+      (c) =>
+        c.state.status === 'exited' &&
+        c.state.startedAt !== ZERO_TIME &&
+        startOnDaemonStart(c.hostConfig.RestartPolicy, { exitCode: c.state.exitCode, restartCount: c.restartCount, stoppedByUser: c.stoppedByUser }),
+    );
+    await Promise.all(
+      due.map((c) =>
+        this.locks.run(c.id, async () => {
+          if (c.state.status === 'exited') await this.launchOrRecordFailure(c);
+        }),
+      ),
+    );
   }
 
   /** Active snapshots without a container: left by a crash between prepare and record. */

@@ -9,6 +9,7 @@ import { AttachSession } from './attach-session.js';
 import { mergeEnv } from './container-config.js';
 import type { ContainerService } from './container-service.js';
 import { isRunning, type ContainerRecord } from './container-model.js';
+import { MAX_OUTPUT_BYTES, truncateOutput } from './health.js';
 
 export interface ExecConfig {
   Cmd: string[];
@@ -50,6 +51,7 @@ export class ExecService {
 
   create(containerRef: string, config: ExecConfig): ExecId {
     const c = this.containers.get(containerRef);
+    if (c.state.status === 'restarting') throw conflict('restarting', `Container ${c.id} is restarting, wait until the container is running`);
     if (!isRunning(c)) throw conflict('not_running', `container ${c.id} is not running`);
     if (c.state.status === 'paused') throw conflict('paused', `Container ${c.id} is paused, unpause the container before exec`);
     if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw conflict('no_cmd', 'No exec command specified');
@@ -144,6 +146,43 @@ export class ExecService {
       return code;
     });
     return { session, exited };
+  }
+
+  /**
+   * A healthcheck probe: runs `argv` as an exec with its output captured (at most
+   * MAX_OUTPUT_BYTES), killed after `timeoutMs` (exitCode null then). Its exec record goes away
+   * when it ends, as Docker's health execs do.
+   */
+  async probe(containerId: string, argv: string[], timeoutMs: number): Promise<{ exitCode: number | null; output: string }> {
+    const id = this.create(containerId, { Cmd: argv, AttachStdout: true, AttachStderr: true });
+    try {
+      const { session, exited } = await this.start(id, { detach: false });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      session?.onOutput((_stream, chunk) => {
+        if (size >= MAX_OUTPUT_BYTES) return;
+        chunks.push(chunk);
+        size += chunk.length;
+      });
+      const drained = new Promise<void>((resolve) => (session ? session.onEnd(resolve) : resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
+      const code = await Promise.race([exited.then(async (c) => (await drained, c)), timedOut]);
+      clearTimeout(timer);
+      if (code === null) {
+        const pid = this.get(id).pid;
+        try {
+          if (pid > 0) process.kill(pid, 'SIGKILL');
+        } catch {
+          // It ended just now.
+        }
+        session?.finish();
+        return { exitCode: null, output: '' };
+      }
+      return { exitCode: code, output: truncateOutput(chunks) };
+    } finally {
+      this.execs.delete(id as ExecId);
+    }
   }
 
   async resize(id: string, rows: number, cols: number): Promise<void> {

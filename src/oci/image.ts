@@ -11,7 +11,7 @@ export interface ImageRunConfig {
   Labels?: Record<string, string>;
   StopSignal?: string;
   OnBuild?: string[] | null;
-  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
   Shell?: string[];
   ArgsEscaped?: boolean;
 }

@@ -17,8 +17,12 @@ import type {
 /** Docker's `Status` text of `docker ps`: `Up 7 seconds`, `Exited (0) 2 minutes ago`, `Created`. */
 export function statusText(c: ContainerRecord, now = Date.now()): string {
   switch (c.state.status) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(c.state.startedAt))}`;
+    case 'running': {
+      const up = `Up ${humanDuration(now - Date.parse(c.state.startedAt))}`;
+      const health = c.state.health?.status;
+      if (!health) return up;
+      return `${up} (${health === 'starting' ? 'health: starting' : health})`;
+    }
     case 'paused':
       return `Up ${humanDuration(now - Date.parse(c.state.startedAt))} (Paused)`;
     case 'restarting':
@@ -112,6 +116,15 @@ export function containerState(c: ContainerRecord): ContainerState {
     Error: s.error,
     StartedAt: s.startedAt,
     FinishedAt: s.finishedAt,
+    ...(s.health
+      ? {
+          Health: {
+            Status: s.health.status,
+            FailingStreak: s.health.failingStreak,
+            Log: s.health.log.map((r) => ({ Start: r.start, End: r.end, ExitCode: r.exitCode, Output: r.output })),
+          },
+        }
+      : {}),
   };
 }
 

@@ -508,6 +508,12 @@ export class ContainerService {
   private async restartByPolicy(c: ContainerRecord): Promise<void> {
     await this.locks.run(c.id, async () => {
       if (c.state.status !== 'restarting' || !this.index.find(c.id)) return;
+      // A stop that raced with the exit decided after the restart was scheduled.
+      if (c.stoppedByUser) {
+        transition(c, 'exited');
+        this.index.save(c);
+        return;
+      }
       await this.launchOrRecordFailure(c);
     });
   }
@@ -550,7 +556,7 @@ export class ContainerService {
 
   async stop(ref: string, timeoutSeconds?: number, signal?: string): Promise<void> {
     const c = this.index.get(ref);
-    if (c.state.status === 'restarting') return this.cancelRestart(c);
+    if (c.state.status === 'restarting' && (await this.cancelRestart(c))) return;
     if (!isRunning(c)) throw new BerthError('NotModified', 'not_running', 'container already stopped');
     const exited = this.nextExit(c.id);
     const timeout = timeoutSeconds ?? c.config.StopTimeout ?? 10;
@@ -572,7 +578,7 @@ export class ContainerService {
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const c = this.index.get(ref);
-    if (c.state.status === 'restarting') return this.cancelRestart(c);
+    if (c.state.status === 'restarting' && (await this.cancelRestart(c))) return;
     if (!isRunning(c)) throw conflict('not_running', `cannot kill container: ${ref}: container ${c.id} is not running`);
     const exited = this.nextExit(c.id);
     this.recordEvent(c, 'kill', { signal: String(signalNumber(signal)) });
@@ -586,14 +592,18 @@ export class ContainerService {
     await this.runtimeOf(c).kill(c.id, signal);
   }
 
-  /** A user's stop or kill during the back-off: the pending restart is dropped and the container stays exited. */
-  private async cancelRestart(c: ContainerRecord): Promise<void> {
-    await this.locks.run(c.id, async () => {
-      if (c.state.status !== 'restarting') return;
+  /**
+   * A user's stop or kill during the back-off: the pending restart is dropped and the container
+   * stays exited. False when the restart won the race: the container runs and is stopped as usual.
+   */
+  private async cancelRestart(c: ContainerRecord): Promise<boolean> {
+    return this.locks.run(c.id, async () => {
+      if (c.state.status !== 'restarting') return false;
       this.restarts.cancel(c.id);
       c.stoppedByUser = true;
       transition(c, 'exited');
       this.index.save(c);
+      return true;
     });
   }
 

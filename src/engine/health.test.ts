@@ -36,8 +36,8 @@ test('mergeHealthcheck: the container overrides the image field by field', () =>
   const image = { Test: ['CMD-SHELL', 'img'], Interval: 5 * S, Retries: 4 };
   assert.equal(mergeHealthcheck(undefined, undefined), null);
   assert.deepEqual(mergeHealthcheck(undefined, image), image);
-  assert.deepEqual(mergeHealthcheck({ Test: ['NONE'] }, image), { Test: ['NONE'], Interval: 5 * S, Timeout: 0, StartPeriod: 0, StartInterval: 0, Retries: 4 });
-  assert.deepEqual(mergeHealthcheck({ Interval: S }, image), { Test: ['CMD-SHELL', 'img'], Interval: S, Timeout: 0, StartPeriod: 0, StartInterval: 0, Retries: 4 });
+  assert.deepEqual(mergeHealthcheck({ Test: ['NONE'] }, image), { Test: ['NONE'], Interval: 5 * S, Retries: 4 });
+  assert.deepEqual(mergeHealthcheck({ Interval: S, Timeout: 0 }, image), { Test: ['CMD-SHELL', 'img'], Interval: S, Retries: 4 });
   assert.deepEqual(mergeHealthcheck({ Test: ['CMD', 'x'] }, undefined), { Test: ['CMD', 'x'] });
 });
 

@@ -29,15 +29,13 @@ const NS_PER_MS = 1e6;
 export function mergeHealthcheck(user: HealthcheckSpec | null | undefined, image: HealthcheckSpec | null | undefined): HealthcheckSpec | null {
   if (!image) return user ?? null;
   if (!user) return { ...image };
-  return {
-    ...user,
-    Test: user.Test && user.Test.length > 0 ? user.Test : (image.Test ?? null),
-    Interval: user.Interval || image.Interval || 0,
-    Timeout: user.Timeout || image.Timeout || 0,
-    StartPeriod: user.StartPeriod || image.StartPeriod || 0,
-    StartInterval: user.StartInterval || image.StartInterval || 0,
-    Retries: user.Retries || image.Retries || 0,
-  };
+  const out: HealthcheckSpec = { Test: user.Test && user.Test.length > 0 ? user.Test : (image.Test ?? null) };
+  // Zero means "the default" and is left out, as Docker's JSON omits it.
+  for (const field of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) {
+    const v = user[field] || image[field];
+    if (v) out[field] = v;
+  }
+  return out;
 }
 
 /** Rejects what dockerd rejects at create, with its wording. */

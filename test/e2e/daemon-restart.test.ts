@@ -8,21 +8,13 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { berth, docker, makeBusybox, SHARED_HOST, startPrivateDaemon, type PrivateDaemon } from './harness.js';
+import { berth, docker, makeBusybox, SHARED_HOST, startPrivateDaemon, waitFor, type PrivateDaemon } from './harness.js';
 
 /** Beside the shared daemon's roots: `restart` in CI, `<dev>-restart` when a developer's shared daemon is `berth-test-<dev>`. */
 const DAEMON_NAME = ((p) => (p ? `${p}-restart` : 'restart'))(basename(dirname(SHARED_HOST.replace(/^unix:\/\//, ''))).replace(/^berth-test-?/, ''));
 
 /** Waits in the container until the test creates /tmp/go in its root filesystem. */
 const UNTIL_GO = 'until [ -e /tmp/go ]; do sleep 0.05; done';
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function inspect(d: PrivateDaemon, ref: string, format: string): Promise<string> {
   const r = await berth(['inspect', '--format', format, ref], { host: d.host });

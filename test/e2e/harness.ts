@@ -189,3 +189,12 @@ export async function mountsUnder(path: string): Promise<string[]> {
     .map((l) => l.split(' ')[4] ?? '')
     .filter((m) => m.startsWith(path));
 }
+
+/** Polls `check` every 50 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

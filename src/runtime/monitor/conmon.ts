@@ -412,6 +412,9 @@ function spawnConmon(conmonPath: string, args: string[], pipes: 1 | 3, cwd: stri
     stdio: ['ignore', 'ignore', 'pipe', ...Array<'pipe'>(pipes).fill('pipe')],
   });
   const sockets = child.stdio.slice(3) as Socket[];
+  // A monitor that dies (its container killed during an exec) resets the start and attach pipes;
+  // that failure reaches us through the sync pipe, and must not be an unhandled 'error'.
+  for (const s of sockets.slice(1)) s.on('error', () => undefined);
   const errChunks: Buffer[] = [];
   child.stderr?.on('data', (b: Buffer) => errChunks.push(b));
   // 'exit', not 'close': the monitor keeps our pipes open long after this first process is gone.

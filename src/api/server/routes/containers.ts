@@ -63,7 +63,7 @@ export function containerRoutes(router: Router, engine: Engine): void {
     const limit = intParam(ctx.query, 'limit') ?? -1;
     const all = boolParam(ctx.query, 'all') || limit > 0;
     let list = containers.list();
-    if (!all && !filters.has('status')) list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
+    if (!all && !filters.has('status')) list = list.filter((c) => ['running', 'paused', 'restarting'].includes(c.state.status));
     list = filterContainers(list, filters, {
       resolve: (ref) => containers.get(ref),
       imageMatches: (c, ref) => engine.imageMatches(c.imageId, ref),

@@ -106,7 +106,8 @@ export function containerState(c: ContainerRecord): ContainerState {
   const s = c.state;
   return {
     Status: s.status,
-    Running: s.status === 'running' || s.status === 'paused',
+    // Docker counts a container waiting to be restarted by its policy as running.
+    Running: s.status === 'running' || s.status === 'paused' || s.status === 'restarting',
     Paused: s.status === 'paused',
     Restarting: s.status === 'restarting',
     OOMKilled: s.oomKilled,

@@ -150,8 +150,8 @@ export async function runDaemon(argv: string[]): Promise<void> {
       if (!execs) throw new Error('exec service not ready');
       return execs.probe(id, argv, timeoutMs);
     },
-    events,
     save: (c) => containers?.index.save(c),
+    recordEvent: (c, action) => containers?.recordEvent(c, action),
     log,
   });
   containers = new ContainerService({

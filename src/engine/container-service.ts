@@ -522,6 +522,7 @@ export class ContainerService {
   private async launchOrRecordFailure(c: ContainerRecord): Promise<void> {
     try {
       await this.launch(c);
+      this.recordEvent(c, 'start');
     } catch (e) {
       await this.cleanupRuntime(c);
       c.state.status = 'exited';
@@ -556,7 +557,10 @@ export class ContainerService {
 
   async stop(ref: string, timeoutSeconds?: number, signal?: string): Promise<void> {
     const c = this.index.get(ref);
-    if (c.state.status === 'restarting' && (await this.cancelRestart(c))) return;
+    if (c.state.status === 'restarting' && (await this.cancelRestart(c))) {
+      this.recordEvent(c, 'stop');
+      return;
+    }
     if (!isRunning(c)) throw new BerthError('NotModified', 'not_running', 'container already stopped');
     const exited = this.nextExit(c.id);
     const timeout = timeoutSeconds ?? c.config.StopTimeout ?? 10;
@@ -578,7 +582,10 @@ export class ContainerService {
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const c = this.index.get(ref);
-    if (c.state.status === 'restarting' && (await this.cancelRestart(c))) return;
+    if (c.state.status === 'restarting' && (await this.cancelRestart(c))) {
+      this.recordEvent(c, 'kill', { signal: String(signalNumber(signal)) });
+      return;
+    }
     if (!isRunning(c)) throw conflict('not_running', `cannot kill container: ${ref}: container ${c.id} is not running`);
     const exited = this.nextExit(c.id);
     this.recordEvent(c, 'kill', { signal: String(signalNumber(signal)) });

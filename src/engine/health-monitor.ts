@@ -1,5 +1,4 @@
 import { errorMessage } from '../lib/errors.js';
-import type { EventRecorder } from '../lib/event-bus.js';
 import type { Logger } from '../lib/logger.js';
 import type { ContainerRecord } from './container-model.js';
 import { applyProbeResult, formatGoDuration, healthSettings, probeDelay, startingHealth, type HealthSettings } from './health.js';
@@ -20,8 +19,9 @@ export class HealthMonitor {
   constructor(
     private readonly deps: {
       probe: ProbeRunner;
-      events: EventRecorder;
       save: (c: ContainerRecord) => void;
+      /** Records a container event with Docker's attributes. */
+      recordEvent: (c: ContainerRecord, action: string) => void;
       log: Logger;
     },
   ) {}
@@ -77,13 +77,6 @@ export class HealthMonitor {
     if (this.runs.get(c.id) !== run || !c.state.health) return;
     const changed = applyProbeResult(c.state.health, { start, end: new Date().toISOString(), exitCode, output }, settings, startedAtMs);
     this.deps.save(c);
-    if (changed) {
-      this.deps.events.record({
-        type: 'container',
-        action: `health_status: ${changed}`,
-        actorId: c.id,
-        attributes: { ...(c.config.Labels ?? {}), image: c.image, name: c.name },
-      });
-    }
+    if (changed) this.deps.recordEvent(c, `health_status: ${changed}`);
   }
 }

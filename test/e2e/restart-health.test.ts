@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { berth, CLIENTS, makeBusybox, SHARED_HOST, startPrivateDaemon, uniqueName, waitFor, type RunResult } from './harness.js';
+import { api, berth, CLIENTS, makeBusybox, SHARED_HOST, startPrivateDaemon, uniqueName, waitFor, type RunResult } from './harness.js';
 
 type Run = (args: readonly string[], opts?: { host?: string }) => Promise<RunResult>;
 
@@ -22,9 +22,21 @@ const inspect = (run: Run, ref: string, format: string, host?: string) => ok(run
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The actions of the container's events recorded since `sinceMs` (GET /events with an `until` of now). */
+async function eventActions(container: string, sinceMs: number): Promise<string[]> {
+  const filters = encodeURIComponent(JSON.stringify({ container: [container] }));
+  const r = await api('GET', `/events?since=${(sinceMs / 1000).toFixed(3)}&until=${(Date.now() / 1000).toFixed(3)}&filters=${filters}`);
+  assert.equal(r.status, 200, r.body);
+  return r.body
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { Action: string }).Action);
+}
+
 for (const { name: client, run } of CLIENTS) {
   test(`${client}: on-failure:2 restarts twice, then stays exited with RestartCount 2`, async () => {
     const name = uniqueName('onfail');
+    const t0 = Date.now() - 1000;
     try {
       await ok(run, ['run', '-d', '--name', name, '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'echo ran; exit 3']);
       await waitFor('two restarts', async () => (await inspect(run, name, '{{.RestartCount}} {{.State.Status}}')) === '2 exited');
@@ -33,6 +45,8 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(await inspect(run, name, '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}} {{.State.Restarting}}'), '2 exited 3 false');
       assert.equal(await inspect(run, name, '{{json .HostConfig.RestartPolicy}}'), '{"Name":"on-failure","MaximumRetryCount":2}');
       assert.equal((await run(['logs', name])).stdout, 'ran\nran\nran\n');
+      const actions = (await eventActions(name, t0)).filter((a) => a === 'start' || a === 'die');
+      assert.deepEqual(actions, ['start', 'die', 'start', 'die', 'start', 'die'], 'each automatic restart is a start event');
       // A user's start begins a new series.
       await ok(run, ['start', name]);
       await waitFor('the new series', async () => (await inspect(run, name, '{{.RestartCount}} {{.State.Status}}')) === '2 exited');
@@ -68,6 +82,7 @@ for (const { name: client, run } of CLIENTS) {
     const good = uniqueName('healthy');
     const bad = uniqueName('unhealthy');
     const slow = uniqueName('starting');
+    const t0 = Date.now() - 1000;
     try {
       await ok(run, ['run', '-d', '--name', good, '--health-cmd', 'test -e /tmp/ready && echo fine', '--health-interval', '200ms', '--health-retries', '2', 'busybox', 'sh', '-c', 'sleep 0.3; touch /tmp/ready; exec sleep 100']);
       await ok(run, ['run', '-d', '--name', bad, '--health-cmd', 'echo bad; exit 1', '--health-interval', '200ms', '--health-retries', '2', 'busybox', 'sleep', '100']);
@@ -95,6 +110,12 @@ for (const { name: client, run } of CLIENTS) {
       assert.ok((await names('unhealthy')).includes(bad));
       assert.ok((await names('starting')).includes(slow));
       assert.ok(!(await names('none')).includes(good));
+
+      const goodEvents = await eventActions(good, t0);
+      assert.ok(goodEvents.includes('health_status: healthy'), goodEvents.join(', '));
+      assert.ok(goodEvents.includes('exec_create: /bin/sh -c test -e /tmp/ready && echo fine'), goodEvents.join(', '));
+      assert.ok(goodEvents.includes('exec_die'), goodEvents.join(', '));
+      assert.equal((await eventActions(bad, t0)).filter((a) => a.startsWith('health_status')).join(), 'health_status: unhealthy', 'one event per change');
 
       // The monitor stops with the container; the last health stays in inspect, as in Docker.
       await ok(run, ['stop', '-t', '0', good]);

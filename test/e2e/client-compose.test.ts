@@ -266,3 +266,43 @@ test('docker-compose 1.29: a changed service is recreated, its named volume kept
     await purge(dir, project);
   }
 });
+
+test('docker-compose 1.29: attached up streams both services and passes on --exit-code-from', async (t) => {
+  if (!(await composeInstalled())) {
+    t.skip('docker-compose is not installed (Debian package docker-compose; scripts/install.sh installs it)');
+    return;
+  }
+  const project = uniqueName('cmp');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-compose-'));
+  await writeFile(
+    join(dir, 'docker-compose.yml'),
+    `version: "2.4"
+services:
+  one:
+    image: busybox
+    command: ["sh", "-c", "echo one-says-hi; sleep 1; echo one-bye; exit 4"]
+  two:
+    image: busybox
+    command: ["sh", "-c", "echo two-up; exec sleep 30"]
+`,
+  );
+  try {
+    const up = await compose(dir, project, ['up', '--no-color', '--exit-code-from', 'one', '-t', '1']);
+    assert.equal(up.code, 4, `${up.stdout}\n${up.stderr}`);
+    assert.match(up.stdout, /^one_1 +\| one-says-hi$/m);
+    assert.match(up.stdout, /^one_1 +\| one-bye$/m);
+    assert.match(up.stdout, /^two_1 +\| two-up$/m);
+    assert.match(up.stdout, new RegExp(`${project}_one_1 exited with code 4`));
+    // Aborting stops the other service; its container stays until down.
+    const cs = await projectContainers(project);
+    assert.deepEqual(cs.map((c) => `${c.Names[0]} ${c.State}`).sort(), [`/${project}_one_1 exited`, `/${project}_two_1 exited`]);
+    const down = await compose(dir, project, ['down']);
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(down.stderr, new RegExp(`Removing network ${project}_default`));
+    assert.deepEqual(await projectContainers(project), []);
+    assert.equal((await api('GET', `/networks/${project}_default`)).status, 404);
+  } finally {
+    await compose(dir, project, ['down', '-t', '0']).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+});

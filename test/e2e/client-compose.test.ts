@@ -226,7 +226,7 @@ test('docker-compose 1.29: up -d, ps, port, logs, exec -T, down -v of a two-serv
   }
 });
 
-test('docker-compose 1.29: a changed service is recreated, its named volume kept', async (t) => {
+test('docker-compose 1.29: a changed service is recreated, its named volume kept; pause, stop, start, kill, rm', async (t) => {
   if (!(await composeInstalled())) {
     t.skip('docker-compose is not installed (Debian package docker-compose; scripts/install.sh installs it)');
     return;
@@ -257,11 +257,27 @@ test('docker-compose 1.29: a changed service is recreated, its named volume kept
     assert.equal(cs[0]?.Names[0], `/${project}_a_1`);
     assert.equal(cs[0]?.State, 'running');
     const read = await compose(dir, project, ['exec', '-T', 'a', 'cat', '/data/mark', '/data/index.html']);
-    assert.equal(read.stdout, 'kept\nchanged\n', read.stderr);
+    assert.equal(read.stdout, 'kept\nchanged\n', `exit ${read.code}: ${read.stderr}`);
+
+    // The lifecycle commands, each checked through the container's state.
+    const stateOfA = async (): Promise<string | undefined> => (await projectContainers(project))[0]?.State;
+    assert.equal((await compose(dir, project, ['pause', 'a'])).code, 0);
+    assert.equal(await stateOfA(), 'paused');
+    assert.equal((await compose(dir, project, ['unpause', 'a'])).code, 0);
+    assert.equal(await stateOfA(), 'running');
+    assert.equal((await compose(dir, project, ['stop', '-t', '1', 'a'])).code, 0);
+    assert.equal(await stateOfA(), 'exited');
+    assert.equal((await compose(dir, project, ['start', 'a'])).code, 0);
+    assert.equal(await stateOfA(), 'running');
+    assert.equal((await compose(dir, project, ['kill', 'a'])).code, 0);
+    assert.equal(await stateOfA(), 'exited');
+    const rmA = await compose(dir, project, ['rm', '-f', 'a']);
+    assert.match(rmA.stderr, new RegExp(`Removing ${project}_a_1 \\.\\.\\. done`));
+    assert.deepEqual(await projectContainers(project), []);
 
     const down = await compose(dir, project, ['down', '-v', '-t', '1']);
     assert.equal(down.code, 0, down.stderr);
-    assert.deepEqual(await projectContainers(project), []);
+    assert.equal((await api('GET', `/volumes/${project}_data`)).status, 404);
   } finally {
     await purge(dir, project);
   }

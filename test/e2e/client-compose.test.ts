@@ -115,7 +115,7 @@ volumes:
   data: {}
 `;
 
-test('docker-compose 1.29: up -d, ps, port, logs, exec -T, down -v of a two-service project', async (t) => {
+test('docker-compose 1.29: [projects] [build] [networks] [volumes] [exec] up -d, ps, port, logs, exec -T, down -v of a two-service project', async (t) => {
   if (!(await composeInstalled())) {
     t.skip('docker-compose is not installed (Debian package docker-compose; scripts/install.sh installs it)');
     return;
@@ -226,7 +226,7 @@ test('docker-compose 1.29: up -d, ps, port, logs, exec -T, down -v of a two-serv
   }
 });
 
-test('docker-compose 1.29: a changed service is recreated, its named volume kept; pause, stop, start, kill, rm', async (t) => {
+test('docker-compose 1.29: [projects] [containers] a changed service is recreated, its named volume kept; pause, stop, start, kill, rm', async (t) => {
   if (!(await composeInstalled())) {
     t.skip('docker-compose is not installed (Debian package docker-compose; scripts/install.sh installs it)');
     return;
@@ -283,7 +283,7 @@ test('docker-compose 1.29: a changed service is recreated, its named volume kept
   }
 });
 
-test('docker-compose 1.29: attached up streams both services and passes on --exit-code-from', async (t) => {
+test('docker-compose 1.29: [projects] [events] attached up streams both services and passes on --exit-code-from', async (t) => {
   if (!(await composeInstalled())) {
     t.skip('docker-compose is not installed (Debian package docker-compose; scripts/install.sh installs it)');
     return;

@@ -34,15 +34,15 @@ export interface ContainerConfigSpec {
   [extra: string]: unknown;
 }
 
-/** Docker's HealthConfig: durations in nanoseconds, 0 = the default. */
+/** Docker's HealthConfig: durations in nanoseconds, 0 or null (docker-py's unset) = the default. */
 export interface HealthcheckSpec {
   /** `["NONE"]`, `["CMD", arg...]`, `["CMD-SHELL", command]`, or empty to inherit the image's. */
   Test?: string[] | null;
-  Interval?: number;
-  Timeout?: number;
-  Retries?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
+  Interval?: number | null;
+  Timeout?: number | null;
+  Retries?: number | null;
+  StartPeriod?: number | null;
+  StartInterval?: number | null;
 }
 
 export interface HostConfigSpec {

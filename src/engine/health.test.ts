@@ -43,6 +43,8 @@ test('mergeHealthcheck: the container overrides the image field by field', () =>
 
 test('validateHealthcheck refuses what dockerd refuses', () => {
   validateHealthcheck({ Interval: 0, Timeout: 1e6 });
+  // docker-py (compose) sends null for every field it leaves unset.
+  validateHealthcheck({ Test: ['CMD', 'true'], Interval: 5e8, Timeout: null, Retries: null, StartPeriod: null });
   assert.throws(() => validateHealthcheck({ Interval: 1000 }), { message: 'Interval in Healthcheck cannot be less than 1ms' });
   assert.throws(() => validateHealthcheck({ StartInterval: 5 }), { message: 'StartInterval in Healthcheck cannot be less than 1ms' });
   assert.throws(() => validateHealthcheck({ Retries: -1 }), { message: 'Retries in Healthcheck cannot be negative' });

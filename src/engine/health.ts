@@ -41,16 +41,10 @@ export function mergeHealthcheck(user: HealthcheckSpec | null | undefined, image
 /** Rejects what dockerd rejects at create, with its wording. */
 export function validateHealthcheck(hc: HealthcheckSpec | null | undefined): void {
   if (!hc) return;
-  const durations: [keyof HealthcheckSpec, string][] = [
-    ['Interval', 'Interval'],
-    ['Timeout', 'Timeout'],
-    ['StartPeriod', 'StartPeriod'],
-    ['StartInterval', 'StartInterval'],
-  ];
-  for (const [field, label] of durations) {
-    const v = hc[field] as number | undefined;
-    if (v !== undefined && v !== 0 && v < NS_PER_MS) {
-      throw invalidArgument('invalid_healthcheck', `${label} in Healthcheck cannot be less than 1ms`);
+  for (const field of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval'] as const) {
+    const v = hc[field];
+    if (v && v < NS_PER_MS) {
+      throw invalidArgument('invalid_healthcheck', `${field} in Healthcheck cannot be less than 1ms`);
     }
   }
   if ((hc.Retries ?? 0) < 0) throw invalidArgument('invalid_healthcheck', 'Retries in Healthcheck cannot be negative');
@@ -64,7 +58,7 @@ export function healthSettings(hc: HealthcheckSpec | null | undefined): HealthSe
   if (kind === 'CMD' && rest.length > 0) argv = rest;
   else if (kind === 'CMD-SHELL' && rest.length > 0) argv = ['/bin/sh', '-c', rest.join(' ')];
   else return undefined;
-  const ms = (ns: number | undefined, dflt: number) => (ns && ns > 0 ? ns / NS_PER_MS : dflt);
+  const ms = (ns: number | null | undefined, dflt: number) => (ns && ns > 0 ? ns / NS_PER_MS : dflt);
   return {
     argv,
     intervalMs: ms(hc?.Interval, DEFAULTS.intervalMs),

@@ -218,3 +218,17 @@ test('after a daemon restart (as after a reboot) always and unless-stopped conta
   }
 });
 
+
+test('a Healthcheck whose unset fields are null, as docker-py (compose) sends it, is accepted', async () => {
+  const name = uniqueName('hc-null');
+  const r = await api('POST', `/containers/create?name=${name}`, {
+    Image: 'busybox',
+    Cmd: ['true'],
+    Healthcheck: { Test: ['CMD', 'true'], Interval: 500_000_000, Timeout: null, Retries: null, StartPeriod: null },
+  });
+  try {
+    assert.equal(r.status, 201, r.body);
+  } finally {
+    await berth(['rm', '-f', name]);
+  }
+});

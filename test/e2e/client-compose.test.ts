@@ -1,7 +1,7 @@
 /**
  * docker-compose 1.29 (Debian's package, docker-py underneath) against berthd, unmodified: a
  * two-service project with a built image, a user network, a named volume, a published port,
- * depends_on and environment, driven through up / ps / logs / exec / port / down.
+ * depends_on (also on a healthcheck) and environment, driven through up / ps / logs / exec / port / down.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -319,6 +319,77 @@ services:
     assert.equal((await api('GET', `/networks/${project}_default`)).status, 404);
   } finally {
     await compose(dir, project, ['down', '-t', '0']).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('docker-compose 1.29: [projects] [health] depends_on condition service_healthy waits for the healthcheck', async (t) => {
+  if (!(await composeInstalled())) {
+    t.skip('docker-compose is not installed (Debian package docker-compose; scripts/install.sh installs it)');
+    return;
+  }
+  const project = uniqueName('cmp');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-compose-'));
+  // A becomes healthy only once /tmp/ready exists, about two seconds after it starts; C never does.
+  await writeFile(
+    join(dir, 'docker-compose.yml'),
+    `version: "2.4"
+services:
+  a:
+    image: busybox
+    command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 3600"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 500ms
+      timeout: 2s
+      retries: 20
+  b:
+    image: busybox
+    command: ["sleep", "3600"]
+    depends_on:
+      a:
+        condition: service_healthy
+  c:
+    image: busybox
+    command: ["sleep", "3600"]
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 300ms
+      retries: 2
+  d:
+    image: busybox
+    command: ["sleep", "3600"]
+    depends_on:
+      c:
+        condition: service_healthy
+`,
+  );
+  const inspect = async (name: string) => {
+    const r = await api('GET', `/containers/${name}/json`);
+    assert.equal(r.status, 200, r.body);
+    return r.json() as { State: { StartedAt: string; Health?: { Status: string; Log: { Start: string; End: string; ExitCode: number }[] } } };
+  };
+  try {
+    const up = await compose(dir, project, ['up', '-d', 'b']);
+    assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
+    const a = await inspect(`${project}_a_1`);
+    assert.equal(a.State.Health?.Status, 'healthy');
+    const firstPass = a.State.Health?.Log.find((l) => l.ExitCode === 0);
+    assert.ok(firstPass, 'a passing probe is logged');
+    const b = await inspect(`${project}_b_1`);
+    assert.ok(Date.parse(b.State.StartedAt) >= Date.parse(firstPass.End), `b started (${b.State.StartedAt}) after a became healthy (${firstPass.End})`);
+    const ps = await compose(dir, project, ['ps']);
+    assert.match(ps.stdout, new RegExp(`${project}_a_1 .* Up \\(healthy\\)`));
+
+    const bad = await compose(dir, project, ['up', '-d', 'd']);
+    assert.equal(bad.code, 1, `${bad.stdout}\n${bad.stderr}`);
+    assert.match(bad.stderr, new RegExp(`Container "[0-9a-f]+" is unhealthy`));
+    assert.equal((await inspect(`${project}_c_1`)).State.Health?.Status, 'unhealthy');
+    assert.deepEqual((await projectContainers(project)).filter((c) => c.Names[0] === `/${project}_d_1`), [], 'd is never created');
+  } finally {
+    await compose(dir, project, ['down', '-t', '0']).catch(() => undefined);
+    const ids = (await projectContainers(project)).map((c) => c.Id);
+    if (ids.length) await berth(['rm', '-f', ...ids]);
     await rm(dir, { recursive: true, force: true });
   }
 });

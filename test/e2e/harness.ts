@@ -187,7 +187,8 @@ export async function mountsUnder(path: string): Promise<string[]> {
   return info
     .split('\n')
     .map((l) => l.split(' ')[4] ?? '')
-    .filter((m) => m.startsWith(path));
+    // `path` itself and what is below it: /run/berth-test-x is not under /run/berth-test.
+    .filter((m) => m === path || m.startsWith(`${path.replace(/\/+$/, '')}/`));
 }
 
 /** Polls `check` every 50 ms until it holds; fails naming `what` after `timeoutMs`. */

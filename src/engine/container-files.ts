@@ -34,12 +34,26 @@ export function hostsFile(name: string, addresses: readonly string[]): string {
 }
 
 /**
+ * resolv.conf of a container on a user network, as Docker writes it: the embedded DNS (which
+ * forwards other names to the host's resolvers) in place of every nameserver, the host's search
+ * and options kept, and ndots:0 so single names go to the embedded DNS as they are.
+ */
+export function embeddedResolvConf(hostText: string, nameserver: string): string {
+  const kept = hostText.split('\n').filter((l) => l.trim() !== '' && !/^\s*(nameserver|options)\s/.test(l));
+  const options = hostText
+    .split('\n')
+    .flatMap((l) => (/^\s*options\s/.test(l) ? l.trim().split(/\s+/).slice(1) : []))
+    .filter((o) => !o.startsWith('ndots:'));
+  return [`nameserver ${nameserver}`, ...kept, `options ${[...options, 'ndots:0'].join(' ')}`, ''].join('\n');
+}
+
+/**
  * Rewritten at every start, before the container runs, and on network connect/disconnect; plain
  * writes (no fsync on the hot path) that keep the inode, so the bind mounts show the new content.
  */
 export async function writeEtcFiles(
   paths: EtcFiles,
-  /** `nameserver`: the embedded DNS server of a user network, in place of the host's resolvers. */
+  /** `nameserver`: the embedded DNS server's address (a user network), in place of the host's resolvers. */
   opts: { hostname: string; domainname: string; hostNetwork: boolean; addresses: readonly string[]; nameserver?: string },
 ): Promise<void> {
   const readHost = (p: string) => readFile(p, 'utf8').catch(() => '');
@@ -51,9 +65,6 @@ export async function writeEtcFiles(
   }
   await writeFile(paths.hostnamePath, `${opts.hostname}\n`);
   await writeFile(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.addresses));
-  const resolv = containerResolvConf(await readHost('/etc/resolv.conf'));
-  await writeFile(
-    paths.resolvConfPath,
-    opts.nameserver ? `nameserver ${opts.nameserver}\n${resolv.split('\n').filter((l) => l.trim() !== '' && !/^\s*nameserver\s/.test(l)).map((l) => `${l}\n`).join('')}` : resolv,
-  );
+  const host = await readHost('/etc/resolv.conf');
+  await writeFile(paths.resolvConfPath, opts.nameserver ? embeddedResolvConf(host, opts.nameserver) : containerResolvConf(host));
 }

@@ -60,7 +60,7 @@ test('DNSNames: name, aliases, short id, hostname, without repeats', () => {
 
 test('etc files: one hosts line per endpoint; the first user network serves DNS', () => {
   const c = rec('ffffffffffff', 'x', 'created', [{ network: 'bridge', endpoint: ep('172.17.0.2', '172.17.0.1') }, back('10.2.0.5')]);
-  assert.deepEqual(etcNetwork(c), { addresses: ['172.17.0.2', '10.2.0.5'], nameserver: '10.2.0.1' });
+  assert.deepEqual(etcNetwork(c), { addresses: ['172.17.0.2', '10.2.0.5'], dns: { gateway: '10.2.0.1', address: '10.2.0.5' } });
   const onlyBridge = rec('ffffffffffff', 'x', 'created', [{ network: 'bridge', endpoint: ep('172.17.0.2', '172.17.0.1') }]);
-  assert.deepEqual(etcNetwork(onlyBridge), { addresses: ['172.17.0.2'], nameserver: undefined });
+  assert.deepEqual(etcNetwork(onlyBridge), { addresses: ['172.17.0.2'], dns: undefined });
 });

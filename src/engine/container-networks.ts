@@ -2,6 +2,7 @@ import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '.
 import type { EventRecorder } from '../lib/event-bus.js';
 import type { Logger } from '../lib/logger.js';
 import type { BridgeEndpoint, BridgeNetwork } from '../network/bridge-network.js';
+import type { DnsTarget } from '../network/dns-nat.js';
 import type { PortRequest } from '../network/port-rules.js';
 import { isRunning, type ContainerRecord, type NetworkAttachment } from './container-model.js';
 
@@ -63,12 +64,14 @@ export function dnsNames(c: ContainerRecord, a: NetworkAttachment): string[] {
 }
 
 /**
- * What /etc/hosts and /etc/resolv.conf need from the endpoints: every address, and the first user
- * network's DNS server. Read at start (before the state says running) and on connect/disconnect.
+ * What /etc/hosts and /etc/resolv.conf need from the endpoints: every address, and where queries
+ * to 127.0.0.11 go: the first user network's DNS server, asked from the container's address there.
+ * Read at start (before the state says running) and on connect/disconnect.
  */
-export function etcNetwork(c: ContainerRecord): { addresses: string[]; nameserver?: string } {
+export function etcNetwork(c: ContainerRecord): { addresses: string[]; dns?: DnsTarget } {
   const live = (c.networks ?? []).flatMap((a) => (a.endpoint ? [{ ...a, endpoint: a.endpoint }] : []));
-  return { addresses: live.map((a) => a.endpoint.address), nameserver: live.find((a) => a.network !== 'bridge')?.endpoint.gateway };
+  const user = live.find((a) => a.network !== 'bridge')?.endpoint;
+  return { addresses: live.map((a) => a.endpoint.address), dns: user && { gateway: user.gateway, address: user.address } };
 }
 
 /**

@@ -23,6 +23,7 @@ import { resolveUser, withDefaultEnv } from '../runtime/spec/user.js';
 import type { Mount } from '../runtime/spec/types.js';
 import type { NetworkNamespace } from '../runtime/spec/generate.js';
 import type { BridgeNetwork } from '../network/bridge-network.js';
+import { EMBEDDED_DNS_ADDRESS, redirectEmbeddedDns } from '../network/dns-nat.js';
 import { portRequests } from '../network/port-rules.js';
 import { ContainerNetworks, etcNetwork, modeNetwork, type EndpointRequest, type UserNetworkDirectory } from './container-networks.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
@@ -337,10 +338,13 @@ export class ContainerService {
     let netns: NetworkNamespace = hostNetwork ? 'host' : {};
     // The owner's bind-mounted namespace when it has one: it outlives the owner's process.
     if (owner && !hostNetwork) netns = { path: owner.networks ? this.deps.network.netnsPath(owner.id) : `/proc/${owner.state.pid}/ns/net` };
+    let dnsNat: Promise<unknown> = Promise.resolve();
     if (c.networks) {
       const publish = portRequests(c.hostConfig['PortBindings'] as Parameters<typeof portRequests>[0], c.config.ExposedPorts, c.hostConfig['PublishAllPorts'] === true);
       netns = { path: await this.networks.attachAll(c, publish) };
       sw.lap('network');
+      // A process spawn: it runs while the spec is made and the runtime creates the container, and is awaited before the process starts.
+      dnsNat = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
     }
     await this.writeEtc(c, hostNetwork, owner);
     const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
@@ -404,6 +408,8 @@ export class ContainerService {
       await s.bind(await attachMonitor(launched.paths.attachSocket, { stdin: s.wantsStdin }));
     }
     sw.lap('attach');
+    const natError = await dnsNat;
+    if (natError) throw natError;
     await runtime.start(c.id);
     sw.lap('runtime-start');
     transition(c, 'running');
@@ -424,8 +430,18 @@ export class ContainerService {
       domainname: c.config.Domainname ?? '',
       hostNetwork,
       addresses: net.addresses,
-      nameserver: owner ? undefined : net.nameserver,
+      nameserver: !owner && net.dns ? EMBEDDED_DNS_ADDRESS : undefined,
     });
+  }
+
+  /**
+   * The NAT in the container's own namespace that takes 127.0.0.11 to its user network's DNS (see
+   * dns-nat.ts): set at start when it is on a user network, re-aimed or emptied (`always`) on
+   * connect/disconnect.
+   */
+  private async aimEmbeddedDns(c: ContainerRecord, always: boolean): Promise<void> {
+    const dns = etcNetwork(c).dns;
+    if (c.networks && (dns || always)) await redirectEmbeddedDns(this.deps.network.netnsPath(c.id), dns);
   }
 
   // ---------------------------------------------------------------- network connect / disconnect
@@ -436,7 +452,10 @@ export class ContainerService {
     await this.locks.run(c.id, async () => {
       await this.networks.connect(c, network, req);
       this.index.save(c);
-      if (isRunning(c)) await this.writeEtc(c, false);
+      if (isRunning(c)) {
+        await this.aimEmbeddedDns(c, true);
+        await this.writeEtc(c, false);
+      }
     });
   }
 
@@ -446,7 +465,10 @@ export class ContainerService {
     await this.locks.run(c.id, async () => {
       await this.networks.disconnect(c, network, force);
       this.index.save(c);
-      if (isRunning(c)) await this.writeEtc(c, false);
+      if (isRunning(c)) {
+        await this.aimEmbeddedDns(c, true);
+        await this.writeEtc(c, false);
+      }
     });
   }
 

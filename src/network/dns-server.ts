@@ -1,18 +1,18 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { RCODE_NXDOMAIN, RCODE_OK, RCODE_SERVFAIL, TYPE_A, buildAnswer, formatError, parseQuery, type DnsQuery } from './dns-packet.js';
 
 const FORWARD_TIMEOUT_MS = 3000;
+const TCP_IDLE_MS = 10_000;
 
 /**
- * The embedded DNS server of one user network. It listens on the network's gateway address, port
- * 53, and containers' resolv.conf names that address. Docker instead serves 127.0.0.11 from inside
- * each container's namespace; reaching the daemon from there needs a DNAT from loopback to a
- * non-local address, which the kernel drops as martian unless route_localnet and an SNAT are set
- * in every namespace. The gateway is reachable from every container of the network as it is, and
- * each network has a server of its own that answers only the names of its own containers.
+ * The embedded DNS server of one user network, on udp and tcp port 53 of the network's gateway.
+ * Containers' resolv.conf names 127.0.0.11, as Docker's; a NAT in each container's namespace (see
+ * dns-nat.ts) takes those queries to the gateway from the container's address on the network, so
+ * the source address says who asks. Each network has a server of its own.
  *
  * Names of containers (name, aliases, id and short id) on the network, or on another network the
  * asking container is on too, are answered here; other
@@ -21,6 +21,7 @@ const FORWARD_TIMEOUT_MS = 3000;
  */
 export class EmbeddedDns {
   private socket: Socket | undefined;
+  private tcp: Server | undefined;
 
   constructor(
     /** Addresses of `name` for a query sent from address `from`. */
@@ -48,11 +49,50 @@ export class EmbeddedDns {
       });
     });
     this.socket = socket;
+    const tcp = createServer((conn) => this.serveTcp(conn, address));
+    await new Promise<void>((resolve, reject) => {
+      const failed = (e: Error) => {
+        this.close();
+        reject(e);
+      };
+      tcp.once('error', failed);
+      tcp.listen(53, address, () => {
+        tcp.off('error', failed);
+        tcp.on('error', (e) => this.log.warn(`dns ${address}/tcp: ${e.message}`));
+        resolve();
+      });
+    });
+    this.tcp = tcp;
+  }
+
+  /** DNS over TCP: messages with a two-byte length prefix, answered in turn until the client closes. */
+  private serveTcp(conn: TcpSocket, address: string): void {
+    let pending = Buffer.alloc(0);
+    let chain = Promise.resolve();
+    conn.setTimeout(TCP_IDLE_MS, () => conn.destroy());
+    conn.on('error', () => conn.destroy());
+    conn.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+        const msg = pending.subarray(2, 2 + pending.readUInt16BE(0));
+        pending = pending.subarray(2 + msg.length);
+        chain = chain
+          .then(() => this.answer(msg, conn.remoteAddress ?? ''))
+          .then((reply) => {
+            const len = Buffer.alloc(2);
+            len.writeUInt16BE(reply.length);
+            conn.write(Buffer.concat([len, reply]));
+          })
+          .catch((e: unknown) => this.log.warn(`dns ${address}/tcp: ${errorMessage(e)}`));
+      }
+    });
   }
 
   close(): void {
     this.socket?.close();
     this.socket = undefined;
+    this.tcp?.close();
+    this.tcp = undefined;
   }
 
   private async answer(msg: Buffer, from: string): Promise<Buffer> {

@@ -173,6 +173,32 @@ test('compose-style: disconnect then connect of the same network on a created co
   }
 });
 
+test('127.0.0.11 follows connect and disconnect: host resolvers on the default bridge, the remaining user network after a disconnect', async () => {
+  const [netA, netB] = [await createNetwork(), await createNetwork()];
+  const [c, peerA, peerB] = [uniqueName('dnsc'), uniqueName('dnspa'), uniqueName('dnspb')];
+  const firstLine = async () => (await berth(['exec', c, 'head', '-n', '1', '/etc/resolv.conf'])).stdout;
+  const lookup = async (name: string) => (await berth(['exec', c, 'nslookup', name])).stdout;
+  try {
+    for (const [p, n] of [[peerA, netA], [peerB, netB]] as const) assert.equal((await berth(['run', '-d', '--name', p, '--network', n, 'busybox', 'sleep', '300'])).code, 0);
+    assert.equal((await berth(['run', '-d', '--name', c, 'busybox', 'sleep', '300'])).code, 0);
+    assert.notEqual(await firstLine(), 'nameserver 127.0.0.11\n', 'the default bridge has no embedded DNS');
+    assert.equal((await berth(['network', 'connect', netA, c])).code, 0);
+    assert.equal((await berth(['network', 'connect', netB, c])).code, 0);
+    assert.equal(await firstLine(), 'nameserver 127.0.0.11\n');
+    const addrB = (await networksOf(peerB))[netB]?.IPAddress ?? '?';
+    assert.ok((await lookup(peerB)).includes(`Address: ${addrB}`), 'a name of the second network');
+    // The DNS was reached through netA's gateway: it must move to netB's when netA goes.
+    assert.equal((await berth(['network', 'disconnect', netA, c])).code, 0);
+    assert.ok((await lookup(peerB)).includes(`Address: ${addrB}`), 'still answered through the remaining network');
+    assert.doesNotMatch(await lookup(peerA), /Address: \d/, 'the left network no longer resolves');
+    assert.equal((await berth(['network', 'disconnect', netB, c])).code, 0);
+    assert.notEqual(await firstLine(), 'nameserver 127.0.0.11\n', 'back to the host resolvers');
+  } finally {
+    await berth(['rm', '-f', c, peerA, peerB]);
+    await berth(['network', 'rm', netA, netB]);
+  }
+});
+
 test('network connect/disconnect errors and the default bridge', async () => {
   // A subnet of the test's own: fixed addresses need one the user chose.
   const subnet = `10.${150 + Math.floor(Math.random() * 100)}.${Math.floor(Math.random() * 256)}.0/24`;

@@ -152,7 +152,7 @@ test('network prune removes unused networks matching the filter', async () => {
 });
 
 for (const { name: client, run } of CLIENTS) {
-  test(`${client}: the embedded DNS answers names, aliases and short ids of the network's containers`, async () => {
+  test(`${client}: the embedded DNS on 127.0.0.11 answers names, aliases and short ids of the network's containers, over udp and tcp`, async () => {
     const net = uniqueName('dnsnet');
     const other = uniqueName('dnsother');
     const srv = uniqueName('srv');
@@ -162,10 +162,24 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(s.code, 0, s.stderr);
       const short = s.stdout.trim().slice(0, 12);
       const addr = (await run(['inspect', '-f', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, srv])).stdout.trim();
-      const gw = (await run(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', net])).stdout.trim();
-      const r = await run(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `head -n 1 /etc/resolv.conf; for n in ${srv} dbalias ${short}; do nslookup $n | grep -A1 "^Name:" | tail -n 1; done`]);
+      // A DNS query for srv's A record over TCP (two-byte length prefix), written in octal for busybox printf.
+      const qname = [...Buffer.from(srv)].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
+      const len = `\\${(18 + srv.length).toString(8).padStart(3, '0')}`;
+      const tcpQuery = `printf "\\000${len}\\022\\064\\001\\000\\000\\001\\000\\000\\000\\000\\000\\000\\${srv.length.toString(8).padStart(3, '0')}${qname}\\000\\000\\001\\000\\001" | nc -w 3 127.0.0.11 53 | od -An -tu1 | tr -s " \\n" " "`;
+      const script = [
+        'cat /etc/resolv.conf',
+        `for n in ${srv} dbalias ${short}; do nslookup $n | grep -A1 "^Name:" | tail -n 1; done`,
+        `nslookup -type=a ${srv} 127.0.0.11 | grep -A1 "^Name:" | tail -n 1`,
+        tcpQuery,
+      ].join('; ');
+      const r = await run(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', script]);
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, `nameserver ${gw}\n${`Address: ${addr}\n`.repeat(3)}`);
+      const lines = r.stdout.split('\n');
+      assert.equal(lines[0], 'nameserver 127.0.0.11', 'the embedded DNS, as Docker names it');
+      assert.ok(lines.slice(1).some((l) => /^options .*\bndots:0\b/.test(l)), r.stdout);
+      assert.ok(!lines.some((l) => /^nameserver /.test(l) && l !== 'nameserver 127.0.0.11'), 'no other resolver');
+      assert.deepEqual(lines.filter((l) => l.startsWith('Address: ')), Array(4).fill(`Address: ${addr}`), 'names, alias and short id over udp');
+      assert.match(r.stdout, new RegExp(` ${addr.split('.').join(' ')} ?\n?$`), `srv over tcp: ${r.stdout}`);
       const aliases = await run(['inspect', '-f', `{{json (index .NetworkSettings.Networks "${net}").Aliases}}`, srv]);
       assert.equal(aliases.stdout, '["dbalias"]\n');
       const missing = await run(['run', '--rm', '--network', other, 'busybox', 'nslookup', srv]);

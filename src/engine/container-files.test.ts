@@ -1,10 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { containerResolvConf, hostsFile } from './container-files.js';
+import { containerResolvConf, embeddedResolvConf, hostsFile } from './container-files.js';
 
 test('resolv.conf drops loopback resolvers a container cannot reach', () => {
   const host = 'search example.org\nnameserver 127.0.0.53\nnameserver 10.0.0.2\nnameserver ::1\noptions edns0\n';
   assert.equal(containerResolvConf(host), 'search example.org\nnameserver 10.0.0.2\noptions edns0\n');
+});
+
+test('resolv.conf on a user network: the embedded DNS only, host search and options kept, ndots:0', () => {
+  const host = '# comment\nsearch example.org\nnameserver 127.0.0.53\nnameserver 10.0.0.2\noptions edns0 ndots:3\n';
+  assert.equal(embeddedResolvConf(host, '127.0.0.11'), 'nameserver 127.0.0.11\n# comment\nsearch example.org\noptions edns0 ndots:0\n');
+  assert.equal(embeddedResolvConf('', '127.0.0.11'), 'nameserver 127.0.0.11\noptions ndots:0\n');
 });
 
 test('hosts file names the container when it has an address', () => {

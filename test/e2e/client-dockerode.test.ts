@@ -429,3 +429,40 @@ test('dockerode: [stats] stats without streaming: memory, CPU and PIDs of a runn
     await removeQuietly(c);
   }
 });
+
+test('dockerode: [cp] putArchive before start, infoArchive stat header, getArchive, 404 for a missing path', async () => {
+  const name = uniqueName('dd-cp');
+  const c = await docker.createContainer({ name, Image: 'busybox', Cmd: ['cat', '/tmp/in/hello.txt'], Labels: { 'berth.test': name } });
+  try {
+    const p = pack();
+    p.entry({ name: 'in/', type: 'directory', mode: 0o755 });
+    p.entry({ name: 'in/hello.txt', mode: 0o640 }, 'hi there\n');
+    p.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of p) chunks.push(chunk as Buffer);
+    await c.putArchive(Buffer.concat(chunks), { path: '/tmp' });
+
+    const res = (await c.infoArchive({ path: '/tmp/in/hello.txt' })) as { headers: Record<string, string> };
+    const stat = JSON.parse(Buffer.from(res.headers['x-docker-container-path-stat'] ?? '', 'base64').toString()) as Record<string, unknown>;
+    assert.deepEqual([stat['name'], stat['size'], stat['mode'], stat['linkTarget']], ['hello.txt', 9, 0o640, '']);
+
+    const tar = (await c.getArchive({ path: '/tmp/in' })) as NodeJS.ReadableStream;
+    const got: Buffer[] = [];
+    for await (const chunk of tar) got.push(chunk as Buffer);
+    const body = Buffer.concat(got);
+    assert.equal(body.subarray(0, 3).toString(), 'in/');
+    assert.ok(body.includes('hi there\n'));
+
+    await assert.rejects(c.getArchive({ path: '/nope' }), (e: { statusCode?: number; message?: string }) => {
+      assert.equal(e.statusCode, 404);
+      assert.match(e.message ?? '', /Could not find the file \/nope in container/);
+      return true;
+    });
+    await c.start();
+    assert.equal(((await c.wait()) as { StatusCode: number }).StatusCode, 0);
+    const logs = (await c.logs({ stdout: true, stderr: false })) as Buffer;
+    assert.ok(logs.includes('hi there\n'));
+  } finally {
+    await removeQuietly(c);
+  }
+});

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
@@ -95,5 +95,35 @@ test('testcontainers: [networks] a Network of two containers; one reaches the ot
     await stopQuietly(client);
     await stopQuietly(server);
     await network?.stop().catch(() => undefined);
+  }
+});
+
+test('testcontainers: [cp] content, files and directories copied before start and after, archive copied out', async () => {
+  const src = await mkdtemp(join(tmpdir(), 'berth-tc-cp-'));
+  let c: StartedTestContainer | undefined;
+  try {
+    await writeFile(join(src, 'f.txt'), 'from file\n');
+    await mkdir(join(src, 'sub'));
+    await writeFile(join(src, 'sub', 'g.txt'), 'in dir\n');
+    c = await new GenericContainer('busybox')
+      .withLabels(RUN_LABEL)
+      .withCommand(['sleep', '300'])
+      .withCopyContentToContainer([{ content: 'content!\n', target: '/tmp/content.txt' }])
+      .withCopyFilesToContainer([{ source: join(src, 'f.txt'), target: '/opt/f.txt' }])
+      .withCopyDirectoriesToContainer([{ source: join(src, 'sub'), target: '/opt/dir' }])
+      .start();
+    const before = await c.exec(['cat', '/tmp/content.txt', '/opt/f.txt', '/opt/dir/g.txt']);
+    assert.equal(before.output, 'content!\nfrom file\nin dir\n');
+    await c.copyContentToContainer([{ content: 'later\n', target: '/tmp/later.txt', mode: 0o600 }]);
+    assert.equal((await c.exec(['stat', '-c', '%a %s', '/tmp/later.txt'])).output, '600 6\n');
+    const tar = await c.copyArchiveFromContainer('/tmp/later.txt');
+    const chunks: Buffer[] = [];
+    for await (const chunk of tar) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    assert.equal(body.subarray(0, 9).toString(), 'later.txt');
+    assert.ok(body.includes('later\n'));
+  } finally {
+    await stopQuietly(c);
+    await rm(src, { recursive: true, force: true });
   }
 });

@@ -9,7 +9,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, berth, runCommand, SHARED_HOST, uniqueName, type RunResult } from './harness.js';
+import { api, berth, runCommand, SHARED_HOST, uniqueName, waitFor, type RunResult } from './harness.js';
 
 const COMPOSE_BIN = '/usr/bin/docker-compose';
 
@@ -44,17 +44,6 @@ function httpGet(port: number): Promise<string> {
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
   });
-}
-
-/** Polls until check() returns a value, or fails with the last state seen. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 interface Summary {
@@ -181,13 +170,13 @@ test('docker-compose 1.29: [projects] [build] [networks] [volumes] [exec] up -d,
     assert.deepEqual(services.stdout.split('\n').filter(Boolean).sort(), ['a', 'b']);
 
     // The published port answers from the host with A's environment-derived page.
-    assert.equal(await waitFor('A on the published port', () => httpGet(hostPort).catch(() => undefined)), 'hello from a\n');
+    let page = '';
+    await waitFor('A on the published port', async () => (page = await httpGet(hostPort).catch(() => '')) !== '', 30_000);
+    assert.equal(page, 'hello from a\n');
 
     // B reached A by service name: its log holds the name lookup and A's page.
-    const bLogs = await waitFor('B to reach A', async () => {
-      const r = await compose(dir, project, ['logs', '--no-color', 'b']);
-      return r.stdout.includes('b-done') ? r.stdout : undefined;
-    });
+    let bLogs = '';
+    await waitFor('B to reach A', async () => (bLogs = (await compose(dir, project, ['logs', '--no-color', 'b'])).stdout).includes('b-done'), 30_000);
     assert.match(bLogs, new RegExp(`^b_1 +\\| Name:\\s+a$`, 'm'));
     assert.match(bLogs, /^b_1 +\| HTTP\/1\.[01] 200 OK/m);
     assert.match(bLogs, /^b_1 +\| hello from a$/m);

@@ -44,6 +44,11 @@ import { ImageTransfer } from '../engine/image-transfer.js';
 import { eventRoutes } from '../api/server/routes/events.js';
 import { systemRoutes } from '../api/server/routes/system.js';
 import { volumeRoutes } from '../api/server/routes/volumes.js';
+import { diskUsageRoutes } from '../api/server/routes/disk-usage.js';
+import { pruneRoutes } from '../api/server/routes/prune.js';
+import { swarmRoutes } from '../api/server/routes/swarm.js';
+import { DiskUsage } from '../engine/disk-usage.js';
+import { PruneService } from '../engine/prune-service.js';
 import { VolumeStore } from '../volume/volume-store.js';
 import { VolumeService } from '../engine/volume-service.js';
 import { StatsService } from '../engine/container-stats.js';
@@ -211,14 +216,20 @@ export async function runDaemon(argv: string[]): Promise<void> {
   systemRoutes(router, engine);
   eventRoutes(router, events);
   containerRoutes(router, engine);
-  networkRoutes(router, new NetworkService(service, network, join(cfg.dataRoot, 'network'), userNetworks));
+  const networkService = new NetworkService(service, network, join(cfg.dataRoot, 'network'), userNetworks);
+  networkRoutes(router, networkService);
   execRoutes(router, engine);
   statsRoutes(
     router,
     new StatsService({ containers: service, hostMemory: totalmem() }),
     new ContainerUpdater({ containers: service, host: () => ({ blkioWeight: blkioWeightSupported(), cpus: availableParallelism() }) }),
   );
-  volumeRoutes(router, new VolumeService(volumes));
+  const volumeService = new VolumeService(volumes);
+  volumeRoutes(router, volumeService);
+  const diskUsage = new DiskUsage(engine, volumeService);
+  diskUsageRoutes(router, diskUsage);
+  pruneRoutes(router, new PruneService(engine, networkService, () => diskUsage.layersSize()));
+  swarmRoutes(router);
   const transfer = new ImageTransfer(images, content, {
     maxConcurrentDownloads: cfg.maxConcurrentDownloads,
     maxConcurrentUploads: cfg.maxConcurrentUploads,

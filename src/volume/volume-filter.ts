@@ -1,14 +1,9 @@
 import { invalidArgument } from '../lib/errors.js';
+import { matchesLabel } from '../lib/label-match.js';
 import type { Volume } from './volume-store.js';
 
 const LIST_FILTERS = ['name', 'label', 'dangling', 'driver'];
 const PRUNE_FILTERS = ['label', 'label!', 'all'];
-
-function matchesLabel(labels: Record<string, string>, want: string): boolean {
-  const eq = want.indexOf('=');
-  if (eq === -1) return want in labels;
-  return labels[want.slice(0, eq)] === want.slice(eq + 1);
-}
 
 function boolFilter(values: string[], key: string): boolean {
   const v = values[values.length - 1] ?? '';

@@ -16,6 +16,9 @@ export interface Volume {
   mountpoint: string;
 }
 
+/** Docker's mark of an anonymous volume; prune goes by it, so a volume created with it counts as one. */
+const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
+
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 /**
@@ -64,8 +67,7 @@ export class VolumeStore {
       name,
       created: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       anonymous: opts.anonymous === true,
-      // Docker's mark of an anonymous volume, which clients (and prune) read.
-      labels: opts.anonymous ? { 'com.docker.volume.anonymous': '', ...opts.labels } : (opts.labels ?? {}),
+      labels: opts.anonymous ? { [ANONYMOUS_LABEL]: '', ...opts.labels } : (opts.labels ?? {}),
       options: {},
       mountpoint: this.dataPath(name),
     };
@@ -113,7 +115,7 @@ export class VolumeStore {
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const v of this.list()) {
-      if ((!all && !v.anonymous) || !keep(v) || this.usedBy(v.name).length > 0) continue;
+      if ((!all && !(ANONYMOUS_LABEL in v.labels)) || !keep(v) || this.usedBy(v.name).length > 0) continue;
       const size = await directorySize(v.mountpoint).catch(() => 0);
       await this.remove(v.name);
       deleted.push(v.name);

@@ -51,10 +51,28 @@ function splitVersion(path: string): { version: string; path: string } {
 
 class PageNotFound extends Error {}
 
+/** The request target as a URL: a path, or an absolute URL as Go's server accepts; anything else (`*`) has no route. */
+function requestUrl(target: string): URL {
+  const absolute = /^https?:\/\//i.test(target);
+  if (!absolute && !target.startsWith('/')) throw new PageNotFound('page not found');
+  try {
+    // Prefixing keeps `//x` a path instead of a protocol-relative URL.
+    return new URL(absolute ? target : `http://berth${target}`);
+  } catch {
+    throw new PageNotFound('page not found');
+  }
+}
+
 function route(router: Router, req: IncomingMessage): Omit<RequestContext, 'res' | 'upgrade'> & { handler: Handler } {
-  const url = new URL(req.url ?? '/', 'http://berth');
+  const url = requestUrl(req.url ?? '/');
   const { version, path } = splitVersion(url.pathname);
-  const found = router.match(req.method ?? 'GET', path);
+  let found;
+  try {
+    found = router.match(req.method ?? 'GET', path);
+  } catch (e) {
+    if (e instanceof URIError) throw invalidArgument('malformed_path', `invalid URL escape in ${path}`);
+    throw e;
+  }
   if (!found) throw new PageNotFound('page not found');
   return { req, params: found.params, query: url.searchParams, version, handler: found.handler };
 }

@@ -4,7 +4,7 @@ import type { NetworkResource } from '../../api/types/index.js';
 import { describeError, type CommandDef } from '../command.js';
 import { filterFlag, formatFlag, parseFilters } from '../filters.js';
 import { renderList } from '../format/formatter.js';
-import { keyValues, readAnswer } from './volume.js';
+import { keyValues } from './volume.js';
 import { inspectObjects } from '../inspect-objects.js';
 
 const LS_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}';
@@ -97,30 +97,6 @@ export const networkRmCommand: CommandDef = {
       }
     }
     return failed ? 1 : 0;
-  },
-};
-
-export const networkPruneCommand: CommandDef = {
-  usage: '[OPTIONS]',
-  flags: [
-    { name: 'filter', type: 'list', valueName: 'filter', description: 'Provide filter values (e.g. "until=<timestamp>")' },
-    { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
-  ],
-  args: { kind: 'none' },
-  run: async (ctx, flags) => {
-    if (!flags.bool('force')) {
-      ctx.io.stdout.write('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ');
-      if (!/^y(es)?$/i.test((await readAnswer(ctx.io.stdin)).trim())) {
-        ctx.io.stdout.write('\n');
-        return 0;
-      }
-    }
-    const r = await ctx.client().json<{ NetworksDeleted: string[] | null }>('POST', '/networks/prune', {
-      query: { filters: encodeFilters(parseFilters(flags.list('filter'))) },
-    });
-    const deleted = r.NetworksDeleted ?? [];
-    if (deleted.length > 0) ctx.io.stdout.write(`Deleted Networks:\n${deleted.map((n) => `${n}\n`).join('')}\n`);
-    return 0;
   },
 };
 

@@ -2,7 +2,6 @@ import { encodeFilters } from '../../api/client/engine-client.js';
 import { describeError, type CommandDef } from '../command.js';
 import { filterFlag, formatFlag, parseFilters } from '../filters.js';
 import { renderList } from '../format/formatter.js';
-import { humanSize } from '../format/units.js';
 import { inspectObjects } from '../inspect-objects.js';
 
 interface VolumeWire {
@@ -102,52 +101,5 @@ export const volumeRmCommand: CommandDef = {
       }
     }
     return failed ? 1 : 0;
-  },
-};
-
-/** Reads one answer line from stdin: docker's `[y/N]` prompt. */
-export function readAnswer(stdin: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    const done = () => {
-      stdin.off('data', onData);
-      stdin.off('end', done);
-      stdin.pause();
-      resolve(text.split('\n')[0] ?? '');
-    };
-    const onData = (b: Buffer | string) => {
-      text += b.toString();
-      if (text.includes('\n')) done();
-    };
-    stdin.on('data', onData);
-    stdin.on('end', done);
-    stdin.resume();
-  });
-}
-
-export const volumePruneCommand: CommandDef = {
-  usage: '[OPTIONS]',
-  flags: [
-    { name: 'all', short: 'a', type: 'bool', description: 'Remove all unused volumes, not just anonymous ones' },
-    { name: 'filter', type: 'list', valueName: 'filter', description: 'Provide filter values (e.g. "label=<label>")' },
-    { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
-  ],
-  args: { kind: 'none' },
-  run: async (ctx, flags) => {
-    const all = flags.bool('all');
-    if (!flags.bool('force')) {
-      const what = all ? 'all local volumes' : 'anonymous local volumes';
-      ctx.io.stdout.write(`WARNING! This will remove ${what} not used by at least one container.\nAre you sure you want to continue? [y/N] `);
-      if (!/^y(es)?$/i.test((await readAnswer(ctx.io.stdin)).trim())) return 0;
-    }
-    const filters = parseFilters(flags.list('filter'));
-    if (all) filters['all'] = ['true'];
-    const r = await ctx.client().json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/volumes/prune', {
-      query: { filters: encodeFilters(filters) },
-    });
-    const deleted = r.VolumesDeleted ?? [];
-    if (deleted.length > 0) ctx.io.stdout.write(`Deleted Volumes:\n${deleted.map((n) => `${n}\n`).join('')}\n`);
-    ctx.io.stdout.write(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
-    return 0;
   },
 };

@@ -116,8 +116,4 @@ export function networkRoutes(router: Router, networks: NetworkService): void {
     await networks.disconnect(ctx.params['id'] ?? '', body.Container ?? '', body.Force === true);
     sendEmpty(ctx, 200);
   });
-  router.add('POST', '/networks/prune', async (ctx) => {
-    const keep = networkFilter(filtersParam(ctx.query));
-    sendJson(ctx, 200, { NetworksDeleted: await networks.prune(keep) });
-  });
 }

@@ -2,6 +2,7 @@ import { invalidArgument } from '../../../lib/errors.js';
 import type { Volume, VolumeService } from '../../../engine/volume-service.js';
 import type { Router } from '../router.js';
 import { sendEmpty, sendJson } from '../server.js';
+import { compareVersions } from '../headers.js';
 import { boolParam, filtersParam } from '../query.js';
 import { jsonBody } from './containers.js';
 
@@ -38,7 +39,10 @@ export function volumeRoutes(router: Router, volumes: VolumeService): void {
     sendJson(ctx, 201, volumeResource(v));
   });
   router.add('POST', '/volumes/prune', async (ctx) => {
-    const r = await volumes.prune(filtersParam(ctx.query));
+    const filters = filtersParam(ctx.query);
+    // Before API 1.42 prune removed named volumes too; clients of that age expect it.
+    if (compareVersions(ctx.version, '1.42') < 0 && !filters.has('all')) filters.set('all', ['true']);
+    const r = await volumes.prune(filters);
     sendJson(ctx, 200, { VolumesDeleted: r.deleted, SpaceReclaimed: r.reclaimed });
   });
   router.add('GET', '/volumes/{name}', async (ctx) => {

@@ -1,29 +1,26 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseGoDuration, parseTimeSpec } from './time-spec.js';
+import { CommandUsageError } from './command.js';
+import { parseFlags, type FlagSpec } from './flags.js';
+import { timeRangeFlags } from './time-spec.js';
 
 const NOW = Date.UTC(2024, 0, 2, 3, 4, 5, 0);
+const specs: FlagSpec[] = [
+  { name: 'since', type: 'string', description: '' },
+  { name: 'until', type: 'string', description: '' },
+];
 
-test('converts since/until values to API unix seconds', () => {
-  const table: [string, string][] = [
-    ['1700000000', '1700000000'],
-    ['1700000000.5', '1700000000.500000000'],
-    ['10m', `${NOW / 1000 - 600}.000000000`],
-    ['1h30m', `${NOW / 1000 - 5400}.000000000`],
-    ['1.5s', `${NOW / 1000 - 2}.500000000`],
-    ['2024-01-02T03:04:05Z', `${NOW / 1000}.000000000`],
-    ['2024-01-02T03:04:05.25Z', `${NOW / 1000}.250000000`],
-    ['2024-01-02T05:04:05+02:00', `${NOW / 1000}.000000000`],
-  ];
-  for (const [input, expected] of table) assert.equal(parseTimeSpec(input, NOW), expected, input);
+test('--since/--until become API seconds; unset flags are absent', () => {
+  assert.deepEqual(timeRangeFlags(parseFlags([], specs), NOW), {});
+  assert.deepEqual(timeRangeFlags(parseFlags(['--since', '10m', '--until', '1700000000'], specs), NOW), {
+    since: `${NOW / 1000 - 600}.000000000`,
+    until: '1700000000',
+  });
 });
 
-test('rejects values that are neither time nor duration', () => {
-  assert.throws(() => parseTimeSpec('yesterday', NOW, 'until'), /invalid value for "until"/);
-});
-
-test('parses Go durations', () => {
-  assert.equal(parseGoDuration('250ms'), 250);
-  assert.equal(parseGoDuration('-1m'), -60_000);
-  assert.equal(parseGoDuration('abc'), undefined);
+test('an unreadable value is a usage error naming the flag', () => {
+  assert.throws(
+    () => timeRangeFlags(parseFlags(['--until', 'later'], specs), NOW),
+    (e: unknown) => e instanceof CommandUsageError && /invalid value for "until"/.test(e.message),
+  );
 });

@@ -190,12 +190,15 @@ export class BridgeNetwork {
 
   /** Removes the bridge and berth's chains when no container uses them (clean shutdown, tests). */
   async teardownIfUnused(): Promise<void> {
-    if (this.used.size > 0 || !(await this.links.exists(this.opts.bridge))) return;
+    if (this.used.size > 0) return;
+    const bridgeExists = await this.links.exists(this.opts.bridge);
+    // A bridge removed behind the daemon's back still leaves the chains this daemon made.
+    if (!bridgeExists && this.ready === undefined) return;
     for (const rule of jumpRules(this.names)) await this.iptables.deleteRule(rule);
     await this.iptables.deleteChain('nat', this.names.dnat);
     await this.iptables.deleteChain('nat', this.names.postrouting);
     await this.iptables.deleteChain('filter', this.names.forward);
-    await this.links.deleteLink(this.opts.bridge);
+    if (bridgeExists) await this.links.deleteLink(this.opts.bridge);
     this.ready = undefined;
   }
 

@@ -307,3 +307,19 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 }
+
+test('a daemon whose bridge was deleted behind its back still removes its chains when it stops', async () => {
+  const d = await startPrivateDaemon(uniqueName('net-gone'));
+  try {
+    await makeBusybox(d.host);
+    const r = await berth(['run', '--rm', 'busybox', 'true'], { host: d.host });
+    assert.equal(r.code, 0, r.stderr);
+    const tag = (await runCommand('sh', ['-c', `printf '%s' '${d.runRoot}' | sha256sum | cut -c1-6`])).stdout.trim();
+    assert.equal((await runCommand('ip', ['link', 'del', `berth-${tag}`])).code, 0, 'the daemon made its bridge');
+    await d.stop();
+    const rules = `${(await runCommand('iptables', ['-w', '-S'])).stdout}${(await runCommand('iptables', ['-w', '-t', 'nat', '-S'])).stdout}`;
+    assert.doesNotMatch(rules, new RegExp(`BERTH-${tag}`));
+  } finally {
+    await d.destroy();
+  }
+});

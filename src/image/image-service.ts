@@ -16,8 +16,7 @@ import type { ContentStore } from '../store/content/content-store.js';
 import type { ImageRow, MetaStore } from '../store/meta/meta-store.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { applyConfigChanges } from './config-changes.js';
-import { ingestLayer, ingestLayerBlob, measuring } from './layer-ingest.js';
-import { applyLayer } from './layer/apply.js';
+import { ingestLayer, ingestLayerBlob, unpackCompressedLayer } from './layer-ingest.js';
 import { decompressedStream } from './layer/compression.js';
 
 export interface Image {
@@ -166,16 +165,7 @@ export class ImageService {
   async unpackLayer(blob: Digest, parent: ChainId | null, diffId: DiffId): Promise<void> {
     const key = nextChainId(parent, diffId);
     if (this.hasLayer(key)) return;
-    await this.snapshots.commit(parent, async (dir) => {
-      const tar = await decompressedStream(this.content.read(blob));
-      const measured = measuring();
-      tar.on('error', (e) => measured.stream.destroy(e));
-      await applyLayer(tar.pipe(measured.stream), dir);
-      if (measured.digest() !== diffId) {
-        throw invalidArgument('diff_id_mismatch', `layer ${blob} unpacks to ${measured.digest()}, but the image config says ${diffId}`);
-      }
-      return { key, size: measured.size() };
-    });
+    await this.snapshots.commit(parent, async (dir) => ({ key, size: await unpackCompressedLayer(this.content.read(blob), dir, blob, diffId) }));
   }
 
   /** A pulled layer's blob stored and unpacked in one read (see ingestLayerBlob). */

@@ -114,6 +114,21 @@ export async function ingestLayer(
 }
 
 /**
+ * Unpacks a (possibly compressed) layer blob into `dir` and checks it against the config's
+ * DiffID; returns the size of the uncompressed tar.
+ */
+export async function unpackCompressedLayer(blob: Readable, dir: string, digest: Digest, diffId: DiffId): Promise<number> {
+  const tar = await decompressedStream(blob);
+  const measured = measuring();
+  tar.on('error', (e) => measured.stream.destroy(e));
+  await applyLayer(tar.pipe(measured.stream), dir);
+  if (measured.digest() !== diffId) {
+    throw invalidArgument('diff_id_mismatch', `layer ${digest} unpacks to ${measured.digest()}, but the image config says ${diffId}`);
+  }
+  return measured.size();
+}
+
+/**
  * A pulled layer in one read of its (compressed) blob: the bytes go to the content store, verified
  * against `digest`, and through decompression into a committed snapshot, verified against `diffId`.
  * Either mismatch fails both: no blob and no snapshot. The parent need not be unpacked yet (an
@@ -150,16 +165,10 @@ export async function ingestLayerBlob(
   const key = nextChainId(parent, diffId);
   try {
     await snapshots.commit(parent, async (dir) => {
-      const tar = await decompressedStream(toUnpack);
-      const measured = measuring();
-      tar.on('error', (e) => measured.stream.destroy(e));
-      await applyLayer(tar.pipe(measured.stream), dir);
-      if (measured.digest() !== diffId) {
-        throw invalidArgument('diff_id_mismatch', `layer ${digest} unpacks to ${measured.digest()}, but the image config says ${diffId}`);
-      }
+      const size = await unpackCompressedLayer(toUnpack, dir, digest, diffId);
       settle(true);
       await stored;
-      return { key, size: measured.size() };
+      return { key, size };
     });
   } catch (e) {
     // A corrupt download usually fails the unpack first: read it to the end to name the real cause.

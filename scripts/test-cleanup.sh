@@ -44,7 +44,8 @@ for table in nat filter; do
       tag=$(grep -oE 'BERTH-[0-9a-f]{6}' <<<"$rule" | head -1 | cut -c7-)
       is_live_tag "$tag" || eval "iptables -w -t $table -D $rule" 2>/dev/null
     done
-  for chain in $(iptables -w -t "$table" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^BERTH-[0-9a-f]{6}/ {print $2}'); do
+  # grep, not awk: Debian's mawk has no {n} intervals.
+  for chain in $(iptables -w -t "$table" -S 2>/dev/null | grep -oE '^-N BERTH-[0-9a-f]{6}[^ ]*' | cut -d' ' -f2); do
     is_live_tag "${chain:6:6}" && continue
     iptables -w -t "$table" -F "$chain" 2>/dev/null; iptables -w -t "$table" -X "$chain" 2>/dev/null
   done

@@ -30,8 +30,9 @@
 # Knobs (environment): RUNS (15: runs per latency), NCTR (50), BENCH_NAME (berth-bench),
 #   BERTH_BUNDLE (this checkout's dist/bundle; copied first, so a rebuild during the run is harmless),
 #   BUILD_REPS (3), COMMIT_REPS (3),
-#   REFS (auto: measure dockerd/podman when they answer; none: never), DOCKERD_HOST
-#   (unix:///var/run/docker.sock), RESULTS_DIR (/tmp/berth-bench-results).
+#   REFS (auto: measure dockerd/podman when they answer, and start a dockerd of the bench's own
+#   with scripts/private-dockerd.sh where dockerd is installed but not running; none: never),
+#   DOCKERD_HOST (unix:///var/run/docker.sock), RESULTS_DIR (/tmp/berth-bench-results).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -186,6 +187,7 @@ teardown() {
   fi
   for r in $REFS_UP; do remove_bench_containers "$r"; done
   [[ -z $REGISTRY_PID ]] || { kill "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null; }
+  [[ -z $OWN_DOCKERD ]] || bash "$REPO/scripts/private-dockerd.sh" stop "$OWN_DOCKERD"
   # Anything berthd failed to clean up is reported, then removed: it all belongs to this run.
   local left; left=$(pids_of '^conmon$' "$RUN/" | tr '\n' ' ')
   if [[ -n ${left// } ]]; then echo "bench: conmon left behind: $left" >&2; kill $left 2>/dev/null; fi
@@ -196,6 +198,7 @@ teardown() {
 }
 REFS_UP=
 REGISTRY_PID=
+OWN_DOCKERD=
 trap teardown EXIT
 trap 'exit 130' INT TERM
 
@@ -217,6 +220,11 @@ fi
 ENGINES=(berthd)
 declare -A CLIENTS=([berthd]="berth docker@berthd")
 if [[ $REFS == auto ]]; then
+  if command -v dockerd >/dev/null && ! docker -H "$DOCKERD_HOST" version >/dev/null 2>&1; then
+    OWN_DOCKERD=$BENCH_NAME-dockerd
+    DOCKERD_HOST=$(bash "$REPO/scripts/private-dockerd.sh" start "$OWN_DOCKERD") || { note "dockerd is installed but would not start: not measured"; OWN_DOCKERD=; }
+    CLI_dockerd=(docker -H "$DOCKERD_HOST")
+  fi
   if command -v dockerd >/dev/null && docker -H "$DOCKERD_HOST" version --format '{{.Server.Version}}' >/dev/null 2>&1; then
     ENGINES+=(dockerd); CLIENTS[dockerd]=dockerd
   fi

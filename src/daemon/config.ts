@@ -1,3 +1,4 @@
+import { DEFAULT_UPLOAD_CHUNK_SIZE } from '../distribution/blob-upload.js';
 import { invalidArgument } from '../lib/errors.js';
 
 export interface DaemonConfig {
@@ -16,6 +17,8 @@ export interface DaemonConfig {
   /** Layers a pull downloads, and a push uploads, at once (dockerd's defaults: 3 and 5). */
   maxConcurrentDownloads: number;
   maxConcurrentUploads: number;
+  /** A pushed blob bigger than this goes up in chunks of this many bytes (berth's own setting). */
+  uploadChunkSize: number;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -27,6 +30,7 @@ export const DEFAULTS: DaemonConfig = {
   certsDir: '/etc/docker/certs.d',
   maxConcurrentDownloads: 3,
   maxConcurrentUploads: 5,
+  uploadChunkSize: DEFAULT_UPLOAD_CHUNK_SIZE,
 };
 
 const USAGE = `Usage:  berth daemon [OPTIONS]
@@ -44,6 +48,7 @@ Options:
   -l, --log-level string       Logging level: debug, info, warn, error (default "info")
       --max-concurrent-downloads int   Set the max concurrent downloads (default 3)
       --max-concurrent-uploads int     Set the max concurrent uploads (default 5)
+      --upload-chunk-size int          Push blobs bigger than this in chunks of this many bytes (default 134217728)
 `;
 
 /** Parses `berth daemon` flags; `--help` yields null after printing usage. */
@@ -102,6 +107,9 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig | null {
         break;
       case '--max-concurrent-uploads':
         cfg.maxConcurrentUploads = positive(name, value());
+        break;
+      case '--upload-chunk-size':
+        cfg.uploadChunkSize = positive(name, value());
         break;
       case '-l':
       case '--log-level': {

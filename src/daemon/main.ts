@@ -233,6 +233,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const transfer = new ImageTransfer(images, content, {
     maxConcurrentDownloads: cfg.maxConcurrentDownloads,
     maxConcurrentUploads: cfg.maxConcurrentUploads,
+    uploadChunkSize: cfg.uploadChunkSize,
     insecureRegistries: cfg.insecureRegistries,
     certsDir: cfg.certsDir,
   });

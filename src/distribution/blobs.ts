@@ -1,9 +1,8 @@
 import { Readable, Transform } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError, isBerthError } from '../lib/errors.js';
-import { sha256Digest, type Digest } from '../oci/digest.js';
+import { sha256Digest } from '../oci/digest.js';
 import type { Descriptor } from '../oci/image.js';
-import type { ContentStore } from '../store/content/content-store.js';
 import { kindOfStatus, registryErrorText, type RegistryClient } from './registry-client.js';
 
 /** Bytes moved so far of one blob, for progress bars. */
@@ -114,42 +113,4 @@ export async function mountBlob(client: RegistryClient, repo: string, digest: st
       .catch(() => undefined);
   }
   return false;
-}
-
-/** Uploads one blob from the content store: `POST …/blobs/uploads/` then one monolithic `PUT ?digest=`. */
-export async function uploadBlob(client: RegistryClient, repo: string, desc: Descriptor, content: ContentStore, onBytes: OnBytes): Promise<void> {
-  const scope = `repository:${repo}:pull,push`;
-  const start = await client.request(`${repo}/blobs/uploads/`, { method: 'POST', scope, headers: { 'Content-Length': '0' } });
-  if (start.status !== 202) {
-    const { text } = await registryErrorText(start);
-    throw new BerthError(kindOfStatus(start.status), 'upload_start_failed', text);
-  }
-  await start.arrayBuffer().catch(() => undefined);
-  const location = start.headers.get('location');
-  if (!location) throw new BerthError('Unavailable', 'upload_no_location', 'the registry started an upload without a Location');
-  const url = new URL(client.resolveLocation(location));
-  url.searchParams.set('digest', desc.digest);
-  const total = desc.size;
-  const res = await client.requestUrl(url.toString(), {
-    method: 'PUT',
-    scope,
-    headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(total) },
-    body: () => {
-      let sent = 0;
-      return content.read(desc.digest as Digest).pipe(
-        new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            sent += chunk.length;
-            onBytes(sent, total);
-            cb(null, chunk);
-          },
-        }),
-      );
-    },
-  });
-  if (res.status !== 201) {
-    const { text } = await registryErrorText(res);
-    throw new BerthError(kindOfStatus(res.status), 'upload_failed', text);
-  }
-  await res.arrayBuffer().catch(() => undefined);
 }

@@ -1,7 +1,10 @@
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { BerthError, invalidArgument, notFound } from '../lib/errors.js';
 import { chainIds, parseDiffId, parseDigest, parseImageId, type ChainId, type DiffId, type Digest } from '../oci/digest.js';
 import type { Descriptor, ImageConfig, ImageManifest } from '../oci/image.js';
+import { convertManifest, type ManifestFormat } from '../oci/manifest-format.js';
 import {
   DEFAULT_DOMAIN,
   familiarRepository,
@@ -13,7 +16,8 @@ import {
   type ImageReference,
 } from '../oci/reference.js';
 import type { ContentStore } from '../store/content/content-store.js';
-import { blobExists, fetchBlob, fetchBlobBytes, mountBlob, uploadBlob } from '../distribution/blobs.js';
+import { uploadBlob, type BlobSource } from '../distribution/blob-upload.js';
+import { blobExists, fetchBlob, fetchBlobBytes, mountBlob } from '../distribution/blobs.js';
 import { listTags, parsePlatform, putManifest, resolveManifest, type Platform } from '../distribution/manifest.js';
 import { limited, shortLayerId, throttled, type ProgressSink } from '../distribution/progress.js';
 import { RegistryClient, type RegistryCredentials } from '../distribution/registry-client.js';
@@ -32,6 +36,13 @@ export interface ImageTransferOptions {
   insecureRegistries: readonly string[];
   /** Per-registry CA and client certificates: `<certsDir>/<host[:port]>/`. */
   certsDir: string;
+  /** Blobs bigger than this are pushed in chunks of this size. */
+  uploadChunkSize: number;
+}
+
+export interface PushOptions {
+  /** The manifest format to push; the stored manifest's own when unset (as Docker). */
+  format?: ManifestFormat;
 }
 
 const LOOPBACK = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d+)?$/;
@@ -143,7 +154,7 @@ export class ImageTransfer {
   }
 
   /** Pushes `name` with `tag` (every local tag of the repository when empty). */
-  async push(name: string, tag: string, credentials: RegistryCredentials | undefined, emit: ProgressSink): Promise<void> {
+  async push(name: string, tag: string, credentials: RegistryCredentials | undefined, emit: ProgressSink, opts: PushOptions = {}): Promise<void> {
     const repoRef = parseReference(name);
     const targets: ImageReference[] = tag
       ? [{ domain: repoRef.domain, path: repoRef.path, tag }]
@@ -162,12 +173,13 @@ export class ImageTransfer {
     });
     const client = this.client(repoRef.domain, credentials);
     emit({ status: `The push refers to repository [${repositoryName(repoRef)}]` });
-    for (let n = 0; n < targets.length; n++) await this.pushOne(client, repoRef.path, targets[n]!.tag ?? 'latest', images[n]!, emit);
+    for (let n = 0; n < targets.length; n++) await this.pushOne(client, repoRef.path, targets[n]!.tag ?? 'latest', images[n]!, emit, opts);
   }
 
-  private async pushOne(client: RegistryClient, repo: string, tag: string, image: Image, emit: ProgressSink): Promise<void> {
-    const manifestBytes = await readFile(this.content.path(parseDigest(image.row.manifestDigest)));
-    const manifest = JSON.parse(manifestBytes.toString('utf8')) as ImageManifest;
+  private async pushOne(client: RegistryClient, repo: string, tag: string, image: Image, emit: ProgressSink, opts: PushOptions): Promise<void> {
+    const storedBytes = await readFile(this.content.path(parseDigest(image.row.manifestDigest)));
+    const stored = JSON.parse(storedBytes.toString('utf8')) as ImageManifest;
+    const { manifest, bytes: manifestBytes } = opts.format ? convertManifest(stored, storedBytes, opts.format) : { manifest: stored, bytes: storedBytes };
     const diffIds = image.config.rootfs.diff_ids;
     // Other repositories of this registry known to hold the image: its blobs can be mounted from them.
     const mountSources = [...new Set([...image.digests, ...image.tags].map((r) => parseReference(r)).filter((r) => r.domain === client.host && r.path !== repo).map((r) => r.path))];
@@ -195,12 +207,12 @@ export class ImageTransfer {
         if (!(await this.content.has(layer.digest as Digest))) {
           throw new BerthError('NotFound', 'blob_missing', `layer ${layer.digest} is not stored locally and the registry does not have it`);
         }
-        await uploadBlob(client, repo, layer, this.content, throttled(emit, id, 'Pushing'));
+        await uploadBlob(client, repo, this.storedBlob(layer), throttled(emit, id, 'Pushing'), { chunkSize: this.opts.uploadChunkSize });
         emit({ id, status: 'Pushed' });
       }),
     );
     if (!(await blobExists(client, repo, manifest.config.digest))) {
-      await uploadBlob(client, repo, manifest.config, this.content, () => undefined);
+      await uploadBlob(client, repo, this.storedBlob(manifest.config), () => undefined, { chunkSize: this.opts.uploadChunkSize });
     }
     const digest = await putManifest(client, repo, tag, manifest.mediaType, manifestBytes);
     this.images.addRepoDigest(image.id, `${client.host}/${repo}@${digest}`);
@@ -208,5 +220,15 @@ export class ImageTransfer {
     this.images.recordEvent('push', familiarString(pushed), familiarRepository(pushed));
     emit({ status: `${tag}: digest: ${digest} size: ${manifestBytes.length}` });
     emit({ status: '', aux: { Tag: tag, Digest: digest, Size: manifestBytes.length } });
+  }
+
+  /** A blob of the content store, readable from any offset (a chunk resumes there). */
+  private storedBlob(desc: Descriptor): BlobSource {
+    const path = this.content.path(parseDigest(desc.digest));
+    return {
+      digest: desc.digest,
+      size: desc.size,
+      open: (start, end) => (end > start ? createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 }) : Readable.from([])),
+    };
   }
 }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { JsonMessage } from '../../types/stream.js';
 import { invalidArgument } from '../../../lib/errors.js';
+import { parseManifestFormat } from '../../../oci/manifest-format.js';
 import { parseReference } from '../../../oci/reference.js';
 import type { ImageTransfer, ProgressEvent, RegistryCredentials } from '../../../engine/image-transfer.js';
 import type { Handler, RequestContext, Router } from '../router.js';
@@ -98,7 +99,10 @@ export function distributionRoutes(router: Router, transfer: ImageTransfer): voi
   router.add('POST', '/images/{name*}/push', async (ctx) => {
     ctx.req.resume();
     const credentials = registryAuth(ctx.req.headers['x-registry-auth']);
-    await streamed(ctx, (emit) => transfer.push(ctx.params['name'] ?? '', ctx.query.get('tag') ?? '', credentials, emit));
+    // `format` is berth's own: the manifest format to push (`oci`, `v2s2`).
+    const format = ctx.query.get('format');
+    const opts = format ? { format: parseManifestFormat(format) } : {};
+    await streamed(ctx, (emit) => transfer.push(ctx.params['name'] ?? '', ctx.query.get('tag') ?? '', credentials, emit, opts));
   });
 
   router.add('POST', '/auth', async (ctx) => {

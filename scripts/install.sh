@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" -ne 0 ]; then echo "install.sh: run as root" >&2; exit 1; fi
 
-PACKAGES=(crun runc conmon busybox-static golang-github-containers-common tini attr iproute2 iptables xz-utils bzip2 ca-certificates docker-registry apache2-utils openssl skopeo docker-compose)
+PACKAGES=(crun runc conmon busybox-static golang-github-containers-common tini attr iproute2 iptables xz-utils bzip2 ca-certificates docker-registry apache2-utils openssl skopeo umoci docker-compose)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

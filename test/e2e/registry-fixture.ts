@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, sign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,4 +134,60 @@ export async function startRegistry(
 export function registryBlobPath(reg: TestRegistry, digest: string): string {
   const hex = digest.replace(/^sha256:/, '');
   return join(reg.storage, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
+}
+
+/** A proxy in front of a registry that logs requests and misbehaves on demand. */
+export interface RegistryProxy {
+  /** `127.0.0.1:<port>`: reference images through it. */
+  host: string;
+  /** Every request, as `METHOD[ Content-Range][ ?digest]`. */
+  log: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Forwards to `reg`; `dropPatch(n)` closes the n-th PATCH's connection (1-based) before the
+ * registry sees it, `minChunk` is advertised as OCI-Chunk-Min-Length when an upload starts, and
+ * `refuseMonolithic` answers a blob PUT that carries bytes with 405, as registries that want chunks.
+ */
+export async function startRegistryProxy(
+  reg: TestRegistry,
+  opts: { dropPatch?: (n: number) => boolean; minChunk?: number; refuseMonolithic?: boolean } = {},
+): Promise<RegistryProxy> {
+  const [upHost = '', upPort = ''] = reg.host.split(':');
+  const log: string[] = [];
+  let patches = 0;
+  const server = createHttpServer((req, res) => {
+    const range = req.headers['content-range'];
+    log.push(`${req.method}${range ? ` ${range}` : ''}${/[?&]digest=/.test(req.url ?? '') ? ' ?digest' : ''}`);
+    if (req.method === 'PATCH' && opts.dropPatch?.(++patches)) {
+      req.socket.destroy();
+      return;
+    }
+    if (req.method === 'PUT' && opts.refuseMonolithic && (req.url ?? '').includes('/blobs/uploads/') && Number(req.headers['content-length'] ?? '0') > 0) {
+      req.resume();
+      req.once('end', () => res.writeHead(405).end());
+      return;
+    }
+    const up = httpRequest({ host: upHost, port: Number(upPort), method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      const headers = { ...upRes.headers };
+      if (req.method === 'POST' && upRes.statusCode === 202 && opts.minChunk) headers['oci-chunk-min-length'] = String(opts.minChunk);
+      res.writeHead(upRes.statusCode ?? 502, headers);
+      upRes.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  return {
+    host: `127.0.0.1:${port}`,
+    log,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -191,6 +191,12 @@ export async function runDaemon(argv: string[]): Promise<void> {
     runtimeVersions: versions,
     heldCapabilities,
     initPath: DEFAULT_INIT_PATH,
+    // dockerd makes its bridge at start, so its info always knows the subnet: describe() makes ours.
+    warnings: () =>
+      network.describe().then(
+        (d) => (d.notice ? [d.notice] : []),
+        (e: unknown) => [`WARNING: the default bridge network is not available: ${errorMessage(e)}`],
+      ),
   }, events, log);
 
   // Before containers are restored: their endpoints are re-adopted by their networks.

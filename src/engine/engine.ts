@@ -22,6 +22,8 @@ export interface EngineInfo {
   runtimeVersions: Record<string, string>;
   heldCapabilities: string[];
   initPath: string;
+  /** Daemon notices for /info's Warnings, each starting with `WARNING: ` as dockerd's do. */
+  warnings: () => Promise<string[]>;
 }
 
 export interface ContainerFiles {

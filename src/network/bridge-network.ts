@@ -56,6 +56,8 @@ interface BridgeState {
   subnet: Subnet;
   gateway: number;
   id: string;
+  /** Why the bridge is not on the first default pool, when no --bip chose its subnet. */
+  notice?: string;
 }
 
 /**
@@ -203,9 +205,9 @@ export class BridgeNetwork {
   }
 
   /** The network's id, subnet and gateway, creating the bridge if needed. */
-  async describe(): Promise<{ id: string; subnet: string; gateway: string }> {
+  async describe(): Promise<{ id: string; subnet: string; gateway: string; notice?: string }> {
     const s = await this.ensureBridge();
-    return { id: s.id, subnet: formatSubnet(s.subnet), gateway: formatIpv4(s.gateway) };
+    return { id: s.id, subnet: formatSubnet(s.subnet), gateway: formatIpv4(s.gateway), notice: s.notice };
   }
 
   netnsPath(containerId: string): string {
@@ -259,7 +261,18 @@ export class BridgeNetwork {
     await this.iptables.ensureChain('filter', n.forward);
     for (const rule of bridgeRules(n, formatSubnet(subnet))) await this.iptables.ensureRule(rule);
     for (const rule of jumpRules(n)) await this.iptables.ensureRule(rule, rule.table === 'filter');
-    return { subnet, gateway, id };
+    const notice = this.opts.bip ? undefined : await this.movedNotice(subnet);
+    if (notice) log.info(notice);
+    return { subnet, gateway, id, notice };
+  }
+
+  /** Docker's words for a daemon notice: the default bridge left the first default pool, and why. */
+  private async movedNotice(subnet: Subnet): Promise<string | undefined> {
+    const first = defaultPools()[0] as Subnet;
+    if (subnet.base === first.base) return undefined;
+    const clash = (await this.links.routes()).find((r) => r.dev !== this.opts.bridge && overlaps(parseSubnet(r.dst), first));
+    const why = clash ? `overlaps the host route ${clash.dst} dev ${clash.dev}` : 'overlapped a host route when the bridge was made';
+    return `WARNING: the default bridge network uses ${formatSubnet(subnet)}: ${formatSubnet(first)} ${why}`;
   }
 
   /**
@@ -270,14 +283,9 @@ export class BridgeNetwork {
    */
   private async createFromPools(): Promise<string> {
     const { bridge, log } = this.opts;
-    const first = defaultPools()[0] as Subnet;
     for (let attempt = 0; ; attempt++) {
       const routes = (await this.links.routes()).filter((r) => r.dev !== bridge);
       const subnet = chooseSubnet(defaultPools(), routes.map((r) => parseSubnet(r.dst)));
-      if (subnet.base !== first.base) {
-        const clash = routes.find((r) => overlaps(parseSubnet(r.dst), first));
-        log.info(`bridge ${bridge}: ${formatSubnet(first)} overlaps a host route${clash ? ` (${clash.dst} dev ${clash.dev})` : ''}; using ${formatSubnet(subnet)}`);
-      }
       const cidr = `${formatIpv4(subnet.base + 1)}/${subnet.prefix}`;
       await this.createBridge(cidr);
       const rival = (await this.links.routes()).find((r) => r.dev !== bridge && overlaps(parseSubnet(r.dst), subnet));

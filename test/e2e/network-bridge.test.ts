@@ -323,3 +323,30 @@ test('a daemon whose bridge was deleted behind its back still removes its chains
     await d.destroy();
   }
 });
+
+test('a daemon whose default pool is taken says so in info (both CLIs) and uses the next free subnet', async () => {
+  const first = '172.17.0.0/16';
+  const routes = ok(await runCommand('ip', ['-4', 'route', 'show', 'table', 'main']), 'routes');
+  // Another daemon may hold 172.17.0.0/16 already; otherwise the test takes it with a dummy link.
+  const holder = /^172\.17\.0\.0\/16 dev (\S+)/m.exec(routes)?.[1];
+  const dummy = holder ? undefined : `bdm-${uniqueName('x').slice(-6)}`;
+  if (dummy) {
+    ok(await runCommand('sh', ['-c', `ip link add ${dummy} type dummy && ip addr add 172.17.255.254/16 dev ${dummy} && ip link set ${dummy} up`]), 'dummy');
+  }
+  const d = await startPrivateDaemon(uniqueName('net-moved'));
+  try {
+    for (const { name: client, run } of CLIENTS) {
+      const info = await run(['info'], { host: d.host });
+      assert.equal(info.code, 0, `${client}: ${info.stderr}`);
+      const subnet = ok(await run(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', 'bridge'], { host: d.host }), 'inspect');
+      assert.notEqual(subnet, first);
+      const warning = info.stderr.split('\n').find((l) => l.startsWith('WARNING: the default bridge network uses'));
+      assert.equal(warning, `WARNING: the default bridge network uses ${subnet}: ${first} overlaps the host route ${first} dev ${holder ?? dummy}`, `${client}: ${info.stderr}`);
+      const warnings = ok(await run(['info', '--format', '{{json .Warnings}}'], { host: d.host }), 'info --format');
+      assert.deepEqual(JSON.parse(warnings), [warning]);
+    }
+  } finally {
+    await d.destroy();
+    if (dummy) await runCommand('ip', ['link', 'del', dummy]);
+  }
+});

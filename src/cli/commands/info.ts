@@ -66,9 +66,7 @@ export function renderServerInfo(info: SystemInfo): string {
     for (const r of insecure) add(2, r);
   }
   add(1, `Live Restore Enabled: ${info.LiveRestoreEnabled}`);
-  let out = `${lines.join('\n')}\n`;
-  if ((info.Warnings ?? []).length > 0) out += `\n${(info.Warnings ?? []).join('\n')}\n`;
-  return out;
+  return `${lines.join('\n')}\n`;
 }
 
 export const infoCommand: CommandDef = {
@@ -98,6 +96,8 @@ export const infoCommand: CommandDef = {
       return 1;
     }
     ctx.io.stdout.write(renderServerInfo(info));
+    // As docker's CLI: the daemon's notices after the report, on stderr.
+    if ((info.Warnings ?? []).length > 0) ctx.io.stderr.write(`${(info.Warnings ?? []).join('\n')}\n`);
     return 0;
   },
 };

@@ -111,7 +111,7 @@ export function systemRoutes(router: Router, engine: Engine): void {
       RuncCommit: commit,
       InitCommit: commit,
       SecurityOptions: ['name=seccomp,profile=builtin'],
-      Warnings: [],
+      Warnings: await engine.info.warnings(),
     } as SystemInfo;
     sendJson(ctx, 200, body);
   });

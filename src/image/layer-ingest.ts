@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';
-import { createGzip, constants as zlibConstants } from 'node:zlib';
 import { BerthError, errorMessage, invalidArgument, isBerthError } from '../lib/errors.js';
 import { nextChainId, parseDiffId, type ChainId, type DiffId, type Digest } from '../oci/digest.js';
 import type { ContentStore } from '../store/content/content-store.js';
@@ -8,6 +7,7 @@ import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import type { SnapshotRow } from '../store/meta/meta-store.js';
 import { applyLayer } from './layer/apply.js';
 import { decompressedStream } from './layer/compression.js';
+import { createParallelGzip } from './layer/parallel-gzip.js';
 
 export interface IngestedLayer {
   diffId: DiffId;
@@ -17,12 +17,6 @@ export interface IngestedLayer {
   size: number;
   snapshot: SnapshotRow;
 }
-
-/**
- * Level 1: layer capture is bounded by gzip on these machines and level 1 keeps it above
- * 100 MB/s while compressing typical rootfs content to within ~10% of the default level.
- */
-const GZIP_LEVEL = 1;
 
 /**
  * Holds the end of a blob being stored until its layer is unpacked: a layer refused part-way (an
@@ -92,7 +86,7 @@ export async function ingestLayer(
 
   let blob: { digest: Digest; size: number } | undefined;
   let diffId: DiffId | undefined;
-  const blobDone = content.putStream(toBlob.pipe(createGzip({ level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY })).pipe(gate));
+  const blobDone = content.putStream(toBlob.pipe(createParallelGzip()).pipe(gate));
   const snapshot = await snapshots.commit(parent?.snapshotKey ?? null, async (dir) => {
     const unpacked = applyLayer(toDisk, dir);
     unpacked.then(() => settleApply(true), () => settleApply(false));

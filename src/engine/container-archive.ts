@@ -53,7 +53,7 @@ export class ContainerArchive {
       if (m.Type === 'tmpfs') continue;
       mounts.push({ destination: m.Destination, source: m.Source, readOnly: !m.RW });
     }
-    const etc = this.containers.etcFiles(c.id);
+    const etc = this.containers.etcFilesOf(c);
     for (const [destination, source] of [['/etc/hosts', etc.hostsPath], ['/etc/hostname', etc.hostnamePath], ['/etc/resolv.conf', etc.resolvConfPath]] as const) {
       if (existsSync(source)) mounts.push({ destination, source, readOnly: false });
     }

@@ -329,11 +329,16 @@ export class ContainerService {
     await mkdir(bundle, { recursive: true });
     await mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
     sw.lap('mount');
-    const etc = this.etcFiles(c.id);
     const owner = this.netnsOwner(c);
     if (owner && !isRunning(owner)) {
       throw conflict('owner_not_running', `cannot join network namespace of a non running container: container ${owner.id} is ${owner.state.status}`);
     }
+    if (owner) {
+      // As dockerd: a container in another's namespace takes its hostname and its hosts, hostname and resolv.conf files.
+      c.config.Hostname = owner.config.Hostname ?? shortId(owner.id);
+      c.config.Domainname = owner.config.Domainname ?? '';
+    }
+    const etc = this.etcFilesOf(c);
     const hostNetwork = (owner ?? c).hostConfig.NetworkMode === 'host';
     let netns: NetworkNamespace = hostNetwork ? 'host' : {};
     // The owner's bind-mounted namespace when it has one: it outlives the owner's process.
@@ -346,7 +351,7 @@ export class ContainerService {
       // A process spawn: it runs while the spec is made and the runtime creates the container, and is awaited before the process starts.
       dnsNat = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
     }
-    await this.writeEtc(c, hostNetwork, owner);
+    if (!owner) await this.writeEtc(c, hostNetwork);
     const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
     const user = resolveUser(c.config.User ?? '', await readEtc('passwd'), await readEtc('group'), (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
     sw.lap('etc');
@@ -422,15 +427,15 @@ export class ContainerService {
     sw.done(c.id);
   }
 
-  /** /etc/hostname, hosts and resolv.conf from the container's endpoints (or those of the container whose namespace it joins). */
-  private async writeEtc(c: ContainerRecord, hostNetwork: boolean, owner?: ContainerRecord): Promise<void> {
-    const net = etcNetwork(owner ?? c);
+  /** /etc/hostname, hosts and resolv.conf from the container's endpoints. */
+  private async writeEtc(c: ContainerRecord, hostNetwork: boolean): Promise<void> {
+    const net = etcNetwork(c);
     await writeEtcFiles(this.etcFiles(c.id), {
       hostname: c.config.Hostname ?? shortId(c.id),
       domainname: c.config.Domainname ?? '',
       hostNetwork,
       addresses: net.addresses,
-      nameserver: !owner && net.dns ? EMBEDDED_DNS_ADDRESS : undefined,
+      nameserver: net.dns ? EMBEDDED_DNS_ADDRESS : undefined,
     });
   }
 
@@ -1016,7 +1021,12 @@ export class ContainerService {
     return join(this.containerDir(id), 'container.log');
   }
 
-  etcFiles(id: string): EtcFiles {
+  /** The files bound on /etc/hosts, hostname and resolv.conf: the namespace owner's for `--network container:`, as dockerd shares them. */
+  etcFilesOf(c: ContainerRecord): EtcFiles {
+    return this.etcFiles((this.netnsOwner(c) ?? c).id);
+  }
+
+  private etcFiles(id: string): EtcFiles {
     const dir = this.containerDir(id);
     return { hostnamePath: join(dir, 'hostname'), hostsPath: join(dir, 'hosts'), resolvConfPath: join(dir, 'resolv.conf') };
   }

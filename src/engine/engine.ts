@@ -51,7 +51,7 @@ export class Engine {
 
   inspectContainer<T>(ref: string, render: (c: ContainerRecord, files: ContainerFiles, execIds: string[]) => T): T {
     const c = this.containers.get(ref);
-    const etc = this.containers.etcFiles(c.id);
+    const etc = this.containers.etcFilesOf(c);
     return render(
       c,
       {

@@ -219,6 +219,40 @@ test('--network container:<name> joins its namespace; the owner cannot be remove
   }
 });
 
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: --network container:<name> shares the owner's hostname, /etc/hosts and resolv.conf, and its DNS`, async () => {
+    const net = uniqueName('cnet');
+    const owner = uniqueName('owner');
+    const peer = uniqueName('peer');
+    const guest = uniqueName('guest');
+    try {
+      assert.equal((await run(['network', 'create', net])).code, 0);
+      for (const [n, extra] of [[owner, ['-h', 'ownerhost']], [peer, []]] as const) {
+        const r = await run(['run', '-d', '--name', n, '--network', net, ...extra, 'busybox', 'sleep', '60']);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      const files = 'hostname; cat /etc/hostname /etc/hosts /etc/resolv.conf';
+      const own = await run(['exec', owner, 'sh', '-c', files]);
+      assert.equal(own.code, 0, own.stderr);
+      assert.match(own.stdout, /^ownerhost\nownerhost\n/);
+      assert.match(own.stdout, /nameserver 127\.0\.0\.11/);
+      const g = await run(['run', '-d', '--name', guest, '--network', `container:${owner}`, 'busybox', 'sleep', '60']);
+      assert.equal(g.code, 0, g.stderr);
+      const seen = await run(['exec', guest, 'sh', '-c', files]);
+      assert.equal(seen.code, 0, seen.stderr);
+      assert.equal(seen.stdout, own.stdout, "the guest sees the owner's files");
+      const lookup = await run(['exec', guest, 'nslookup', peer]);
+      assert.equal(lookup.code, 0, lookup.stdout + lookup.stderr);
+      const paths = '{{.HostnamePath}} {{.HostsPath}} {{.ResolvConfPath}}';
+      const [gp, op] = [await run(['inspect', '-f', paths, guest]), await run(['inspect', '-f', paths, owner])];
+      assert.equal(gp.stdout, op.stdout, 'inspect shows the shared files, as dockerd does');
+    } finally {
+      await run(['rm', '-f', guest, owner, peer]);
+      await run(['network', 'rm', net]);
+    }
+  });
+}
+
 test('daemon killed with SIGKILL and restarted: user networks, addresses and DNS come back; network rm cleans up', async () => {
   const d = await startPrivateDaemon(`unet-${Date.now().toString(36)}`);
   let host = d.host;

@@ -161,7 +161,7 @@ export class ContainerNetworks {
    * default route if it has none); a stopped one has it recorded for its next start, and joining
    * a network it is already on is a no-op, as in Docker.
    */
-  async connect(c: ContainerRecord, ref: string, req: EndpointRequest): Promise<void> {
+  async connect(c: ContainerRecord, ref: string, req: EndpointRequest, publish: readonly PortRequest[]): Promise<void> {
     this.assertConnectable(c);
     const mode = c.hostConfig.NetworkMode ?? 'default';
     if (ref === 'host' || mode === 'host') throw invalidArgument('network_conflict', HOST_CONFLICT);
@@ -186,7 +186,9 @@ export class ContainerNetworks {
     const used = new Set(live.map((a) => a.endpoint.ifIndex ?? 0));
     let ifIndex = 0;
     while (used.has(ifIndex)) ifIndex++;
-    attachment.endpoint = await net.bridge.attach(c.id, [], { name: c.name, ifIndex, newNamespace: false, defaultRoute: live.length === 0, address: req.ipv4 });
+    // The endpoint that gets the default route publishes the ports too.
+    const route = live.length === 0;
+    attachment.endpoint = await net.bridge.attach(c.id, route ? publish : [], { name: c.name, ifIndex, newNamespace: false, defaultRoute: route, address: req.ipv4 });
     if (existing) atts.splice(atts.indexOf(existing), 1, attachment);
     else atts.push(attachment);
     this.record('connect', c, attachment);
@@ -215,9 +217,12 @@ export class ContainerNetworks {
     atts.splice(atts.indexOf(a), 1);
     const next = liveAttachments(c)[0];
     if (heldRoute && next) {
-      await this.bridgeOf(next.network)
-        ?.routeVia(next.endpoint)
-        .catch((e: unknown) => this.deps.log.warn(`container ${c.id.slice(0, 12)}: default route via ${next.network}: ${errorMessage(e)}`));
+      // As dockerd moves external connectivity to the next gateway endpoint: the route and the same host ports.
+      const ports: PortRequest[] = a.endpoint.ports.map((p) => ({ proto: p.proto, containerPort: p.containerPort, hostIp: p.hostIp, hostPort: [p.hostPort, p.hostPort] }));
+      const bridge = this.bridgeOf(next.network);
+      await Promise.all([bridge?.routeVia(next.endpoint), bridge?.publish(c.id, next.endpoint, ports, c.name)]).catch((e: unknown) =>
+        this.deps.log.warn(`container ${c.id.slice(0, 12)}: default route and ports via ${next.network}: ${errorMessage(e)}`),
+      );
     }
     this.record('disconnect', c, a);
   }

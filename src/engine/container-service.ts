@@ -24,7 +24,7 @@ import type { Mount } from '../runtime/spec/types.js';
 import type { NetworkNamespace } from '../runtime/spec/generate.js';
 import type { BridgeNetwork } from '../network/bridge-network.js';
 import { EMBEDDED_DNS_ADDRESS, redirectEmbeddedDns } from '../network/dns-nat.js';
-import { portRequests } from '../network/port-rules.js';
+import { portRequests, type PortRequest } from '../network/port-rules.js';
 import { ContainerNetworks, etcNetwork, modeNetwork, type EndpointRequest, type UserNetworkDirectory } from './container-networks.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
@@ -345,8 +345,7 @@ export class ContainerService {
     if (owner && !hostNetwork) netns = { path: owner.networks ? this.deps.network.netnsPath(owner.id) : `/proc/${owner.state.pid}/ns/net` };
     let dnsNat: Promise<unknown> = Promise.resolve();
     if (c.networks) {
-      const publish = portRequests(c.hostConfig['PortBindings'] as Parameters<typeof portRequests>[0], c.config.ExposedPorts, c.hostConfig['PublishAllPorts'] === true);
-      netns = { path: await this.networks.attachAll(c, publish) };
+      netns = { path: await this.networks.attachAll(c, publishRequests(c)) };
       sw.lap('network');
       // A process spawn: it runs while the spec is made and the runtime creates the container, and is awaited before the process starts.
       dnsNat = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
@@ -455,7 +454,7 @@ export class ContainerService {
   async connectNetwork(ref: string, network: string, req: EndpointRequest): Promise<void> {
     const c = this.index.get(ref);
     await this.locks.run(c.id, async () => {
-      await this.networks.connect(c, network, req);
+      await this.networks.connect(c, network, req, publishRequests(c));
       this.index.save(c);
       if (isRunning(c)) {
         await this.aimEmbeddedDns(c, true);
@@ -1030,6 +1029,11 @@ export class ContainerService {
     const dir = this.containerDir(id);
     return { hostnamePath: join(dir, 'hostname'), hostsPath: join(dir, 'hosts'), resolvConfPath: join(dir, 'resolv.conf') };
   }
+}
+
+/** The ports a container publishes, from its host config and image. */
+function publishRequests(c: ContainerRecord): PortRequest[] {
+  return portRequests(c.hostConfig['PortBindings'] as Parameters<typeof portRequests>[0], c.config.ExposedPorts, c.hostConfig['PublishAllPorts'] === true);
 }
 
 /** What Docker adds to the process environment (not to Config.Env): HOSTNAME, and TERM with a TTY. */

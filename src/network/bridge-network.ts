@@ -110,7 +110,6 @@ export class BridgeNetwork {
       ifIndex: opts.ifIndex,
     };
     try {
-      ep.ports = await this.reserver.reserve(containerId, requests, address, opts.name && `${opts.name} (${ep.endpointId})`);
       await this.links.createEndpoint({
         hostName: vethName(containerId, opts.ifIndex),
         bridge: this.opts.bridge,
@@ -121,12 +120,23 @@ export class BridgeNetwork {
         addressCidr: `${address}/${ep.prefixLen}`,
         gateway: opts.defaultRoute ? ep.gateway : undefined,
       });
-      for (const rule of portRules(this.names, containerId, address, ep.ports)) await this.iptables.appendRule(rule);
+      await this.publish(containerId, ep, requests, opts.name);
     } catch (e) {
       await this.detach(containerId, ep);
       throw e;
     }
     return ep;
+  }
+
+  /**
+   * Publishes ports on an endpoint of this network: holds the host ports and adds their DNAT rules.
+   * At attach, and when the default route (and with it the ports, as dockerd's external
+   * connectivity) moves to this endpoint. All or nothing for the ports; rules are added after.
+   */
+  async publish(containerId: string, ep: BridgeEndpoint, requests: readonly PortRequest[], name: string): Promise<void> {
+    if (requests.length === 0) return;
+    ep.ports = await this.reserver.reserve(containerId, requests, ep.address, name && `${name} (${ep.endpointId})`);
+    for (const rule of portRules(this.names, containerId, ep.address, ep.ports)) await this.iptables.appendRule(rule);
   }
 
   /**

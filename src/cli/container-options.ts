@@ -7,6 +7,7 @@ import type { ContainerCreateRequest } from '../api/types/container.js';
 import type { HostConfig, Mount } from '../api/types/host-config.js';
 import type { NetworkingConfig } from '../api/types/network.js';
 import { parseMemory } from './format/units.js';
+import { networkingFromFlags, parseNetworkAttachment } from './network-attach.js';
 import { parseGoDuration } from '../lib/time-spec.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 import {
@@ -110,9 +111,10 @@ export const containerFlags: FlagSpec[] = [
   },
   { name: 'mount', type: 'list', valueName: 'mount', description: 'Attach a filesystem mount to the container', validate: (v) => void parseMount(v, bytesValue) },
   { name: 'ip', type: 'string', description: 'IPv4 address (e.g., 172.30.100.104)' },
+  { name: 'mac-address', type: 'string', description: 'Container MAC address (e.g., 92:d0:c6:0a:29:33)' },
   { name: 'name', type: 'string', description: 'Assign a name to the container' },
-  { name: 'net', type: 'list', valueName: 'network', description: 'Connect a container to a network', hidden: true },
-  { name: 'network', type: 'list', valueName: 'network', description: 'Connect a container to a network' },
+  { name: 'net', type: 'list', valueName: 'network', description: 'Connect a container to a network', hidden: true, validate: (v) => void parseNetworkAttachment(v) },
+  { name: 'network', type: 'list', valueName: 'network', description: 'Connect a container to a network', validate: (v) => void parseNetworkAttachment(v) },
   { name: 'network-alias', type: 'list', description: 'Add network-scoped alias for the container' },
   { name: 'no-healthcheck', type: 'bool', description: 'Disable any container-specified HEALTHCHECK' },
   { name: 'oom-kill-disable', type: 'bool', description: 'Disable OOM Killer' },
@@ -272,20 +274,13 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
     sysctls[k] = v;
   }
 
-  // Several --network: the first is the network mode, every one an endpoint; aliases and --ip go to the first, as docker's.
-  const networkList = [...flags.list('network'), ...flags.list('net')];
-  const network = networkList[0] ?? 'default';
-  const aliases = flags.list('network-alias');
-  const ip = flags.string('ip');
-  const networking: NetworkingConfig = { EndpointsConfig: {} };
-  if (network !== 'default' || aliases.length > 0 || ip || networkList.length > 1) {
-    networking.EndpointsConfig = Object.fromEntries(
-      [...new Set(networkList.length > 0 ? networkList : [network])].map((n, i) => [
-        n,
-        i === 0 ? { ...(aliases.length > 0 ? { Aliases: aliases } : {}), ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) } : {},
-      ]),
-    );
-  }
+  // Several --network: the first is the network mode, every one an endpoint; the legacy flags go to the first, as docker's.
+  const { mode: network, endpoints } = networkingFromFlags([...flags.list('network'), ...flags.list('net')], {
+    aliases: flags.list('network-alias'),
+    ip: flags.string('ip'),
+    mac: flags.string('mac-address'),
+  });
+  const networking: NetworkingConfig = { EndpointsConfig: endpoints };
 
   const caps = effectiveCaps(flags.list('cap-add'), flags.list('cap-drop'));
   const hostConfig: HostConfig = {

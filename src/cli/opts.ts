@@ -188,7 +188,7 @@ function parseBoolText(text: string, field: string): boolean {
 }
 
 /** Splits CSV as encoding/csv does for one record (quotes allowed around fields). */
-function splitCsv(text: string): string[] {
+export function splitCsv(text: string): string[] {
   const fields: string[] = [];
   let cur = '';
   let quoted = false;

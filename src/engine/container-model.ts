@@ -140,6 +140,10 @@ export interface NetworkAttachment {
   aliases?: string[];
   /** `--ip`: the address asked for. */
   ipv4?: string;
+  /** `--mac-address` / `mac-address=`: the endpoint's MAC instead of the derived one. */
+  mac?: string;
+  /** `driver-opt=`: recorded and shown by inspect. */
+  driverOpts?: Record<string, string>;
   /** Made at start or connect; its address is held only while the container runs. */
   endpoint?: BridgeEndpoint;
 }

@@ -10,6 +10,10 @@ import { isRunning, type ContainerRecord, type NetworkAttachment } from './conta
 export interface EndpointRequest {
   aliases?: string[];
   ipv4?: string;
+  /** MacAddress: instead of the one derived from the address. */
+  mac?: string;
+  /** DriverOpts: kept and shown; the bridge driver acts on none of them. */
+  driverOpts?: Record<string, string>;
 }
 
 /** User-defined networks as the engine needs them: resolved by name, id or unique id prefix. */
@@ -115,7 +119,7 @@ export class ContainerNetworks {
       let a = out.find((x) => x.network === name);
       if (!a) out.push((a = { network: name }));
       if (req.aliases?.length) a.aliases = [...new Set([...(a.aliases ?? []), ...req.aliases])];
-      if (req.ipv4) a.ipv4 = req.ipv4;
+      Object.assign(a, requestFields(req));
     }
     return out;
   }
@@ -127,7 +131,7 @@ export class ContainerNetworks {
       for (const [i, a] of atts.entries()) {
         const bridge = this.bridgeOf(a.network);
         if (!bridge) throw notFound('network_not_found', `network ${a.network} not found`);
-        a.endpoint = await bridge.attach(c.id, i === 0 ? publish : [], { name: c.name, ifIndex: i, newNamespace: i === 0, defaultRoute: i === 0, address: a.ipv4 });
+        a.endpoint = await bridge.attach(c.id, i === 0 ? publish : [], { name: c.name, ifIndex: i, newNamespace: i === 0, defaultRoute: i === 0, address: a.ipv4, mac: a.mac });
       }
       if (atts.length === 0) await this.deps.defaultBridge.createNamespace(c.id);
     } catch (e) {
@@ -175,7 +179,7 @@ export class ContainerNetworks {
     const attachment: NetworkAttachment = {
       network: net.name,
       ...(req.aliases?.length ? { aliases: [...new Set(req.aliases)] } : {}),
-      ...(req.ipv4 ? { ipv4: req.ipv4 } : {}),
+      ...requestFields(req),
     };
     if (!isRunning(c)) {
       if (!existing) atts.push(attachment);
@@ -188,7 +192,7 @@ export class ContainerNetworks {
     while (used.has(ifIndex)) ifIndex++;
     // The endpoint that gets the default route publishes the ports too.
     const route = live.length === 0;
-    attachment.endpoint = await net.bridge.attach(c.id, route ? publish : [], { name: c.name, ifIndex, newNamespace: false, defaultRoute: route, address: req.ipv4 });
+    attachment.endpoint = await net.bridge.attach(c.id, route ? publish : [], { name: c.name, ifIndex, newNamespace: false, defaultRoute: route, address: req.ipv4, mac: req.mac });
     if (existing) atts.splice(atts.indexOf(existing), 1, attachment);
     else atts.push(attachment);
     this.record('connect', c, attachment);
@@ -268,7 +272,17 @@ function validateRequest(net: ResolvedNetwork, req: EndpointRequest): void {
     if (req.ipv4) throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nuser specified IP address is supported on user defined networks only');
     if (req.aliases?.length) throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nnetwork-scoped alias is supported only for containers in user defined networks');
   }
+  if (req.mac !== undefined && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(req.mac)) throw invalidArgument('invalid_mac', `invalid MAC address: ${req.mac}`);
   if (req.ipv4 && !net.fixedAddresses) {
     throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nuser specified IP address is supported only when connecting to networks with user configured subnets');
   }
+}
+
+/** The per-endpoint settings a request records besides its aliases. */
+function requestFields(req: EndpointRequest): Pick<NetworkAttachment, 'ipv4' | 'mac' | 'driverOpts'> {
+  return {
+    ...(req.ipv4 ? { ipv4: req.ipv4 } : {}),
+    ...(req.mac ? { mac: req.mac.toLowerCase() } : {}),
+    ...(req.driverOpts && Object.keys(req.driverOpts).length > 0 ? { driverOpts: req.driverOpts } : {}),
+  };
 }

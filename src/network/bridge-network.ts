@@ -37,6 +37,8 @@ export interface AttachOptions {
   defaultRoute: boolean;
   /** IPAMConfig.IPv4Address: a fixed address in the subnet instead of the next free one. */
   address?: string;
+  /** EndpointSettings.MacAddress: instead of the one derived from the address. */
+  mac?: string;
 }
 
 export interface BridgeOptions {
@@ -105,7 +107,7 @@ export class BridgeNetwork {
       address,
       prefixLen: state.subnet.prefix,
       gateway: formatIpv4(state.gateway),
-      mac: macFromIpv4(ip),
+      mac: opts.mac ?? macFromIpv4(ip),
       ports: [],
       ifIndex: opts.ifIndex,
     };

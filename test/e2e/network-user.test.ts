@@ -286,3 +286,51 @@ test('daemon killed with SIGKILL and restarted: user networks, addresses and DNS
   }
   assert.equal(await linkExists(bridge), false);
 });
+
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: run --network with docker's advanced form: name, aliases, ip, mac-address, driver-opt; its errors`, async () => {
+    const net = uniqueName('advnet');
+    const c = uniqueName('adv');
+    const third = 1 + Math.floor(Math.random() * 250);
+    const ip = `10.124.${third}.77`;
+    const mac = '02:42:0a:7c:00:99';
+    try {
+      const created = await run(['network', 'create', '--subnet', `10.124.${third}.0/24`, net]);
+      assert.equal(created.code, 0, created.stderr);
+      const r = await run(['run', '-d', '--name', c, '--network', `name=${net},alias=one,alias=two,ip=${ip},mac-address=${mac},driver-opt=com.example.opt=v1`, 'busybox', 'sleep', '60']);
+      assert.equal(r.code, 0, r.stderr);
+      const ep = JSON.parse((await run(['inspect', '-f', `{{json (index .NetworkSettings.Networks "${net}")}}`, c])).stdout) as Record<string, unknown>;
+      assert.deepEqual(
+        [ep['Aliases'], ep['IPAMConfig'], ep['IPAddress'], ep['MacAddress'], ep['DriverOpts']],
+        [['one', 'two'], { IPv4Address: ip }, ip, mac, { 'com.example.opt': 'v1' }],
+      );
+      const inside = await run(['exec', c, 'sh', '-c', 'cat /sys/class/net/eth0/address; nslookup two | grep -A1 "^Name:" | tail -n 1']);
+      assert.equal(inside.stdout, `${mac}\nAddress: ${ip}\n`, inside.stderr);
+      const badKey = await run(['run', '--rm', '--network', `name=${net},colour=blue`, 'busybox', 'true']);
+      assert.equal(badKey.code, 125);
+      assert.match(badKey.stderr, new RegExp(`invalid argument "name=${net},colour=blue" for "--network" flag: invalid field key colour`));
+      const both = await run(['run', '--rm', '--network-alias', 'x', '--network', `name=${net},alias=y`, 'busybox', 'true']);
+      assert.equal(both.code, 125);
+      assert.match(both.stderr, /conflicting options: cannot specify both --network-alias and per-network alias/);
+    } finally {
+      await run(['rm', '-f', c]);
+      await run(['network', 'rm', net]);
+    }
+  });
+}
+
+test('network connect --driver-opt records the options on the endpoint', async () => {
+  const net = uniqueName('dopt');
+  const c = uniqueName('doptc');
+  try {
+    assert.equal((await berth(['network', 'create', net])).code, 0);
+    assert.equal((await berth(['run', '-d', '--name', c, 'busybox', 'sleep', '60'])).code, 0);
+    const r = await berth(['network', 'connect', '--driver-opt', 'com.example.a=1', net, c]);
+    assert.equal(r.code, 0, r.stderr);
+    const opts = await berth(['inspect', '-f', `{{json (index .NetworkSettings.Networks "${net}").DriverOpts}}`, c]);
+    assert.equal(opts.stdout, '{"com.example.a":"1"}\n');
+  } finally {
+    await berth(['rm', '-f', c]);
+    await berth(['network', 'rm', net]);
+  }
+});

@@ -6,6 +6,7 @@ import { filterFlag, formatFlag, parseFilters } from '../filters.js';
 import { renderList } from '../format/formatter.js';
 import { keyValues } from './volume.js';
 import { inspectObjects } from '../inspect-objects.js';
+import { splitKeyValue } from '../opts.js';
 
 const LS_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}';
 const LS_HEADERS: Record<string, string> = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv4: 'IPV4', IPv6: 'IPV6', Internal: 'INTERNAL', CreatedAt: 'CREATED AT', Labels: 'LABELS' };
@@ -104,6 +105,7 @@ export const networkConnectCommand: CommandDef = {
   usage: '[OPTIONS] NETWORK CONTAINER',
   flags: [
     { name: 'alias', type: 'list', valueName: 'strings', description: 'Add network-scoped alias for the container' },
+    { name: 'driver-opt', type: 'list', valueName: 'strings', description: 'driver options for the network' },
     { name: 'ip', type: 'string', description: 'IPv4 address (e.g., "172.30.100.104")' },
   ],
   args: { kind: 'exact', n: 2 },
@@ -111,10 +113,16 @@ export const networkConnectCommand: CommandDef = {
     const [network, container] = flags.args as [string, string];
     const ip = flags.string('ip');
     const aliases = flags.list('alias');
+    // docker's CLI: key=value pairs, keys lower-cased.
+    const driverOpts = Object.fromEntries(flags.list('driver-opt').map((o) => splitKeyValue(o)).map(([k, v]) => [k.trim().toLowerCase(), v.trim()]));
     await ctx.client().empty('POST', `/networks/${encodeURIComponent(network)}/connect`, {
       json: {
         Container: container,
-        EndpointConfig: { ...(aliases.length > 0 ? { Aliases: aliases } : {}), ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) },
+        EndpointConfig: {
+          ...(aliases.length > 0 ? { Aliases: aliases } : {}),
+          ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}),
+          ...(Object.keys(driverOpts).length > 0 ? { DriverOpts: driverOpts } : {}),
+        },
       },
     });
     return 0;

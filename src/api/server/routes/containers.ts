@@ -9,7 +9,7 @@ import { frame, MULTIPLEXED, openClientStream, RAW_STREAM, readBody, type Client
 import type { RequestContext, Router } from '../router.js';
 import { sendEmpty, sendJson } from '../server.js';
 import { boolParam, filtersParam, intParam } from '../query.js';
-import { containerInspect, containerSummary } from '../wire/containers.js';
+import { containerInspect, containerSummary, endpointRequest } from '../wire/containers.js';
 
 export async function jsonBody<T>(ctx: RequestContext): Promise<T | undefined> {
   const { body } = await readBody(ctx);
@@ -52,7 +52,7 @@ export function containerRoutes(router: Router, engine: Engine): void {
     const { HostConfig, NetworkingConfig: networking, ...config } = body;
     const name = ctx.query.get('name') ?? undefined;
     const endpoints = Object.fromEntries(
-      Object.entries(networking?.EndpointsConfig ?? {}).map(([net, e]) => [net, { aliases: e?.Aliases ?? undefined, ipv4: e?.IPAMConfig?.IPv4Address || undefined }]),
+      Object.entries(networking?.EndpointsConfig ?? {}).map(([net, e]) => [net, endpointRequest(e)]),
     );
     const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig: (HostConfig ?? {}) as HostConfigSpec, endpoints });
     sendJson(ctx, 201, { Id: id, Warnings: warnings });

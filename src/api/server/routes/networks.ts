@@ -1,3 +1,4 @@
+import { endpointRequest } from '../wire/containers.js';
 import type { NetworkService, NetworkView } from '../../../engine/network-service.js';
 import { invalidArgument } from '../../../lib/errors.js';
 import type { EndpointSettings, NetworkResource } from '../../types/index.js';
@@ -107,8 +108,7 @@ export function networkRoutes(router: Router, networks: NetworkService): void {
   });
   router.add('POST', '/networks/{id}/connect', async (ctx) => {
     const body = (await jsonBody<NetworkConnectRequest>(ctx)) ?? {};
-    const ep = body.EndpointConfig ?? {};
-    await networks.connect(ctx.params['id'] ?? '', body.Container ?? '', { aliases: ep.Aliases ?? undefined, ipv4: ep.IPAMConfig?.IPv4Address || undefined });
+    await networks.connect(ctx.params['id'] ?? '', body.Container ?? '', endpointRequest(body.EndpointConfig));
     sendEmpty(ctx, 200);
   });
   router.add('POST', '/networks/{id}/disconnect', async (ctx) => {

@@ -1,6 +1,6 @@
 import { humanDuration } from '../../../lib/human-units.js';
 import type { ContainerRecord, NetworkAttachment } from '../../../engine/container-model.js';
-import { dnsNames } from '../../../engine/container-networks.js';
+import { dnsNames, type EndpointRequest } from '../../../engine/container-networks.js';
 import type {
   ContainerConfig,
   ContainerInspect,
@@ -57,7 +57,7 @@ function endpoint(c: ContainerRecord, a?: NetworkAttachment): EndpointSettings {
     Links: null,
     Aliases: a?.aliases ?? null,
     MacAddress: ep?.mac ?? '',
-    DriverOpts: null,
+    DriverOpts: a?.driverOpts ?? null,
     GwPriority: 0,
     // Docker keeps the network's id on a stopped container's entry; the endpoint goes with the stop.
     NetworkID: a?.endpoint?.networkId ?? '',
@@ -231,4 +231,14 @@ function mountPoints(c: ContainerRecord): MountPoint[] {
       RW: m.RW,
       Propagation: m.Propagation,
     }));
+}
+
+/** The request side of EndpointSettings (create's EndpointsConfig, network connect's EndpointConfig) as the engine takes it. */
+export function endpointRequest(e: EndpointSettings | null | undefined): EndpointRequest {
+  return {
+    aliases: e?.Aliases ?? undefined,
+    ipv4: e?.IPAMConfig?.IPv4Address || undefined,
+    mac: e?.MacAddress || undefined,
+    driverOpts: e?.DriverOpts ?? undefined,
+  };
 }

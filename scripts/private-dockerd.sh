@@ -60,7 +60,9 @@ start() {
   ip link show docker0 >/dev/null 2>&1 && { echo "private-dockerd: docker0 exists: another dockerd runs here; use it instead" >&2; exit 1; }
   mkdir -p "$DATA" "$RUN" "$STATE"
   iptables -S FORWARD | awk '$1 == "-P" {print $3}' >"$STATE/forward-policy"
-  setsid dockerd --data-root "$DATA" --exec-root "$RUN" --pidfile "$STATE/dockerd.pid" -H "unix://$SOCK" \
+  # A config of its own: the host's /etc/docker/daemon.json may set a bip, which flags cannot override.
+  echo '{}' >"$STATE/daemon.json"
+  setsid dockerd --config-file "$STATE/daemon.json" --data-root "$DATA" --exec-root "$RUN" --pidfile "$STATE/dockerd.pid" -H "unix://$SOCK" \
     --bip 172.30.0.1/16 --default-address-pool base=172.31.0.0/16,size=24 \
     --storage-driver overlay2 --log-level warn >"$LOG" 2>&1 </dev/null &
   echo $! >"$STATE/pid"

@@ -57,9 +57,9 @@ export interface BuildBackend {
   commitContainer(containerId: string, spec: CommitSpec): Promise<BuildImage>;
   removeContainer(containerId: string): Promise<void>;
   /**
-   * Unpacks an archive file (tar, optionally gzip/bzip2/xz compressed) as a tar stream, or
-   * resolves null when the file is no archive (ADD then copies it as is).
+   * An archive file's content (tar, optionally gzip/bzip2/xz compressed) as a tar stream, or
+   * null when it is no archive (ADD then copies it as is).
    */
-  openArchive(path: string): Promise<Readable | null>;
+  openArchive(content: Readable): Promise<Readable | null>;
   tag(imageId: string, ref: string): void;
 }

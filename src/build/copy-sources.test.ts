@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { hashPlan, planCopy, resolveInScope, writeCopyTar, type PlanRequest } from './copy-sources.js';
 import { LayeredFs } from './image-fs.js';
+import type { SourceTree } from './source-tree.js';
 
 function withContext(fn: (root: string) => Promise<void> | void): () => Promise<void> {
   return async () => {
@@ -105,14 +106,16 @@ async function tarNames(stream: Readable): Promise<string[]> {
   return out;
 }
 
-test('archives unpack under their destination and may not climb out of it', withContext(async () => {
-  const pack = (names: string[]): Readable => {
+test('archives unpack under their destination and may not climb out of it', async () => {
+  const pack = (input: Readable, names: string[]): Readable => {
+    input.resume();
     const p = tar.pack();
     for (const n of names) p.entry({ name: n }, 'data');
     p.finalize();
     return p as unknown as Readable;
   };
-  const plan = { entries: [], archives: [{ source: 'a.tar', dest: 'opt' }] };
-  assert.deepEqual(await tarNames(writeCopyTar(plan, async () => pack(['x', '/abs', 'd/../y']))), ['file:opt/x', 'file:opt/abs', 'file:opt/y']);
-  await assert.rejects(tarNames(writeCopyTar(plan, async () => pack(['../../etc/passwd']))), /escapes the destination/);
-}));
+  const tree = { openRead: () => Readable.from([Buffer.from('tar')]) } as unknown as SourceTree;
+  const plan = { tree, entries: [], archives: [{ source: 'a.tar', dest: 'opt' }] };
+  assert.deepEqual(await tarNames(writeCopyTar(plan, async (input) => pack(input, ['x', '/abs', 'd/../y']))), ['file:opt/x', 'file:opt/abs', 'file:opt/y']);
+  await assert.rejects(tarNames(writeCopyTar(plan, async (input) => pack(input, ['../../etc/passwd']))), /escapes the destination/);
+});

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { invalidArgument, notFound } from '../lib/errors.js';
-import type { LayeredFs } from './image-fs.js';
 import type { CopyManifest } from './cache-explain.js';
+import { byteOrder, type LinkReader, type SourceStat, type SourceTree } from './source-tree.js';
 
 /** One entry of a COPY/ADD layer. */
 export interface CopyEntry {
@@ -18,7 +17,7 @@ export interface CopyEntry {
   gid: number;
   mtime: number;
   size: number;
-  /** Host path of a file's content. */
+  /** Where a file's content is in the plan's tree. */
   source?: string;
   /** A file's content itself (a heredoc). */
   data?: Buffer;
@@ -27,11 +26,14 @@ export interface CopyEntry {
 
 /** An archive to unpack at `dest` (ADD of a local tar). */
 export interface ArchiveSource {
+  /** Path in the plan's tree. */
   source: string;
   dest: string;
 }
 
 export interface CopyPlan {
+  /** Where the sources are read from; null when every entry carries its data. */
+  tree: SourceTree | null;
   entries: CopyEntry[];
   archives: ArchiveSource[];
 }
@@ -54,7 +56,7 @@ function cleanSource(src: string, what: string, keyword: string): string {
  * Resolves symlinks on `rel` inside the tree, as Docker's FollowSymlinkInScope: absolute targets
  * are taken from the tree's root and `..` never climbs above it.
  */
-export function resolveInScope(fs: Pick<LayeredFs, 'lstat'>, rel: string): string {
+export function resolveInScope(fs: LinkReader, rel: string): string {
   const todo = rel === '' ? [] : rel.split('/');
   const done: string[] = [];
   let links = 0;
@@ -66,10 +68,9 @@ export function resolveInScope(fs: Pick<LayeredFs, 'lstat'>, rel: string): strin
       continue;
     }
     const candidate = [...done, comp].join('/');
-    const e = fs.lstat(candidate);
-    if (e?.st.isSymbolicLink()) {
+    const target = fs.symlinkTarget(candidate);
+    if (target !== null) {
       if (++links > MAX_LINKS) throw invalidArgument('build_symlink_loop', `too many levels of symbolic links: ${rel}`);
-      const target = readlinkSync(e.abs);
       if (target.startsWith('/')) done.length = 0;
       todo.unshift(...target.split('/'));
       continue;
@@ -100,7 +101,7 @@ function globRegExp(pattern: string): RegExp {
 }
 
 /** Expands one cleaned source (glob components matched per directory level) to existing paths. */
-function expand(fs: LayeredFs, rel: string): string[] {
+function expand(fs: SourceTree, rel: string): string[] {
   if (!GLOB_CHARS.test(rel)) return [rel];
   let paths = [''];
   for (const comp of rel.split('/')) {
@@ -111,17 +112,17 @@ function expand(fs: LayeredFs, rel: string): string[] {
         continue;
       }
       const dir = resolveInScope(fs, base);
-      if (!fs.lstat(dir)?.st.isDirectory() && dir !== '') continue;
+      if (fs.stat(dir)?.type !== 'directory' && dir !== '') continue;
       const re = globRegExp(comp);
       for (const name of fs.readdir(dir)) if (re.test(name)) next.push(base === '' ? name : `${base}/${name}`);
     }
     paths = next;
   }
-  return paths.filter((p) => fs.lstat(resolveInScope(fs, p)) !== null);
+  return paths.filter((p) => fs.stat(resolveInScope(fs, p)) !== null);
 }
 
 export interface PlanRequest {
-  fs: LayeredFs;
+  fs: SourceTree;
   /** "build context" or "image", for error texts. */
   what: string;
   sources: string[];
@@ -131,8 +132,8 @@ export interface PlanRequest {
   destIsDir: boolean;
   owner: { uid: number; gid: number } | null;
   chmod: number | undefined;
-  /** ADD: local archives are unpacked. */
-  isArchive?: (host: string) => boolean;
+  /** ADD: local archives (by their path in `fs`) are unpacked. */
+  isArchive?: (rel: string) => boolean;
   keyword: string;
 }
 
@@ -163,41 +164,41 @@ export function planCopy(req: PlanRequest): CopyPlan {
   const archives: ArchiveSource[] = [];
   // Copied files belong to root unless --chown says otherwise, whoever owns them in the source.
   const owner = req.owner ?? { uid: 0, gid: 0 };
-  const add = (name: string, abs: string, st: Stats): void => {
-    const base = { name, uid: owner.uid, gid: owner.gid, mtime: Math.floor(st.mtimeMs / 1000), size: 0 };
-    const mode = req.chmod ?? st.mode & 0o7777;
-    if (st.isDirectory()) entries.set(name, { ...base, type: 'directory', mode });
-    else if (st.isSymbolicLink()) entries.set(name, { ...base, type: 'symlink', mode: 0o777, linkname: readlinkSync(abs) });
-    else if (st.isFile()) entries.set(name, { ...base, type: 'file', mode, size: st.size, source: abs });
+  const add = (name: string, rel: string, st: SourceStat): void => {
+    const base = { name, uid: owner.uid, gid: owner.gid, mtime: st.mtime, size: 0 };
+    const mode = req.chmod ?? st.mode;
+    if (st.type === 'directory') entries.set(name, { ...base, type: 'directory', mode });
+    else if (st.type === 'symlink') entries.set(name, { ...base, type: 'symlink', mode: 0o777, linkname: fs.symlinkTarget(rel)! });
+    else if (st.type === 'file') entries.set(name, { ...base, type: 'file', mode, size: st.size, source: rel });
   };
   const walk = (rel: string, destName: string): void => {
     for (const child of fs.readdir(rel)) {
       const childRel = rel === '' ? child : `${rel}/${child}`;
-      const e = fs.lstat(childRel);
-      if (!e) continue;
+      const st = fs.stat(childRel);
+      if (!st) continue;
       const name = destName === '' ? child : `${destName}/${child}`;
-      add(name, e.abs, e.st);
-      if (e.st.isDirectory()) walk(childRel, name);
+      add(name, childRel, st);
+      if (st.type === 'directory') walk(childRel, name);
     }
   };
   for (const src of sources) {
     const rel = resolveInScope(fs, src);
-    const e = fs.lstat(rel);
-    if (!e) throw notFound('build_source_missing', `${req.keyword} failed: file not found in ${req.what} or excluded by .dockerignore: stat ${src}: file does not exist`);
-    if (e.st.isDirectory()) {
-      if (dest !== '') add(dest, e.abs, e.st);
+    const st = fs.stat(rel);
+    if (!st) throw notFound('build_source_missing', `${req.keyword} failed: file not found in ${req.what} or excluded by .dockerignore: stat ${src}: file does not exist`);
+    if (st.type === 'directory') {
+      if (dest !== '') add(dest, rel, st);
       walk(rel, dest);
       continue;
     }
-    if (req.isArchive?.(e.abs)) {
-      archives.push({ source: e.abs, dest });
+    if (st.type === 'file' && req.isArchive?.(rel)) {
+      archives.push({ source: rel, dest });
       continue;
     }
     const name = destSlash || req.destIsDir ? posix.join(dest, posix.basename(src)) : dest;
     if (name === '') throw invalidArgument('build_dest_root', `${req.keyword} failed: cannot copy a file to the root directory itself`);
-    add(name, e.abs, e.st);
+    add(name, rel, st);
   }
-  return { entries: [...entries.values()].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name))), archives };
+  return { tree: fs, entries: [...entries.values()].sort((a, b) => byteOrder(a.name, b.name)), archives };
 }
 
 /**
@@ -207,7 +208,7 @@ export function planCopy(req: PlanRequest): CopyPlan {
 export function hashPlan(plan: CopyPlan): { hash: string; files: CopyManifest } {
   const h = createHash('sha256');
   const files: CopyManifest = {};
-  const fileHash = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+  const fileHash = (rel: string): string => createHash('sha256').update(plan.tree!.read(rel)).digest('hex');
   const add = (name: string, line: string): void => {
     h.update(line);
     files[name] = createHash('sha256').update(line).digest('hex');
@@ -239,7 +240,7 @@ function entryDone(pack: tar.Pack, header: Parameters<tar.Pack["entry"]>[0], bod
  * Writes the plan as an uncompressed layer tar; archives are unpacked into it under their
  * destination (members are confined to it; the layer apply refuses anything through a symlink).
  */
-export function writeCopyTar(plan: CopyPlan, openArchive: (path: string) => Promise<Readable | null>): Readable {
+export function writeCopyTar(plan: CopyPlan, openArchive: (input: Readable) => Promise<Readable | null>): Readable {
   const pack = tar.pack();
   const run = async (): Promise<void> => {
     for (const e of plan.entries) {
@@ -247,12 +248,12 @@ export function writeCopyTar(plan: CopyPlan, openArchive: (path: string) => Prom
       if (e.data) await entryDone(pack, header, e.data);
       else if (e.type === 'file' && e.source) {
         // A stream per small file costs ~0.6 ms each; most copied files are small.
-        if (e.size <= SMALL_FILE) await entryDone(pack, header, readFileSync(e.source));
-        else await pipeline(createReadStream(e.source), pack.entry(header));
+        if (e.size <= SMALL_FILE) await entryDone(pack, header, plan.tree!.read(e.source));
+        else await pipeline(plan.tree!.openRead(e.source), pack.entry(header));
       } else await new Promise<void>((res, rej) => pack.entry(header, (err) => (err ? rej(err) : res())));
     }
     for (const a of plan.archives) {
-      const input = await openArchive(a.source);
+      const input = await openArchive(plan.tree!.openRead(a.source));
       if (!input) continue;
       const extract = tar.extract();
       const done = pipeline(input, extract).catch(() => undefined);

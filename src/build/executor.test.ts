@@ -9,6 +9,7 @@ import type { ImageRunConfig } from '../oci/image.js';
 import type { CacheCandidate, CopyManifest } from './cache-explain.js';
 import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from './backend.js';
 import { runBuild, type BuildOptions } from './executor.js';
+import { LayeredFs } from './image-fs.js';
 
 /** An in-memory backend: images are configs, RUN records what it would run and exits with `exitCode`. */
 class FakeBackend implements BuildBackend {
@@ -84,7 +85,7 @@ async function build(backend: FakeBackend, dockerfile: string, extra: Partial<Bu
     const image = await runBuild(backend, {
       dockerfile,
       dockerfileName: 'Dockerfile',
-      contextDir: ctx,
+      context: new LayeredFs([ctx]),
       tags: [],
       buildArgs: new Map(),
       noCache: false,

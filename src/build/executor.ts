@@ -1,21 +1,21 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
 import { BerthError, invalidArgument } from '../lib/errors.js';
 import type { HistoryEntry, ImageRunConfig } from '../oci/image.js';
 import { familiarString, parseReference, withDefaultTag } from '../oci/reference.js';
 import type { BuildBackend, BuildImage } from './backend.js';
 import { explainCacheMiss, type CopyManifest } from './cache-explain.js';
-import { hashPlan, planCopy, resolveInScope, writeCopyTar } from './copy-sources.js';
+import { hashPlan, planCopy, resolveInScope, writeCopyTar, type CopyPlan } from './copy-sources.js';
 import { parseDockerfile, splitQuoted, type Instruction } from './dockerfile-parser.js';
 import { LayeredFs } from './image-fs.js';
 import { processWord, processWords } from './shell-words.js';
+import type { SourceTree } from './source-tree.js';
 
 export interface BuildOptions {
   dockerfile: string;
   /** Name for error messages. */
   dockerfileName: string;
-  /** Directory holding the (already .dockerignore-filtered) context. */
-  contextDir: string;
+  /** The (already .dockerignore-filtered) context. */
+  context: SourceTree;
   tags: string[];
   buildArgs: ReadonlyMap<string, string | null>;
   target?: string;
@@ -477,10 +477,8 @@ function heredocScript(ins: Instruction): string {
 function resolveOwner(spec: string, image: BuildImage | null): { uid: number; gid: number } {
   const [user = '', group] = spec.split(':');
   const fs = new LayeredFs(image?.layerDirs ?? []);
-  const table = (file: string): string[][] => {
-    const e = fs.lstat(file);
-    return e?.st.isFile() ? readFileSync(e.abs, 'utf8').split('\n').map((l) => l.split(':')) : [];
-  };
+  const table = (file: string): string[][] =>
+    fs.stat(file)?.type === 'file' ? fs.read(file).toString('utf8').split('\n').map((l) => l.split(':')) : [];
   const lookup = (name: string, file: string, field: number): number => {
     if (/^\d+$/.test(name)) return Number(name);
     const row = table(file).find((r) => r[0] === name);
@@ -520,7 +518,7 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
     srcImage = ix !== undefined ? ctx.built[ix]! : backend.image(name);
     what = 'image';
   }
-  const fs = srcImage ? new LayeredFs(srcImage.layerDirs) : new LayeredFs([opts.contextDir]);
+  const fs: SourceTree = srcImage ? new LayeredFs(srcImage.layerDirs) : opts.context;
   const chown = flagValue(ins, 'chown');
   const chmodText = flagValue(ins, 'chmod');
   if (chmodText !== undefined && !/^[0-7]{3,4}$/.test(chmodText)) throw invalidArgument('build_chmod', `invalid chmod parameter: ${chmodText}`);
@@ -528,7 +526,7 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
   const imageFs = new LayeredFs(state.image?.layerDirs ?? []);
   const destRel = resolveInScope(imageFs, posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, ''));
   dest = `/${destRel}${dest.endsWith('/') && destRel !== '' ? '/' : ''}`;
-  const destEntry = destRel === '' ? null : imageFs.lstat(destRel);
+  const destIsDir = destRel === '' || imageFs.stat(destRel)?.type === 'directory';
   // Heredoc sources (`COPY <<EOF /file`) become files of their own; their text is copied verbatim.
   const docs = new Map(ins.heredocs.map((h) => [h.name, h]));
   const docOf = (src: string) => docs.get(/^<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1$/.exec(src)?.[2] ?? '');
@@ -537,21 +535,21 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
   if (docSources.length > 0 && sources.length > 1 && !dest.endsWith('/')) {
     throw invalidArgument('build_dest_not_dir', `When using ${ins.keyword} with more than one source file, the destination must be a directory and end with a /`);
   }
-  const plan = fileSources.length === 0 ? { entries: [], archives: [] } : planCopy({
+  const plan: CopyPlan = fileSources.length === 0 ? { tree: null, entries: [], archives: [] } : planCopy({
     fs,
     what,
     sources: fileSources,
     dest,
-    destIsDir: destRel === '' || destEntry?.st.isDirectory() === true,
+    destIsDir,
     owner: chown !== undefined ? resolveOwner(processWord(chown, vars, ctx.escape), state.image) : null,
     chmod: chmodText !== undefined ? parseInt(chmodText, 8) : undefined,
-    isArchive: ins.keyword === 'ADD' && from === undefined ? isArchiveFile : undefined,
+    isArchive: ins.keyword === 'ADD' && from === undefined ? (rel) => isArchiveHead(fs.read(rel, 512)) : undefined,
     keyword: ins.keyword,
   });
   const owner = chown !== undefined ? resolveOwner(processWord(chown, vars, ctx.escape), state.image) : { uid: 0, gid: 0 };
   for (const src of docSources) {
     const doc = docOf(src)!;
-    const name = dest.endsWith('/') || destRel === '' || destEntry?.st.isDirectory() ? posix.join(destRel, doc.name) : destRel;
+    const name = dest.endsWith('/') || destIsDir ? posix.join(destRel, doc.name) : destRel;
     const data = Buffer.from(doc.body);
     const mode = chmodText !== undefined ? parseInt(chmodText, 8) : 0o644;
     plan.entries.push({ name, type: 'file', mode, ...owner, mtime: Math.floor(Date.parse(opts.now()) / 1000), size: data.length, data });
@@ -564,25 +562,13 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
   const cc = containerConfigOf(state.config, [...shellOf(state.config), `#(nop) ${text}`]);
   const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' ') };
   await commitOrReuse(ctx, state, cc, () =>
-    backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history, copyFiles: files }, writeCopyTar(plan, (p) => backend.openArchive(p))),
+    backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history, copyFiles: files }, writeCopyTar(plan, (input) => backend.openArchive(input))),
     files,
   );
 }
 
-/** Whether a file starts like a tar or a compressed stream ADD unpacks (gzip, bzip2, xz, zstd). */
-function isArchiveFile(path: string): boolean {
-  const head = Buffer.alloc(512);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    readSync(fd, head, 0, 512, 0);
-  } finally {
-    closeSync(fd);
-  }
+/** Whether a file's first bytes look like a tar or a compressed stream ADD unpacks (gzip, bzip2, xz, zstd). */
+function isArchiveHead(head: Buffer): boolean {
   if (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return true;
   const magic = head.subarray(0, 6);
   return (

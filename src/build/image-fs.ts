@@ -1,5 +1,8 @@
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { createReadStream, closeSync, lstatSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { invalidArgument } from '../lib/errors.js';
+import { byteOrder, type SourceStat, type SourceTree } from './source-tree.js';
 
 export interface FsEntry {
   /** Host path of the entry's topmost version. */
@@ -9,11 +12,14 @@ export interface FsEntry {
 
 const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
 
+const typeOf = (st: Stats): SourceStat['type'] =>
+  st.isFile() ? 'file' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'other';
+
 /**
- * A read-only view of stacked layer directories (topmost first) as one tree, honouring whiteouts;
- * a build context is the one-layer case. Paths are relative, '/'-separated, already cleaned.
+ * A read-only view of stacked layer directories (topmost first) as one tree, honouring whiteouts.
+ * Paths are relative, '/'-separated, already cleaned.
  */
-export class LayeredFs {
+export class LayeredFs implements SourceTree {
   constructor(private readonly layers: readonly string[]) {}
 
   lstat(rel: string): FsEntry | null {
@@ -32,6 +38,39 @@ export class LayeredFs {
     return null;
   }
 
+  stat(rel: string): SourceStat | null {
+    const e = this.lstat(rel);
+    if (!e) return null;
+    return { type: typeOf(e.st), mode: e.st.mode & 0o7777, size: e.st.isFile() ? e.st.size : 0, mtime: Math.floor(e.st.mtimeMs / 1000) };
+  }
+
+  symlinkTarget(rel: string): string | null {
+    const e = this.lstat(rel);
+    return e?.st.isSymbolicLink() ? readlinkSync(e.abs) : null;
+  }
+
+  private filePath(rel: string): string {
+    const e = this.lstat(rel);
+    if (!e?.st.isFile()) throw invalidArgument('build_not_file', `${rel} is no file in the image`);
+    return e.abs;
+  }
+
+  read(rel: string, limit?: number): Buffer {
+    const path = this.filePath(rel);
+    if (limit === undefined) return readFileSync(path);
+    const buf = Buffer.alloc(limit);
+    const fd = openSync(path, 'r');
+    try {
+      return buf.subarray(0, readSync(fd, buf, 0, limit, 0));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  openRead(rel: string): Readable {
+    return createReadStream(this.filePath(rel));
+  }
+
   /** Names in a directory, sorted bytewise; union over the layers down to where it stops being a directory. */
   readdir(rel: string): string[] {
     const seen = new Map<string, boolean>();
@@ -45,6 +84,6 @@ export class LayeredFs {
         seen.set(name, !isWhiteout(lstatSync(join(abs, name))));
       }
     }
-    return [...seen].filter(([, live]) => live).map(([n]) => n).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return [...seen].filter(([, live]) => live).map(([n]) => n).sort(byteOrder);
   }
 }

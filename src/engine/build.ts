@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, readFileSync, type Stats } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from '../build/backend.js';
 import type { CacheCandidate, CopyManifest } from '../build/cache-explain.js';
+import { ContextIndex } from '../build/context-index.js';
+import { resolveInScope } from '../build/copy-sources.js';
 import { runBuild, tagBuilt, type BuildOptions } from '../build/executor.js';
 
 export { BuildStepError } from '../build/executor.js';
@@ -15,8 +17,8 @@ import { BerthError, errorMessage, invalidArgument } from '../lib/errors.js';
 import type { ImageId } from '../oci/digest.js';
 import type { ImageRunConfig } from '../oci/image.js';
 import type { Image } from '../image/image-service.js';
-import { applyLayer } from '../image/layer/apply.js';
 import { decompressedStream } from '../image/layer/compression.js';
+import { TarReader } from '../image/layer/tar-reader.js';
 import { containerLayer } from './commit.js';
 import type { Engine } from './engine.js';
 
@@ -118,8 +120,8 @@ class EngineBuildBackend implements BuildBackend {
     await this.engine.removeContainer(containerId, { force: true, volumes: true });
   }
 
-  async openArchive(path: string): Promise<Readable | null> {
-    return decompressedStream(createReadStream(path));
+  async openArchive(content: Readable): Promise<Readable | null> {
+    return decompressedStream(content);
   }
 
   tag(imageId: string, ref: string): void {
@@ -127,20 +129,43 @@ class EngineBuildBackend implements BuildBackend {
   }
 }
 
-/** Removes what .dockerignore excludes from an unpacked context (Docker's daemon does the same). */
-async function applyDockerignore(root: string, matcher: DockerignoreMatcher): Promise<void> {
-  const walk = async (rel: string): Promise<void> => {
-    for (const name of await readdir(join(root, rel))) {
+/** Drops what .dockerignore excludes from the context (Docker's daemon does the same). */
+function applyDockerignore(context: ContextIndex, matcher: DockerignoreMatcher): void {
+  const walk = (rel: string): void => {
+    for (const name of context.readdir(rel)) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
-      const abs = join(root, childRel);
-      const st: Stats = await lstat(abs);
+      const isDir = context.stat(childRel)?.type === 'directory';
       if (matcher.excludes(childRel)) {
-        if (st.isDirectory() && matcher.mayReinclude(childRel)) await walk(childRel);
-        else await rm(abs, { recursive: true, force: true });
-      } else if (st.isDirectory()) await walk(childRel);
+        if (isDir && matcher.mayReinclude(childRel)) walk(childRel);
+        else context.remove(childRel);
+      } else if (isDir) walk(childRel);
     }
   };
-  await walk('');
+  walk('');
+}
+
+/** Contexts are held in memory up to this size; larger contents go to a spill file. */
+const CONTEXT_MEMORY_BUDGET = 64 << 20;
+
+/** A file of the context by its path, symlinks followed inside the context; null when it is none. */
+function contextFile(context: ContextIndex, path: string): string | null {
+  const rel = resolveInScope(context, path);
+  return context.stat(rel)?.type === 'file' ? context.read(rel).toString('utf8') : null;
+}
+
+/** Indexes the uploaded context tar (any compression) without unpacking it. */
+async function loadContext(engine: Engine, body: Readable): Promise<ContextIndex> {
+  await mkdir(scratchRoot(engine), { recursive: true, mode: 0o700 });
+  try {
+    const reader = new TarReader(await decompressedStream(body));
+    return await ContextIndex.load(reader.entries(), {
+      memoryBudget: CONTEXT_MEMORY_BUDGET,
+      spillPath: join(scratchRoot(engine), `${randomBytes(8).toString('hex')}.context`),
+    });
+  } catch (e) {
+    if (e instanceof BerthError) throw e;
+    throw invalidArgument('build_context', `reading the build context: ${errorMessage(e)}`, e);
+  }
 }
 
 const scratchRoot = (engine: Engine): string => join(engine.info.dataRoot, 'build');
@@ -160,7 +185,7 @@ function readCopyFiles(engine: Engine, id: string): CopyManifest | undefined {
   }
 }
 
-/** Daemon start: contexts of builds a crash interrupted, and file lists of images since removed. */
+/** Daemon start: spilled contexts of builds a crash interrupted, and file lists of images since removed. */
 export async function removeBuildScratch(engine: Engine): Promise<void> {
   await rm(scratchRoot(engine), { recursive: true, force: true });
   const live = new Set(engine.images.list().map((i) => i.id.replace(/^sha256:/, '')));
@@ -176,10 +201,10 @@ function dockerfilePath(name: string): string {
 }
 
 /**
- * `POST /build`: unpacks the context tar (any compression) into a scratch directory (with the layer
- * apply's confinement), reads the Dockerfile, drops .dockerignore'd files, runs the classic
- * builder and tags the result. `out` gets the progress text, `aux` the image ID once built.
- * The scratch directory and every RUN container are gone when it settles.
+ * `POST /build`: indexes the context tar (any compression), reads the Dockerfile, drops
+ * .dockerignore'd files, runs the classic builder and tags the result. `out` gets the progress
+ * text, `aux` the image ID once built. The context's spill file and every RUN container are gone
+ * when it settles.
  */
 export async function buildImage(
   engine: Engine,
@@ -187,24 +212,14 @@ export async function buildImage(
   context: Readable,
   io: { out: (text: string) => void; aux: (id: string) => void; signal: AbortSignal },
 ): Promise<string> {
-  const dir = join(scratchRoot(engine), randomBytes(8).toString('hex'));
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const index = await loadContext(engine, context);
   try {
-    try {
-      await applyLayer(await decompressedStream(context), dir);
-    } catch (e) {
-      if (e instanceof BerthError) throw e;
-      throw invalidArgument('build_context', `reading the build context: ${errorMessage(e)}`, e);
-    }
     const dfName = dockerfilePath(req.dockerfile || 'Dockerfile');
-    const dockerfile = await readFile(join(dir, dfName), 'utf8').catch(() => {
-      throw invalidArgument('build_no_dockerfile', `Cannot locate specified Dockerfile: ${req.dockerfile || 'Dockerfile'}`);
-    });
-    const ignoreText =
-      (await readFile(join(dir, `${dfName}.dockerignore`), 'utf8').catch(() => null)) ??
-      (await readFile(join(dir, '.dockerignore'), 'utf8').catch(() => ''));
+    const dockerfile = contextFile(index, dfName);
+    if (dockerfile === null) throw invalidArgument('build_no_dockerfile', `Cannot locate specified Dockerfile: ${req.dockerfile || 'Dockerfile'}`);
+    const ignoreText = contextFile(index, `${dfName}.dockerignore`) ?? contextFile(index, '.dockerignore') ?? '';
     const matcher = new DockerignoreMatcher(parseDockerignore(ignoreText));
-    if (!matcher.empty) await applyDockerignore(dir, matcher);
+    if (!matcher.empty) applyDockerignore(index, matcher);
     const backend = new EngineBuildBackend(engine);
     const epochArg = req.buildArgs.get('SOURCE_DATE_EPOCH');
     if (epochArg !== undefined && epochArg !== null && !/^\d+$/.test(epochArg)) {
@@ -217,7 +232,7 @@ export async function buildImage(
       ...fromRequest,
       dockerfile,
       dockerfileName: posix.basename(dockerfilePathInContext || 'Dockerfile'),
-      contextDir: dir,
+      context: index,
       sourceDateEpoch: epoch,
       now: () => (epoch !== undefined ? new Date(epoch * 1000).toISOString().replace('.000Z', 'Z') : new Date().toISOString()),
       out: io.out,
@@ -229,6 +244,6 @@ export async function buildImage(
     tagBuilt(backend, image, req.tags, io.out);
     return image.id;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await index.close();
   }
 }

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { resolveInScope } from '../build/copy-sources.js';
 import type { FsEntry } from '../build/image-fs.js';
@@ -61,6 +61,11 @@ export class ContainerFs {
       if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
       throw e;
     }
+  }
+
+  symlinkTarget(rel: string): string | null {
+    const e = this.lstat(rel);
+    return e?.st.isSymbolicLink() ? readlinkSync(e.abs) : null;
   }
 
   /** Names in a directory, bytewise sorted, with the mount points under it (which a never started container lacks). */

@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ContextIndex, type ContextTarEntry } from './context-index.js';
+import { resolveInScope } from './copy-sources.js';
+
+type Member = Partial<ContextTarEntry['header']> & { path: string; data?: string };
+
+async function* members(list: Member[]): AsyncGenerator<ContextTarEntry> {
+  for (const { data, ...h } of list) {
+    const body = Buffer.from(data ?? '');
+    yield {
+      header: { type: 'file', mode: 0o644, mtime: 1700000000.5, linkname: '', ...h, size: h.type === undefined || h.type === 'file' ? body.length : 0 },
+      // Two chunks, as a socket delivers them.
+      body: (async function* () {
+        if (body.length > 0) {
+          yield body.subarray(0, 1);
+          yield body.subarray(1);
+        }
+      })(),
+    };
+  }
+}
+
+async function withIndex(list: Member[], fn: (ix: ContextIndex, spill: string) => Promise<void> | void, budget = 1 << 20): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-ctx-'));
+  const spill = join(dir, 'spill');
+  const ix = await ContextIndex.load(members(list), { memoryBudget: budget, spillPath: spill });
+  try {
+    await fn(ix, spill);
+  } finally {
+    await ix.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function text(stream: Readable): Promise<string> {
+  let s = '';
+  for await (const c of stream) s += String(c);
+  return s;
+}
+
+test('files, directories and implicit parents', () =>
+  withIndex(
+    [{ path: './', type: 'dir', mode: 0o750 }, { path: 'b.txt', data: 'bee' }, { path: 'a/deep/x', data: 'x', mode: 0o4755 }, { path: 'a/', type: 'dir', mode: 0o700 }],
+    (ix) => {
+      assert.deepEqual(ix.readdir(''), ['a', 'b.txt']);
+      assert.deepEqual(ix.stat(''), { type: 'directory', mode: 0o750, size: 0, mtime: 1700000000 });
+      assert.deepEqual(ix.stat('a'), { type: 'directory', mode: 0o700, size: 0, mtime: 1700000000 });
+      assert.deepEqual(ix.readdir('a'), ['deep']);
+      assert.equal(ix.stat('a/deep')?.type, 'directory');
+      assert.deepEqual(ix.stat('a/deep/x'), { type: 'file', mode: 0o4755, size: 1, mtime: 1700000000 });
+      assert.equal(ix.read('b.txt').toString(), 'bee');
+      assert.equal(ix.read('b.txt', 2).toString(), 'be');
+      assert.equal(ix.stat('nope'), null);
+      assert.deepEqual(ix.readdir('b.txt'), []);
+      assert.throws(() => ix.read('a'), /no file/);
+      assert.equal(ix.contentBytes, 4);
+    },
+  ));
+
+test('names that climb out or are absolute stay inside', () =>
+  withIndex([{ path: '../../etc/passwd', data: 'p' }, { path: '/abs/f', data: 'f' }, { path: 'd/../../up', data: 'u' }], (ix) => {
+    assert.deepEqual(ix.readdir(''), ['abs', 'etc', 'up']);
+    assert.equal(ix.read('etc/passwd').toString(), 'p');
+  }));
+
+test('symlinks are kept as links and never traversed by later members', () =>
+  withIndex(
+    [{ path: 'out', type: 'symlink', linkname: '/etc' }, { path: 'up', type: 'symlink', linkname: '../..' }, { path: 'link', type: 'symlink', linkname: 'out' }, { path: 'link/passwd', data: 'mine' }],
+    (ix) => {
+      assert.equal(ix.symlinkTarget('out'), '/etc');
+      assert.equal(ix.symlinkTarget('nope'), null);
+      assert.equal(ix.stat('out')?.type, 'symlink');
+      // The member below the symlink replaced it with a directory.
+      assert.equal(ix.stat('link')?.type, 'directory');
+      assert.equal(ix.read('link/passwd').toString(), 'mine');
+      assert.equal(resolveInScope(ix, 'out/passwd'), 'etc/passwd');
+      assert.equal(resolveInScope(ix, 'up/link/passwd'), 'link/passwd');
+    },
+  ));
+
+test('hard links share their target; a link to nothing is refused', async () => {
+  await withIndex([{ path: 'a', data: 'same' }, { path: 'b', type: 'hardlink', linkname: './a' }], (ix) => {
+    assert.equal(ix.read('b').toString(), 'same');
+    assert.equal(ix.stat('b')?.size, 4);
+  });
+  await assert.rejects(withIndex([{ path: 'b', type: 'hardlink', linkname: 'a' }], () => undefined), /hard link b to a/);
+});
+
+test('later members replace earlier ones; devices are left out', () =>
+  withIndex(
+    [{ path: 'd/x', data: '1' }, { path: 'd', data: 'now a file' }, { path: 'e/y', data: 'y' }, { path: 'e', type: 'dir', mode: 0o711 }, { path: 'f', data: 'old' }, { path: 'f', data: 'new' }, { path: 'null', type: 'char' }],
+    (ix) => {
+      assert.deepEqual(ix.readdir(''), ['d', 'e', 'f']);
+      assert.equal(ix.stat('d/x'), null);
+      assert.equal(ix.read('d').toString(), 'now a file');
+      assert.deepEqual(ix.readdir('e'), ['y']);
+      assert.equal(ix.stat('e')?.mode, 0o711);
+      assert.equal(ix.read('f').toString(), 'new');
+    },
+  ));
+
+test('remove drops a subtree', () =>
+  withIndex([{ path: 'd/x/y', data: 'y' }, { path: 'd/z', data: 'z' }], (ix) => {
+    ix.remove('d/x');
+    assert.deepEqual(ix.readdir('d'), ['z']);
+    assert.equal(ix.stat('d/x/y'), null);
+    ix.remove('d');
+    assert.deepEqual(ix.readdir(''), []);
+  }));
+
+test('contents beyond the memory budget go to the spill file, which close removes', async () => {
+  let spillFile = '';
+  await withIndex(
+    [{ path: 'small', data: 'abc' }, { path: 'big', data: 'hello spill' }, { path: 'empty', data: '' }, { path: 'big2', data: 'second' }],
+    async (ix, spill) => {
+      spillFile = spill;
+      assert.ok(existsSync(spill));
+      assert.equal(ix.read('small').toString(), 'abc');
+      assert.equal(ix.read('big').toString(), 'hello spill');
+      assert.equal(ix.read('big2').toString(), 'second');
+      assert.equal(ix.read('big', 5).toString(), 'hello');
+      assert.equal(await text(ix.openRead('big2')), 'second');
+      assert.equal(await text(ix.openRead('small')), 'abc');
+      assert.equal(await text(ix.openRead('empty')), '');
+      await ix.close();
+      assert.ok(!existsSync(spill));
+    },
+    4,
+  );
+  assert.ok(!existsSync(spillFile));
+});

@@ -1,0 +1,191 @@
+import { createReadStream, readSync } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { invalidArgument } from '../lib/errors.js';
+import { byteOrder, type SourceStat, type SourceTree } from './source-tree.js';
+
+/** One member of the uploaded context tar, with PAX and long names already applied. */
+export interface ContextTarEntry {
+  header: {
+    path: string;
+    type: 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
+    mode: number;
+    size: number;
+    /** Seconds since the epoch, possibly fractional. */
+    mtime: number;
+    linkname: string;
+  };
+  /** Must be read before the next entry is asked for. */
+  body: AsyncIterable<Buffer>;
+}
+
+export interface ContextIndexOptions {
+  /** File contents are kept in memory up to this many bytes in all; the rest goes to `spillPath`. */
+  memoryBudget: number;
+  /** Created only when the budget is exceeded; removed by `close`. */
+  spillPath: string;
+}
+
+interface Node {
+  stat: SourceStat;
+  linkname?: string;
+  /** A file's content when held in memory. */
+  data?: Buffer;
+  /** A file's content's offset in the spill file otherwise. */
+  offset?: number;
+  /** A directory's entries. */
+  children?: Set<string>;
+}
+
+const dirNode = (mode: number, mtime: number): Node => ({ stat: { type: 'directory', mode, size: 0, mtime }, children: new Set() });
+
+/** A tar member's name as a clean relative path; `..` cannot climb above the root. */
+const cleanName = (name: string): string => posix.normalize(`/${name}`).slice(1).replace(/\/+$/, '');
+
+/**
+ * The build context as an index of the uploaded tar, never unpacked: names, modes, times and link
+ * targets in memory, small files' contents too, large contents in one spill file. Hard links share
+ * their target's content; devices and FIFOs are left out (COPY skips them anyway). A member below a
+ * non-directory replaces it with a directory, so nothing is ever reached through a symlink.
+ */
+export class ContextIndex implements SourceTree {
+  private readonly nodes = new Map<string, Node>([['', dirNode(0o755, 0)]]);
+  private spill: FileHandle | null = null;
+  private spillSize = 0;
+  private inMemory = 0;
+  /** Bytes of file content indexed. */
+  contentBytes = 0;
+
+  private constructor(private readonly opts: ContextIndexOptions) {}
+
+  /** Indexes every entry; on failure the spill file is already gone. */
+  static async load(entries: AsyncIterable<ContextTarEntry>, opts: ContextIndexOptions): Promise<ContextIndex> {
+    const index = new ContextIndex(opts);
+    try {
+      for await (const e of entries) await index.add(e);
+    } catch (e) {
+      await index.close();
+      throw e;
+    }
+    return index;
+  }
+
+  private async add({ header: h, body }: ContextTarEntry): Promise<void> {
+    const rel = cleanName(h.path);
+    const mtime = Math.floor(h.mtime);
+    const mode = h.mode & 0o7777;
+    if (rel === '') {
+      if (h.type === 'dir') Object.assign(this.nodes.get('')!.stat, { mode, mtime });
+      return;
+    }
+    switch (h.type) {
+      case 'dir':
+        this.place(rel, dirNode(mode, mtime));
+        return;
+      case 'symlink':
+        this.place(rel, { stat: { type: 'symlink', mode: 0o777, size: 0, mtime }, linkname: h.linkname });
+        return;
+      case 'hardlink': {
+        const target = this.nodes.get(cleanName(h.linkname));
+        if (target?.stat.type !== 'file') throw invalidArgument('build_context', `invalid build context: hard link ${h.path} to ${h.linkname}, which is no file before it`);
+        this.place(rel, { ...target, stat: { ...target.stat } });
+        return;
+      }
+      case 'file':
+        this.place(rel, { stat: { type: 'file', mode, size: h.size, mtime }, ...(await this.store(body, h.size)) });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async store(body: AsyncIterable<Buffer>, size: number): Promise<Pick<Node, 'data' | 'offset'>> {
+    this.contentBytes += size;
+    if (this.inMemory + size <= this.opts.memoryBudget) {
+      const chunks: Buffer[] = [];
+      for await (const c of body) chunks.push(c);
+      this.inMemory += size;
+      return { data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) };
+    }
+    this.spill ??= await open(this.opts.spillPath, 'wx+', 0o600);
+    const offset = this.spillSize;
+    for await (const c of body) {
+      await this.spill.write(c, 0, c.length, this.spillSize);
+      this.spillSize += c.length;
+    }
+    return { offset };
+  }
+
+  /** Puts a node at `rel`, making its parents directories and dropping what it replaces. */
+  private place(rel: string, node: Node): void {
+    const parent = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+    let dir = this.nodes.get(parent);
+    if (dir?.stat.type !== 'directory') {
+      this.place(parent, dirNode(0o755, 0));
+      dir = this.nodes.get(parent)!;
+    }
+    const old = this.nodes.get(rel);
+    if (old?.children && node.children) node.children = old.children;
+    else if (old) this.remove(rel);
+    this.nodes.set(rel, node);
+    dir.children!.add(posix.basename(rel));
+  }
+
+  /** Drops `rel` and everything below it (.dockerignore). */
+  remove(rel: string): void {
+    const node = this.nodes.get(rel);
+    if (!node || rel === '') return;
+    for (const child of node.children ?? []) this.remove(`${rel}/${child}`);
+    this.nodes.delete(rel);
+    this.nodes.get(posix.dirname(rel) === '.' ? '' : posix.dirname(rel))?.children?.delete(posix.basename(rel));
+  }
+
+  stat(rel: string): SourceStat | null {
+    return this.nodes.get(rel)?.stat ?? null;
+  }
+
+  readdir(rel: string): string[] {
+    return [...(this.nodes.get(rel)?.children ?? [])].sort(byteOrder);
+  }
+
+  symlinkTarget(rel: string): string | null {
+    const node = this.nodes.get(rel);
+    return node?.stat.type === 'symlink' ? node.linkname! : null;
+  }
+
+  private file(rel: string): Node {
+    const node = this.nodes.get(rel);
+    if (node?.stat.type !== 'file') throw invalidArgument('build_context', `${rel} is no file in the build context`);
+    return node;
+  }
+
+  read(rel: string, limit = Infinity): Buffer {
+    const node = this.file(rel);
+    const n = Math.min(limit, node.stat.size);
+    if (node.data) return node.data.subarray(0, n);
+    const buf = Buffer.alloc(n);
+    for (let got = 0; got < n; ) {
+      const r = readSync(this.spill!.fd, buf, got, n - got, node.offset! + got);
+      if (r === 0) break;
+      got += r;
+    }
+    return buf;
+  }
+
+  openRead(rel: string): Readable {
+    const node = this.file(rel);
+    if (node.data || node.stat.size === 0) return Readable.from([node.data ?? Buffer.alloc(0)]);
+    return createReadStream(this.opts.spillPath, { start: node.offset!, end: node.offset! + node.stat.size - 1 });
+  }
+
+  /** Removes the spill file. */
+  async close(): Promise<void> {
+    const spill = this.spill;
+    this.spill = null;
+    if (spill) {
+      await spill.close();
+      await rm(this.opts.spillPath, { force: true });
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import type { Readable } from 'node:stream';
+
+/** An entry's metadata as COPY/ADD sees it (lstat semantics: symlinks are not followed). */
+export interface SourceStat {
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  /** Permission bits including setuid, setgid and sticky. */
+  mode: number;
+  /** Bytes of a file's content; 0 for other types. */
+  size: number;
+  /** Whole seconds since the epoch. */
+  mtime: number;
+}
+
+/** Answers where a symlink points, for resolving paths inside a tree. */
+export interface LinkReader {
+  /** The target text of the symlink at `rel`, or null when `rel` is missing or no symlink. */
+  symlinkTarget(rel: string): string | null;
+}
+
+/**
+ * A read-only tree COPY and ADD take files from: the build context or an image's layers. Paths are
+ * relative, '/'-separated and already clean ('' is the root); nothing follows symlinks implicitly.
+ */
+export interface SourceTree extends LinkReader {
+  stat(rel: string): SourceStat | null;
+  /** Names in a directory, sorted bytewise. */
+  readdir(rel: string): string[];
+  /** A file's content, or only its first `limit` bytes. */
+  read(rel: string, limit?: number): Buffer;
+  /** A file's content as a stream, for large files. */
+  openRead(rel: string): Readable;
+}
+
+/** Bytewise order of names, as tar writers and Docker sort them. */
+export const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));

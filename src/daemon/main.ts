@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from '../lib/errors.js';
-import { createLogger, type Logger } from '../lib/logger.js';
+import { createLogger } from '../lib/logger.js';
 import { EventBus } from '../lib/event-bus.js';
 import { ContentStore } from '../store/content/content-store.js';
 import { MetaStore } from '../store/meta/meta-store.js';
@@ -21,7 +20,6 @@ import { resolveName } from '../engine/container-networks.js';
 import { networkRoutes } from '../api/server/routes/networks.js';
 import { Engine } from '../engine/engine.js';
 import { ExitWatcher } from '../runtime/monitor/exit-file.js';
-import { OciRuntime, probeRuntime, type RuntimeName } from '../runtime/monitor/oci-runtime.js';
 import { readHeldCapabilities } from '../runtime/spec/capabilities.js';
 import { DEFAULT_INIT_PATH } from '../runtime/spec/defaults.js';
 import { parseProcLimits } from '../runtime/spec/rlimits.js';
@@ -55,40 +53,8 @@ import { StatsService } from '../engine/container-stats.js';
 import { ContainerUpdater } from '../engine/container-update.js';
 import { statsRoutes } from '../api/server/routes/stats.js';
 import { blkioWeightSupported } from '../runtime/cgroup-stats.js';
-import { DEFAULTS, parseDaemonArgs, type DaemonConfig } from './config.js';
-
-const RUNTIME_PATHS: Record<RuntimeName, string[]> = {
-  crun: ['/usr/bin/crun', '/usr/local/bin/crun'],
-  runc: ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc'],
-};
-
-/** Finds the installed runtimes and picks the default: the configured one, else crun if it works here, else runc. */
-async function setUpRuntimes(cfg: DaemonConfig, log: Logger) {
-  const runtimes = new Map<string, OciRuntime>();
-  const probe: Record<string, string> = {};
-  for (const name of ['crun', 'runc'] as RuntimeName[]) {
-    const path = RUNTIME_PATHS[name].find((p) => existsSync(p));
-    if (path) runtimes.set(name, new OciRuntime({ name, path, root: join(cfg.runRoot, 'runtime', name) }));
-  }
-  if (runtimes.size === 0) throw new Error('no OCI runtime found: install crun or runc (apt-get install crun runc)');
-  let chosen = cfg.defaultRuntime;
-  if (chosen !== undefined && !runtimes.has(chosen)) throw new Error(`default runtime ${chosen} is not installed`);
-  const probeDir = join(cfg.runRoot, 'probe');
-  await mkdir(probeDir, { recursive: true });
-  const versions: Record<string, string> = {};
-  for (const [name, rt] of runtimes) {
-    versions[name] = (await rt.version().catch(() => ({ version: 'unknown' }))).version;
-    if (chosen !== undefined && name !== chosen) continue;
-    const r = await probeRuntime(rt, probeDir);
-    probe[name] = r.ok ? 'ok' : `unusable here: ${r.reason}`;
-    if (r.ok && chosen === undefined) chosen = name;
-    if (!r.ok) log.warn(`runtime ${name} does not work on this host: ${r.reason}`);
-  }
-  await rm(probeDir, { recursive: true, force: true });
-  if (chosen === undefined) throw new Error(`no OCI runtime works on this host: ${JSON.stringify(probe)}`);
-  log.info(`default runtime: ${chosen}`);
-  return { runtimes, defaultRuntime: chosen, probe, versions };
-}
+import { DEFAULTS, parseDaemonArgs } from './config.js';
+import { setUpRuntimes } from './runtimes.js';
 
 function socketAnswers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -116,7 +82,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const snapshots = new SnapshotManager(join(cfg.dataRoot, 'snapshots'), meta);
   await snapshots.init();
 
-  const { runtimes, defaultRuntime, probe, versions } = await setUpRuntimes(cfg, log);
+  const { runtimes, defaultRuntime, probe, versions, warnings: runtimeWarnings } = await setUpRuntimes(cfg, log);
   const heldCapabilities = readHeldCapabilities(await readFile('/proc/self/status', 'utf8'));
   const hostRlimits = parseProcLimits(await readFile('/proc/self/limits', 'utf8'));
   const profile = await loadSeccompProfile();
@@ -194,8 +160,8 @@ export async function runDaemon(argv: string[]): Promise<void> {
     // dockerd makes its bridge at start, so its info always knows the subnet: describe() makes ours.
     warnings: () =>
       network.describe().then(
-        (d) => (d.notice ? [d.notice] : []),
-        (e: unknown) => [`WARNING: the default bridge network is not available: ${errorMessage(e)}`],
+        (d) => [...runtimeWarnings, ...(d.notice ? [d.notice] : [])],
+        (e: unknown) => [...runtimeWarnings, `WARNING: the default bridge network is not available: ${errorMessage(e)}`],
       ),
   }, events, log);
 

@@ -115,7 +115,7 @@ export async function launchContainer(opts: ConmonLaunchOptions): Promise<Launch
     '-c', opts.id,
     '-u', opts.id,
     '-n', opts.name,
-    '-r', opts.runtime.path,
+    '-r', opts.runtime.createPath,
     ...opts.runtime.globalArgs().flatMap((a) => ['--runtime-arg', a]),
     '-b', opts.bundle,
     '-p', paths.pidFile,

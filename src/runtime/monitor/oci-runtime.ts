@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { cp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../../lib/errors.js';
-import { runProgram } from '../../lib/exec-file.js';
 import type { LinuxResources } from '../spec/types.js';
 import { minimalSpec } from './minimal-spec.js';
 
@@ -16,6 +15,11 @@ export interface OciRuntimeConfig {
   path: string;
   /** The runtime's `--root` state directory; berth gives each runtime its own (e.g. /run/berth/runtime/runc). */
   root: string;
+  /**
+   * What creates containers (`create`, `run`) when that differs from `path`: a wrapper that
+   * adapts the runtime to a host quirk (hybrid-cgroup.ts). Every other command runs `path`.
+   */
+  createPath?: string;
 }
 
 export type RuntimeStatus = 'created' | 'running' | 'paused' | 'stopped';
@@ -156,11 +160,13 @@ export class OciRuntime {
   readonly name: RuntimeName;
   readonly path: string;
   readonly root: string;
+  readonly createPath: string;
 
   constructor(config: OciRuntimeConfig) {
     this.name = config.name;
     this.path = config.path;
     this.root = config.root;
+    this.createPath = config.createPath ?? config.path;
   }
 
   /** Global options that go before the subcommand; conmon gets them as `--runtime-arg`s. */
@@ -222,10 +228,16 @@ export class OciRuntime {
     if (r.code !== 0 && (await this.known(id))) throw this.failure('delete', r);
   }
 
-  /** Changes a live container's cgroup limits (`update --resources -`); the kernel's refusal comes back in the error. */
+  /**
+   * Changes a live container's cgroup limits (`update --resources FILE`); the kernel's refusal
+   * comes back in the error. A file, not `-`: crun opens /dev/stdin, which fails on Node's
+   * socketpair stdio.
+   */
   async update(id: string, resources: LinuxResources): Promise<void> {
     checkId(id);
-    const r = await runProgram(this.path, [...this.globalArgs(), 'update', '--resources', '-', id], { input: JSON.stringify(resources) });
+    const file = join(tmpdir(), `berth-update-${id}-${randomBytes(4).toString('hex')}.json`);
+    await writeFile(file, JSON.stringify(resources), { mode: 0o600, flag: 'wx' });
+    const r = await runArgv([this.path, ...this.globalArgs(), 'update', '--resources', file, id]).finally(() => rm(file, { force: true }));
     if (r.code !== 0) {
       if (!(await this.known(id))) throw this.notFound(id);
       throw this.failure('update', r);
@@ -294,7 +306,8 @@ export type ProbeResult = { ok: true } | { ok: false; reason: string };
 /**
  * Runs a trivial container (a rootfs holding only the host's static busybox, running `true`) with
  * `rt` and removes it again, so the daemon can pick a runtime that actually works on this host
- * (crun 1.8 refuses cgroup v1/v2 hybrid hosts, for instance). Uses a scratch dir under `workDir`,
+ * (crun 1.8 refuses cgroup v1/v2 hybrid hosts, for instance). The removal goes through `path`, so
+ * a `createPath` wrapper is checked to leave a record the plain runtime can handle. Uses a scratch dir under `workDir`,
  * removed afterwards; never throws.
  */
 export async function probeRuntime(rt: OciRuntime, workDir: string, busybox = '/bin/busybox'): Promise<ProbeResult> {
@@ -305,7 +318,7 @@ export async function probeRuntime(rt: OciRuntime, workDir: string, busybox = '/
     await cp(busybox, join(dir, 'rootfs', 'bin', 'busybox'));
     await symlink('busybox', join(dir, 'rootfs', 'bin', 'true'));
     await writeFile(join(dir, 'config.json'), JSON.stringify(minimalSpec({ args: ['/bin/true'] })));
-    const r = await runArgv([rt.path, ...rt.globalArgs(), 'run', '--bundle', dir, id], 15_000);
+    const r = await runArgv([rt.createPath, ...rt.globalArgs(), 'run', '--bundle', dir, id], 15_000);
     if (r.code !== 0) return { ok: false, reason: runtimeMessage(r.stderr) || `${rt.name} run exited with status ${r.code}` };
     return { ok: true };
   } catch (e) {

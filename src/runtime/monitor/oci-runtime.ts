@@ -98,13 +98,15 @@ export function runtimeMessage(stderr: string): string {
 }
 
 /**
- * crun words a missing command differently from runc; users, scripts and Docker's clients (exit
- * 127) know runc's words, which are Docker's.
+ * crun words a missing command differently from runc, and prints errno texts capitalised (C's
+ * strerror); users, scripts and Docker's clients (exit 127, 126) know runc's words, Go's lower-case.
  */
 function dockerWording(message: string): string {
-  return message.replace(/executable file `([^`]*)` not found(?: in \$PATH)?(?:: No such file or directory)?/, (_m, cmd: string) =>
-    cmd.includes('/') ? `exec: "${cmd}": stat ${cmd}: no such file or directory` : `exec: "${cmd}": executable file not found in $PATH`,
-  );
+  return message
+    .replace(/executable file `([^`]*)` not found(?: in \$PATH)?(?:: No such file or directory)?/, (_m, cmd: string) =>
+      cmd.includes('/') ? `exec: "${cmd}": stat ${cmd}: no such file or directory` : `exec: "${cmd}": executable file not found in $PATH`,
+    )
+    .replace(/: (Permission denied|Is a directory|No such file or directory)\b/g, (m) => m.toLowerCase());
 }
 
 /**

@@ -176,7 +176,9 @@ export class ImageTransfer {
     for (let n = 0; n < targets.length; n++) await this.pushOne(client, repoRef.path, targets[n]!.tag ?? 'latest', images[n]!, emit, opts);
   }
 
-  private async pushOne(client: RegistryClient, repo: string, tag: string, image: Image, emit: ProgressSink, opts: PushOptions): Promise<void> {
+  private async pushOne(client: RegistryClient, repo: string, tag: string, local: Image, emit: ProgressSink, opts: PushOptions): Promise<void> {
+    // Layers kept uncompressed here (a commit's) are compressed once, as Docker does at push.
+    const image = await this.images.compressLayers(local);
     const storedBytes = await readFile(this.content.path(parseDigest(image.row.manifestDigest)));
     const stored = JSON.parse(storedBytes.toString('utf8')) as ImageManifest;
     const { manifest, bytes: manifestBytes } = opts.format ? convertManifest(stored, storedBytes, opts.format) : { manifest: stored, bytes: storedBytes };

@@ -22,7 +22,6 @@ interface OciIndex {
 }
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const DOCKER_LAYER_TAR = 'application/vnd.docker.image.rootfs.diff.tar';
 /** JSON members of an archive are read into memory; anything larger is refused. */
 const JSON_LIMIT = 8 * 1024 * 1024;
 
@@ -245,7 +244,7 @@ export class ImageArchive {
       await this.images.unpackLayer(blob, i === 0 ? null : chains[i - 1]!, diffIds[i]!);
       const head = await this.head(blob);
       const compression = detectCompression(head);
-      layers.push({ mediaType: compression === 'gzip' ? MEDIA_TYPES.dockerLayerGzip : DOCKER_LAYER_TAR, digest: blob, size: await this.content.size(blob) });
+      layers.push({ mediaType: compression === 'gzip' ? MEDIA_TYPES.dockerLayerGzip : MEDIA_TYPES.dockerLayer, digest: blob, size: await this.content.size(blob) });
     }
     const bytes =
       manifestBytes ??

@@ -16,6 +16,7 @@ import type { ContentStore } from '../store/content/content-store.js';
 import type { ImageRow, MetaStore } from '../store/meta/meta-store.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { applyConfigChanges } from './config-changes.js';
+import { compressManifestLayers, gzipLayersByDiffId, hasUncompressedLayers } from './layer-compress.js';
 import { ingestLayer, ingestLayerBlob, unpackCompressedLayer } from './layer-ingest.js';
 import { decompressedStream } from './layer/compression.js';
 
@@ -43,6 +44,11 @@ export interface NewLayerImage {
   parent: Image | null;
   /** The new layer's uncompressed tar; null adds no layer (a builder's metadata-only step). */
   layerTar: Readable | null;
+  /**
+   * Store the layer's blob as the uncompressed tar (its digest is then its DiffID), as Docker does
+   * on commit: the fast path for a user waiting on it. Push compresses such layers.
+   */
+  uncompressed?: boolean;
   runConfig: ImageRunConfig;
   /** The builder's record of the step (Docker's `container_config`), which its cache compares. */
   containerConfig?: ImageRunConfig;
@@ -104,7 +110,9 @@ export class ImageService {
   async createImage(req: NewLayerImage): Promise<Image> {
     const parentChain = req.parent && req.parent.config.rootfs.diff_ids.length > 0 ? this.topChainId(req.parent) : null;
     const layer = req.layerTar
-      ? await ingestLayer(req.layerTar, parentChain ? { chainId: parentChain, snapshotKey: parentChain } : null, this.content, this.snapshots)
+      ? await ingestLayer(req.layerTar, parentChain ? { chainId: parentChain, snapshotKey: parentChain } : null, this.content, this.snapshots, {
+          compress: !req.uncompressed,
+        })
       : null;
     const base = req.parent?.config;
     const config: ImageConfig = {
@@ -125,7 +133,7 @@ export class ImageService {
       config: { mediaType: MEDIA_TYPES.dockerConfig, digest: configBlob.digest, size: configBlob.size },
       layers: [
         ...(req.parent?.manifest.layers ?? []),
-        ...(layer ? [{ mediaType: MEDIA_TYPES.dockerLayerGzip, digest: layer.blob.digest, size: layer.blob.size }] : []),
+        ...(layer ? [{ mediaType: req.uncompressed ? MEDIA_TYPES.dockerLayer : MEDIA_TYPES.dockerLayerGzip, digest: layer.blob.digest, size: layer.blob.size }] : []),
       ],
     };
     const manifestBlob = await this.content.putBytes(JSON.stringify(manifest));
@@ -214,6 +222,22 @@ export class ImageService {
       if (req.repoDigest) this.meta.setTag(normalizeReference(req.repoDigest), id);
     });
     return { image: this.get(id), changed: previous !== id };
+  }
+
+  /**
+   * Gives an image with uncompressed layer blobs (a commit's, a loaded archive's) gzip-compressed
+   * ones, as a push needs; the image keeps the new manifest (its ID, the config's digest, stays),
+   * so later pushes reuse the blobs, and the uncompressed ones go at the next garbage collection.
+   */
+  async compressLayers(image: Image): Promise<Image> {
+    if (!hasUncompressedLayers(image.manifest)) return image;
+    const known = gzipLayersByDiffId(this.list());
+    const manifest = await compressManifestLayers(image.manifest, image.config.rootfs.diff_ids, this.content, known);
+    const blob = await this.content.putBytes(JSON.stringify(manifest));
+    const row = this.meta.getImage(image.id);
+    // Removed meanwhile: the push fails on its missing blobs rather than recreating the image.
+    if (row) this.meta.putImage({ ...row, manifestDigest: blob.digest });
+    return this.get(image.id);
   }
 
   /** Adds a digested reference (`repo@sha256:…`) to an image, as a push records it. */

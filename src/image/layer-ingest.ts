@@ -37,13 +37,13 @@ function unpackGate(): { gate: Transform; settle: (ok: boolean) => void } {
   return { gate, settle };
 }
 
-/** Passes bytes through, keeping their sha256 and count. */
-export function measuring(): { stream: Transform; digest: () => string; size: () => number } {
+/** Passes bytes through, keeping their count and, unless `hashing` is false, their sha256. */
+function measuring(hashing = true): { stream: Transform; digest: () => string; size: () => number } {
   const hash = createHash('sha256');
   let size = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
+      if (hashing) hash.update(chunk);
       size += chunk.length;
       cb(null, chunk);
     },
@@ -54,15 +54,18 @@ export function measuring(): { stream: Transform; digest: () => string; size: ()
 
 /**
  * Reads an uncompressed layer tar once and, in the same pass, computes its DiffID, stores its
- * gzip-compressed blob and unpacks it into a committed snapshot on top of `parent`.
+ * blob (gzip-compressed unless `compress` is false) and unpacks it into a committed snapshot on
+ * top of `parent`.
  */
 export async function ingestLayer(
   tar: Readable,
   parent: { chainId: ChainId; snapshotKey: string } | null,
   content: ContentStore,
   snapshots: SnapshotManager,
+  opts: { compress: boolean } = { compress: true },
 ): Promise<IngestedLayer> {
-  const measured = measuring();
+  // An uncompressed blob's digest is the DiffID: the content store's hash serves for both.
+  const measured = measuring(opts.compress);
   const measure = measured.stream;
   const toBlob = new PassThrough();
   const toDisk = new PassThrough();
@@ -86,13 +89,13 @@ export async function ingestLayer(
 
   let blob: { digest: Digest; size: number } | undefined;
   let diffId: DiffId | undefined;
-  const blobDone = content.putStream(toBlob.pipe(createParallelGzip()).pipe(gate));
+  const blobDone = content.putStream((opts.compress ? toBlob.pipe(createParallelGzip()) : toBlob).pipe(gate));
   const snapshot = await snapshots.commit(parent?.snapshotKey ?? null, async (dir) => {
     const unpacked = applyLayer(toDisk, dir);
     unpacked.then(() => settleApply(true), () => settleApply(false));
     const [, stored] = await Promise.all([unpacked, blobDone]);
     blob = stored;
-    diffId = parseDiffId(measured.digest());
+    diffId = parseDiffId(opts.compress ? measured.digest() : stored.digest);
     return { key: nextChainId(parent?.chainId ?? null, diffId), size: measured.size() };
   }).catch(async (e: unknown) => {
     settleApply(false);

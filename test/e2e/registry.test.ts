@@ -50,12 +50,12 @@ async function imageId(ref: string): Promise<string | undefined> {
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
-async function manifestOf(reg: TestRegistry, repo: string, tag: string): Promise<{ layers: { digest: string; size: number }[] }> {
+async function manifestOf(reg: TestRegistry, repo: string, tag: string): Promise<{ layers: { mediaType: string; digest: string; size: number }[] }> {
   const res = await fetch(`http://${reg.host}/v2/${repo}/manifests/${tag}`, {
     headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
   });
   assert.equal(res.status, 200);
-  return (await res.json()) as { layers: { digest: string; size: number }[] };
+  return (await res.json()) as { layers: { mediaType: string; digest: string; size: number }[] };
 }
 
 for (const { name: client, run } of CLIENTS) {
@@ -70,6 +70,15 @@ for (const { name: client, run } of CLIENTS) {
       assert.match(push.stdout, /: Pushed$/m);
       const pushed = /^1: digest: (sha256:[0-9a-f]{64}) size: \d+$/m.exec(push.stdout);
       assert.ok(pushed, push.stdout);
+      // The commit's layer, kept uncompressed locally, went out gzip-compressed, once: a second
+      // push finds every layer there and sends the same manifest.
+      const sent = await manifestOf(reg, repo, '1');
+      for (const l of sent.layers) assert.equal(l.mediaType, 'application/vnd.docker.image.rootfs.diff.tar.gzip');
+      const top = readFileSync(registryBlobPath(reg, sent.layers[sent.layers.length - 1]!.digest));
+      assert.deepEqual([...top.subarray(0, 2)], [0x1f, 0x8b]);
+      const repush = ok(await run(['push', ref]), 'push again');
+      assert.doesNotMatch(repush.stdout, /: Pushed$/m);
+      assert.match(repush.stdout, new RegExp(`^1: digest: ${pushed[1]} size: \\d+$`, 'm'));
 
       ok(await run(['rmi', ref]), 'rmi');
       assert.equal(await imageId(ref), undefined);

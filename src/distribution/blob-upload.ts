@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError, isBerthError } from '../lib/errors.js';
-import { kindOfStatus, registryErrorText, type RegistryClient } from './registry-client.js';
+import { kindOfStatus, registryErrorText, type RegistryClient, type RegistryResponse } from './registry-client.js';
 import type { OnBytes } from './blobs.js';
 
 /** A blob's bytes, readable again from any offset (a blob in the content store). */
@@ -152,7 +152,7 @@ async function startUpload(client: RegistryClient, repo: string): Promise<Sessio
   return { url: nextUrl(client, res, ''), minChunk: Number.isSafeInteger(minChunk) && minChunk > 0 ? minChunk : 0 };
 }
 
-function putMonolithic(client: RegistryClient, repo: string, session: Session, source: BlobSource, onBytes: OnBytes): Promise<Response> {
+function putMonolithic(client: RegistryClient, repo: string, session: Session, source: BlobSource, onBytes: OnBytes): Promise<RegistryResponse> {
   return client.requestUrl(withDigest(session.url, source.digest), {
     method: 'PUT',
     scope: pushScope(repo),
@@ -180,19 +180,19 @@ async function uploadStatus(client: RegistryClient, repo: string, url: string): 
 async function cancel(client: RegistryClient, repo: string, session: Session): Promise<void> {
   await client
     .requestUrl(session.url, { method: 'DELETE', scope: pushScope(repo) })
-    .then(drain)
+    .then((r) => r.drain())
     .catch(() => undefined);
 }
 
 /** The byte count a `Range: 0-<last>` header acknowledges; `0-0` counts as nothing (distribution sends it for an empty session). */
-export function acceptedUpTo(res: Response): number | undefined {
+export function acceptedUpTo(res: RegistryResponse): number | undefined {
   const m = /^(?:bytes=)?0-(\d+)$/.exec(res.headers.get('range')?.trim() ?? '');
   if (!m) return undefined;
   const last = Number(m[1]);
   return last === 0 ? 0 : last + 1;
 }
 
-function nextUrl(client: RegistryClient, res: Response, previous: string): string {
+function nextUrl(client: RegistryClient, res: RegistryResponse, previous: string): string {
   const location = res.headers.get('location');
   return location ? client.resolveLocation(location) : previous;
 }
@@ -220,11 +220,11 @@ function backoff(attempt: number): number {
   return 200 * 2 ** (attempt - 1);
 }
 
-async function drain(res: Response | undefined): Promise<void> {
-  await res?.arrayBuffer().catch(() => undefined);
+async function drain(res: RegistryResponse | undefined): Promise<void> {
+  await res?.drain();
 }
 
-async function uploadError(res: Response | undefined, code: string): Promise<BerthError> {
+async function uploadError(res: RegistryResponse | undefined, code: string): Promise<BerthError> {
   if (res === undefined) return new BerthError('Unavailable', code, 'the registry dropped the connection during an upload');
   const { text } = await registryErrorText(res);
   return new BerthError(kindOfStatus(res.status), code, text);

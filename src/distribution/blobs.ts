@@ -1,4 +1,4 @@
-import { Readable, Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError, isBerthError } from '../lib/errors.js';
 import { sha256Digest } from '../oci/digest.js';
@@ -31,7 +31,7 @@ export async function fetchBlob(client: RegistryClient, repo: string, desc: Desc
 
 async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor, onBytes: OnBytes, consume: (body: Readable) => Promise<void>): Promise<void> {
   const res = await client.request(`${repo}/blobs/${desc.digest}`, { scope: `repository:${repo}:pull` });
-  if (!res.ok || res.body === null) {
+  if (!res.ok) {
     const { text } = await registryErrorText(res);
     throw new BerthError(kindOfStatus(res.status), 'blob_fetch_failed', `error pulling blob ${desc.digest}: ${text}`);
   }
@@ -52,7 +52,7 @@ async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor,
       else cb();
     },
   });
-  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const body = res.body;
   body.on('error', (e) => sizeCheck.destroy(new BerthError('Unavailable', 'blob_read_failed', `reading blob ${desc.digest}: ${e.message}`, { cause: e })));
   try {
     await consume(body.pipe(sizeCheck));
@@ -76,7 +76,7 @@ export async function fetchBlobBytes(client: RegistryClient, repo: string, desc:
     const { text } = await registryErrorText(res);
     throw new BerthError(kindOfStatus(res.status), 'blob_fetch_failed', `error pulling blob ${desc.digest}: ${text}`);
   }
-  const bytes = Buffer.from(await res.arrayBuffer());
+  const bytes = await res.bytes();
   if (bytes.length !== desc.size || sha256Digest(bytes) !== desc.digest) {
     throw new BerthError('InvalidArgument', 'digest_mismatch', `failed to verify blob: digest mismatch for ${desc.digest}`);
   }
@@ -86,7 +86,7 @@ export async function fetchBlobBytes(client: RegistryClient, repo: string, desc:
 /** `HEAD /v2/<repo>/blobs/<digest>`: whether the registry holds the blob already. */
 export async function blobExists(client: RegistryClient, repo: string, digest: string): Promise<boolean> {
   const res = await client.request(`${repo}/blobs/${digest}`, { method: 'HEAD', scope: `repository:${repo}:pull,push` });
-  await res.arrayBuffer().catch(() => undefined);
+  await res.drain();
   if (res.status === 200) return true;
   if (res.status === 404) return false;
   throw new BerthError(kindOfStatus(res.status), 'blob_head_failed', res.status === 401 ? 'unauthorized: authentication required' : `checking blob ${digest}: ${res.status} ${res.statusText}`);
@@ -103,13 +103,13 @@ export async function mountBlob(client: RegistryClient, repo: string, digest: st
     scope: `repository:${repo}:pull,push repository:${from}:pull`,
     headers: { 'Content-Length': '0' },
   });
-  await res.arrayBuffer().catch(() => undefined);
+  await res.drain();
   if (res.status === 201) return true;
   const location = res.headers.get('location');
   if (res.status === 202 && location) {
     await client
       .requestUrl(client.resolveLocation(location), { method: 'DELETE', scope: `repository:${repo}:pull,push` })
-      .then((r) => r.arrayBuffer())
+      .then((r) => r.drain())
       .catch(() => undefined);
   }
   return false;

@@ -98,7 +98,7 @@ async function fetchManifest(client: RegistryClient, repo: string, reference: st
     // dockerd answers 500 here, not 401: on a 401 the docker CLI would prompt for a login.
     throw new BerthError(res.status === 401 ? 'Internal' : kindOfStatus(res.status), 'manifest_fetch_failed', text);
   }
-  const bytes = Buffer.from(await res.arrayBuffer());
+  const bytes = await res.bytes();
   if (bytes.length > MANIFEST_LIMIT) throw invalidArgument('manifest_too_big', `manifest for ${display} is larger than ${MANIFEST_LIMIT} bytes`);
   const digest = sha256Digest(bytes);
   if (reference.startsWith('sha256:') && parseDigest(reference) !== digest) {
@@ -128,7 +128,7 @@ export async function putManifest(client: RegistryClient, repo: string, tag: str
     const { text } = await registryErrorText(res);
     throw new BerthError(kindOfStatus(res.status), 'manifest_put_failed', text);
   }
-  await res.arrayBuffer().catch(() => undefined);
+  await res.drain();
   return sha256Digest(bytes);
 }
 

@@ -102,14 +102,16 @@ export class ContentStore {
 
   /**
    * Streams a blob in, hashing as it goes. With `expected`, a mismatch fails and stores nothing.
+   * `hashedBy` hands over the digest of the same bytes, hashed upstream by the caller as they
+   * passed (asked once `source` has ended), so that they are not hashed twice.
    */
-  async putStream(source: Readable, expected?: Digest): Promise<{ digest: Digest; size: number }> {
+  async putStream(source: Readable, expected?: Digest, hashedBy?: () => string): Promise<{ digest: Digest; size: number }> {
     const tmp = this.ingestPath();
-    const hash = createHash('sha256');
+    const hash = hashedBy ? undefined : createHash('sha256');
     let size = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
+        hash?.update(chunk);
         size += chunk.length;
         cb(null, chunk);
       },
@@ -120,7 +122,7 @@ export class ContentStore {
       const fh = await open(tmp, 'r');
       await fh.sync();
       await fh.close();
-      const digest = parseDigest(`sha256:${hash.digest('hex')}`);
+      const digest = parseDigest(hash ? `sha256:${hash.digest('hex')}` : hashedBy!());
       if (expected !== undefined && digest !== expected) {
         throw new BerthError('InvalidArgument', 'digest_mismatch', `blob digest mismatch: expected ${expected}, got ${digest}`);
       }

@@ -9,7 +9,7 @@ const docker: ImageManifest = {
   config: { mediaType: MEDIA_TYPES.dockerConfig, digest: 'sha256:' + 'c'.repeat(64), size: 10 },
   layers: [
     { mediaType: MEDIA_TYPES.dockerLayerGzip, digest: 'sha256:' + 'a'.repeat(64), size: 20 },
-    { mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: 'sha256:' + 'b'.repeat(64), size: 30 },
+    { mediaType: MEDIA_TYPES.dockerLayer, digest: 'sha256:' + 'b'.repeat(64), size: 30 },
   ],
 };
 
@@ -20,7 +20,7 @@ test('convertManifest: schema2 to OCI and back, same blobs', () => {
   assert.equal(oci.manifest.config.mediaType, MEDIA_TYPES.ociConfig);
   assert.deepEqual(
     oci.manifest.layers.map((l) => l.mediaType),
-    [MEDIA_TYPES.ociLayerGzip, 'application/vnd.oci.image.layer.v1.tar'],
+    [MEDIA_TYPES.ociLayerGzip, MEDIA_TYPES.ociLayer],
   );
   assert.deepEqual(JSON.parse(oci.bytes.toString('utf8')), oci.manifest);
   assert.deepEqual(

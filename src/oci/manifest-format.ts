@@ -17,7 +17,7 @@ const PAIRS: ReadonlyArray<readonly [docker: string, oci: string]> = [
   [MEDIA_TYPES.dockerManifest, MEDIA_TYPES.ociManifest],
   [MEDIA_TYPES.dockerConfig, MEDIA_TYPES.ociConfig],
   [MEDIA_TYPES.dockerLayerGzip, MEDIA_TYPES.ociLayerGzip],
-  ['application/vnd.docker.image.rootfs.diff.tar', 'application/vnd.oci.image.layer.v1.tar'],
+  [MEDIA_TYPES.dockerLayer, MEDIA_TYPES.ociLayer],
   ['application/vnd.docker.image.rootfs.diff.tar.zstd', 'application/vnd.oci.image.layer.v1.tar+zstd'],
   ['application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'],
 ];

@@ -10,6 +10,8 @@ export interface DaemonConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The default bridge's gateway address and prefix, as dockerd's --bip; undefined = first free default pool. */
   bip?: string;
+  /** dockerd's --dns: the resolvers containers use (their resolv.conf, and the embedded DNS's upstreams) instead of the host's. */
+  dns: string[];
   /** Registries (`host[:port]`) reached over plain http, besides 127.0.0.0/8 and localhost. */
   insecureRegistries: string[];
   /** Per-registry TLS files, `<dir>/<host[:port]>/{*.crt,*.cert,*.key}`, as Docker's certs.d. */
@@ -26,6 +28,7 @@ export const DEFAULTS: DaemonConfig = {
   runRoot: '/run/berth',
   socketPath: '/run/berth/berth.sock',
   logLevel: 'info',
+  dns: [],
   insecureRegistries: [],
   certsDir: '/etc/docker/certs.d',
   maxConcurrentDownloads: 3,
@@ -43,6 +46,7 @@ Options:
   -H, --host string            Daemon socket to listen on (default "unix:///run/berth/berth.sock")
       --default-runtime string Default OCI runtime for containers: crun or runc (default: crun where it works, else runc)
       --bip string             Specify default-bridge IPv4 network (default: 172.17.0.1/16, or the first free default pool)
+      --dns list               DNS server to use (default: the host's resolvers)
       --insecure-registry list Enable insecure registry communication
       --certs-dir string       Per-registry CA and client certificates (default "/etc/docker/certs.d", shared with Docker)
   -l, --log-level string       Logging level: debug, info, warn, error (default "info")
@@ -53,7 +57,7 @@ Options:
 
 /** Parses `berth daemon` flags; `--help` yields null after printing usage. */
 export function parseDaemonArgs(argv: readonly string[]): DaemonConfig | null {
-  const cfg: DaemonConfig = { ...DEFAULTS, insecureRegistries: [] };
+  const cfg: DaemonConfig = { ...DEFAULTS, dns: [], insecureRegistries: [] };
   const positive = (flag: string, text: string): number => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 1) throw invalidArgument('bad_flag_value', `invalid value "${text}" for flag ${flag}: must be a positive integer`);
@@ -94,6 +98,14 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig | null {
         const bip = value();
         if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(bip)) throw invalidArgument('bad_bip', `invalid value "${bip}" for flag --bip: invalid CIDR address`);
         cfg.bip = bip;
+        break;
+      }
+      case '--dns': {
+        const ip = value();
+        if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) || ip.split('.').some((b) => Number(b) > 255)) {
+          throw invalidArgument('bad_dns', `invalid value "${ip}" for flag --dns: ${ip} is not an ip address`);
+        }
+        cfg.dns.push(ip);
         break;
       }
       case '--insecure-registry':

@@ -105,6 +105,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     lookup: (net, name, from) => resolveName(containers?.list() ?? [], net, name, from),
     events,
     log,
+    upstreams: cfg.dns,
   });
 
   let containers: ContainerService | undefined;
@@ -144,6 +145,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     },
     network,
     userNetworks,
+    dnsServers: cfg.dns,
     volumes,
     health,
     events,

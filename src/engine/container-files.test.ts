@@ -7,6 +7,11 @@ test('resolv.conf drops loopback resolvers a container cannot reach', () => {
   assert.equal(containerResolvConf(host), 'search example.org\nnameserver 10.0.0.2\noptions edns0\n');
 });
 
+test("resolv.conf with the daemon's --dns: those servers in place of the host's", () => {
+  const host = 'search example.org\nnameserver 127.0.0.53\nnameserver 10.0.0.2\noptions edns0\n';
+  assert.equal(containerResolvConf(host, ['192.0.2.53', '192.0.2.54']), 'nameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch example.org\noptions edns0\n');
+});
+
 test('resolv.conf on a user network: the embedded DNS only, host search and options kept, ndots:0', () => {
   const host = '# comment\nsearch example.org\nnameserver 127.0.0.53\nnameserver 10.0.0.2\noptions edns0 ndots:3\n';
   assert.equal(embeddedResolvConf(host, '127.0.0.11'), 'nameserver 127.0.0.11\n# comment\nsearch example.org\noptions edns0 ndots:0\n');

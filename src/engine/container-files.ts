@@ -17,13 +17,14 @@ const LOOPBACK_HOSTS = [
   'ff02::2\tip6-allrouters',
 ];
 
-/** resolv.conf for a container: the host's, minus loopback resolvers a container cannot reach. */
-export function containerResolvConf(hostText: string): string {
+/** resolv.conf for a container: the host's, minus loopback resolvers a container cannot reach, or with the daemon's --dns servers as its nameservers. */
+export function containerResolvConf(hostText: string, servers: readonly string[] = []): string {
   const lines = hostText.split('\n').filter((l) => {
     const m = /^\s*nameserver\s+(\S+)/.exec(l);
-    return !m || !(m[1]?.startsWith('127.') || m[1] === '::1');
+    // The daemon's --dns replace every nameserver of the host.
+    return !m || (servers.length === 0 && !(m[1]?.startsWith('127.') || m[1] === '::1'));
   });
-  return lines.join('\n').replace(/\n*$/, '\n');
+  return [...servers.map((s) => `nameserver ${s}`), ...lines].join('\n').replace(/\n*$/, '\n');
 }
 
 /** One line per address of the container (one per network it is on), as Docker writes them. */
@@ -54,7 +55,7 @@ export function embeddedResolvConf(hostText: string, nameserver: string): string
 export async function writeEtcFiles(
   paths: EtcFiles,
   /** `nameserver`: the embedded DNS server's address (a user network), in place of the host's resolvers. */
-  opts: { hostname: string; domainname: string; hostNetwork: boolean; addresses: readonly string[]; nameserver?: string },
+  opts: { hostname: string; domainname: string; hostNetwork: boolean; addresses: readonly string[]; nameserver?: string; dnsServers?: readonly string[] },
 ): Promise<void> {
   const readHost = (p: string) => readFile(p, 'utf8').catch(() => '');
   if (opts.hostNetwork) {
@@ -66,5 +67,5 @@ export async function writeEtcFiles(
   await writeFile(paths.hostnamePath, `${opts.hostname}\n`);
   await writeFile(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.addresses));
   const host = await readHost('/etc/resolv.conf');
-  await writeFile(paths.resolvConfPath, opts.nameserver ? embeddedResolvConf(host, opts.nameserver) : containerResolvConf(host));
+  await writeFile(paths.resolvConfPath, opts.nameserver ? embeddedResolvConf(host, opts.nameserver) : containerResolvConf(host, opts.dnsServers));
 }

@@ -117,6 +117,8 @@ export class ContainerService {
       network: BridgeNetwork;
       /** User-defined networks by name or id; absent in daemons without them. */
       userNetworks?: UserNetworkDirectory & { sweep(live: ReadonlySet<string>): Promise<void> };
+      /** The daemon's --dns: nameservers of containers' resolv.conf instead of the host's. */
+      dnsServers?: readonly string[];
       volumes: VolumeStore;
       health: Pick<HealthMonitor, 'start' | 'stop'>;
       events: EventRecorder;
@@ -435,6 +437,7 @@ export class ContainerService {
       hostNetwork,
       addresses: net.addresses,
       nameserver: net.dns ? EMBEDDED_DNS_ADDRESS : undefined,
+      dnsServers: this.deps.dnsServers,
     });
   }
 

@@ -16,8 +16,9 @@ const TCP_IDLE_MS = 10_000;
  *
  * Names of containers (name, aliases, id and short id) on the network, or on another network the
  * asking container is on too, are answered here; other
- * names are forwarded to the host's resolvers, from the daemon's namespace, so loopback resolvers
- * such as systemd-resolved work too.
+ * names are forwarded to the daemon's --dns servers or else the host's resolvers, from the daemon's
+ * namespace, so loopback resolvers such as systemd-resolved work too. A resolver that does not
+ * answer in FORWARD_TIMEOUT_MS is skipped; when none answers the client gets SERVFAIL.
  */
 export class EmbeddedDns {
   private socket: Socket | undefined;
@@ -27,6 +28,8 @@ export class EmbeddedDns {
     /** Addresses of `name` for a query sent from address `from`. */
     private readonly lookup: (name: string, from: string) => string[],
     private readonly log: Logger,
+    /** Where other names go (the daemon's --dns); empty = the host's resolvers. */
+    private readonly upstreams: readonly string[] = [],
   ) {}
 
   async listen(address: string): Promise<void> {
@@ -106,7 +109,7 @@ export class EmbeddedDns {
   }
 
   private async forward(msg: Buffer, q: DnsQuery): Promise<Buffer> {
-    for (const server of await hostResolvers()) {
+    for (const server of this.upstreams.length > 0 ? this.upstreams : await hostResolvers()) {
       const reply = await exchange(server, msg).catch(() => undefined);
       if (reply) return reply;
     }

@@ -66,6 +66,8 @@ export class UserNetworks {
       lookup: (network: string, name: string, from: string) => string[];
       events: EventRecorder;
       log: Logger;
+      /** The daemon's --dns: where the embedded DNS forwards names it does not own (empty = the host's resolvers). */
+      upstreams?: readonly string[];
     },
   ) {
     const base = chainNames('', opts.chainTag).dnat;
@@ -216,7 +218,7 @@ export class UserNetworks {
   }
 
   private dnsFor(config: UserNetworkConfig): EmbeddedDns {
-    return new EmbeddedDns((name, from) => this.opts.lookup(config.name, name, from), this.opts.log);
+    return new EmbeddedDns((name, from) => this.opts.lookup(config.name, name, from), this.opts.log, this.opts.upstreams);
   }
 
   private bridgeFor(config: UserNetworkConfig): BridgeNetwork {

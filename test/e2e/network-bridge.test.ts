@@ -327,11 +327,11 @@ test('a daemon whose bridge was deleted behind its back still removes its chains
 test('a daemon whose default pool is taken says so in info (both CLIs) and uses the next free subnet', async () => {
   const first = '172.17.0.0/16';
   const routes = ok(await runCommand('ip', ['-4', 'route', 'show', 'table', 'main']), 'routes');
-  // Another daemon may hold 172.17.0.0/16 already; otherwise the test takes it with a dummy link.
+  // Another daemon may hold 172.17.0.0/16 already; otherwise the test takes it with a bridge of its own (this kernel may lack the dummy driver).
   const holder = /^172\.17\.0\.0\/16 dev (\S+)/m.exec(routes)?.[1];
-  const dummy = holder ? undefined : `bdm-${uniqueName('x').slice(-6)}`;
-  if (dummy) {
-    ok(await runCommand('sh', ['-c', `ip link add ${dummy} type dummy && ip addr add 172.17.255.254/16 dev ${dummy} && ip link set ${dummy} up`]), 'dummy');
+  const standIn = holder ? undefined : `bdm-${uniqueName('x').slice(-6)}`;
+  if (standIn) {
+    ok(await runCommand('sh', ['-c', `ip link add ${standIn} type bridge && ip addr add 172.17.255.254/16 dev ${standIn} && ip link set ${standIn} up`]), 'stand-in bridge');
   }
   const d = await startPrivateDaemon(uniqueName('net-moved'));
   try {
@@ -341,13 +341,13 @@ test('a daemon whose default pool is taken says so in info (both CLIs) and uses 
       const subnet = ok(await run(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', 'bridge'], { host: d.host }), 'inspect');
       assert.notEqual(subnet, first);
       const warning = info.stderr.split('\n').find((l) => l.startsWith('WARNING: the default bridge network uses'));
-      assert.equal(warning, `WARNING: the default bridge network uses ${subnet}: ${first} overlaps the host route ${first} dev ${holder ?? dummy}`, `${client}: ${info.stderr}`);
+      assert.equal(warning, `WARNING: the default bridge network uses ${subnet}: ${first} overlaps the host route ${first} dev ${holder ?? standIn}`, `${client}: ${info.stderr}`);
       const warnings = ok(await run(['info', '--format', '{{json .Warnings}}'], { host: d.host }), 'info --format');
       // Other host notices (crun on a hybrid cgroup host) may stand beside it.
       assert.deepEqual((JSON.parse(warnings) as string[]).filter((w) => w.includes('default bridge')), [warning]);
     }
   } finally {
     await d.destroy();
-    if (dummy) await runCommand('ip', ['link', 'del', dummy]);
+    if (standIn) await runCommand('ip', ['link', 'del', standIn]);
   }
 });

@@ -78,17 +78,18 @@ export async function uploadStream(client: RegistryClient, repo: string, stream:
     method: 'PATCH',
     scope,
     headers: { 'Content-Type': 'application/octet-stream' },
-    body: () =>
-      stream.pipe(
-        new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            hash.update(chunk);
-            size += chunk.length;
-            onBytes(size);
-            cb(null, chunk);
-          },
-        }),
-      ),
+    body: () => {
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          size += chunk.length;
+          onBytes(size);
+          cb(null, chunk);
+        },
+      });
+      stream.on('error', (e) => counter.destroy(e));
+      return stream.pipe(counter);
+    },
   });
   if (res.status !== 202) throw await uploadError(res, 'upload_failed');
   session.url = nextUrl(client, res, session.url);

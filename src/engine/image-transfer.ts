@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { BerthError, invalidArgument, notFound } from '../lib/errors.js';
 import { chainIds, parseDiffId, parseDigest, parseImageId, type ChainId, type DiffId, type Digest } from '../oci/digest.js';
-import type { Descriptor, ImageConfig, ImageManifest } from '../oci/image.js';
+import type { Descriptor, ImageConfig } from '../oci/image.js';
 import { convertManifest, type ManifestFormat } from '../oci/manifest-format.js';
 import {
   DEFAULT_DOMAIN,
@@ -16,13 +16,14 @@ import {
   type ImageReference,
 } from '../oci/reference.js';
 import type { ContentStore } from '../store/content/content-store.js';
-import { uploadBlob, type BlobSource } from '../distribution/blob-upload.js';
-import { blobExists, fetchBlob, fetchBlobBytes, mountBlob } from '../distribution/blobs.js';
+import { uploadBlob, uploadStream, type BlobSource } from '../distribution/blob-upload.js';
+import { blobExists, fetchBlob, fetchBlobBytes, mountBlob, type OnBytes } from '../distribution/blobs.js';
 import { listTags, parsePlatform, putManifest, resolveManifest, type Platform } from '../distribution/manifest.js';
 import { limited, shortLayerId, throttled, type ProgressSink } from '../distribution/progress.js';
 import { RegistryClient, type RegistryCredentials } from '../distribution/registry-client.js';
 import { readRegistryTls } from '../distribution/registry-tls.js';
 import type { Image, ImageService } from '../image/image-service.js';
+import { compressLayerBlob, gzipLayersByDiffId, gzipMediaType } from '../image/layer-compress.js';
 
 export type { ProgressEvent } from '../distribution/progress.js';
 export type { ImageArchive } from '../image/image-archive.js';
@@ -177,25 +178,34 @@ export class ImageTransfer {
   }
 
   private async pushOne(client: RegistryClient, repo: string, tag: string, local: Image, emit: ProgressSink, opts: PushOptions): Promise<void> {
-    // Layers kept uncompressed here (a commit's) are compressed once, as Docker does at push.
-    const image = await this.images.compressLayers(local);
-    const storedBytes = await readFile(this.content.path(parseDigest(image.row.manifestDigest)));
-    const stored = JSON.parse(storedBytes.toString('utf8')) as ImageManifest;
-    const { manifest, bytes: manifestBytes } = opts.format ? convertManifest(stored, storedBytes, opts.format) : { manifest: stored, bytes: storedBytes };
-    const diffIds = image.config.rootfs.diff_ids;
+    const diffIds = local.config.rootfs.diff_ids;
+    // Layers kept uncompressed here (a commit's, a loaded archive's) go up gzipped, as Docker pushes
+    // them: compressed while they upload, unless a gzip blob of the same DiffID is known already.
+    const known = gzipLayersByDiffId(this.images.list());
+    const layers = local.manifest.layers.map((l, i): Descriptor & { compress?: string } => {
+      const gzipType = gzipMediaType(l.mediaType);
+      if (gzipType === undefined) return l;
+      const reuse = known.get(diffIds[i] ?? '');
+      return reuse ? { ...l, mediaType: gzipType, digest: reuse.digest, size: reuse.size } : { ...l, compress: gzipType };
+    });
     // Other repositories of this registry known to hold the image: its blobs can be mounted from them.
-    const mountSources = [...new Set([...image.digests, ...image.tags].map((r) => parseReference(r)).filter((r) => r.domain === client.host && r.path !== repo).map((r) => r.path))];
+    const mountSources = [...new Set([...local.digests, ...local.tags].map((r) => parseReference(r)).filter((r) => r.domain === client.host && r.path !== repo).map((r) => r.path))];
     // Docker lists layers top first, named by their DiffID.
-    const order = manifest.layers.map((_, i) => manifest.layers.length - 1 - i);
-    for (const i of order) emit({ id: shortLayerId(diffIds[i] ?? manifest.layers[i]!.digest), status: 'Preparing' });
+    const order = layers.map((_, i) => layers.length - 1 - i);
+    for (const i of order) emit({ id: shortLayerId(diffIds[i] ?? layers[i]!.digest), status: 'Preparing' });
     order.forEach((i, n) => {
-      if (n >= this.opts.maxConcurrentUploads) emit({ id: shortLayerId(diffIds[i] ?? manifest.layers[i]!.digest), status: 'Waiting' });
+      if (n >= this.opts.maxConcurrentUploads) emit({ id: shortLayerId(diffIds[i] ?? layers[i]!.digest), status: 'Waiting' });
     });
     await limited(
       this.opts.maxConcurrentUploads,
       order.map((i) => async () => {
-        const layer = manifest.layers[i]!;
+        const layer = layers[i]!;
         const id = shortLayerId(diffIds[i] ?? layer.digest);
+        if (layer.compress !== undefined) {
+          layers[i] = await this.compressAndUpload(client, repo, layer, layer.compress, throttled(emit, id, 'Pushing'));
+          emit({ id, status: 'Pushed' });
+          return;
+        }
         if (await blobExists(client, repo, layer.digest)) {
           emit({ id, status: 'Layer already exists' });
           return;
@@ -213,6 +223,10 @@ export class ImageTransfer {
         emit({ id, status: 'Pushed' });
       }),
     );
+    const changed = layers.some((l, i) => l.digest !== local.manifest.layers[i]!.digest);
+    const image = changed ? await this.images.replaceLayers(local, layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size }))) : local;
+    const storedBytes = await readFile(this.content.path(parseDigest(image.row.manifestDigest)));
+    const { manifest, bytes: manifestBytes } = opts.format ? convertManifest(image.manifest, storedBytes, opts.format) : { manifest: image.manifest, bytes: storedBytes };
     if (!(await blobExists(client, repo, manifest.config.digest))) {
       await uploadBlob(client, repo, this.storedBlob(manifest.config), () => undefined, { chunkSize: this.opts.uploadChunkSize });
     }
@@ -222,6 +236,21 @@ export class ImageTransfer {
     this.images.recordEvent('push', familiarString(pushed), familiarRepository(pushed));
     emit({ status: `${tag}: digest: ${digest} size: ${manifestBytes.length}` });
     emit({ status: '', aux: { Tag: tag, Digest: digest, Size: manifestBytes.length } });
+  }
+
+  /**
+   * Gzips an uncompressed layer into the content store and, in the same pass, streams the gzip
+   * bytes to the registry; returns the gzip blob's descriptor. The store and the registry must
+   * agree on what went up.
+   */
+  private async compressAndUpload(client: RegistryClient, repo: string, layer: Descriptor, mediaType: string, onBytes: OnBytes): Promise<Descriptor> {
+    const { gzip, stored } = compressLayerBlob(parseDigest(layer.digest), this.content);
+    const uploaded = uploadStream(client, repo, gzip, (n) => onBytes(Math.min(n, layer.size), layer.size));
+    // A failed upload stops reading the gzip; the store still finishes (its blob is kept for later).
+    uploaded.catch(() => gzip.destroy());
+    const [blob, sent] = await Promise.all([stored, uploaded]);
+    if (blob.digest !== sent.digest) throw new BerthError('Internal', 'upload_mismatch', `layer ${layer.digest}: stored ${blob.digest} but uploaded ${sent.digest}`);
+    return { mediaType, digest: blob.digest, size: blob.size };
   }
 
   /** A blob of the content store, readable from any offset (a chunk resumes there). */

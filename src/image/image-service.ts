@@ -6,6 +6,7 @@ import { shortId } from '../oci/ids.js';
 import {
   hostArchitecture,
   MEDIA_TYPES,
+  type Descriptor,
   type HistoryEntry,
   type ImageConfig,
   type ImageManifest,
@@ -16,7 +17,6 @@ import type { ContentStore } from '../store/content/content-store.js';
 import type { ImageRow, MetaStore } from '../store/meta/meta-store.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { applyConfigChanges } from './config-changes.js';
-import { compressManifestLayers, gzipLayersByDiffId, hasUncompressedLayers } from './layer-compress.js';
 import { ingestLayer, ingestLayerBlob, unpackCompressedLayer } from './layer-ingest.js';
 import { decompressedStream } from './layer/compression.js';
 
@@ -225,15 +225,13 @@ export class ImageService {
   }
 
   /**
-   * Gives an image with uncompressed layer blobs (a commit's, a loaded archive's) gzip-compressed
-   * ones, as a push needs; the image keeps the new manifest (its ID, the config's digest, stays),
-   * so later pushes reuse the blobs, and the uncompressed ones go at the next garbage collection.
+   * Gives an image other blobs for its layers, of the same DiffIDs: the gzip ones a push made of
+   * its uncompressed layers (a commit's, a loaded archive's). The image keeps the new manifest (its
+   * ID, the config's digest, stays), so later pushes reuse the blobs, and the uncompressed ones go
+   * at the next garbage collection.
    */
-  async compressLayers(image: Image): Promise<Image> {
-    if (!hasUncompressedLayers(image.manifest)) return image;
-    const known = gzipLayersByDiffId(this.list());
-    const manifest = await compressManifestLayers(image.manifest, image.config.rootfs.diff_ids, this.content, known);
-    const blob = await this.content.putBytes(JSON.stringify(manifest));
+  async replaceLayers(image: Image, layers: Descriptor[]): Promise<Image> {
+    const blob = await this.content.putBytes(JSON.stringify({ ...image.manifest, layers }));
     const row = this.meta.getImage(image.id);
     // Removed meanwhile: the push fails on its missing blobs rather than recreating the image.
     if (row) this.meta.putImage({ ...row, manifestDigest: blob.digest });

@@ -1,3 +1,4 @@
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Descriptor, ImageManifest } from '../oci/image.js';
 import { MEDIA_TYPES } from '../oci/image.js';
@@ -13,10 +14,6 @@ const GZIP_OF: Readonly<Record<string, string>> = {
 
 const isGzipLayer = (mediaType: string): boolean => mediaType === MEDIA_TYPES.dockerLayerGzip || mediaType === MEDIA_TYPES.ociLayerGzip;
 
-export function hasUncompressedLayers(manifest: ImageManifest): boolean {
-  return manifest.layers.some((l) => GZIP_OF[l.mediaType] !== undefined);
-}
-
 /** The gzip blobs of the given images' layers by DiffID: a layer compressed once is not compressed again. */
 export function gzipLayersByDiffId(images: readonly { manifest: ImageManifest; config: { rootfs: { diff_ids: string[] } } }[]): Map<string, Descriptor> {
   const out = new Map<string, Descriptor>();
@@ -29,29 +26,29 @@ export function gzipLayersByDiffId(images: readonly { manifest: ImageManifest; c
   return out;
 }
 
+/** The gzip media type for an uncompressed layer's; undefined for any other. */
+export function gzipMediaType(mediaType: string): string | undefined {
+  return GZIP_OF[mediaType];
+}
+
 /**
- * `manifest` with each uncompressed layer replaced by a gzip blob: one in `known` for its DiffID,
- * else its blob compressed into the content store with the parallel gzip (deterministic, so every
- * daemon makes the same blob from the same layer). Layers are compressed one at a time, each on
- * every CPU.
+ * Compresses a stored uncompressed layer blob with the parallel gzip (deterministic, so every
+ * daemon makes the same blob from the same layer) into the content store. `gzip` yields the same
+ * compressed bytes as they are made, for an upload in the same pass; it must be read (or
+ * resumed) for the store to finish. `stored` settles once the blob is stored.
  */
-export async function compressManifestLayers(
-  manifest: ImageManifest,
-  diffIds: readonly string[],
-  content: ContentStore,
-  known: ReadonlyMap<string, Descriptor>,
-): Promise<ImageManifest> {
-  const layers: Descriptor[] = [];
-  for (const [i, layer] of manifest.layers.entries()) {
-    const gzipType = GZIP_OF[layer.mediaType];
-    const reuse = known.get(diffIds[i] ?? '');
-    if (gzipType === undefined) layers.push(layer);
-    else if (reuse !== undefined) layers.push({ ...layer, mediaType: gzipType, digest: reuse.digest, size: reuse.size });
-    else {
-      const gz = createParallelGzip();
-      const [stored] = await Promise.all([content.putStream(gz), pipeline(content.read(layer.digest as Digest), gz)]);
-      layers.push({ ...layer, mediaType: gzipType, digest: stored.digest, size: stored.size });
-    }
-  }
-  return { ...manifest, layers };
+export function compressLayerBlob(digest: Digest, content: ContentStore): { gzip: Readable; stored: Promise<{ digest: Digest; size: number }> } {
+  const gz = createParallelGzip();
+  const toStore = new PassThrough();
+  const gzip = new PassThrough();
+  gz.on('error', (e) => {
+    toStore.destroy(e);
+    gzip.destroy(e);
+  });
+  // A failure also rejects `stored`; a consumer that has not attached yet must not crash the daemon.
+  gzip.on('error', () => undefined);
+  gz.pipe(toStore);
+  gz.pipe(gzip);
+  const stored = Promise.all([content.putStream(toStore), pipeline(content.read(digest), gz)]).then(([blob]) => blob);
+  return { gzip, stored };
 }

@@ -1,12 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { closeSync, fdatasync as fdatasyncCb, fsync as fsyncCb, openSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, readdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError, notFound } from '../../lib/errors.js';
 import { digestHex, parseDigest, type Digest } from '../../oci/digest.js';
+
+const fdatasync = promisify(fdatasyncCb);
+const fsync = promisify(fsyncCb);
+
+/** Bytes written between background flushes of a blob being stored. */
+const EARLY_SYNC_BYTES = 8 * 1024 * 1024;
 
 /**
  * Content-addressed blob store (OCI image layout style: `blobs/sha256/<hex>`).
@@ -109,19 +116,28 @@ export class ContentStore {
     const tmp = this.ingestPath();
     const hash = hashedBy ? undefined : createHash('sha256');
     let size = 0;
+    const out = createWriteStream(tmp, { fd: openSync(tmp, 'w', 0o644) });
+    // A second descriptor flushes what is written so far while more arrives, so the fsync at the
+    // end waits only for the tail: a big blob's sync overlaps its transfer.
+    const syncFd = openSync(tmp, 'r');
+    let syncing: Promise<void> | undefined;
+    let syncedUpTo = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         hash?.update(chunk);
         size += chunk.length;
+        if (syncing === undefined && size - syncedUpTo >= EARLY_SYNC_BYTES) {
+          syncedUpTo = size;
+          const done = (): void => void (syncing = undefined);
+          syncing = fdatasync(syncFd).then(done, done);
+        }
         cb(null, chunk);
       },
     });
-    const out = createWriteStream(tmp, { mode: 0o644 });
     try {
       await pipeline(source, counter, out);
-      const fh = await open(tmp, 'r');
-      await fh.sync();
-      await fh.close();
+      await syncing;
+      await fsync(syncFd);
       const digest = parseDigest(hash ? `sha256:${hash.digest('hex')}` : hashedBy!());
       if (expected !== undefined && digest !== expected) {
         throw new BerthError('InvalidArgument', 'digest_mismatch', `blob digest mismatch: expected ${expected}, got ${digest}`);
@@ -131,6 +147,9 @@ export class ContentStore {
     } catch (e) {
       await rm(tmp, { force: true });
       throw e;
+    } finally {
+      await syncing;
+      closeSync(syncFd);
     }
   }
 

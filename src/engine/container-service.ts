@@ -139,8 +139,14 @@ export class ContainerService {
     if (hc.NetworkMode.startsWith('container:')) {
       const owner = this.index.get(hc.NetworkMode.slice('container:'.length));
       hc.NetworkMode = `container:${owner.id}`;
+      // dockerd's checks, in its order: what the owner's namespace and files already decide.
+      const conflict = (what: string) => invalidArgument('conflicting_options', `conflicting options: ${what}`);
+      if (req.config.Hostname) throw conflict('hostname and the network mode');
+      if (((hc['Dns'] as string[] | null | undefined) ?? []).length > 0) throw conflict('dns and the network mode');
+      if (((hc['ExtraHosts'] as string[] | null | undefined) ?? []).length > 0) throw conflict('custom host-to-IP mapping and the network mode');
+      if (Object.values(req.endpoints ?? {}).some((e) => e.mac)) throw conflict('mac-address and the network mode');
       if (hc['PortBindings'] && Object.keys(hc['PortBindings'] as object).length > 0) {
-        throw invalidArgument('conflicting_options', 'conflicting options: port publishing and the container type network mode');
+        throw conflict('port publishing and the container type network mode');
       }
     } else if (!NETWORK_MODES.includes(hc.NetworkMode)) {
       const user = this.deps.userNetworks?.find(hc.NetworkMode);

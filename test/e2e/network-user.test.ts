@@ -243,6 +243,16 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(seen.stdout, own.stdout, "the guest sees the owner's files");
       const lookup = await run(['exec', guest, 'nslookup', peer]);
       assert.equal(lookup.code, 0, lookup.stdout + lookup.stderr);
+      for (const [flags, what] of [
+        [['-h', 'mine'], 'hostname and the network mode'],
+        [['--dns', '192.0.2.1'], 'dns and the network mode'],
+        [['--add-host', 'x:192.0.2.2'], 'custom host-to-IP mapping and the network mode'],
+        [['--mac-address', '02:42:00:00:00:01'], 'mac-address and the network mode'],
+      ] as const) {
+        const refused = await run(['run', '--rm', ...flags, '--network', `container:${owner}`, 'busybox', 'true']);
+        assert.equal(refused.code, 125, `${what}: ${refused.stderr}`);
+        assert.match(refused.stderr, new RegExp(`conflicting options: ${what}`));
+      }
       const paths = '{{.HostnamePath}} {{.HostsPath}} {{.ResolvConfPath}}';
       const [gp, op] = [await run(['inspect', '-f', paths, guest]), await run(['inspect', '-f', paths, owner])];
       assert.equal(gp.stdout, op.stdout, 'inspect shows the shared files, as dockerd does');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,12 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(manifest[0]!.Config, `blobs/sha256/${id.slice(7)}`);
       assert.equal(manifest[0]!.Layers.length, 2);
       for (const l of manifest[0]!.Layers) assert.ok(files.has(l), l);
+      // The commit's layer is kept as a plain tar, as Docker keeps it: its blob digest is its DiffID.
+      const top = files.get(manifest[0]!.Layers[1]!)!;
+      assert.equal(top.subarray(257, 262).toString(), 'ustar');
+      const config = JSON.parse(files.get(manifest[0]!.Config)!.toString()) as { rootfs: { diff_ids: string[] } };
+      assert.equal(`sha256:${createHash('sha256').update(top).digest('hex')}`, config.rootfs.diff_ids[1]);
+      assert.equal(manifest[0]!.Layers[1], `blobs/sha256/${config.rootfs.diff_ids[1]!.slice(7)}`);
       const repositories = JSON.parse(files.get('repositories')!.toString()) as Record<string, Record<string, string>>;
       assert.deepEqual(repositories, { [ref.split(':')[0]!]: { '1': id.slice(7) } });
       const index = JSON.parse(files.get('index.json')!.toString()) as { manifests: { digest: string; annotations: Record<string, string> }[] };

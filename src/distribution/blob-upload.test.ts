@@ -159,3 +159,16 @@ test('uploadStream: one PATCH of the whole stream, then PUT with the digest comp
     await fake.close();
   }
 });
+
+test('uploadStream: with digestOf, the digest comes from there once the bytes are sent', async () => {
+  const fake = await fakeRegistry();
+  try {
+    const data = randomBytes(1500);
+    const up = await uploadStream(fake.client, 'r', Readable.from([data]), () => undefined, async () => source(data).digest);
+    assert.equal(up.digest, source(data).digest);
+    assert.ok(fake.blobs.get(up.digest)?.equals(data));
+    await assert.rejects(uploadStream(fake.client, 'r', Readable.from([data]), () => undefined, async () => `sha256:${'0'.repeat(64)}`), /digest did not match/);
+  } finally {
+    await fake.close();
+  }
+});

@@ -67,12 +67,20 @@ export async function uploadBlob(client: RegistryClient, repo: string, source: B
 /**
  * Uploads a blob whose size and digest are known only at its end (a layer compressed as it goes
  * up), as Docker streams every blob: POST, one PATCH of the whole stream, PUT ?digest=. The
- * stream cannot be read twice, so nothing is retried here. Returns what went up.
+ * stream cannot be read twice, so nothing is retried here. `digestOf`, when given, supplies the
+ * digest of the same bytes hashed elsewhere (the store they are written to), once they are all
+ * sent; otherwise they are hashed here. Returns what went up.
  */
-export async function uploadStream(client: RegistryClient, repo: string, stream: Readable, onBytes: (current: number) => void): Promise<{ digest: string; size: number }> {
+export async function uploadStream(
+  client: RegistryClient,
+  repo: string,
+  stream: Readable,
+  onBytes: (current: number) => void,
+  digestOf?: () => Promise<string>,
+): Promise<{ digest: string; size: number }> {
   const scope = pushScope(repo);
   const session = await startUpload(client, repo);
-  const hash = createHash('sha256');
+  const hash = digestOf ? undefined : createHash('sha256');
   let size = 0;
   const res = await client.requestUrl(session.url, {
     method: 'PATCH',
@@ -81,7 +89,7 @@ export async function uploadStream(client: RegistryClient, repo: string, stream:
     body: () => {
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
+          hash?.update(chunk);
           size += chunk.length;
           onBytes(size);
           cb(null, chunk);
@@ -94,7 +102,7 @@ export async function uploadStream(client: RegistryClient, repo: string, stream:
   if (res.status !== 202) throw await uploadError(res, 'upload_failed');
   session.url = nextUrl(client, res, session.url);
   await drain(res);
-  const digest = `sha256:${hash.digest('hex')}`;
+  const digest = hash ? `sha256:${hash.digest('hex')}` : await digestOf!();
   await closeUpload(client, repo, session, digest);
   return { digest, size };
 }

@@ -203,22 +203,30 @@ export function planCopy(req: PlanRequest): CopyPlan {
 
 /**
  * Content hash of a plan for the build cache (names, types, modes, owners, link targets and
- * contents; not mtimes), and per path the digest of its part, so a miss can name the files.
+ * contents; not mtimes), and per path the digest of its part, so a miss can name the files
+ * (computed on first use: a cache hit never needs it).
  */
-export function hashPlan(plan: CopyPlan): { hash: string; files: CopyManifest } {
+export function hashPlan(plan: CopyPlan): { hash: string; readonly files: CopyManifest } {
   const h = createHash('sha256');
-  const files: CopyManifest = {};
+  const lines: [string, string][] = [];
   const fileHash = (rel: string): string => createHash('sha256').update(plan.tree!.read(rel)).digest('hex');
   const add = (name: string, line: string): void => {
     h.update(line);
-    files[name] = createHash('sha256').update(line).digest('hex');
+    lines.push([name, line]);
   };
   for (const e of plan.entries) {
     const content = e.data ? createHash('sha256').update(e.data).digest('hex') : e.source ? fileHash(e.source) : '';
     add(e.name, `${e.name}\0${e.type}\0${e.mode}\0${e.uid}:${e.gid}\0${e.linkname ?? ''}\0${content}\n`);
   }
   for (const a of plan.archives) add(`${a.dest} (archive)`, `archive\0${a.dest}\0${fileHash(a.source)}\n`);
-  return { hash: h.digest('hex'), files };
+  let files: CopyManifest | undefined;
+  return {
+    hash: h.digest('hex'),
+    get files(): CopyManifest {
+      files ??= Object.fromEntries(lines.map(([name, line]) => [name, createHash('sha256').update(line).digest('hex')]));
+      return files;
+    },
+  };
 }
 
 /** Cleans an archive member's name under `dest`; throws if it climbs out of it. */

@@ -391,7 +391,7 @@ async function dispatch(ctx: Ctx, state: State, ins: Instruction, counted: boole
 }
 
 /** Takes the cached child image for this step if there is one, else makes it. */
-async function commitOrReuse(ctx: Ctx, state: State, cc: ImageRunConfig, make: () => Promise<BuildImage>, files?: CopyManifest): Promise<void> {
+async function commitOrReuse(ctx: Ctx, state: State, cc: ImageRunConfig, make: () => Promise<BuildImage>, files?: () => CopyManifest): Promise<void> {
   const { backend, opts } = ctx;
   const hit = opts.noCache ? undefined : backend.cached(state.image, cc);
   if (hit) {
@@ -402,7 +402,7 @@ async function commitOrReuse(ctx: Ctx, state: State, cc: ImageRunConfig, make: (
       const parent = state.image;
       const reasons = parent && ctx.fresh.has(parent.id)
         ? ['its parent image was built by this build (an earlier step missed)']
-        : explainCacheMiss(cc, files, backend.cacheCandidates(parent));
+        : explainCacheMiss(cc, files?.(), backend.cacheCandidates(parent));
       for (const r of reasons) opts.out(` ---> Cache miss: ${r}\n`);
     }
     state.image = await make();
@@ -556,14 +556,15 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
   }
   const epoch = opts.sourceDateEpoch;
   if (epoch !== undefined) for (const e of plan.entries) e.mtime = Math.min(e.mtime, epoch);
-  const { hash, files } = hashPlan(plan);
+  const hashed = hashPlan(plan);
+  const hash = hashed.hash;
   const kind = plan.entries.length === 1 && plan.entries[0]!.type === 'file' && plan.archives.length === 0 ? 'file' : 'dir';
   const text = `${ins.keyword} ${kind}:${hash} in ${dest} `;
   const cc = containerConfigOf(state.config, [...shellOf(state.config), `#(nop) ${text}`]);
   const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' ') };
   await commitOrReuse(ctx, state, cc, () =>
-    backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history, copyFiles: files }, writeCopyTar(plan, (input) => backend.openArchive(input))),
-    files,
+    backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history, copyFiles: hashed.files }, writeCopyTar(plan, (input) => backend.openArchive(input))),
+    () => hashed.files,
   );
 }
 

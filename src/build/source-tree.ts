@@ -31,5 +31,20 @@ export interface SourceTree extends LinkReader {
   openRead(rel: string): Readable;
 }
 
-/** Bytewise order of names, as tar writers and Docker sort them. */
-export const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+/**
+ * Bytewise (UTF-8) order of names, as tar writers and Docker sort them, without encoding them:
+ * UTF-16 code units order the same way except that a surrogate (a code point above U+FFFF) must
+ * sort after every other unit.
+ */
+export function byteOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    return xs === ys ? x - y : xs ? 1 : -1;
+  }
+  return a.length - b.length;
+}

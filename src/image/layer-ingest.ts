@@ -90,6 +90,9 @@ export async function ingestLayer(
   let blob: { digest: Digest; size: number } | undefined;
   let diffId: DiffId | undefined;
   const blobDone = content.putStream((opts.compress ? toBlob.pipe(createParallelGzip()) : toBlob).pipe(gate));
+  // An input that fails at once (a COPY of a bad archive) rejects this before the snapshot is
+  // prepared and anything awaits it: that must not be an unhandled rejection.
+  blobDone.catch(() => undefined);
   const snapshot = await snapshots.commit(parent?.snapshotKey ?? null, async (dir) => {
     const unpacked = applyLayer(toDisk, dir);
     unpacked.then(() => settleApply(true), () => settleApply(false));

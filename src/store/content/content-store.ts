@@ -116,7 +116,9 @@ export class ContentStore {
     const tmp = this.ingestPath();
     const hash = hashedBy ? undefined : createHash('sha256');
     let size = 0;
-    const out = createWriteStream(tmp, { fd: openSync(tmp, 'w', 0o644) });
+    // Chunks that arrive while a write is under way go out together (writev): with the default
+    // 16 KiB buffer each network chunk is its own write, about three times the cost.
+    const out = createWriteStream(tmp, { fd: openSync(tmp, 'w', 0o644), highWaterMark: 1024 * 1024 });
     // A second descriptor flushes what is written so far while more arrives, so the fsync at the
     // end waits only for the tail: a big blob's sync overlaps its transfer.
     const syncFd = openSync(tmp, 'r');

@@ -16,7 +16,7 @@ import { HealthMonitor } from '../engine/health-monitor.js';
 import { BridgeNetwork, bridgeIdentity } from '../network/bridge-network.js';
 import { UserNetworks } from '../network/user-networks.js';
 import { NetworkService } from '../engine/network-service.js';
-import { resolveName } from '../engine/container-networks.js';
+import { resolveName, upstreamsFor } from '../engine/container-networks.js';
 import { networkRoutes } from '../api/server/routes/networks.js';
 import { Engine } from '../engine/engine.js';
 import { ExitWatcher } from '../runtime/monitor/exit-file.js';
@@ -105,7 +105,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     lookup: (net, name, from) => resolveName(containers?.list() ?? [], net, name, from),
     events,
     log,
-    upstreams: cfg.dns,
+    upstreams: (net, from) => upstreamsFor(containers?.list() ?? [], net, from, cfg.dns),
   });
 
   let containers: ContainerService | undefined;

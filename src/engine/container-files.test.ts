@@ -9,7 +9,15 @@ test('resolv.conf drops loopback resolvers a container cannot reach', () => {
 
 test("resolv.conf with the daemon's --dns: those servers in place of the host's", () => {
   const host = 'search example.org\nnameserver 127.0.0.53\nnameserver 10.0.0.2\noptions edns0\n';
-  assert.equal(containerResolvConf(host, ['192.0.2.53', '192.0.2.54']), 'nameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch example.org\noptions edns0\n');
+  assert.equal(containerResolvConf(host, { servers: ['192.0.2.53', '192.0.2.54'] }), 'nameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch example.org\noptions edns0\n');
+});
+
+test('resolv.conf with --dns-search and --dns-option: they replace the host\'s; a search of "." means none', () => {
+  const host = 'search example.org\nnameserver 10.0.0.2\noptions edns0\n';
+  assert.equal(containerResolvConf(host, { search: ['a.test', 'b.test'], options: ['ndots:2'] }), 'nameserver 10.0.0.2\nsearch a.test b.test\noptions ndots:2\n');
+  assert.equal(containerResolvConf(host, { search: ['.'] }), 'nameserver 10.0.0.2\noptions edns0\n');
+  assert.equal(embeddedResolvConf(host, '127.0.0.11', { search: ['a.test'], options: ['timeout:2'] }), 'nameserver 127.0.0.11\nsearch a.test\noptions timeout:2 ndots:0\n');
+  assert.equal(embeddedResolvConf(host, '127.0.0.11', { options: ['ndots:3'] }), 'nameserver 127.0.0.11\nsearch example.org\noptions ndots:3\n');
 });
 
 test('resolv.conf on a user network: the embedded DNS only, host search and options kept, ndots:0', () => {

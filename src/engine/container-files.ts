@@ -17,14 +17,56 @@ const LOOPBACK_HOSTS = [
   'ff02::2\tip6-allrouters',
 ];
 
-/** resolv.conf for a container: the host's, minus loopback resolvers a container cannot reach, or with the daemon's --dns servers as its nameservers. */
-export function containerResolvConf(hostText: string, servers: readonly string[] = []): string {
-  const lines = hostText.split('\n').filter((l) => {
+/** A container's DNS settings (HostConfig.Dns, DnsSearch, DnsOptions, or the daemon's --dns); empty = the host's. */
+export interface DnsOverrides {
+  servers?: readonly string[];
+  search?: readonly string[];
+  options?: readonly string[];
+}
+
+const isLine = (kind: RegExp) => (l: string) => kind.test(l);
+const NAMESERVER = /^\s*nameserver\s/;
+const SEARCH = /^\s*(search|domain)\s/;
+const OPTIONS = /^\s*options\s/;
+
+/** The host's lines with DnsSearch and DnsOptions applied as dockerd does (`.` as the search means none). */
+function applyOverrides(hostText: string, dns: DnsOverrides): { kept: string[]; search: string[]; options: string[] } {
+  const lines = hostText.split('\n');
+  const words = (kind: RegExp) => lines.filter(isLine(kind)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  const search = dns.search?.length ? dns.search.filter((d) => d !== '.') : [];
+  const kept = lines.filter((l) => !OPTIONS.test(l) && !(dns.search?.length && SEARCH.test(l)));
+  return { kept, search, options: dns.options?.length ? [...dns.options] : words(OPTIONS) };
+}
+
+/**
+ * resolv.conf for a container: the host's, minus loopback resolvers a container cannot reach; the
+ * container's (or the daemon's) servers, search domains and options replace the host's, as dockerd.
+ */
+export function containerResolvConf(hostText: string, dns: DnsOverrides = {}): string {
+  const { kept, search, options } = applyOverrides(hostText, dns);
+  const servers = dns.servers ?? [];
+  const lines = kept.filter((l) => {
     const m = /^\s*nameserver\s+(\S+)/.exec(l);
-    // The daemon's --dns replace every nameserver of the host.
     return !m || (servers.length === 0 && !(m[1]?.startsWith('127.') || m[1] === '::1'));
   });
-  return [...servers.map((s) => `nameserver ${s}`), ...lines].join('\n').replace(/\n*$/, '\n');
+  while (lines.length > 0 && lines.at(-1)?.trim() === '') lines.pop();
+  const out = [...servers.map((s) => `nameserver ${s}`), ...lines, ...(search.length ? [`search ${search.join(' ')}`] : [])];
+  if (options.length) out.push(`options ${options.join(' ')}`);
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * resolv.conf of a container on a user network, as Docker writes it: the embedded DNS (which
+ * forwards other names to the container's DNS servers, the daemon's or the host's) in place of
+ * every nameserver, the host's search and options kept unless the container sets its own, and
+ * ndots:0 (unless the container's options set ndots) so single names go to the embedded DNS as they are.
+ */
+export function embeddedResolvConf(hostText: string, nameserver: string, dns: DnsOverrides = {}): string {
+  const { kept, search, options } = applyOverrides(hostText, dns);
+  const own = dns.options?.length ? options : options.filter((o) => !o.startsWith('ndots:'));
+  const ndots = own.some((o) => o.startsWith('ndots:')) ? [] : ['ndots:0'];
+  const lines = kept.filter((l) => l.trim() !== '' && !NAMESERVER.test(l));
+  return [`nameserver ${nameserver}`, ...lines, ...(search.length ? [`search ${search.join(' ')}`] : []), `options ${[...own, ...ndots].join(' ')}`, ''].join('\n');
 }
 
 /** One line per address of the container (one per network it is on), as Docker writes them. */
@@ -35,27 +77,13 @@ export function hostsFile(name: string, addresses: readonly string[]): string {
 }
 
 /**
- * resolv.conf of a container on a user network, as Docker writes it: the embedded DNS (which
- * forwards other names to the host's resolvers) in place of every nameserver, the host's search
- * and options kept, and ndots:0 so single names go to the embedded DNS as they are.
- */
-export function embeddedResolvConf(hostText: string, nameserver: string): string {
-  const kept = hostText.split('\n').filter((l) => l.trim() !== '' && !/^\s*(nameserver|options)\s/.test(l));
-  const options = hostText
-    .split('\n')
-    .flatMap((l) => (/^\s*options\s/.test(l) ? l.trim().split(/\s+/).slice(1) : []))
-    .filter((o) => !o.startsWith('ndots:'));
-  return [`nameserver ${nameserver}`, ...kept, `options ${[...options, 'ndots:0'].join(' ')}`, ''].join('\n');
-}
-
-/**
  * Rewritten at every start, before the container runs, and on network connect/disconnect; plain
  * writes (no fsync on the hot path) that keep the inode, so the bind mounts show the new content.
  */
 export async function writeEtcFiles(
   paths: EtcFiles,
   /** `nameserver`: the embedded DNS server's address (a user network), in place of the host's resolvers. */
-  opts: { hostname: string; domainname: string; hostNetwork: boolean; addresses: readonly string[]; nameserver?: string; dnsServers?: readonly string[] },
+  opts: { hostname: string; domainname: string; hostNetwork: boolean; addresses: readonly string[]; nameserver?: string; dns?: DnsOverrides },
 ): Promise<void> {
   const readHost = (p: string) => readFile(p, 'utf8').catch(() => '');
   if (opts.hostNetwork) {
@@ -67,5 +95,5 @@ export async function writeEtcFiles(
   await writeFile(paths.hostnamePath, `${opts.hostname}\n`);
   await writeFile(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.addresses));
   const host = await readHost('/etc/resolv.conf');
-  await writeFile(paths.resolvConfPath, opts.nameserver ? embeddedResolvConf(host, opts.nameserver) : containerResolvConf(host, opts.dnsServers));
+  await writeFile(paths.resolvConfPath, opts.nameserver ? embeddedResolvConf(host, opts.nameserver, opts.dns) : containerResolvConf(host, opts.dns));
 }

@@ -44,10 +44,7 @@ export function liveAttachments(c: ContainerRecord): (NetworkAttachment & { endp
  */
 export function resolveName(all: readonly ContainerRecord[], network: string, name: string, from: string): string[] {
   const q = name.toLowerCase();
-  const withEndpoints = (c: ContainerRecord) => (c.networks ?? []).filter((a) => a.endpoint);
-  const asks = (c: ContainerRecord) => withEndpoints(c).some((a) => a.network === network && a.endpoint?.address === from);
-  // A container asks as soon as its process runs, which can be before its record says running.
-  const asker = all.find((c) => isRunning(c) && asks(c)) ?? all.find(asks);
+  const asker = askerOf(all, network, from);
   const shared = asker ? withEndpoints(asker).map((a) => a.network) : [];
   // The default bridge has no name resolution in Docker.
   const nets = [network, ...shared.filter((n) => n !== network && n !== 'bridge')];
@@ -60,6 +57,24 @@ export function resolveName(all: readonly ContainerRecord[], network: string, na
     if (hits.length > 0) return hits;
   }
   return [];
+}
+
+/**
+ * Where the embedded DNS of `network` forwards a name it does not own for the container at `from`:
+ * the container's --dns, else the daemon's (empty = the host's resolvers).
+ */
+export function upstreamsFor(all: readonly ContainerRecord[], network: string, from: string, daemonServers: readonly string[]): readonly string[] {
+  const own = (askerOf(all, network, from)?.hostConfig['Dns'] as string[] | null | undefined) ?? [];
+  return own.length > 0 ? own : daemonServers;
+}
+
+const withEndpoints = (c: ContainerRecord) => (c.networks ?? []).filter((a) => a.endpoint);
+
+/** The container whose endpoint on `network` has address `from`. */
+function askerOf(all: readonly ContainerRecord[], network: string, from: string): ContainerRecord | undefined {
+  const asks = (c: ContainerRecord) => withEndpoints(c).some((a) => a.network === network && a.endpoint?.address === from);
+  // A container asks as soon as its process runs, which can be before its record says running.
+  return all.find((c) => isRunning(c) && asks(c)) ?? all.find(asks);
 }
 
 /** Docker's DNSNames of an endpoint on a user network: name, aliases, short id, hostname. */

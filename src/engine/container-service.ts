@@ -29,7 +29,7 @@ import { ContainerNetworks, etcNetwork, modeNetwork, type EndpointRequest, type 
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
-import { writeEtcFiles, type EtcFiles } from './container-files.js';
+import { writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
 import { ContainerIndex } from './container-index.js';
 import {
   isRunning,
@@ -443,7 +443,7 @@ export class ContainerService {
       hostNetwork,
       addresses: net.addresses,
       nameserver: net.dns ? EMBEDDED_DNS_ADDRESS : undefined,
-      dnsServers: this.deps.dnsServers,
+      dns: dnsOverrides(c, this.deps.dnsServers),
     });
   }
 
@@ -1038,6 +1038,12 @@ export class ContainerService {
     const dir = this.containerDir(id);
     return { hostnamePath: join(dir, 'hostname'), hostsPath: join(dir, 'hosts'), resolvConfPath: join(dir, 'resolv.conf') };
   }
+}
+
+/** The container's --dns, --dns-search and --dns-option; the daemon's --dns when it has no servers of its own. */
+function dnsOverrides(c: ContainerRecord, daemonServers: readonly string[] = []): DnsOverrides {
+  const list = (key: string) => (c.hostConfig[key] as string[] | null | undefined) ?? [];
+  return { servers: list('Dns').length > 0 ? list('Dns') : daemonServers, search: list('DnsSearch'), options: list('DnsOptions') };
 }
 
 /** The ports a container publishes, from its host config and image. */

@@ -16,7 +16,7 @@ const TCP_IDLE_MS = 10_000;
  *
  * Names of containers (name, aliases, id and short id) on the network, or on another network the
  * asking container is on too, are answered here; other
- * names are forwarded to the daemon's --dns servers or else the host's resolvers, from the daemon's
+ * names are forwarded to the asker's or the daemon's --dns servers, or else the host's resolvers, from the daemon's
  * namespace, so loopback resolvers such as systemd-resolved work too. A resolver that does not
  * answer in FORWARD_TIMEOUT_MS is skipped; when none answers the client gets SERVFAIL.
  */
@@ -28,8 +28,8 @@ export class EmbeddedDns {
     /** Addresses of `name` for a query sent from address `from`. */
     private readonly lookup: (name: string, from: string) => string[],
     private readonly log: Logger,
-    /** Where other names go (the daemon's --dns); empty = the host's resolvers. */
-    private readonly upstreams: readonly string[] = [],
+    /** Where other names asked from address `from` go (the container's or the daemon's --dns); empty = the host's resolvers. */
+    private readonly upstreams: (from: string) => readonly string[] = () => [],
   ) {}
 
   async listen(address: string): Promise<void> {
@@ -105,11 +105,12 @@ export class EmbeddedDns {
     // A known name: its A records; for other types (AAAA…) an empty answer, so clients fall back to A.
     if (local.length > 0) return buildAnswer(q, q.type === TYPE_A ? local : [], RCODE_OK);
     if (!q.name.includes('.')) return buildAnswer(q, [], RCODE_NXDOMAIN);
-    return this.forward(msg, q);
+    return this.forward(msg, q, from);
   }
 
-  private async forward(msg: Buffer, q: DnsQuery): Promise<Buffer> {
-    for (const server of this.upstreams.length > 0 ? this.upstreams : await hostResolvers()) {
+  private async forward(msg: Buffer, q: DnsQuery, from: string): Promise<Buffer> {
+    const upstreams = this.upstreams(from);
+    for (const server of upstreams.length > 0 ? upstreams : await hostResolvers()) {
       const reply = await exchange(server, msg).catch(() => undefined);
       if (reply) return reply;
     }

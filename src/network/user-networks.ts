@@ -66,8 +66,8 @@ export class UserNetworks {
       lookup: (network: string, name: string, from: string) => string[];
       events: EventRecorder;
       log: Logger;
-      /** The daemon's --dns: where the embedded DNS forwards names it does not own (empty = the host's resolvers). */
-      upstreams?: readonly string[];
+      /** Where `network`'s embedded DNS forwards names it does not own, asked from `from` (empty = the host's resolvers). */
+      upstreams?: (network: string, from: string) => readonly string[];
     },
   ) {
     const base = chainNames('', opts.chainTag).dnat;
@@ -218,7 +218,8 @@ export class UserNetworks {
   }
 
   private dnsFor(config: UserNetworkConfig): EmbeddedDns {
-    return new EmbeddedDns((name, from) => this.opts.lookup(config.name, name, from), this.opts.log, this.opts.upstreams);
+    const upstreams = this.opts.upstreams;
+    return new EmbeddedDns((name, from) => this.opts.lookup(config.name, name, from), this.opts.log, upstreams && ((from) => upstreams(config.name, from)));
   }
 
   private bridgeFor(config: UserNetworkConfig): BridgeNetwork {

@@ -32,10 +32,10 @@ function questionName(msg: Buffer): string {
 }
 
 /**
- * A resolver that knows one name (A 192.0.2.77; no data for other types, NXDOMAIN for other
+ * A resolver that knows one name (A `address4`; no data for other types, NXDOMAIN for other
  * names) and, while `silent`, receives queries without answering.
  */
-async function tinyResolver(address: string): Promise<{ socket: Socket; state: { silent: boolean; queries: number } }> {
+async function tinyResolver(address: string, address4 = OUTSIDE_ADDRESS): Promise<{ socket: Socket; state: { silent: boolean; queries: number } }> {
   const state = { silent: false, queries: 0 };
   const socket = createSocket('udp4');
   socket.on('message', (msg, rinfo) => {
@@ -49,7 +49,7 @@ async function tinyResolver(address: string): Promise<{ socket: Socket; state: {
     header.writeUInt16BE(known ? 0x8180 : 0x8183, 2);
     header.writeUInt16BE(1, 4);
     header.writeUInt16BE(known && isA ? 1 : 0, 6);
-    const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...OUTSIDE_ADDRESS.split('.').map(Number)]);
+    const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...address4.split('.').map(Number)]);
     socket.send(Buffer.concat([header, msg.subarray(12, end), ...(known && isA ? [answer] : [])]), rinfo.port, rinfo.address);
   });
   await new Promise<void>((resolve, reject) => {
@@ -79,11 +79,16 @@ function queryOnce(server: string, name: string): Promise<{ rcode: number; ms: n
   });
 }
 
-test('daemon --dns: the embedded DNS forwards outside names there, SERVFAIL in seconds when it does not answer; bridge containers use it', { timeout: 120_000 }, async () => {
+test('daemon and container --dns: the embedded DNS forwards outside names there, SERVFAIL in seconds when none answers; resolv.conf follows --dns, --dns-search, --dns-option', { timeout: 120_000 }, async () => {
   const link = `bdn-${randomBytes(3).toString('hex')}`;
-  const upstream = `10.216.${1 + (randomBytes(1)[0] ?? 0) % 250}.53`;
-  ok(await runCommand('sh', ['-c', `ip link add ${link} type bridge && ip addr add ${upstream}/32 dev ${link} && ip link set ${link} up`]), "upstream link");
+  const third = 1 + ((randomBytes(1)[0] ?? 0) % 250);
+  const upstream = `10.216.${third}.53`;
+  // The resolver a container names with its own --dns: it knows the name by another address.
+  const own = `10.216.${third}.54`;
+  const script = `ip link add ${link} type bridge && ip addr add ${upstream}/32 dev ${link} && ip addr add ${own}/32 dev ${link} && ip link set ${link} up`;
+  ok(await runCommand('sh', ['-c', script]), 'upstream link');
   let resolver: Awaited<ReturnType<typeof tinyResolver>> | undefined;
+  let ownResolver: Awaited<ReturnType<typeof tinyResolver>> | undefined;
   const d = await startPrivateDaemon(uniqueName('net-dns'), undefined, ['--dns', upstream]).catch(async (e: unknown) => {
     await runCommand('ip', ['link', 'del', link]);
     throw e;
@@ -92,6 +97,7 @@ test('daemon --dns: the embedded DNS forwards outside names there, SERVFAIL in s
   const net = uniqueName('dnsup');
   try {
     resolver = await tinyResolver(upstream);
+    ownResolver = await tinyResolver(own, '192.0.2.78');
     await makeBusybox(host);
     ok(await berth(['network', 'create', net], { host }), 'network create');
     const c = ok(await berth(['run', '-d', '--network', net, 'busybox', 'sleep', '120'], { host }), 'run');
@@ -101,6 +107,8 @@ test('daemon --dns: the embedded DNS forwards outside names there, SERVFAIL in s
       assert.match(found.stdout, /Server:\s+127\.0\.0\.11/);
       assert.match(found.stdout, new RegExp(`Name:\\s+${OUTSIDE_NAME.replace(/\./g, '\\.')}\\nAddress: ${OUTSIDE_ADDRESS.replace(/\./g, '\\.')}`));
     }
+    const withOwn = ok(await berth(['run', '--rm', '--network', net, '--dns', own, 'busybox', 'nslookup', '-type=a', OUTSIDE_NAME], { host }), 'nslookup, own --dns');
+    assert.match(withOwn, /Address: 192\.0\.2\.78/, "the container's own --dns comes first");
     const missing = await berth(['exec', c, 'nslookup', '-type=a', 'other.example.test'], { host });
     assert.match(missing.stdout + missing.stderr, /NXDOMAIN/, "the upstream's NXDOMAIN comes through");
 
@@ -119,12 +127,18 @@ test('daemon --dns: the embedded DNS forwards outside names there, SERVFAIL in s
 
     const conf = ok(await berth(['run', '--rm', 'busybox', 'cat', '/etc/resolv.conf'], { host }), 'bridge resolv.conf');
     assert.deepEqual(conf.split('\n').filter((l) => l.startsWith('nameserver')), [`nameserver ${upstream}`]);
+    for (const run of [berth, docker]) {
+      const lines = async (args: string[]) => ok(await run(['run', '--rm', ...args, 'busybox', 'cat', '/etc/resolv.conf'], { host }), 'resolv.conf').split('\n').filter((l) => /^(nameserver|search|options) /.test(l));
+      assert.deepEqual(await lines(['--dns', '192.0.2.9', '--dns-search', 'a.test', '--dns-option', 'ndots:2']), ['nameserver 192.0.2.9', 'search a.test', 'options ndots:2']);
+      assert.deepEqual(await lines(['--network', net, '--dns-search', 'a.test', '--dns-option', 'timeout:2']), ['nameserver 127.0.0.11', 'search a.test', 'options timeout:2 ndots:0']);
+    }
   } finally {
     const ids = (await berth(['ps', '-aq'], { host })).stdout.split('\n').filter(Boolean);
     if (ids.length) await berth(['rm', '-f', ...ids], { host });
     await berth(['network', 'rm', net], { host });
     await d.destroy();
     resolver?.socket.close();
+    ownResolver?.socket.close();
     await runCommand('ip', ['link', 'del', link]);
   }
 });

@@ -28,8 +28,9 @@ async function* members(list: Member[]): AsyncGenerator<ContextTarEntry> {
 async function withIndex(list: Member[], fn: (ix: ContextIndex, spill: string) => Promise<void> | void, budget = 1 << 20): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-ctx-'));
   const spill = join(dir, 'spill');
-  const ix = await ContextIndex.load(members(list), { memoryBudget: budget, spillPath: spill });
+  const ix = new ContextIndex({ memoryBudget: budget, spillPath: spill });
   try {
+    await ix.load(members(list));
     await fn(ix, spill);
   } finally {
     await ix.close();
@@ -133,4 +134,36 @@ test('contents beyond the memory budget go to the spill file, which close remove
     4,
   );
   assert.ok(!existsSync(spillFile));
+});
+
+test('waitFor resolves as a path arrives, at the end without it, and rejects when the upload fails', async () => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  async function* slow(fail: boolean): AsyncGenerator<ContextTarEntry> {
+    yield* members([{ path: 'Dockerfile', data: 'FROM x' }]);
+    await gate;
+    yield* members([{ path: 'late', data: 'l' }]);
+    if (fail) throw new Error('connection reset');
+  }
+  const ix = new ContextIndex({ memoryBudget: 1 << 20, spillPath: join(tmpdir(), 'berth-ctx-unused') });
+  const loaded = ix.load(slow(false));
+  await ix.waitFor('Dockerfile');
+  assert.equal(ix.read('Dockerfile').toString(), 'FROM x');
+  let late = false;
+  const waiting = ix.waitFor('late').then(() => (late = true));
+  const missing = ix.waitFor('never');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(late, false);
+  release();
+  await waiting;
+  await missing;
+  await loaded;
+  await ix.waitFor('never');
+
+  const bad = new ContextIndex({ memoryBudget: 1 << 20, spillPath: join(tmpdir(), 'berth-ctx-unused') });
+  const failing = bad.load(slow(true));
+  const pending = bad.waitFor('never');
+  await assert.rejects(failing, /connection reset/);
+  await assert.rejects(pending, /connection reset/);
+  await assert.rejects(bad.waitFor('Dockerfile'), /connection reset/);
 });

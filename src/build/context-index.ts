@@ -56,19 +56,46 @@ export class ContextIndex implements SourceTree {
   private inMemory = 0;
   /** Bytes of file content indexed. */
   contentBytes = 0;
+  /** Callers waiting for a path to arrive (or for the end of the upload). */
+  private waiters: { rel: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private ended: { error: unknown } | null = null;
 
-  private constructor(private readonly opts: ContextIndexOptions) {}
+  constructor(private readonly opts: ContextIndexOptions) {}
 
-  /** Indexes every entry; on failure the spill file is already gone. */
-  static async load(entries: AsyncIterable<ContextTarEntry>, opts: ContextIndexOptions): Promise<ContextIndex> {
-    const index = new ContextIndex(opts);
+  /**
+   * Indexes every entry. Paths are usable as they arrive (see `waitFor`), the tree as a whole only
+   * once this resolves. Call it once; `close` afterwards in any case.
+   */
+  async load(entries: AsyncIterable<ContextTarEntry>): Promise<void> {
     try {
-      for await (const e of entries) await index.add(e);
+      for await (const e of entries) {
+        await this.add(e);
+        if (this.waiters.length > 0) this.wake(false);
+      }
+      this.ended = { error: undefined };
     } catch (e) {
-      await index.close();
+      this.ended = { error: e };
       throw e;
+    } finally {
+      this.wake(true);
     }
-    return index;
+  }
+
+  /** Resolves once `rel` is indexed or the upload ended without it; rejects if the upload failed. */
+  waitFor(rel: string): Promise<void> {
+    if (this.ended?.error !== undefined) return Promise.reject(this.ended.error);
+    if (this.ended || this.nodes.has(rel)) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ rel, resolve, reject }));
+  }
+
+  private wake(all: boolean): void {
+    const failed = this.ended?.error;
+    this.waiters = this.waiters.filter((w) => {
+      if (failed !== undefined) w.reject(failed);
+      else if (all || this.nodes.has(w.rel)) w.resolve();
+      else return true;
+      return false;
+    });
   }
 
   private async add({ header: h, body }: ContextTarEntry): Promise<void> {

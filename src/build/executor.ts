@@ -14,8 +14,10 @@ export interface BuildOptions {
   dockerfile: string;
   /** Name for error messages. */
   dockerfileName: string;
-  /** The (already .dockerignore-filtered) context. */
+  /** The context, usable (complete and .dockerignore-filtered) once `contextReady` resolves. */
   context: SourceTree;
+  /** Steps before the first COPY/ADD from the context run while it still uploads. */
+  contextReady?: Promise<void>;
   tags: string[];
   buildArgs: ReadonlyMap<string, string | null>;
   target?: string;
@@ -518,6 +520,7 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
     srcImage = ix !== undefined ? ctx.built[ix]! : backend.image(name);
     what = 'image';
   }
+  if (!srcImage) await opts.contextReady;
   const fs: SourceTree = srcImage ? new LayeredFs(srcImage.layerDirs) : opts.context;
   const chown = flagValue(ins, 'chown');
   const chmodText = flagValue(ins, 'chmod');

@@ -154,18 +154,22 @@ function contextFile(context: ContextIndex, path: string): string | null {
 }
 
 /** Indexes the uploaded context tar (any compression) without unpacking it. */
-async function loadContext(engine: Engine, body: Readable): Promise<ContextIndex> {
-  await mkdir(scratchRoot(engine), { recursive: true, mode: 0o700 });
+async function loadContext(engine: Engine, index: ContextIndex, body: Readable): Promise<void> {
   try {
-    const reader = new TarReader(await decompressedStream(body));
-    return await ContextIndex.load(reader.entries(), {
-      memoryBudget: CONTEXT_MEMORY_BUDGET,
-      spillPath: join(scratchRoot(engine), `${randomBytes(8).toString('hex')}.context`),
-    });
+    await mkdir(scratchRoot(engine), { recursive: true, mode: 0o700 });
+    await index.load(new TarReader(await decompressedStream(body)).entries());
   } catch (e) {
     if (e instanceof BerthError) throw e;
     throw invalidArgument('build_context', `reading the build context: ${errorMessage(e)}`, e);
   }
+}
+
+/** The Dockerfile's text, as soon as it has arrived (a symlinked one once the whole context has). */
+async function readDockerfile(index: ContextIndex, loaded: Promise<void>, name: string, asGiven: string): Promise<string> {
+  await index.waitFor(name);
+  const text = contextFile(index, name) ?? (await loaded.then(() => contextFile(index, name)));
+  if (text === null) throw invalidArgument('build_no_dockerfile', `Cannot locate specified Dockerfile: ${asGiven}`);
+  return text;
 }
 
 const scratchRoot = (engine: Engine): string => join(engine.info.dataRoot, 'build');
@@ -203,8 +207,10 @@ function dockerfilePath(name: string): string {
 /**
  * `POST /build`: indexes the context tar (any compression), reads the Dockerfile, drops
  * .dockerignore'd files, runs the classic builder and tags the result. `out` gets the progress
- * text, `aux` the image ID once built. The context's spill file and every RUN container are gone
- * when it settles.
+ * text, `aux` the image ID once built. Steps before the first COPY/ADD from the context run while
+ * the context still uploads, but their output waits for its end, so clients see the same order
+ * as from a builder that reads the context first; a failed upload fails the build with its own
+ * error. The context's spill file and every RUN container are gone when it settles.
  */
 export async function buildImage(
   engine: Engine,
@@ -212,14 +218,35 @@ export async function buildImage(
   context: Readable,
   io: { out: (text: string) => void; aux: (id: string) => void; signal: AbortSignal },
 ): Promise<string> {
-  const index = await loadContext(engine, context);
+  const dfName = dockerfilePath(req.dockerfile || 'Dockerfile');
+  const index = new ContextIndex({
+    memoryBudget: CONTEXT_MEMORY_BUDGET,
+    spillPath: join(scratchRoot(engine), `${randomBytes(8).toString('hex')}.context`),
+  });
+  const loaded = loadContext(engine, index, context);
+  // A failed upload stops whatever step is running.
+  const abort = new AbortController();
+  const stop = (): void => abort.abort();
+  io.signal.addEventListener('abort', stop, { once: true });
+  if (io.signal.aborted) stop();
+  let held: string[] | null = [];
+  const out = (text: string): void => void (held ? held.push(text) : io.out(text));
+  const ready = loaded.then(
+    () => {
+      const ignoreText = contextFile(index, `${dfName}.dockerignore`) ?? contextFile(index, '.dockerignore') ?? '';
+      const matcher = new DockerignoreMatcher(parseDockerignore(ignoreText));
+      if (!matcher.empty) applyDockerignore(index, matcher);
+      for (const text of held ?? []) io.out(text);
+      held = null;
+    },
+    (e: unknown) => {
+      stop();
+      throw e;
+    },
+  );
+  ready.catch(() => undefined);
   try {
-    const dfName = dockerfilePath(req.dockerfile || 'Dockerfile');
-    const dockerfile = contextFile(index, dfName);
-    if (dockerfile === null) throw invalidArgument('build_no_dockerfile', `Cannot locate specified Dockerfile: ${req.dockerfile || 'Dockerfile'}`);
-    const ignoreText = contextFile(index, `${dfName}.dockerignore`) ?? contextFile(index, '.dockerignore') ?? '';
-    const matcher = new DockerignoreMatcher(parseDockerignore(ignoreText));
-    if (!matcher.empty) applyDockerignore(index, matcher);
+    const dockerfile = await readDockerfile(index, loaded, dfName, req.dockerfile || 'Dockerfile');
     const backend = new EngineBuildBackend(engine);
     const epochArg = req.buildArgs.get('SOURCE_DATE_EPOCH');
     if (epochArg !== undefined && epochArg !== null && !/^\d+$/.test(epochArg)) {
@@ -233,17 +260,26 @@ export async function buildImage(
       dockerfile,
       dockerfileName: posix.basename(dockerfilePathInContext || 'Dockerfile'),
       context: index,
+      contextReady: ready,
       sourceDateEpoch: epoch,
       now: () => (epoch !== undefined ? new Date(epoch * 1000).toISOString().replace('.000Z', 'Z') : new Date().toISOString()),
-      out: io.out,
-      signal: io.signal,
+      out,
+      signal: abort.signal,
     };
-    if (pull) io.out('Note: --pull is not supported yet: the build uses the local base images as they are\n');
+    if (pull) out('Note: --pull is not supported yet: the build uses the local base images as they are\n');
     const image = await runBuild(backend, opts);
+    await ready;
     io.aux(image.id);
     tagBuilt(backend, image, req.tags, io.out);
     return image.id;
+  } catch (e) {
+    // The upload's own failure is the cause, whatever the build was doing then; other errors
+    // are reported after the output that came before them.
+    await ready;
+    throw e;
   } finally {
+    io.signal.removeEventListener('abort', stop);
+    await loaded.catch(() => undefined);
     await index.close();
   }
 }

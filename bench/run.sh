@@ -29,7 +29,7 @@
 #
 # Knobs (environment): RUNS (15: runs per latency), NCTR (50), BENCH_NAME (berth-bench),
 #   BERTH_BUNDLE (this checkout's dist/bundle; copied first, so a rebuild during the run is harmless),
-#   BUILD_REPS (3), COMMIT_REPS (3),
+#   BERTHD_ARGS (extra daemon flags, e.g. `--default-runtime runc`), BUILD_REPS (3), COMMIT_REPS (3),
 #   REFS (auto: measure dockerd/podman when they answer, and start a dockerd of the bench's own
 #   with scripts/private-dockerd.sh where dockerd is installed but not running; none: never),
 #   DOCKERD_HOST (unix:///var/run/docker.sock), RESULTS_DIR (/tmp/berth-bench-results).
@@ -159,7 +159,8 @@ remove_bench_containers() { # CLIENT
 # ---------------------------------------------------------------- berthd
 DPID=
 daemon_start() { # LOG_LEVEL
-  "$BERTH" daemon --data-root "$DATA" --exec-root "$RUN" --log-level "$1" >>"$WORK/berthd.log" 2>&1 &
+  # shellcheck disable=SC2086 # BERTHD_ARGS is a word list
+  "$BERTH" daemon --data-root "$DATA" --exec-root "$RUN" --log-level "$1" ${BERTHD_ARGS:-} >>"$WORK/berthd.log" 2>&1 &
   DPID=$!
   local i
   for ((i = 0; i < 200; i++)); do

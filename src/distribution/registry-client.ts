@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
-import { Agent, getGlobalDispatcher, interceptors, request as httpRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { BerthError, errorMessage, type ErrorKind } from '../lib/errors.js';
 import { parseAuthChallenge, type AuthChallenge } from './auth-challenge.js';
 import type { RegistryTls } from './registry-tls.js';
@@ -116,6 +116,18 @@ export function kindOfStatus(status: number): ErrorKind {
   return 'Unavailable';
 }
 
+type Undici = typeof import('undici');
+let undiciModule: Promise<Undici> | undefined;
+
+/**
+ * undici costs an idle daemon ~7 MB, so it loads when a registry is first contacted. The bundle
+ * turns this CommonJS package's dynamic import into a namespace whose `default` is its exports.
+ */
+function loadUndici(): Promise<Undici> {
+  undiciModule ??= import('undici').then((m) => (m as Undici & { default?: Undici }).default ?? m);
+  return undiciModule;
+}
+
 /**
  * One registry, spoken to over the Docker Registry HTTP API v2 / OCI distribution spec. Finds the
  * scheme (https, then http for insecure registries), answers auth challenges (Basic, or the bearer
@@ -127,21 +139,26 @@ export class RegistryClient {
   private challenge: AuthChallenge | null | undefined;
   private readonly tokens = new Map<string, string>();
 
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Dispatcher | undefined;
 
-  constructor(private readonly opts: RegistryClientOptions) {
-    const tls = opts.tls;
-    let base: Dispatcher = getGlobalDispatcher();
-    if (opts.insecure) base = new Agent({ connect: { rejectUnauthorized: false, ...(tls?.cert ? { cert: tls.cert, key: tls.key } : {}) } });
+  constructor(private readonly opts: RegistryClientOptions) {}
+
+  /** This registry's TLS settings, following redirects. */
+  private makeDispatcher(undici: Undici): Dispatcher {
+    const tls = this.opts.tls;
+    let base: Dispatcher = undici.getGlobalDispatcher();
+    if (this.opts.insecure) base = new undici.Agent({ connect: { rejectUnauthorized: false, ...(tls?.cert ? { cert: tls.cert, key: tls.key } : {}) } });
     // Node's `ca` replaces the system's roots: keep them and add the registry's own.
-    else if (tls) base = new Agent({ connect: { ca: [...rootCertificates, ...tls.ca], ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } });
+    else if (tls) base = new undici.Agent({ connect: { ca: [...rootCertificates, ...tls.ca], ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } });
     // undici drops Authorization on a redirect to another origin.
-    this.dispatcher = base.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
+    return base.compose(undici.interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
   }
 
   /** One HTTP exchange through this registry's TLS settings, following redirects. */
   private async fetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer | Readable }): Promise<RegistryResponse> {
-    const res = await httpRequest(url, {
+    const undici = await loadUndici();
+    this.dispatcher ??= this.makeDispatcher(undici);
+    const res = await undici.request(url, {
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: init.headers ?? {},
       body: init.body ?? null,

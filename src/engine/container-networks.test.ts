@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BridgeEndpoint } from '../network/bridge-network.js';
-import { dnsNames, etcNetwork, resolveName } from './container-networks.js';
+import { dnsNames, etcNetwork, resolveName, upstreamsFor } from './container-networks.js';
 import type { ContainerRecord, ContainerStatus, NetworkAttachment } from './container-model.js';
 
 function ep(address: string, gateway: string): BridgeEndpoint {
@@ -52,6 +52,14 @@ test('the embedded DNS answers names on every network the asker shares with the 
 test('a container that just started asks before its record says running', () => {
   const starting = rec('eeeeeeeeeeee', 'starting', 'created', [front('10.1.0.7'), back('10.2.0.7')]);
   assert.deepEqual(resolveName([...all, starting], 'front', 'db', '10.1.0.7'), ['10.2.0.3']);
+});
+
+test("upstreams: the asking container's --dns, else the daemon's; unknown askers get the daemon's", () => {
+  const withDns = { ...proxy, hostConfig: { Dns: ['192.0.2.1'] } } as ContainerRecord;
+  const list = [web, withDns];
+  assert.deepEqual(upstreamsFor(list, 'front', '10.1.0.3', ['192.0.2.9']), ['192.0.2.1']);
+  assert.deepEqual(upstreamsFor(list, 'front', '10.1.0.2', ['192.0.2.9']), ['192.0.2.9']);
+  assert.deepEqual(upstreamsFor(list, 'front', '10.1.0.99', []), []);
 });
 
 test('DNSNames: name, aliases, short id, hostname, without repeats', () => {

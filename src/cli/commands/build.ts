@@ -38,8 +38,9 @@ function buildArgMap(list: readonly string[], env: Record<string, string | undef
  * large enough that the upload is not thousands of tiny HTTP chunks.
  */
 function packContext(root: string, matcher: DockerignoreMatcher, keep: Set<string>, extra: { name: string; data: Buffer } | null): Readable {
-  const items: ContextTarItem[] = [];
-  const walk = (rel: string): void => {
+  // The walk runs as the upload pulls, so the daemon gets the first entries (the Dockerfile
+  // among them) and starts the build while the rest of the tree is still read.
+  function* walk(rel: string): Generator<ContextTarItem> {
     const names = readdirSync(rel === '' ? root : join(root, rel)).sort();
     for (const name of names) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
@@ -48,16 +49,19 @@ function packContext(root: string, matcher: DockerignoreMatcher, keep: Set<strin
       const excluded = !keep.has(childRel) && matcher.excludes(childRel);
       if (!excluded) {
         const base = { name: childRel, mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000), size: 0 };
-        if (st.isFile()) items.push({ ...base, type: 'file', size: st.size, path: abs });
-        else if (st.isDirectory()) items.push({ ...base, type: 'directory' });
-        else if (st.isSymbolicLink()) items.push({ ...base, type: 'symlink', linkname: readlinkSync(abs) });
+        if (st.isFile()) yield { ...base, type: 'file', size: st.size, path: abs };
+        else if (st.isDirectory()) yield { ...base, type: 'directory' };
+        else if (st.isSymbolicLink()) yield { ...base, type: 'symlink', linkname: readlinkSync(abs) };
       }
-      if (st.isDirectory() && (!excluded || matcher.mayReinclude(childRel))) walk(childRel);
+      if (st.isDirectory() && (!excluded || matcher.mayReinclude(childRel))) yield* walk(childRel);
     }
-  };
-  walk('');
-  if (extra) items.push({ name: extra.name, type: 'file', mode: 0o644, mtime: 0, size: extra.data.length, data: extra.data });
-  return Readable.from(contextTar(items), { objectMode: false });
+  }
+  function* items(): Generator<ContextTarItem> {
+    // A Dockerfile from outside the context goes first, for the same reason.
+    if (extra) yield { name: extra.name, type: 'file', mode: 0o644, mtime: 0, size: extra.data.length, data: extra.data };
+    yield* walk('');
+  }
+  return Readable.from(contextTar(items()), { objectMode: false });
 }
 
 function isArchive(head: Buffer): boolean {

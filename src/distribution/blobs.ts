@@ -10,6 +10,8 @@ export type OnBytes = (current: number, total: number) => void;
 
 const BLOB_ATTEMPTS = 3;
 
+const PIECE_BYTES = 1024 * 1024;
+
 /**
  * Streams one blob from the registry into `consume` (which stores it, and may unpack it in the
  * same pass), the size checked as the bytes arrive; `consume` verifies the digest. Network
@@ -37,6 +39,10 @@ async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor,
   }
   let received = 0;
   const total = desc.size;
+  // The socket's 64 KiB reads are gathered into 1 MiB pieces: each piece then costs one pass
+  // through the hashing, storing and unpacking streams instead of sixteen.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   const sizeCheck = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       received += chunk.length;
@@ -45,11 +51,18 @@ async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor,
         return;
       }
       onBytes(received, total);
-      cb(null, chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= PIECE_BYTES) {
+        this.push(Buffer.concat(pending, pendingBytes));
+        pending = [];
+        pendingBytes = 0;
+      }
+      cb();
     },
     flush(cb) {
       if (received !== total) cb(new BerthError('Unavailable', 'short_blob', `blob ${desc.digest}: got ${received} of ${total} bytes`));
-      else cb();
+      else cb(null, pendingBytes > 0 ? Buffer.concat(pending, pendingBytes) : undefined);
     },
   });
   const body = res.body;

@@ -1,35 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { CLIENTS, berth, makeBusybox, runCommand, startPrivateDaemon, uniqueName, type RunResult } from './harness.js';
-
-/** A port the kernel says is free now (bound and released at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** HTTP GET from the host: the status code, or the error code (ECONNREFUSED…) when nothing answers. */
-function httpGet(host: string, port: number): Promise<number | string> {
-  return new Promise((resolve) => {
-    const req = request({ host, port, path: '/', timeout: 3000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-    req.end();
-  });
-}
+import { CLIENTS, berth, freePort, httpGet, makeBusybox, runCommand, startPrivateDaemon, uniqueName, type RunResult } from './harness.js';
 
 /** A non-loopback IPv4 address of the host, if it has one. */
 function hostAddress(): string | undefined {

@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
-import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
-import { CLIENTS, SHARED_HOST, api, berth, makeBusybox, runCommand, startPrivateDaemon, uniqueName } from './harness.js';
+import { CLIENTS, SHARED_HOST, api, berth, freePort, httpGet, makeBusybox, runCommand, startPrivateDaemon, uniqueName } from './harness.js';
 
 interface Endpoint {
   NetworkID: string;
@@ -32,31 +30,6 @@ async function leftovers(id: string, host = SHARED_HOST): Promise<string[]> {
   const netnsDir = host.replace(/^unix:\/\//, '').replace(/\/[^/]+$/, '/netns');
   const netns = (await readdir(netnsDir).catch(() => [] as string[])).filter((n) => n === id);
   return [...links, ...rules, ...netns];
-}
-
-/** A port the kernel says is free now (bound and released at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** HTTP GET on 127.0.0.1: the status code, or the error code when nothing answers. */
-function httpGet(port: number): Promise<number | string> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 3000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-    req.end();
-  });
 }
 
 const unixNow = (): string => (Date.now() / 1000).toFixed(3);
@@ -327,17 +300,17 @@ for (const { name: client, run } of CLIENTS) {
       const r = await run(['run', '-d', '--name', name, '-p', `${port}:80`, 'busybox', 'httpd', '-f', '-p', '80']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal((await run(['network', 'connect', net, name])).code, 0);
-      assert.equal(await httpGet(port), 404, 'published on the bridge');
+      assert.equal(await httpGet('127.0.0.1', port), 404, 'published on the bridge');
       const d = await run(['network', 'disconnect', 'bridge', name]);
       assert.equal(d.code, 0, d.stderr);
       assert.deepEqual(Object.keys(await networksOf(name)), [net]);
-      assert.equal(await httpGet(port), 404, 'still published once the route moved to the user network');
+      assert.equal(await httpGet('127.0.0.1', port), 404, 'still published once the route moved to the user network');
       assert.equal(await ports(), `0.0.0.0:${port}`);
       assert.equal((await run(['network', 'disconnect', net, name])).code, 0);
-      assert.equal(await httpGet(port), 'ECONNREFUSED', 'no network, no published port');
+      assert.equal(await httpGet('127.0.0.1', port), 'ECONNREFUSED', 'no network, no published port');
       assert.equal(await ports(), '');
       assert.equal((await run(['network', 'connect', 'bridge', name])).code, 0);
-      assert.equal(await httpGet(port), 404, 'published again on the network that takes the route');
+      assert.equal(await httpGet('127.0.0.1', port), 404, 'published again on the network that takes the route');
       assert.equal(await ports(), `0.0.0.0:${port}`);
     } finally {
       await run(['rm', '-f', name]);

@@ -9,26 +9,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
-import { BERTH_BIN, berth, docker, makeBusybox, mountsUnder, runCommand, startPrivateDaemon, uniqueName, waitFor, type PrivateDaemon, type RunResult } from './harness.js';
+import { BERTH_BIN, berth, docker, httpGet, makeBusybox, mountsUnder, runCommand, startPrivateDaemon, uniqueName, waitFor, type PrivateDaemon, type RunResult } from './harness.js';
 
 const DOCKERD = '/usr/sbin/dockerd';
 
 function ok(r: RunResult, what: string): string {
   assert.equal(r.code, 0, `${what}: ${r.stderr}`);
   return r.stdout.trim();
-}
-
-function httpGet(port: number): Promise<number | string> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 3000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-    req.end();
-  });
 }
 
 async function sh(script: string): Promise<RunResult> {
@@ -226,7 +213,7 @@ test(
       const dkPort = Number(ok(await docker(['port', dk, '80'], { host: d.host }), 'docker port').split('\n')[0]?.split(':').at(-1));
 
       const berthWorks = async (when: string) => {
-        assert.equal(await httpGet(webPort), 404, `${when}: berth's published port answers`);
+        assert.equal(await httpGet('127.0.0.1', webPort), 404, `${when}: berth's published port answers`);
         ok(await berth(['exec', peer, 'ping', '-c', '1', '-W', '2', webIp], { host }), `${when}: bridge peer -> web`);
         ok(await berth(['exec', peer, 'ping', '-c', '1', '-W', '2', berthGw], { host }), `${when}: bridge peer -> gateway`);
         ok(await berth(['exec', u1, 'ping', '-c', '1', '-W', '2', u2], { host }), `${when}: user network peer by name (DNS)`);
@@ -235,7 +222,7 @@ test(
         ok(await berth(['exec', u1, 'ping', '-c', '1', '-W', '2', `${outside}.2`], { host }), `${when}: user network -> outside (NAT)`);
       };
       await berthWorks('both engines up, FORWARD DROP');
-      assert.equal(await httpGet(dkPort), 404, "dockerd's published port answers");
+      assert.equal(await httpGet('127.0.0.1', dkPort), 404, "dockerd's published port answers");
 
       const dockerRules = async () => (await rules()).filter((l) => /DOCKER/.test(l) || l.includes(dockerBridge));
       const dockerBefore = await dockerRules();
@@ -249,7 +236,7 @@ test(
       ok(await berth(['network', 'create', pruned], { host }), 'network create (to prune)');
       assert.match(ok(await berth(['network', 'prune', '-f'], { host }), 'network prune'), new RegExp(pruned));
       assert.deepEqual(await dockerRules(), dockerBefore, "berth's network prune leaves dockerd's rules alone");
-      assert.equal(await httpGet(dkPort), 404, "dockerd's published port still answers");
+      assert.equal(await httpGet('127.0.0.1', dkPort), 404, "dockerd's published port still answers");
       await berthWorks('after a berth restart and prune');
 
       const berthNow = await berthRules();

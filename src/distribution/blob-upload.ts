@@ -49,7 +49,7 @@ export async function uploadBlob(client: RegistryClient, repo: string, source: B
         if (isBerthError(e, 'Unavailable') && attempt < ATTEMPTS) return undefined;
         throw e;
       });
-      if (res === undefined || (res.status >= 500 && attempt < ATTEMPTS)) {
+      if (res === undefined || (res.status >= 500 && !MONOLITHIC_REFUSED.has(res.status) && attempt < ATTEMPTS)) {
         await drain(res);
         await sleep(backoff(attempt));
         continue;
@@ -194,7 +194,7 @@ async function cancel(client: RegistryClient, repo: string, session: Session): P
 }
 
 /** The byte count a `Range: 0-<last>` header acknowledges; `0-0` counts as nothing (distribution sends it for an empty session). */
-export function acceptedUpTo(res: RegistryResponse): number | undefined {
+function acceptedUpTo(res: RegistryResponse): number | undefined {
   const m = /^(?:bytes=)?0-(\d+)$/.exec(res.headers.get('range')?.trim() ?? '');
   if (!m) return undefined;
   const last = Number(m[1]);

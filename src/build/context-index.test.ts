@@ -125,6 +125,12 @@ test('contents beyond the memory budget go to the spill file, which close remove
       assert.equal(ix.read('big').toString(), 'hello spill');
       assert.equal(ix.read('big2').toString(), 'second');
       assert.equal(ix.read('big', 5).toString(), 'hello');
+      const part = Buffer.alloc(8);
+      assert.equal(ix.readAt('big', part, 1, 5, 6), 5);
+      assert.equal(part.subarray(1, 6).toString(), 'spill');
+      assert.equal(ix.readAt('big', part, 0, 8, 9), 2);
+      assert.equal(ix.readAt('small', part, 0, 8, 1), 2);
+      assert.equal(part.subarray(0, 2).toString(), 'bc');
       assert.equal(await text(ix.openRead('big2')), 'second');
       assert.equal(await text(ix.openRead('small')), 'abc');
       assert.equal(await text(ix.openRead('empty')), '');

@@ -193,11 +193,18 @@ export class ContextIndex implements SourceTree {
     if (node.data) return node.data.subarray(0, n);
     const buf = Buffer.alloc(n);
     for (let got = 0; got < n; ) {
-      const r = readSync(this.spill!.fd, buf, got, n - got, node.offset! + got);
+      const r = this.readAt(rel, buf, got, n - got, got);
       if (r === 0) break;
       got += r;
     }
     return buf;
+  }
+
+  readAt(rel: string, buf: Buffer, offset: number, length: number, position: number): number {
+    const node = this.file(rel);
+    const n = Math.max(0, Math.min(length, node.stat.size - position));
+    if (node.data) return node.data.copy(buf, offset, position, position + n);
+    return n === 0 ? 0 : readSync(this.spill!.fd, buf, offset, n, node.offset! + position);
   }
 
   openRead(rel: string): Readable {

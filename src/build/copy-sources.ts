@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { invalidArgument, notFound } from '../lib/errors.js';
+import { tarPieces, type TarItem } from '../lib/tar-writer.js';
 import type { CopyManifest } from './cache-explain.js';
 import { byteOrder, type LinkReader, type SourceStat, type SourceTree } from './source-tree.js';
 
@@ -39,7 +40,6 @@ export interface CopyPlan {
 }
 
 const MAX_LINKS = 255;
-const SMALL_FILE = 1 << 20;
 const GLOB_CHARS = /[*?[]/;
 
 /** Lexically cleans a source path; throws when it climbs above the root. */
@@ -239,41 +239,48 @@ function underDest(dest: string, name: string): string {
   return dest === '' ? norm : norm === '' ? dest : `${dest}/${norm}`;
 }
 
-/** Adds an entry with its whole body, resolving once the pack took it (backpressure per entry). */
-function entryDone(pack: tar.Pack, header: Parameters<tar.Pack["entry"]>[0], body: Buffer): Promise<void> {
-  return new Promise((res, rej) => pack.entry(header, body, (err) => (err ? rej(err) : res())));
+/** The plan's own entries as tar items; contents are read from the plan's tree as the tar is written. */
+function itemsOf(plan: CopyPlan): TarItem[] {
+  return plan.entries.map((e) => {
+    const item: TarItem = { name: e.name, type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, size: e.type === 'file' ? e.size : 0 };
+    if (e.linkname !== undefined) item.linkname = e.linkname;
+    if (e.data) item.data = e.data;
+    else if (e.type === 'file' && e.source !== undefined) {
+      const { tree } = plan;
+      const source = e.source;
+      item.readAt = (buf, offset, length, position) => tree!.readAt(source, buf, offset, length, position);
+    }
+    return item;
+  });
 }
 
 /**
- * Writes the plan as an uncompressed layer tar; archives are unpacked into it under their
- * destination (members are confined to it; the layer apply refuses anything through a symlink).
+ * Writes the plan as an uncompressed layer tar, in large pieces; archives are unpacked into it
+ * under their destination (members are confined to it; the layer apply refuses anything through
+ * a symlink).
  */
 export function writeCopyTar(plan: CopyPlan, openArchive: (input: Readable) => Promise<Readable | null>): Readable {
-  const pack = tar.pack();
-  const run = async (): Promise<void> => {
-    for (const e of plan.entries) {
-      const header = { name: e.name, mode: e.mode, uid: e.uid, gid: e.gid, mtime: new Date(e.mtime * 1000), type: e.type, size: e.size, linkname: e.linkname };
-      if (e.data) await entryDone(pack, header, e.data);
-      else if (e.type === 'file' && e.source) {
-        // A stream per small file costs ~0.6 ms each; most copied files are small.
-        if (e.size <= SMALL_FILE) await entryDone(pack, header, plan.tree!.read(e.source));
-        else await pipeline(plan.tree!.openRead(e.source), pack.entry(header));
-      } else await new Promise<void>((res, rej) => pack.entry(header, (err) => (err ? rej(err) : res())));
-    }
-    for (const a of plan.archives) {
-      const input = await openArchive(plan.tree!.openRead(a.source));
-      if (!input) continue;
-      const extract = tar.extract();
-      const done = pipeline(input, extract).catch(() => undefined);
-      for await (const entry of extract) {
-        const h = { ...entry.header, name: underDest(a.dest, entry.header.name) };
-        if (h.type === 'link' && h.linkname) h.linkname = underDest(a.dest, h.linkname);
-        await pipeline(entry, pack.entry(h));
+  async function* pieces(): AsyncGenerator<Buffer> {
+    yield* tarPieces(itemsOf(plan), { end: plan.archives.length === 0 });
+    if (plan.archives.length === 0) return;
+    const pack = tar.pack();
+    const run = async (): Promise<void> => {
+      for (const a of plan.archives) {
+        const input = await openArchive(plan.tree!.openRead(a.source));
+        if (!input) continue;
+        const extract = tar.extract();
+        const done = pipeline(input, extract).catch(() => undefined);
+        for await (const entry of extract) {
+          const h = { ...entry.header, name: underDest(a.dest, entry.header.name) };
+          if (h.type === 'link' && h.linkname) h.linkname = underDest(a.dest, h.linkname);
+          await pipeline(entry, pack.entry(h));
+        }
+        await done;
       }
-      await done;
-    }
-    pack.finalize();
-  };
-  run().catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
-  return pack as unknown as Readable;
+      pack.finalize();
+    };
+    run().catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
+    for await (const chunk of pack as unknown as AsyncIterable<Buffer>) yield chunk;
+  }
+  return Readable.from(pieces(), { objectMode: false });
 }

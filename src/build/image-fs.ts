@@ -67,6 +67,15 @@ export class LayeredFs implements SourceTree {
     }
   }
 
+  readAt(rel: string, buf: Buffer, offset: number, length: number, position: number): number {
+    const fd = openSync(this.filePath(rel), 'r');
+    try {
+      return readSync(fd, buf, offset, length, position);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   openRead(rel: string): Readable {
     return createReadStream(this.filePath(rel));
   }

@@ -27,7 +27,9 @@ export interface SourceTree extends LinkReader {
   readdir(rel: string): string[];
   /** A file's content, or only its first `limit` bytes. */
   read(rel: string, limit?: number): Buffer;
-  /** A file's content as a stream, for large files. */
+  /** Reads up to `length` bytes of a file at `position` into `buf` at `offset`; returns the count. */
+  readAt(rel: string, buf: Buffer, offset: number, length: number, position: number): number;
+  /** A file's content as a stream (archives ADD unpacks). */
   openRead(rel: string): Readable;
 }
 

@@ -5,7 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { DockerignoreMatcher, parseDockerignore } from '../../lib/dockerignore.js';
 import { parseReference } from '../../oci/reference.js';
 import type { CommandDef } from '../command.js';
-import { contextTar, type ContextTarItem } from '../context-tar.js';
+import { tarPieces, type TarItem } from '../../lib/tar-writer.js';
 import { CommandUsageError } from '../command.js';
 import { displayJsonMessages, StreamError } from '../progress.js';
 
@@ -40,7 +40,7 @@ function buildArgMap(list: readonly string[], env: Record<string, string | undef
 function packContext(root: string, matcher: DockerignoreMatcher, keep: Set<string>, extra: { name: string; data: Buffer } | null): Readable {
   // The walk runs as the upload pulls, so the daemon gets the first entries (the Dockerfile
   // among them) and starts the build while the rest of the tree is still read.
-  function* walk(rel: string): Generator<ContextTarItem> {
+  function* walk(rel: string): Generator<TarItem> {
     const names = readdirSync(rel === '' ? root : join(root, rel)).sort();
     for (const name of names) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
@@ -56,12 +56,12 @@ function packContext(root: string, matcher: DockerignoreMatcher, keep: Set<strin
       if (st.isDirectory() && (!excluded || matcher.mayReinclude(childRel))) yield* walk(childRel);
     }
   }
-  function* items(): Generator<ContextTarItem> {
+  function* items(): Generator<TarItem> {
     // A Dockerfile from outside the context goes first, for the same reason.
     if (extra) yield { name: extra.name, type: 'file', mode: 0o644, mtime: 0, size: extra.data.length, data: extra.data };
     yield* walk('');
   }
-  return Readable.from(contextTar(items()), { objectMode: false });
+  return Readable.from(tarPieces(items()), { objectMode: false });
 }
 
 function isArchive(head: Buffer): boolean {
@@ -116,7 +116,7 @@ export const buildCommand: CommandDef = {
       if (isArchive(data.subarray(0, 512))) body = Readable.from([data]);
       else {
         // A Dockerfile on stdin: the context is just that file.
-        body = Readable.from(contextTar([{ name: 'Dockerfile', type: 'file', mode: 0o644, mtime: 0, size: data.length, data }]), { objectMode: false });
+        body = Readable.from(tarPieces([{ name: 'Dockerfile', type: 'file', mode: 0o644, mtime: 0, size: data.length, data }]), { objectMode: false });
         dockerfileName = 'Dockerfile';
       }
     } else if (/^(https?|git):\/\/|^git@/.test(source)) {

@@ -8,7 +8,8 @@
 #
 # dockerd leaves its netfilter chains, their jumps and a FORWARD policy of DROP behind when it
 # stops; `stop` removes them and restores the policy `start` found. Refuses to start when another
-# dockerd's bridge (docker0) exists, since its rules could not be told apart from ours.
+# dockerd's bridge (docker0) or chains exist: a second dockerd flushes those chains as it starts,
+# and ours could not be told apart from them.
 set -uo pipefail
 
 cmd=${1:-}; name=${2:-}
@@ -58,6 +59,7 @@ start() {
   command -v dockerd >/dev/null || { echo "private-dockerd: dockerd is not installed" >&2; exit 1; }
   [[ -e $STATE ]] && stop
   ip link show docker0 >/dev/null 2>&1 && { echo "private-dockerd: docker0 exists: another dockerd runs here; use it instead" >&2; exit 1; }
+  iptables -S | grep -q '^-N DOCKER' && { echo "private-dockerd: another dockerd's chains exist (iptables -S | grep DOCKER); not touching them" >&2; exit 1; }
   mkdir -p "$DATA" "$RUN" "$STATE"
   iptables -S FORWARD | awk '$1 == "-P" {print $3}' >"$STATE/forward-policy"
   # A config of its own: the host's /etc/docker/daemon.json may set a bip, which flags cannot override.

@@ -113,7 +113,8 @@ export function createParallelGzip(opts: ParallelGzipOptions = {}): Transform {
       pendingBytes += data.length;
       const work = async (): Promise<void> => {
         if (pendingBytes < chunkSize) return;
-        let all = Buffer.concat(pending, pendingBytes);
+        // A lone piece (1 MiB reads from the content store) is used as it is, not copied.
+        let all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
         while (all.length >= chunkSize) {
           // Not last even at the end of the input: flush then ends the stream with an empty final block.
           start(all.subarray(0, chunkSize), false);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,7 @@ import { statsRoutes } from '../api/server/routes/stats.js';
 import { blkioWeightSupported } from '../runtime/cgroup-stats.js';
 import { DEFAULTS, parseDaemonArgs } from './config.js';
 import { setUpRuntimes } from './runtimes.js';
+import { IdleCollector } from './idle-gc.js';
 
 function socketAnswers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -218,6 +220,11 @@ export async function runDaemon(argv: string[]): Promise<void> {
   commitRoutes(router, engine);
   buildRoutes(router, engine);
   const server = createApiServer(router, log);
+  const idle = new IdleCollector();
+  server.on('request', (_req, res: ServerResponse) => {
+    idle.touch();
+    res.once('close', () => idle.touch());
+  });
   await rm(cfg.socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,6 +1,6 @@
 import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { SeqpacketSocket } from 'node-unix-socket';
+import type { SeqpacketSocket } from 'node-unix-socket';
 import { BerthError, errorMessage } from '../../lib/errors.js';
 
 /** 1 = stdout, 2 = stderr (Docker's stream numbers). A TTY has only stdout. */
@@ -34,13 +34,23 @@ const MAX_STDIN_PACKET = 32 * 1024 - 1;
 const PIPE_STDOUT = 2;
 const PIPE_STDERR = 3;
 
+type UnixSocketModule = typeof import('node-unix-socket');
+let unixSocketModule: Promise<UnixSocketModule> | undefined;
+
+/** The native addon loads at the first attach: a daemon nobody attaches to does without it (~1 MB RSS). */
+function loadSeqpacket(): Promise<UnixSocketModule> {
+  unixSocketModule ??= import('node-unix-socket').then((m) => (m as UnixSocketModule & { default?: UnixSocketModule }).default ?? m);
+  return unixSocketModule;
+}
+
 /**
  * Connects to the attach socket at `socketPath` (normally `<bundle>/attach`). The path may exceed
  * the 108-byte sun_path limit: we connect through `/proc/self/fd/<dirfd>/attach`, as podman does.
  * With `stdin: false`, `write` and `closeStdin` are refused (a half-close would close the
  * container's stdin for every attached client).
  */
-export function attach(socketPath: string, opts: { stdin: boolean }): Promise<AttachConnection> {
+export async function attach(socketPath: string, opts: { stdin: boolean }): Promise<AttachConnection> {
+  const { SeqpacketSocket } = await loadSeqpacket();
   return new Promise((resolve, reject) => {
     let dirFd: number;
     try {

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { DEFAULT_UPLOAD_CHUNK_SIZE } from '../distribution/blob-upload.js';
-import { invalidArgument } from '../lib/errors.js';
+import { errorMessage, invalidArgument } from '../lib/errors.js';
 
 export interface DaemonConfig {
   dataRoot: string;
@@ -23,6 +24,9 @@ export interface DaemonConfig {
   uploadChunkSize: number;
 }
 
+/** Where the daemon reads its settings when no --config-file is given; a missing file is no error. */
+export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
+
 export const DEFAULTS: DaemonConfig = {
   dataRoot: '/var/lib/berth',
   runRoot: '/run/berth',
@@ -41,6 +45,7 @@ const USAGE = `Usage:  berth daemon [OPTIONS]
 Run berthd, the berth engine, in the foreground
 
 Options:
+      --config-file string     Daemon configuration file, with dockerd's daemon.json keys (default "${DEFAULT_CONFIG_FILE}")
       --data-root string       Root directory of persistent state (default "/var/lib/berth")
       --exec-root string       Root directory for runtime state (default "/run/berth")
   -H, --host string            Daemon socket to listen on (default "unix:///run/berth/berth.sock")
@@ -55,15 +60,116 @@ Options:
       --upload-chunk-size int          Push blobs bigger than this in chunks of this many bytes (default 134217728)
 `;
 
-/** Parses `berth daemon` flags; `--help` yields null after printing usage. */
-export function parseDaemonArgs(argv: readonly string[]): DaemonConfig | null {
+/**
+ * A setting, named as in dockerd's daemon.json, with the flags that set it. `apply` takes one
+ * value as text (from a flag, or a file's string or number); `what` names the flag or key in errors.
+ */
+interface Directive {
+  flags: readonly string[];
+  list?: boolean;
+  apply(cfg: DaemonConfig, value: string, what: string): void;
+}
+
+function positive(value: string, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw invalidArgument('bad_flag_value', `invalid value "${value}" for ${what}: must be a positive integer`);
+  return n;
+}
+
+const DIRECTIVES: Readonly<Record<string, Directive>> = {
+  'data-root': { flags: ['--data-root'], apply: (cfg, v) => (cfg.dataRoot = v) },
+  'exec-root': { flags: ['--exec-root'], apply: (cfg, v) => (cfg.runRoot = v) },
+  hosts: {
+    flags: ['-H', '--host'],
+    list: true,
+    apply: (cfg, v, what) => {
+      if (!v.startsWith('unix://') && v.includes('://')) throw invalidArgument('bad_host', `invalid value "${v}" for ${what}: berthd listens on a unix socket only (unix:///path)`);
+      cfg.socketPath = v.replace(/^unix:\/\//, '');
+    },
+  },
+  'default-runtime': { flags: ['--default-runtime'], apply: (cfg, v) => (cfg.defaultRuntime = v) },
+  bip: {
+    flags: ['--bip'],
+    apply: (cfg, v, what) => {
+      if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(v)) throw invalidArgument('bad_bip', `invalid value "${v}" for ${what}: invalid CIDR address`);
+      cfg.bip = v;
+    },
+  },
+  dns: {
+    flags: ['--dns'],
+    list: true,
+    apply: (cfg, v, what) => {
+      if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(v) || v.split('.').some((b) => Number(b) > 255)) throw invalidArgument('bad_dns', `invalid value "${v}" for ${what}: ${v} is not an ip address`);
+      cfg.dns.push(v);
+    },
+  },
+  'insecure-registries': { flags: ['--insecure-registry'], list: true, apply: (cfg, v) => cfg.insecureRegistries.push(v.replace(/^https?:\/\//, '').replace(/\/.*$/, '')) },
+  'certs-dir': { flags: ['--certs-dir'], apply: (cfg, v) => (cfg.certsDir = v) },
+  'max-concurrent-downloads': { flags: ['--max-concurrent-downloads'], apply: (cfg, v, what) => (cfg.maxConcurrentDownloads = positive(v, what)) },
+  'max-concurrent-uploads': { flags: ['--max-concurrent-uploads'], apply: (cfg, v, what) => (cfg.maxConcurrentUploads = positive(v, what)) },
+  'upload-chunk-size': { flags: ['--upload-chunk-size'], apply: (cfg, v, what) => (cfg.uploadChunkSize = positive(v, what)) },
+  'log-level': {
+    flags: ['-l', '--log-level'],
+    apply: (cfg, v) => {
+      if (!['debug', 'info', 'warn', 'error'].includes(v)) throw invalidArgument('bad_log_level', `invalid log level: ${v}`);
+      cfg.logLevel = v as DaemonConfig['logLevel'];
+    },
+  },
+};
+
+const BY_FLAG = new Map(Object.entries(DIRECTIVES).flatMap(([key, d]) => d.flags.map((f) => [f, key] as const)));
+
+/** Reads a config file's text; null when it does not exist. */
+export type ConfigFileReader = (path: string) => string | null;
+
+function readIfPresent(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/**
+ * Applies a daemon.json's settings, as dockerd does: an unknown key, or one also given as a
+ * flag, is refused, naming them all.
+ */
+function applyConfigFile(cfg: DaemonConfig, path: string, text: string, fromFlags: ReadonlyMap<string, string[]>): void {
+  const fail = (why: string) => invalidArgument('bad_config_file', `unable to configure the berth daemon with file ${path}: ${why}`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw fail(errorMessage(e));
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw fail('the file must hold a JSON object');
+  const entries = Object.entries(doc as Record<string, unknown>);
+  const unknown = entries.filter(([k]) => !DIRECTIVES[k]).map(([k]) => k);
+  if (unknown.length > 0) throw fail(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
+  const both = entries.filter(([k]) => fromFlags.has(k));
+  if (both.length > 0) {
+    const list = both.map(([k, v]) => `${k}: (from flag: ${fromFlags.get(k)!.join(', ')}, from file: ${Array.isArray(v) ? v.join(', ') : String(v)})`);
+    throw fail(`the following directives are specified both as a flag and in the configuration file: ${list.join(', ')}`);
+  }
+  for (const [key, value] of entries) {
+    const d = DIRECTIVES[key]!;
+    const values = d.list ? value : [value];
+    if (!Array.isArray(values) || !values.every((v) => typeof v === 'string' || typeof v === 'number')) {
+      throw fail(`"${key}" must be ${d.list ? 'a list of strings' : 'a string or a number'}`);
+    }
+    for (const v of values) d.apply(cfg, String(v), `"${key}" in ${path}`);
+  }
+}
+
+/**
+ * Parses `berth daemon` flags, then the config file (--config-file, else DEFAULT_CONFIG_FILE when
+ * it exists); `--help` yields null after printing usage.
+ */
+export function parseDaemonArgs(argv: readonly string[], readConfig: ConfigFileReader = readIfPresent): DaemonConfig | null {
   const cfg: DaemonConfig = { ...DEFAULTS, dns: [], insecureRegistries: [] };
-  const positive = (flag: string, text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) throw invalidArgument('bad_flag_value', `invalid value "${text}" for flag ${flag}: must be a positive integer`);
-    return n;
-  };
-  let socketGiven = false;
+  const fromFlags = new Map<string, string[]>();
+  let configFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const eq = arg.indexOf('=');
@@ -74,65 +180,25 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig | null {
       if (v === undefined) throw invalidArgument('flag_needs_value', `flag needs an argument: ${name}`);
       return v;
     };
-    switch (name) {
-      case '-h':
-      case '--help':
-        process.stdout.write(USAGE);
-        return null;
-      case '--data-root':
-        cfg.dataRoot = value();
-        break;
-      case '--exec-root':
-        cfg.runRoot = value();
-        if (!socketGiven) cfg.socketPath = `${cfg.runRoot}/berth.sock`;
-        break;
-      case '-H':
-      case '--host':
-        cfg.socketPath = value().replace(/^unix:\/\//, '');
-        socketGiven = true;
-        break;
-      case '--default-runtime':
-        cfg.defaultRuntime = value();
-        break;
-      case '--bip': {
-        const bip = value();
-        if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(bip)) throw invalidArgument('bad_bip', `invalid value "${bip}" for flag --bip: invalid CIDR address`);
-        cfg.bip = bip;
-        break;
-      }
-      case '--dns': {
-        const ip = value();
-        if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) || ip.split('.').some((b) => Number(b) > 255)) {
-          throw invalidArgument('bad_dns', `invalid value "${ip}" for flag --dns: ${ip} is not an ip address`);
-        }
-        cfg.dns.push(ip);
-        break;
-      }
-      case '--insecure-registry':
-        cfg.insecureRegistries.push(value().replace(/^https?:\/\//, '').replace(/\/.*$/, ''));
-        break;
-      case '--certs-dir':
-        cfg.certsDir = value();
-        break;
-      case '--max-concurrent-downloads':
-        cfg.maxConcurrentDownloads = positive(name, value());
-        break;
-      case '--max-concurrent-uploads':
-        cfg.maxConcurrentUploads = positive(name, value());
-        break;
-      case '--upload-chunk-size':
-        cfg.uploadChunkSize = positive(name, value());
-        break;
-      case '-l':
-      case '--log-level': {
-        const l = value();
-        if (!['debug', 'info', 'warn', 'error'].includes(l)) throw invalidArgument('bad_log_level', `invalid log level: ${l}`);
-        cfg.logLevel = l as DaemonConfig['logLevel'];
-        break;
-      }
-      default:
-        throw invalidArgument('unknown_flag', `unknown flag: ${arg}\nSee 'berth daemon --help'.`);
+    if (name === '-h' || name === '--help') {
+      process.stdout.write(USAGE);
+      return null;
     }
+    if (name === '--config-file') {
+      configFile = value();
+      continue;
+    }
+    const key = BY_FLAG.get(name);
+    if (!key) throw invalidArgument('unknown_flag', `unknown flag: ${arg}\nSee 'berth daemon --help'.`);
+    const v = value();
+    DIRECTIVES[key]!.apply(cfg, v, `flag ${name}`);
+    fromFlags.set(key, [...(fromFlags.get(key) ?? []), v]);
   }
+  const path = configFile ?? DEFAULT_CONFIG_FILE;
+  const text = readConfig(path);
+  if (text === null && configFile !== undefined) throw invalidArgument('bad_config_file', `unable to configure the berth daemon with file ${path}: no such file`);
+  if (text !== null) applyConfigFile(cfg, path, text, fromFlags);
+  // The socket follows the exec root unless it was chosen.
+  if (!fromFlags.has('hosts') && cfg.socketPath === DEFAULTS.socketPath) cfg.socketPath = `${cfg.runRoot}/berth.sock`;
   return cfg;
 }

@@ -1,26 +1,44 @@
-// Bundles the berth executable ahead of time: one ESM entry plus lazily loaded chunks, so a CLI
-// command loads only its own code (start-up time is part of every berth figure).
+// Bundles the berth executable ahead of time: one ESM entry plus lazily loaded chunks for the daemon,
+// and the CLI as one CommonJS file that src/bin/cli-loader.ts compiles with a V8 code cache (start-up
+// time is part of every berth figure).
 import { build } from 'esbuild';
 import { chmod, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 
-// Chunk names carry content hashes: start empty so stale chunks do not pile up.
+// Chunk names carry content hashes: start empty so stale chunks (and code caches) do not pile up.
 await rm('dist/bundle', { recursive: true, force: true });
 
-await build({
-  entryPoints: { berth: 'src/bin/berth.ts' },
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   outdir: 'dist/bundle',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
   // Native addons load their .node files relative to their own package.
   external: ['better-sqlite3', 'node-unix-socket'],
-  banner: { js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);" },
   minify: false,
   sourcemap: false,
   logLevel: 'warning',
+};
+
+// The hash in the name keys the code cache to this exact content.
+const cli = await build({
+  ...common,
+  entryPoints: { cli: 'src/cli/main.ts' },
+  format: 'cjs',
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  metafile: true,
+});
+const cliFile = basename(Object.keys(cli.metafile.outputs)[0]);
+
+await build({
+  ...common,
+  entryPoints: { berth: 'src/bin/berth.ts' },
+  splitting: true,
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  define: { __BERTH_CLI_FILE__: JSON.stringify(cliFile) },
+  banner: { js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);" },
 });
 await chmod('dist/bundle/berth.mjs', 0o755);

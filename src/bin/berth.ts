@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The berth executable: `berth daemon ...` runs berthd, anything else is the CLI. */
+import { loadCli } from './cli-loader.js';
 
 if (process.argv[2] === 'daemon') {
   const { runDaemon } = await import('../daemon/main.js');
@@ -15,8 +16,8 @@ if (process.argv[2] === 'daemon') {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-  const { main } = await import('../cli/main.js');
-  const code = await main(process.argv, {
+  const cli = await loadCli(import.meta.url);
+  const code = await cli.main(process.argv, {
     // A getter: creating process.stdin costs start-up time, and most commands never read it.
     get stdin() {
       return process.stdin;
@@ -26,5 +27,6 @@ if (process.argv[2] === 'daemon') {
     env: process.env,
     signals: process,
   });
+  cli.saveCache();
   process.exit(code);
 }

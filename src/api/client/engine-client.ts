@@ -106,6 +106,10 @@ export function encodeFilters(filters: Filters | undefined): string | undefined 
 
 const enc = encodeURIComponent;
 
+// Node's agent names a TLS server for every socket it opens, and working that name out for a unix
+// socket compiles a large IPv6 regex (~3 ms of every command); an empty name skips it.
+const NO_SERVERNAME = { servername: '' } as http.AgentOptions;
+
 function readBody(res: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -138,7 +142,7 @@ export class EngineClient {
     this.apiVersion = options.apiVersion ?? API_VERSION;
     this.userAgent = options.userAgent ?? 'berth-cli';
     this.onUnavailable = options.onUnavailable;
-    this.agent = new http.Agent({ keepAlive: true });
+    this.agent = new http.Agent({ keepAlive: true, ...NO_SERVERNAME });
   }
 
   /** Releases pooled connections so the process can exit on its own. */
@@ -272,7 +276,8 @@ export class EngineClient {
         method: 'POST',
         path: this.url(path, opts.query, false),
         headers,
-        agent: false,
+        // Its own agent, as `agent: false` would make: the upgraded socket must not go back to a pool.
+        agent: new http.Agent(NO_SERVERNAME),
       });
       req.on('upgrade', (res, socket, head) => {
         this.reachable = true;

@@ -1,0 +1,74 @@
+/**
+ * Loads the CLI for the berth executable. The bundle carries the CLI as one CommonJS file whose name
+ * holds its content hash (scripts/bundle.mjs): compiling it through vm.Script with a V8 code cache
+ * beside it skips most parsing and compiling, and one synchronous file beats the ESM loader's
+ * per-chunk resolve/read/link. Unbundled (tsc output), or when that file is missing, the CLI is
+ * imported as usual.
+ */
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+
+type CliMain = typeof import('../cli/main.js').main;
+
+/** Set by scripts/bundle.mjs to the CLI file's name, e.g. `cli-AB12CD34.cjs`; absent in tsc output. */
+declare const __BERTH_CLI_FILE__: string | undefined;
+
+export interface LoadedCli {
+  main: CliMain;
+  /** Writes the code cache when there was none or V8 refused it; call once the command ran, so the
+   * functions it compiled lazily are in the cache too. Never throws. */
+  saveCache(): void;
+}
+
+export async function loadCli(entryUrl: string): Promise<LoadedCli> {
+  const name = typeof __BERTH_CLI_FILE__ === 'string' ? __BERTH_CLI_FILE__ : undefined;
+  let source: string | undefined;
+  const file = name === undefined ? '' : join(dirname(fileURLToPath(entryUrl)), name);
+  if (name !== undefined) {
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch {
+      source = undefined;
+    }
+  }
+  if (source === undefined) {
+    const { main } = await import('../cli/main.js');
+    return { main, saveCache: () => undefined };
+  }
+  // The file name carries the content hash, so a cache can only ever meet the source it was made from
+  // (V8 itself checks only the source's length, its own version and flags).
+  const cacheFile = `${file}.cache`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    ...(cachedData !== undefined ? { cachedData } : {}),
+  });
+  const mod: { exports: { main?: CliMain } } = { exports: {} };
+  (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, createRequire(file), mod, file, dirname(file));
+  const main = mod.exports.main;
+  if (typeof main !== 'function') throw new Error(`${file} does not export main`);
+  const stale = cachedData === undefined || script.cachedDataRejected === true;
+  return {
+    main,
+    saveCache: () => {
+      if (!stale) return;
+      // Temp file + rename: a concurrent berth never reads a half-written cache. A read-only install
+      // just runs without one.
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      try {
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch {
+        rmSync(tmp, { force: true });
+      }
+    },
+  };
+}

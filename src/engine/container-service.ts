@@ -335,8 +335,6 @@ export class ContainerService {
     const bundle = this.bundleDir(c.id);
     const rootfs = join(bundle, 'rootfs');
     await mkdir(bundle, { recursive: true });
-    await mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
-    sw.lap('mount');
     const owner = this.netnsOwner(c);
     if (owner && !isRunning(owner)) {
       throw conflict('owner_not_running', `cannot join network namespace of a non running container: container ${owner.id} is ${owner.state.status}`);
@@ -352,9 +350,16 @@ export class ContainerService {
     // The owner's bind-mounted namespace when it has one: it outlives the owner's process.
     if (owner && !hostNetwork) netns = { path: owner.networks ? this.deps.network.netnsPath(owner.id) : `/proc/${owner.state.pid}/ns/net` };
     let dnsNat: Promise<unknown> = Promise.resolve();
-    if (c.networks) {
-      netns = { path: await this.networks.attachAll(c, publishRequests(c)) };
-      sw.lap('network');
+    // The rootfs mount and the network set-up are independent spawns: they run at once. Both are
+    // settled before an error goes up, so the caller's clean-up never races a mount still under way.
+    const mounted = mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
+    const attached = c.networks ? this.networks.attachAll(c, publishRequests(c)) : undefined;
+    const [mount, net] = await Promise.allSettled([mounted, attached]);
+    if (mount.status === 'rejected') throw mount.reason;
+    if (net.status === 'rejected') throw net.reason;
+    sw.lap('mount+network');
+    if (net.value !== undefined) {
+      netns = { path: net.value };
       // A process spawn: it runs while the spec is made and the runtime creates the container, and is awaited before the process starts.
       dnsNat = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
     }

@@ -159,15 +159,16 @@ export class ContainerNetworks {
 
   /** Stop: removes every endpoint and the namespace. Tolerant of any being gone; `announce` records the disconnects. */
   async detachAll(c: ContainerRecord, announce = true): Promise<void> {
-    await Promise.all(
-      (c.networks ?? []).map(async (a) => {
+    // The namespace goes at the same time: whichever ends a veth pair first, both ends go.
+    await Promise.all([
+      ...(c.networks ?? []).map(async (a) => {
         await this.bridgeOf(a.network)
           ?.detach(c.id, a.endpoint)
           .catch((e: unknown) => this.deps.log.warn(`network detach ${c.id} from ${a.network}: ${errorMessage(e)}`));
         if (announce && a.endpoint) this.record('disconnect', c, a);
       }),
-    );
-    await this.deps.defaultBridge.removeNamespace(c.id);
+      this.deps.defaultBridge.removeNamespace(c.id),
+    ]);
   }
 
   /** After a daemon restart: takes back the addresses, ports and rules of a running container's endpoints. */

@@ -357,7 +357,7 @@ export class ContainerService {
     const [mount, net] = await Promise.allSettled([mounted, attached]);
     if (mount.status === 'rejected') throw mount.reason;
     if (net.status === 'rejected') throw net.reason;
-    sw.lap('mount+network');
+    sw.lap('mount-network');
     if (net.value !== undefined) {
       netns = { path: net.value };
       // A process spawn: it runs while the spec is made and the runtime creates the container, and is awaited before the process starts.

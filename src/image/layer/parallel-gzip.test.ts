@@ -4,8 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { createParallelGzip, type ParallelGzipOptions } from './parallel-gzip.js';
+import { constants, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
+import { createParallelGzip, storedBlocks, type ParallelGzipOptions } from './parallel-gzip.js';
 import { collect } from './test-fixtures.js';
 
 const KiB = 1024;
@@ -131,5 +131,30 @@ describe('createParallelGzip', () => {
 
   it('refuses a chunk size below the deflate window', () => {
     assert.throws(() => createParallelGzip({ chunkSize: 1024 }), RangeError);
+  });
+});
+
+describe('storedBlocks', () => {
+  it('cuts a chunk into stored blocks of at most 65535 bytes that inflate back; only the last block of the last chunk is final', () => {
+    const data = randomBytes(200 * KiB + 3);
+    const last = storedBlocks(data, true);
+    assert.equal(last.length, 2 * Math.ceil(data.length / 0xffff));
+    assert.deepEqual(inflateRawSync(Buffer.concat(last)), data);
+    const headers = last.filter((_, i) => i % 2 === 0);
+    assert.deepEqual(headers.map((h) => h[0]), [0, 0, 0, 1]);
+    for (const h of headers) assert.equal(h.readUInt16LE(1) ^ h.readUInt16LE(3), 0xffff);
+    // Not last: the stream goes on, so no block is final.
+    const more = storedBlocks(data, false);
+    assert.ok(more.filter((_, i) => i % 2 === 0).every((h) => h[0] === 0));
+    assert.deepEqual(inflateRawSync(Buffer.concat(more), { finishFlush: constants.Z_SYNC_FLUSH }), data);
+  });
+
+  it('random data gzips to its own size plus 5 bytes a stored block and the gzip framing', async () => {
+    const data = randomBytes(300 * KiB);
+    const gz = await gzipOf(data, 50 * KiB);
+    assert.deepEqual(gunzipSync(gz), data);
+    // Four full 64 KiB chunks of two blocks each (65535 + 1 bytes), the last 44 KiB in one final block,
+    // 10 bytes of gzip header and 8 of trailer.
+    assert.equal(gz.length, data.length + 4 * 2 * 5 + 5 + 18);
   });
 });

@@ -52,17 +52,42 @@ function sampledEntropy(chunk: Buffer): number {
   return bits;
 }
 
+/** Largest stored deflate block (RFC 1951 3.2.4: LEN is 16 bits). */
+const STORED_MAX = 0xffff;
+
+/**
+ * `chunk` as stored deflate blocks, written here rather than by zlib, whose level 0 still copies
+ * every byte through its window on the threadpool: for random data that is most of a layer's
+ * compression time. The stream is on a byte boundary here (its start, or after a sync flush or a
+ * stored block), so each block header is one byte: BFINAL, then BTYPE 00 and the padding.
+ */
+export function storedBlocks(chunk: Buffer, last: boolean): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  do {
+    const len = Math.min(STORED_MAX, chunk.length - at);
+    const final = last && at + len === chunk.length;
+    const header = Buffer.alloc(5);
+    header[0] = final ? 1 : 0;
+    header.writeUInt16LE(len, 1);
+    header.writeUInt16LE(~len & 0xffff, 3);
+    out.push(header, chunk.subarray(at, at + len));
+    at += len;
+  } while (at < chunk.length);
+  return out;
+}
+
 /**
  * Compresses one chunk as raw deflate blocks that continue the stream: not final (a sync flush ends
  * it on a byte boundary) unless `last`; primed with the previous chunk's last 32 KiB as pigz does, so
- * matches across the cut are still found. The level is chosen from the chunk's own bytes, never
- * from timing, so equal input gives equal output.
+ * matches across the cut are still found. Incompressible chunks are stored. The choice is made from
+ * the chunk's own bytes, never from timing, so equal input gives equal output.
  */
 function compressChunk(chunk: Buffer, dictionary: Buffer | undefined, last: boolean, level: number): Promise<Buffer> {
-  const chosen = chunk.length > 0 && sampledEntropy(chunk) > STORE_ENTROPY ? 0 : level;
+  if (chunk.length > 0 && sampledEntropy(chunk) > STORE_ENTROPY) return Promise.resolve(Buffer.concat(storedBlocks(chunk, last)));
   return deflateChunk(chunk, {
-    level: chosen,
-    ...(dictionary && chosen > 0 ? { dictionary } : {}),
+    level,
+    ...(dictionary ? { dictionary } : {}),
     finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
   });
 }

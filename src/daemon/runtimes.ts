@@ -3,7 +3,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../lib/logger.js';
 import { isHybridRefusal, nestedCgroup2Mounts, writeHiddenUnifiedWrapper } from '../runtime/monitor/hybrid-cgroup.js';
-import { OciRuntime, probeRuntime, type ProbeResult, type RuntimeName } from '../runtime/monitor/oci-runtime.js';
+import { OciRuntime, probeRuntime, type RuntimeName } from '../runtime/monitor/oci-runtime.js';
 import type { DaemonConfig } from './config.js';
 
 const RUNTIME_PATHS: Record<RuntimeName, string[]> = {
@@ -24,44 +24,61 @@ export interface RuntimeSetup {
   warnings: string[];
 }
 
+/** One installed runtime as set up here: adapted to the host where needed, with its probe's verdict. */
+interface RuntimeFound {
+  runtime: OciRuntime;
+  version: string;
+  /** Why it does not work here; undefined when it does. */
+  failure?: string;
+  /** How it is adapted to this host, worth a line in `info`'s warnings. */
+  note?: string;
+}
+
+/** Checks that `rt` runs a container here; crun refusing a hybrid cgroup host is retried through the hiding wrapper. */
+async function setUpRuntime(cfg: DaemonConfig, rt: OciRuntime, probeDir: string): Promise<RuntimeFound> {
+  const [version, r] = await Promise.all([rt.version().then((v) => v.version, () => 'unknown'), probeRuntime(rt, probeDir)]);
+  if (r.ok) return { runtime: rt, version };
+  let reason = r.reason;
+  if (isHybridRefusal(reason)) {
+    const adapted = await hiddenUnified(cfg, rt);
+    if (adapted) {
+      const second = await probeRuntime(adapted.runtime, probeDir);
+      if (second.ok) return { runtime: adapted.runtime, version, note: adapted.note };
+      reason = `${reason}; with ${adapted.mounts.join(', ')} hidden: ${second.reason}`;
+    }
+  }
+  return { runtime: rt, version, failure: reason };
+}
+
 /**
- * Finds the installed runtimes, checks each one runs a container here, and picks the default:
- * the configured one, else crun if it works, else runc. crun refusing a hybrid cgroup host is
- * retried through a wrapper that hides the cgroup2 mount (hybrid-cgroup.ts).
+ * Finds the installed runtimes, checks each one runs a container here (all at once: each probe
+ * is a container run, paid at every daemon start), and picks the default: the configured one,
+ * else crun if it works, else runc.
  */
 export async function setUpRuntimes(cfg: DaemonConfig, log: Logger): Promise<RuntimeSetup> {
+  const probeDir = join(cfg.runRoot, 'probe');
+  await mkdir(probeDir, { recursive: true });
+  const installed = (['crun', 'runc'] as RuntimeName[]).flatMap((name) => {
+    const path = RUNTIME_PATHS[name].find((p) => existsSync(p));
+    return path ? [new OciRuntime({ name, path, root: join(cfg.runRoot, 'runtime', name) })] : [];
+  });
+  const found = await Promise.all(installed.map((rt) => setUpRuntime(cfg, rt, probeDir)));
+  await rm(probeDir, { recursive: true, force: true });
   const runtimes = new Map<string, OciRuntime>();
   const probe: Record<string, string> = {};
   const versions: Record<string, string> = {};
   const warnings: string[] = [];
-  const probeDir = join(cfg.runRoot, 'probe');
-  await mkdir(probeDir, { recursive: true });
-  for (const name of ['crun', 'runc'] as RuntimeName[]) {
-    const path = RUNTIME_PATHS[name].find((p) => existsSync(p));
-    if (!path) continue;
-    let rt = new OciRuntime({ name, path, root: join(cfg.runRoot, 'runtime', name) });
-    runtimes.set(name, rt);
-    versions[name] = (await rt.version().catch(() => ({ version: 'unknown' }))).version;
-    let r: ProbeResult = await probeRuntime(rt, probeDir);
-    if (!r.ok && isHybridRefusal(r.reason)) {
-      const adapted = await hiddenUnified(cfg, rt);
-      if (adapted) {
-        const second = await probeRuntime(adapted.runtime, probeDir);
-        if (second.ok) {
-          rt = adapted.runtime;
-          runtimes.set(name, rt);
-          probe[name] = `ok (${adapted.note})`;
-          warnings.push(`WARNING: ${adapted.note}`);
-          log.info(`runtime ${name}: ${adapted.note}`);
-          continue;
-        }
-        r = { ok: false, reason: `${r.reason}; with ${adapted.mounts.join(', ')} hidden: ${second.reason}` };
-      }
+  for (const f of found) {
+    const name = f.runtime.name;
+    runtimes.set(name, f.runtime);
+    versions[name] = f.version;
+    probe[name] = f.failure !== undefined ? `unusable here: ${f.failure}` : f.note ? `ok (${f.note})` : 'ok';
+    if (f.note) {
+      warnings.push(`WARNING: ${f.note}`);
+      log.info(`runtime ${name}: ${f.note}`);
     }
-    probe[name] = r.ok ? 'ok' : `unusable here: ${r.reason}`;
-    if (!r.ok) log.warn(`runtime ${name} does not work on this host: ${r.reason}`);
+    if (f.failure !== undefined) log.warn(`runtime ${name} does not work on this host: ${f.failure}`);
   }
-  await rm(probeDir, { recursive: true, force: true });
   if (runtimes.size === 0) throw new Error('no OCI runtime found: install crun or runc (apt-get install crun runc)');
   let chosen = cfg.defaultRuntime;
   if (chosen !== undefined && !runtimes.has(chosen)) throw new Error(`default runtime ${chosen} is not installed`);

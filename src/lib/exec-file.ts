@@ -33,6 +33,9 @@ export function runProgram(
         stderr: Buffer.concat(err).toString('utf8'),
       }),
     );
+    // A program may exit without reading all its input (a credential helper's `erase`, `false`): as
+    // with Go's exec, which Docker's tools use, the exit status says how it went, not the broken pipe.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input);
   });
 }

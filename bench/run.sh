@@ -55,7 +55,7 @@ IMG=busybox:latest
 [[ $DATA != /var/lib/berth && $RUN != /run/berth ]] || { echo "bench: refusing to use the default roots" >&2; exit 2; }
 (($(id -u) == 0)) || { echo "bench: run as root" >&2; exit 2; }
 for t in node docker jq curl; do command -v "$t" >/dev/null || { echo "bench: $t is missing" >&2; exit 2; }; done
-[[ -f $BERTH_BUNDLE/berth.mjs ]] || { echo "bench: no $BERTH_BUNDLE/berth.mjs: run npm run build" >&2; exit 2; }
+[[ -f $BERTH_BUNDLE/berth ]] || { echo "bench: no $BERTH_BUNDLE/berth: run npm run build" >&2; exit 2; }
 
 GROUPS_WANTED=("$@")
 ((${#GROUPS_WANTED[@]})) || GROUPS_WANTED=(mem run exec bulk floor)
@@ -74,7 +74,7 @@ TMP=$(mktemp -d "$WORK/run.XXXXXX")
 rm -rf "$WORK/bundle"
 cp -r "$BERTH_BUNDLE" "$WORK/bundle"
 ln -sfn "$REPO/node_modules" "$WORK/node_modules"
-BERTH=$WORK/bundle/berth.mjs
+BERTH=$WORK/bundle/berth
 export BERTH_HOST=unix://$SOCK DOCKER_HOST=unix://$SOCK
 
 # ---------------------------------------------------------------- output

@@ -27,7 +27,7 @@ fi
 # which `npm ci` reports as a lock-file mismatch. `npm install` honours the lock file all the same.
 npm install --no-audit --no-fund --loglevel=error
 npm run build --silent
-ln -sf "$PWD/dist/bundle/berth.mjs" /usr/local/bin/berth
+ln -sf "$PWD/dist/bundle/berth" /usr/local/bin/berth
 mkdir -p /etc/bash_completion.d
 ln -sf "$PWD/contrib/completion/berth.bash" /etc/bash_completion.d/berth
 echo "berth installed: $(command -v berth)"

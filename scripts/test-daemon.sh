@@ -4,7 +4,7 @@
 
 BERTH_TEST_HOST="unix://$BERTH_TEST_RUN/berth.sock"
 export BERTH_TEST_DATA BERTH_TEST_RUN BERTH_TEST_HOST
-BERTH="node $PWD/dist/bundle/berth.mjs"
+BERTH="$PWD/dist/bundle/berth"
 
 # Removes every container of the daemon, stops it and removes its roots.
 stop_test_daemon() {
@@ -23,7 +23,7 @@ start_test_daemon() {
   DAEMON_PID=$!
   trap stop_test_daemon EXIT
   for _ in $(seq 100); do [ -S "$BERTH_TEST_RUN/berth.sock" ] && break; sleep 0.1; done
-  if ! BERTH=$PWD/dist/bundle/berth.mjs BERTH_HOST=$BERTH_TEST_HOST bash scripts/make-busybox-image.sh busybox:latest; then
+  if ! BERTH=$PWD/dist/bundle/berth BERTH_HOST=$BERTH_TEST_HOST bash scripts/make-busybox-image.sh busybox:latest; then
     echo "could not make the busybox image"; cat "$BERTH_TEST_RUN.log"; return 1
   fi
 }

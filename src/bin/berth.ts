@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 /** The berth executable: `berth daemon ...` runs berthd, anything else is the CLI. */
-import { loadCli } from './cli-loader.js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadBundledCli } from './cli-loader.js';
+import { runCliProcess } from './cli-process.js';
 
 if (process.argv[2] === 'daemon') {
   const { runDaemon } = await import('../daemon/main.js');
@@ -11,22 +14,8 @@ if (process.argv[2] === 'daemon') {
     process.exit(1);
   }
 } else {
-  // A reader that goes away (`berth build . | head`) ends the command quietly, as for any Unix tool.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
-  const cli = await loadCli(import.meta.url);
-  const code = await cli.main(process.argv, {
-    // A getter: creating process.stdin costs start-up time, and most commands never read it.
-    get stdin() {
-      return process.stdin;
-    },
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    signals: process,
-  });
-  cli.saveCache();
-  process.exit(code);
+  const self = fileURLToPath(import.meta.url);
+  // Unbundled (tsc output), or when the bundle's CLI file is missing, the CLI is imported as usual.
+  const cli = loadBundledCli(dirname(self)) ?? { main: (await import('../cli/main.js')).main, saveCache: () => undefined };
+  await runCliProcess(cli, self);
 }

@@ -1,17 +1,14 @@
 /**
- * Loads the CLI for the berth executable. The bundle carries the CLI as one CommonJS file whose name
- * holds its content hash (scripts/bundle.mjs): compiling it through vm.Script with a V8 code cache
- * beside it skips most parsing and compiling, and one synchronous file beats the ESM loader's
- * per-chunk resolve/read/link. Unbundled (tsc output), or when that file is missing, the CLI is
- * imported as usual.
+ * Loads the CLI bundle. The bundle carries the CLI as one CommonJS file whose name holds its content
+ * hash (scripts/bundle.mjs): compiling it through vm.Script with a V8 code cache beside it skips most
+ * parsing and compiling, and one synchronous file beats the ESM loader's per-chunk resolve/read/link.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
-type CliMain = typeof import('../cli/main.js').main;
+export type CliMain = typeof import('../cli/main.js').main;
 
 /** Set by scripts/bundle.mjs to the CLI file's name, e.g. `cli-AB12CD34.cjs`; absent in tsc output. */
 declare const __BERTH_CLI_FILE__: string | undefined;
@@ -23,20 +20,16 @@ export interface LoadedCli {
   saveCache(): void;
 }
 
-export async function loadCli(entryUrl: string): Promise<LoadedCli> {
-  const name = typeof __BERTH_CLI_FILE__ === 'string' ? __BERTH_CLI_FILE__ : undefined;
-  let source: string | undefined;
-  const file = name === undefined ? '' : join(dirname(fileURLToPath(entryUrl)), name);
-  if (name !== undefined) {
-    try {
-      source = readFileSync(file, 'utf8');
-    } catch {
-      source = undefined;
-    }
-  }
-  if (source === undefined) {
-    const { main } = await import('../cli/main.js');
-    return { main, saveCache: () => undefined };
+/** The CLI from the bundle in `bundleDir`, or undefined when this is not a bundled build or the file
+ * is missing. */
+export function loadBundledCli(bundleDir: string): LoadedCli | undefined {
+  if (typeof __BERTH_CLI_FILE__ !== 'string') return undefined;
+  const file = join(bundleDir, __BERTH_CLI_FILE__);
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
   // The file name carries the content hash, so a cache can only ever meet the source it was made from
   // (V8 itself checks only the source's length, its own version and flags).

@@ -252,7 +252,7 @@ test('a build whose client goes away stops its RUN and leaves no container', asy
   const ctx = await makeContext({ Dockerfile: `FROM busybox\nRUN echo ${uniqueName('started')}; sleep 60\n` });
   try {
     for (const c of CLIENTS) {
-      const argv = c.name === 'berth' ? [process.execPath, BERTH_BIN] : [DOCKER_BIN];
+      const argv = c.name === 'berth' ? [BERTH_BIN] : [DOCKER_BIN];
       const child = spawn(argv[0]!, [...argv.slice(1), 'build', '--no-cache', ctx.dir], {
         env: { ...process.env, BERTH_HOST: SHARED_HOST, DOCKER_HOST: SHARED_HOST },
         stdio: ['ignore', 'pipe', 'pipe'],

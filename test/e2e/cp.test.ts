@@ -262,7 +262,7 @@ async function runRaw(client: string, args: readonly string[]): Promise<Buffer> 
   const { BERTH_BIN, DOCKER_BIN } = await import('./harness.js');
   const [file, argv, env] = client === 'docker'
     ? [DOCKER_BIN, args, { DOCKER_HOST: SHARED_HOST }]
-    : [process.execPath, [BERTH_BIN, ...args], { BERTH_HOST: SHARED_HOST, DOCKER_HOST: '' }];
+    : [BERTH_BIN, args, { BERTH_HOST: SHARED_HOST, DOCKER_HOST: '' }];
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     const out: Buffer[] = [];

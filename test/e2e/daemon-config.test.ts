@@ -62,14 +62,14 @@ test('a config file dockerd would refuse keeps the daemon from starting, naming 
   for (const [content, flags, expected] of cases) {
     await withConfigFile(content, async (path) => {
       const runRoot = `/run/berth-test-${uniqueName('cfg-bad')}`;
-      const r = await runCommand(process.execPath, [BERTH_BIN, 'daemon', '--exec-root', runRoot, '--data-root', `/var/lib/${runRoot.slice(5)}`, '--config-file', path, ...flags], { timeoutMs: 15_000 });
+      const r = await runCommand(BERTH_BIN, ['daemon', '--exec-root', runRoot, '--data-root', `/var/lib/${runRoot.slice(5)}`, '--config-file', path, ...flags], { timeoutMs: 15_000 });
       assert.notEqual(r.code, 0, `the daemon started with ${content}`);
       assert.match(r.stderr, expected);
       // Refused before anything was made.
       assert.equal((await runCommand('test', ['-e', runRoot])).code, 1, `${runRoot} was made`);
     });
   }
-  const missing = await runCommand(process.execPath, [BERTH_BIN, 'daemon', '--config-file', '/nonexistent/daemon.json'], { timeoutMs: 15_000 });
+  const missing = await runCommand(BERTH_BIN, ['daemon', '--config-file', '/nonexistent/daemon.json'], { timeoutMs: 15_000 });
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /unable to configure the berth daemon with file \/nonexistent\/daemon\.json: no such file/);
 });
@@ -84,7 +84,7 @@ test('an explicit --bip that overlaps a host route keeps the daemon from startin
   try {
     const links = async () => (await runCommand('ip', ['-o', 'link', 'show', 'type', 'bridge'])).stdout.split('\n').map((l) => l.split(':')[1]?.trim()).sort();
     const before = await links();
-    const r = await runCommand(process.execPath, [BERTH_BIN, 'daemon', '--data-root', roots.dataRoot, '--exec-root', roots.runRoot, '--bip', `${net}.200/24`], { timeoutMs: 15_000 });
+    const r = await runCommand(BERTH_BIN, ['daemon', '--data-root', roots.dataRoot, '--exec-root', roots.runRoot, '--bip', `${net}.200/24`], { timeoutMs: 15_000 });
     assert.notEqual(r.code, 0, 'the daemon started');
     assert.match(r.stderr, new RegExp(`--bip ${net.replace(/\./g, '\\.')}\\.200/24 overlaps the host route ${net.replace(/\./g, '\\.')}\\.0/24 dev ${holder}`));
     assert.deepEqual(await links(), before, 'a bridge was made');

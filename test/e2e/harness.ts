@@ -13,7 +13,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const BERTH_BIN = join(PROJECT_ROOT, 'dist/bundle/berth.mjs');
+/** The berth executable as installed: the launcher script in the bundle. */
+export const BERTH_BIN = join(PROJECT_ROOT, 'dist/bundle/berth');
 export const DOCKER_BIN = '/usr/local/bin/docker';
 export const SHARED_HOST = process.env['BERTH_TEST_HOST'] ?? 'unix:///run/berth-test/berth.sock';
 
@@ -55,7 +56,7 @@ export function runCommand(file: string, args: readonly string[], opts: RunOptio
 }
 
 export function berth(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  return runCommand(process.execPath, [BERTH_BIN, ...args], { ...opts, baseEnv: { BERTH_HOST: opts.host ?? SHARED_HOST, DOCKER_HOST: '' } });
+  return runCommand(BERTH_BIN, args, { ...opts, baseEnv: { BERTH_HOST: opts.host ?? SHARED_HOST, DOCKER_HOST: '' } });
 }
 
 export function docker(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -137,7 +138,7 @@ export async function startPrivateDaemon(name: string, roots?: { dataRoot: strin
   const runRoot = roots?.runRoot ?? `/run/berth-test-${name}`;
   await mkdir(runRoot, { recursive: true });
   const socket = join(runRoot, 'berth.sock');
-  const child = spawn(process.execPath, [BERTH_BIN, 'daemon', '--data-root', dataRoot, '--exec-root', runRoot, ...extraArgs], {
+  const child = spawn(BERTH_BIN, ['daemon', '--data-root', dataRoot, '--exec-root', runRoot, ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';

@@ -208,7 +208,7 @@ test(
       // dockerd drops forwarding by default when it turns ip_forward on; berth must not depend on an ACCEPT policy.
       ok(await runCommand('iptables', ['-w', '-P', 'FORWARD', 'DROP']), 'FORWARD DROP');
 
-      ok(await sh(`BERTH_HOST=${host} ${process.execPath} ${BERTH_BIN} save busybox:latest | DOCKER_HOST=${d.host} docker load`), 'docker load');
+      ok(await sh(`BERTH_HOST=${host} ${BERTH_BIN} save busybox:latest | DOCKER_HOST=${d.host} docker load`), 'docker load');
       const dk = ok(await docker(['run', '-d', '-p', '127.0.0.1::80', 'busybox', 'httpd', '-f', '-p', '80'], { host: d.host }), 'docker run');
       const dkPort = Number(ok(await docker(['port', dk, '80'], { host: d.host }), 'docker port').split('\n')[0]?.split(':').at(-1));
 

@@ -111,8 +111,7 @@ test('save | load round-trips through a pipe, and an OCI layout alone loads with
   const dir = mkdtempSync(join(tmpdir(), 'berth-save-'));
   try {
     const file = join(dir, 'img.tar');
-    const bin = process.execPath;
-    const sh = await runCommand('sh', ['-c', `"${bin}" "${BERTH_BIN}" save "${ref}" > "${file}"`], {
+    const sh = await runCommand('sh', ['-c', `"${BERTH_BIN}" save "${ref}" > "${file}"`], {
       baseEnv: { BERTH_HOST: SHARED_HOST },
     });
     assert.equal(sh.code, 0, sh.stderr);
@@ -149,7 +148,7 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal([...files.keys()].some((n) => n.includes('.wh.')), false, 'no whiteouts in an export');
 
       ok(await run(['run', '-d', '--name', running, 'busybox', 'sh', '-c', 'echo live > /live; exec sleep 60']), 'run -d');
-      const piped = await runCommand('sh', ['-c', `"${client === 'berth' ? `${process.execPath}" "${BERTH_BIN}` : '/usr/local/bin/docker'}" export ${running} | tar -x -O -f - live`], {
+      const piped = await runCommand('sh', ['-c', `"${client === 'berth' ? BERTH_BIN : '/usr/local/bin/docker'}" export ${running} | tar -x -O -f - live`], {
         baseEnv: { BERTH_HOST: SHARED_HOST, DOCKER_HOST: SHARED_HOST },
       });
       assert.equal(piped.stdout, 'live\n', piped.stderr);

@@ -17,7 +17,7 @@ const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 function clientCommand(client: 'berth' | 'docker', args: string[]): string {
   const argv =
     client === 'berth'
-      ? ['env', `BERTH_HOST=${SHARED_HOST}`, 'DOCKER_HOST=', process.execPath, BERTH_BIN, ...args]
+      ? ['env', `BERTH_HOST=${SHARED_HOST}`, 'DOCKER_HOST=', BERTH_BIN, ...args]
       : ['env', `DOCKER_HOST=${SHARED_HOST}`, 'DOCKER_CLI_HINTS=false', DOCKER_BIN, ...args];
   return argv.map(shq).join(' ');
 }

@@ -1,0 +1,33 @@
+/** Runs the berth CLI as this process: the part of the executable shared by its two entry points. */
+import type { LoadedCli } from './cli-loader.js';
+
+/**
+ * Runs `cli` on this process's arguments and exits with its code. `executable` is the berth script
+ * the CLI starts berthd from (`node <executable> daemon`).
+ */
+export async function runCliProcess(cli: LoadedCli, executable: string): Promise<never> {
+  // The launcher (src/bin/berth.sh) starts the CLI without NODE_EXTRA_CA_CERTS, which only costs it
+  // start-up time; what the CLI starts (berthd, credential helpers) gets the variable back.
+  const extraCa = process.env['BERTH_NODE_EXTRA_CA_CERTS'];
+  if (extraCa !== undefined) {
+    process.env['NODE_EXTRA_CA_CERTS'] = extraCa;
+    delete process.env['BERTH_NODE_EXTRA_CA_CERTS'];
+  }
+  // A reader that goes away (`berth build . | head`) ends the command quietly, as for any Unix tool.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  const code = await cli.main([process.argv[0] ?? process.execPath, executable, ...process.argv.slice(2)], {
+    // A getter: creating process.stdin costs start-up time, and most commands never read it.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signals: process,
+  });
+  cli.saveCache();
+  process.exit(code);
+}

@@ -21,6 +21,7 @@ import { resolveName, upstreamsFor } from '../engine/container-networks.js';
 import { networkRoutes } from '../api/server/routes/networks.js';
 import { Engine } from '../engine/engine.js';
 import { ExitWatcher } from '../runtime/monitor/exit-file.js';
+import { CgroupMoveWarmer } from '../runtime/cgroup-move-warmer.js';
 import { readHeldCapabilities } from '../runtime/spec/capabilities.js';
 import { DEFAULT_INIT_PATH } from '../runtime/spec/defaults.js';
 import { parseProcLimits } from '../runtime/spec/rlimits.js';
@@ -128,6 +129,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     recordEvent: (c, action) => containers?.recordEvent(c, action),
     log,
   });
+  const cgroupMoves = new CgroupMoveWarmer();
   containers = new ContainerService({
     meta,
     images,
@@ -150,10 +152,11 @@ export async function runDaemon(argv: string[]): Promise<void> {
     dnsServers: cfg.dns,
     volumes,
     health,
+    cgroupMoves,
     events,
     log,
   });
-  execs = new ExecService(containers, heldCapabilities, log);
+  execs = new ExecService(containers, heldCapabilities, cgroupMoves, log);
   const engine = new Engine(containers, execs, images, snapshots, runtimes, {
     dataRoot: cfg.dataRoot,
     defaultRuntime,

@@ -13,6 +13,7 @@ import { launchContainer, resize as resizeTty, readExitFile } from '../runtime/m
 import { attach as attachMonitor } from '../runtime/monitor/attach.js';
 import { signalNumber, type OciRuntime } from '../runtime/monitor/oci-runtime.js';
 import { readLogs } from '../runtime/monitor/logs.js';
+import type { CgroupMoveWarmer } from '../runtime/cgroup-move-warmer.js';
 import { listHostDevices } from '../runtime/host-devices.js';
 import { isMountPoint, mountOverlay, unmount } from '../runtime/rootfs.js';
 import { cpusToQuota, generateSpec, memoryResources, type SeccompInput } from '../runtime/spec/generate.js';
@@ -121,6 +122,8 @@ export class ContainerService {
       dnsServers?: readonly string[];
       volumes: VolumeStore;
       health: Pick<HealthMonitor, 'start' | 'stop'>;
+      /** Held while a start is on its way to the runtime's create, which moves the process into its cgroups. */
+      cgroupMoves: Pick<CgroupMoveWarmer, 'hold'>;
       events: EventRecorder;
       log: Logger;
     },
@@ -330,6 +333,16 @@ export class ContainerService {
   }
 
   private async launch(c: ContainerRecord): Promise<void> {
+    const release = this.deps.cgroupMoves.hold();
+    try {
+      await this.launchHeld(c, release);
+    } finally {
+      release();
+    }
+  }
+
+  /** `launch` while the cgroup moves are kept warm: `release` ends that once the runtime has created the container. */
+  private async launchHeld(c: ContainerRecord, release: () => void): Promise<void> {
     const sw = this.stopwatch('start');
     const runtime = this.runtimeOf(c);
     const bundle = this.bundleDir(c.id);
@@ -415,6 +428,7 @@ export class ContainerService {
       stdin,
       leaveStdinOpen: stdin && c.config.StdinOnce !== true,
     });
+    release();
     sw.lap('conmon-create');
     const size = hc.ConsoleSize;
     if (c.config.Tty && size && size[0] && size[1]) await resizeTty(launched.paths.ctl, size[0], size[1]);

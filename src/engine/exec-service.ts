@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { conflict, errorMessage, notFound } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { newExecId, type ContainerId, type ExecId } from '../oci/ids.js';
+import type { CgroupMoveWarmer } from '../runtime/cgroup-move-warmer.js';
 import { execInContainer, resize as resizeTty, type ExecProcess } from '../runtime/monitor/conmon.js';
 import { resolveUser, withDefaultEnv } from '../runtime/spec/user.js';
 import { AttachSession } from './attach-session.js';
@@ -46,6 +47,8 @@ export class ExecService {
   constructor(
     private readonly containers: ContainerService,
     private readonly heldCapabilities: string[],
+    /** Held until the runtime's exec has moved the process into the container's cgroups. */
+    private readonly cgroupMoves: Pick<CgroupMoveWarmer, 'hold'>,
     private readonly log: Logger,
   ) {}
 
@@ -88,6 +91,15 @@ export class ExecService {
     const e = this.get(id);
     const c = this.checkStartable(id);
     e.started = true;
+    const release = this.cgroupMoves.hold();
+    try {
+      return await this.startHeld(e, c, opts);
+    } finally {
+      release();
+    }
+  }
+
+  private async startHeld(e: ExecRecord, c: ContainerRecord, opts: { detach: boolean }): Promise<{ session?: AttachSession; exited: Promise<number> }> {
     const bundle = this.containers.bundleDir(c.id);
     const base = (JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process: ExecProcess }).process;
     const rootfs = join(bundle, 'rootfs');

@@ -23,7 +23,7 @@ class FakeBackend implements BuildBackend {
     this.images.set('busybox', { id: 'sha256:base', config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: ['sha256:l'] }, config: { Cmd: ['sh'], Env: ['PATH=/bin'] } }, layerDirs: [], parent: '' });
   }
 
-  image(ref: string): BuildImage {
+  async image(ref: string): Promise<BuildImage> {
     const img = this.images.get(ref) ?? [...this.images.values()].find((i) => i.id === ref);
     if (!img) throw new Error(`No such image: ${ref}`);
     return img;

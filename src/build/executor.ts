@@ -128,7 +128,7 @@ export async function runBuild(backend: BuildBackend, opts: BuildOptions): Promi
     const state: State = { image: null, config: {}, args: new Map(), cmdSet: false };
     const prior = byName.get(ref.toLowerCase());
     if (prior !== undefined) state.image = built[prior]!;
-    else if (ref !== 'scratch') state.image = backend.image(ref);
+    else if (ref !== 'scratch') state.image = await backend.image(ref);
     if (state.image) {
       state.config = structuredClone(state.image.config.config ?? {});
       opts.out(` ---> ${shortOf(state.image.id)}\n`);
@@ -517,7 +517,7 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
   if (from !== undefined) {
     const name = processWord(from, vars, ctx.escape).toLowerCase();
     const ix = ctx.byName.get(name);
-    srcImage = ix !== undefined ? ctx.built[ix]! : backend.image(name);
+    srcImage = ix !== undefined ? ctx.built[ix]! : await backend.image(name);
     what = 'image';
   }
   if (!srcImage) await opts.contextReady;

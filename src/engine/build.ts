@@ -41,8 +41,10 @@ class EngineBuildBackend implements BuildBackend {
     return { id: img.id, config: img.config, layerDirs: this.engine.imageLayerDirs(img) };
   }
 
-  image(ref: string): BuildImage {
-    return this.view(this.engine.images.resolve(ref));
+  async image(ref: string): Promise<BuildImage> {
+    const img = this.engine.images.resolve(ref);
+    await this.engine.images.ensureUnpacked(img);
+    return this.view(img);
   }
 
   cached(parent: BuildImage | null, containerConfig: ImageRunConfig): BuildImage | undefined {

@@ -115,7 +115,7 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
       ref,
       parent,
       layerTar: await containerLayer(engine, c),
-      uncompressed: true,
+      tarOnly: true,
       runConfig,
       history: {
         created,

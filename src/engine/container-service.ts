@@ -194,6 +194,7 @@ export class ContainerService {
     };
     sw.lap('validate');
     try {
+      await this.deps.images.ensureUnpacked(image);
       await this.deps.snapshots.prepare(id, this.deps.images.topChainId(image));
     } catch (e) {
       await this.removeAnonymousVolumes(rec);

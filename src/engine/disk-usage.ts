@@ -86,9 +86,13 @@ export class DiskUsage {
   }
 
   private layers(images: Image[]) {
-    return layerUsage(
-      images.map((i) => ({ id: i.id, layers: this.engine.images.chainIds(i) })),
-      (l) => this.engine.snapshots.get(l)?.size ?? 0,
-    );
+    const sizes = new Map<string, number>();
+    const layers = images.map((i) => {
+      const chains = this.engine.images.chainIds(i);
+      const bytes = this.engine.images.layerSizes(i);
+      chains.forEach((c, k) => sizes.set(c, bytes[k]!));
+      return { id: i.id, layers: chains };
+    });
+    return layerUsage(layers, (l) => sizes.get(l) ?? 0);
   }
 }

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
-import { BerthError, conflict, invalidArgument, notFound } from '../lib/errors.js';
+import { BerthError, conflict, internal, invalidArgument, notFound } from '../lib/errors.js';
 import type { EventRecorder } from '../lib/event-bus.js';
-import { chainIds, nextChainId, parseDiffId, parseImageId, type ChainId, type DiffId, type Digest, type ImageId } from '../oci/digest.js';
+import { KeyedMutex } from '../lib/keyed-mutex.js';
+import { chainIds, nextChainId, parseDiffId, parseDigest, parseImageId, type ChainId, type DiffId, type Digest, type ImageId } from '../oci/digest.js';
 import { shortId } from '../oci/ids.js';
 import {
   hostArchitecture,
@@ -45,10 +46,11 @@ export interface NewLayerImage {
   /** The new layer's uncompressed tar; null adds no layer (a builder's metadata-only step). */
   layerTar: Readable | null;
   /**
-   * Store the layer's blob as the uncompressed tar (its digest is then its DiffID), as Docker does
-   * on commit: the fast path for a user waiting on it. Push compresses such layers.
+   * Commit's fast path: the layer's blob is the uncompressed tar (its digest is then its DiffID),
+   * as Docker stores it, and it is unpacked only when something first needs it (`ensureUnpacked`),
+   * so the user waits for one write of it, not two. Push compresses such layers.
    */
-  uncompressed?: boolean;
+  tarOnly?: boolean;
   runConfig: ImageRunConfig;
   /** The builder's record of the step (Docker's `container_config`), which its cache compares. */
   containerConfig?: ImageRunConfig;
@@ -60,11 +62,21 @@ export interface NewLayerImage {
   ref?: string;
 }
 
+/** A layer added by `createImage`. */
+interface NewLayer {
+  diffId: DiffId;
+  blob: { digest: Digest; size: number };
+  /** Bytes of the uncompressed tar. */
+  size: number;
+}
+
 /**
  * Images: a config blob (whose digest is the image ID), a manifest blob, a row, tags, and one
- * committed snapshot per layer (keyed by ChainID).
+ * committed snapshot per layer (keyed by ChainID), made by the time anything uses it.
  */
 export class ImageService {
+  private readonly unpacking = new KeyedMutex();
+
   constructor(
     private readonly content: ContentStore,
     private readonly meta: MetaStore,
@@ -109,11 +121,7 @@ export class ImageService {
   /** Adds one layer on `parent` (commit, import): stores blobs, snapshot, config, manifest and the image row. */
   async createImage(req: NewLayerImage): Promise<Image> {
     const parentChain = req.parent && req.parent.config.rootfs.diff_ids.length > 0 ? this.topChainId(req.parent) : null;
-    const layer = req.layerTar
-      ? await ingestLayer(req.layerTar, parentChain ? { chainId: parentChain, snapshotKey: parentChain } : null, this.content, this.snapshots, {
-          compress: !req.uncompressed,
-        })
-      : null;
+    const layer = req.layerTar === null ? null : req.tarOnly ? await this.storeTar(req.layerTar) : await this.ingest(req.layerTar, parentChain);
     const base = req.parent?.config;
     const config: ImageConfig = {
       architecture: base?.architecture ?? hostArchitecture(),
@@ -133,7 +141,7 @@ export class ImageService {
       config: { mediaType: MEDIA_TYPES.dockerConfig, digest: configBlob.digest, size: configBlob.size },
       layers: [
         ...(req.parent?.manifest.layers ?? []),
-        ...(layer ? [{ mediaType: req.uncompressed ? MEDIA_TYPES.dockerLayer : MEDIA_TYPES.dockerLayerGzip, digest: layer.blob.digest, size: layer.blob.size }] : []),
+        ...(layer ? [{ mediaType: req.tarOnly ? MEDIA_TYPES.dockerLayer : MEDIA_TYPES.dockerLayerGzip, digest: layer.blob.digest, size: layer.blob.size }] : []),
       ],
     };
     const manifestBlob = await this.content.putBytes(JSON.stringify(manifest));
@@ -143,7 +151,7 @@ export class ImageService {
       this.meta.putImage({
         id,
         manifestDigest: manifestBlob.digest,
-        size: (req.parent?.row.size ?? 0) + (layer?.snapshot.size ?? 0),
+        size: (req.parent?.row.size ?? 0) + (layer?.size ?? 0),
         created: req.created,
         parent: req.parent?.id ?? '',
         lastTagTime: '',
@@ -155,6 +163,34 @@ export class ImageService {
     });
     if (ref) this.recordEvent('tag', id, familiarString(parseReference(ref)));
     return this.get(id);
+  }
+
+  private async ingest(tar: Readable, parentChain: ChainId | null): Promise<NewLayer> {
+    const layer = await ingestLayer(tar, parentChain ? { chainId: parentChain, snapshotKey: parentChain } : null, this.content, this.snapshots);
+    return { diffId: layer.diffId, blob: layer.blob, size: layer.snapshot.size };
+  }
+
+  /** The tar as its own blob, not unpacked: the content store's digest of it is the DiffID. */
+  private async storeTar(tar: Readable): Promise<NewLayer> {
+    const blob = await this.content.putStream(tar);
+    return { diffId: parseDiffId(blob.digest), blob, size: blob.size };
+  }
+
+  /**
+   * Unpacks the layers of `image` that are not yet (a commit's are not: see `tarOnly`), bottom
+   * first, from their blobs. Whatever needs an image's layer directories calls this first.
+   */
+  async ensureUnpacked(image: Image): Promise<void> {
+    const diffIds = image.config.rootfs.diff_ids.map(parseDiffId);
+    const chains = chainIds(diffIds);
+    for (let i = 0; i < chains.length; i++) {
+      const chain = chains[i]!;
+      if (this.hasLayer(chain)) continue;
+      const blob = image.manifest.layers[i];
+      if (blob === undefined) throw internal('layer_blob_missing', `image ${shortId(image.id)} has no blob for its layer ${diffIds[i]}`);
+      // Two users of a new image at once unpack it once.
+      await this.unpacking.run(chain, () => this.unpackLayer(parseDigest(blob.digest), i === 0 ? null : chains[i - 1]!, diffIds[i]!));
+    }
   }
 
   exists(id: ImageId): boolean {
@@ -231,6 +267,8 @@ export class ImageService {
    * at the next garbage collection.
    */
   async replaceLayers(image: Image, layers: Descriptor[]): Promise<Image> {
+    // Unpacked from the plain tars while they are still referenced: once gone, nothing else knows the layers' sizes.
+    await this.ensureUnpacked(image);
     const blob = await this.content.putBytes(JSON.stringify({ ...image.manifest, layers }));
     const row = this.meta.getImage(image.id);
     // Removed meanwhile: the push fails on its missing blobs rather than recreating the image.
@@ -299,9 +337,15 @@ export class ImageService {
     return chainIds(image.config.rootfs.diff_ids.map(parseDiffId));
   }
 
-  /** Bytes of each layer as unpacked, bottom first (what `history` reports per layer). */
+  /**
+   * Bytes of each layer's tar, bottom first (what `history` reports per layer): its snapshot's
+   * record, or for a layer not unpacked yet, its blob's size when that is the plain tar.
+   */
   layerSizes(image: Image): number[] {
-    return this.chainIds(image).map((c) => this.snapshots.get(c)?.size ?? 0);
+    return this.chainIds(image).map((c, i) => {
+      const blob = image.manifest.layers[i];
+      return this.snapshots.get(c)?.size ?? (blob?.mediaType === MEDIA_TYPES.dockerLayer ? blob.size : 0);
+    });
   }
 
   topChainId(image: Image): ChainId {

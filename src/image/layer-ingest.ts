@@ -37,13 +37,13 @@ function unpackGate(): { gate: Transform; settle: (ok: boolean) => void } {
   return { gate, settle };
 }
 
-/** Passes bytes through, keeping their count and, unless `hashing` is false, their sha256. */
-function measuring(hashing = true): { stream: Transform; digest: () => string; size: () => number } {
+/** Passes bytes through, keeping their count and their sha256. */
+function measuring(): { stream: Transform; digest: () => string; size: () => number } {
   const hash = createHash('sha256');
   let size = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      if (hashing) hash.update(chunk);
+      hash.update(chunk);
       size += chunk.length;
       cb(null, chunk);
     },
@@ -54,18 +54,15 @@ function measuring(hashing = true): { stream: Transform; digest: () => string; s
 
 /**
  * Reads an uncompressed layer tar once and, in the same pass, computes its DiffID, stores its
- * blob (gzip-compressed unless `compress` is false) and unpacks it into a committed snapshot on
- * top of `parent`.
+ * gzip-compressed blob and unpacks it into a committed snapshot on top of `parent`.
  */
 export async function ingestLayer(
   tar: Readable,
   parent: { chainId: ChainId; snapshotKey: string } | null,
   content: ContentStore,
   snapshots: SnapshotManager,
-  opts: { compress: boolean } = { compress: true },
 ): Promise<IngestedLayer> {
-  // An uncompressed blob's digest is the DiffID: the content store's hash serves for both.
-  const measured = measuring(opts.compress);
+  const measured = measuring();
   const measure = measured.stream;
   const toBlob = new PassThrough();
   const toDisk = new PassThrough();
@@ -89,7 +86,7 @@ export async function ingestLayer(
 
   let blob: { digest: Digest; size: number } | undefined;
   let diffId: DiffId | undefined;
-  const blobDone = content.putStream((opts.compress ? toBlob.pipe(createParallelGzip()) : toBlob).pipe(gate));
+  const blobDone = content.putStream(toBlob.pipe(createParallelGzip()).pipe(gate));
   // An input that fails at once (a COPY of a bad archive) rejects this before the snapshot is
   // prepared and anything awaits it: that must not be an unhandled rejection.
   blobDone.catch(() => undefined);
@@ -98,7 +95,7 @@ export async function ingestLayer(
     unpacked.then(() => settleApply(true), () => settleApply(false));
     const [, stored] = await Promise.all([unpacked, blobDone]);
     blob = stored;
-    diffId = parseDiffId(opts.compress ? measured.digest() : stored.digest);
+    diffId = parseDiffId(measured.digest());
     return { key: nextChainId(parent?.chainId ?? null, diffId), size: measured.size() };
   }).catch(async (e: unknown) => {
     settleApply(false);

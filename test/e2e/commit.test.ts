@@ -1,5 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { api, CLIENTS, uniqueName } from './harness.js';
 
 for (const { name: client, run } of CLIENTS) {
@@ -134,6 +139,61 @@ test('API: /commit answers 201 with the ID, /changes with Kind 0, 1, 2', async (
     assert.deepEqual(bad.json(), { message: 'No such container: nosuch-container-t2' });
   } finally {
     await api('DELETE', `/containers/${id}?force=1`);
+  }
+});
+
+/**
+ * A commit's layer is stored once, as its plain tar, and unpacked where it is first needed: a
+ * container, a build reading it, an inspect naming its directory. Sizes are the same either way.
+ */
+test('a commit stores its layer as one plain tar, unpacked at first use by run, build or inspect', async () => {
+  const { run } = CLIENTS[0];
+  const dataRoot = ((await api('GET', '/info')).json() as { DockerRootDir: string }).DockerRootDir;
+  const snapshotDirs = (): string[] => readdirSync(join(dataRoot, 'snapshots')).sort();
+  const names: string[] = [];
+  const repos: string[] = [];
+  const ctxDir = await mkdtemp(join(tmpdir(), 'berth-commit-'));
+  const commitNew = async (what: string): Promise<string> => {
+    const name = uniqueName('commit-tar');
+    const repo = uniqueName(`tar-${what}`);
+    names.push(name);
+    repos.push(repo);
+    const r = await run(['run', '--name', name, 'busybox', 'sh', '-c', `echo ${repo} > /made; head -c 100000 /dev/zero > /zeros`]);
+    assert.equal(r.code, 0, r.stderr);
+    const before = snapshotDirs();
+    const c = await run(['commit', name, repo]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.deepEqual(snapshotDirs(), before, `${what}: the commit unpacked nothing`);
+    return repo;
+  };
+  const topLayerSize = async (repo: string): Promise<number> => ((await api('GET', `/images/${repo}/history`)).json() as { Size: number }[])[0]!.Size;
+  try {
+    const forRun = await commitNew('run');
+    const size = await topLayerSize(forRun);
+    const r = await run(['run', '--rm', forRun, 'cat', '/made']);
+    assert.equal(r.stdout, `${forRun}\n`, r.stderr);
+    assert.equal(await topLayerSize(forRun), size, 'the layer size is the same once unpacked');
+    const inspected = (await api('GET', `/images/${forRun}/json`)).json() as { RootFS: { Layers: string[] } };
+    const diffId = inspected.RootFS.Layers.at(-1)!;
+    const blob = readFileSync(join(dataRoot, 'content', 'blobs', 'sha256', diffId.slice('sha256:'.length)));
+    assert.equal(`sha256:${createHash('sha256').update(blob).digest('hex')}`, diffId, 'the blob is the tar of the DiffID');
+    assert.equal(blob.length, size);
+
+    const forBuild = await commitNew('build');
+    await writeFile(join(ctxDir, 'Dockerfile'), `FROM busybox\nCOPY --from=${forBuild} /made /copied\n`);
+    const built = uniqueName('from-commit');
+    repos.push(built);
+    const b = await run(['build', '-q', '-t', built, ctxDir]);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal((await run(['run', '--rm', built, 'cat', '/copied'])).stdout, `${forBuild}\n`);
+
+    const forInspect = await commitNew('inspect');
+    const graph = (await api('GET', `/images/${forInspect}/json`)).json() as { GraphDriver: { Data: { UpperDir: string } } };
+    assert.equal(readFileSync(join(graph.GraphDriver.Data.UpperDir, 'made'), 'utf8'), `${forInspect}\n`);
+  } finally {
+    for (const name of names) await run(['rm', '-f', name]);
+    for (const repo of repos.reverse()) await run(['rmi', repo]);
+    await rm(ctxDir, { recursive: true, force: true });
   }
 });
 

@@ -39,6 +39,8 @@ export function imageRoutes(router: Router, engine: Engine, pull: Handler): void
 
   router.add('GET', '/images/{name*}/json', async (ctx) => {
     const img = images.resolve(ctx.params['name'] ?? '');
+    // GraphDriver names every layer's directory, as Docker's: a commit's layer gets its own now.
+    await images.ensureUnpacked(img);
     sendJson(ctx, 200, imageInspect(img, { lower: engine.imageLayerDirs(img) }));
   });
 

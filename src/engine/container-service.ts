@@ -9,7 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import type { ImageId } from '../oci/digest.js';
 import { newContainerId, shortId, type ContainerId } from '../oci/ids.js';
 import type { Image, ImageService } from '../image/image-service.js';
-import { launchContainer, resize as resizeTty, readExitFile } from '../runtime/monitor/conmon.js';
+import { prepareMonitor, resize as resizeTty, readExitFile, type PreparedMonitor } from '../runtime/monitor/conmon.js';
 import { attach as attachMonitor } from '../runtime/monitor/attach.js';
 import { signalNumber, type OciRuntime } from '../runtime/monitor/oci-runtime.js';
 import { readLogs } from '../runtime/monitor/logs.js';
@@ -364,60 +364,11 @@ export class ContainerService {
     // The owner's bind-mounted namespace when it has one: it outlives the owner's process.
     if (owner && !hostNetwork) netns = { path: owner.networks ? this.deps.network.netnsPath(owner.id) : `/proc/${owner.state.pid}/ns/net` };
     let dnsNat: Promise<unknown> = Promise.resolve();
-    // The rootfs mount and the network set-up are independent spawns: they run at once. Both are
-    // settled before an error goes up, so the caller's clean-up never races a mount still under way.
-    const mounted = mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
-    const attached = c.networks ? this.networks.attachAll(c, publishRequests(c)) : undefined;
-    const [mount, net] = await Promise.allSettled([mounted, attached]);
-    if (mount.status === 'rejected') throw mount.reason;
-    if (net.status === 'rejected') throw net.reason;
-    sw.lap('mount-network');
-    if (net.value !== undefined) {
-      netns = { path: net.value };
-      // A process spawn: it runs while the spec is made and the runtime creates the container, and is awaited before the process starts.
-      dnsNat = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
-    }
-    if (!owner) await this.writeEtc(c, hostNetwork);
-    const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
-    const user = resolveUser(c.config.User ?? '', await readEtc('passwd'), await readEtc('group'), (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
-    sw.lap('etc');
-    const hc = c.hostConfig;
-    const sec = hc.SecurityOpt ?? [];
-    const cpus = hc.NanoCpus ? cpusToQuota(hc.NanoCpus / 1e9) : undefined;
-    const spec = generateSpec({
-      rootfsPath: rootfs,
-      readonlyRootfs: hc.ReadonlyRootfs === true,
-      args: [c.path, ...c.args],
-      env: withDefaultEnv(processEnv(c, hostNetwork), user.home),
-      cwd: c.config.WorkingDir || '/',
-      user,
-      terminal: c.config.Tty === true,
-      hostname: hostNetwork ? undefined : (c.config.Hostname ?? shortId(c.id)),
-      privileged: hc.Privileged === true,
-      capAdd: hc.CapAdd ?? [],
-      capDrop: hc.CapDrop ?? [],
-      capabilityHolder: this.deps.security.heldCapabilities,
-      noNewPrivileges: sec.some((o) => /^no-new-privileges(?:[=:]true)?$/.test(o)),
-      seccompProfile: sec.some((o) => /^seccomp[=:]unconfined$/.test(o)) ? 'unconfined' : this.deps.security.seccomp,
-      memoryBytes: hc.Memory || undefined,
-      memorySwapBytes: hc.MemorySwap || undefined,
-      memoryReservationBytes: (hc['MemoryReservation'] as number | undefined) || undefined,
-      cpuQuota: cpus?.cpuQuota ?? (hc.CpuQuota || undefined),
-      cpuPeriod: cpus?.cpuPeriod ?? (hc.CpuPeriod || undefined),
-      cpuShares: hc.CpuShares || undefined,
-      pidsLimit: hc.PidsLimit ?? undefined,
-      ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
-      hostRlimits: this.deps.security.hostRlimits,
-      namespaces: { network: netns },
-      cgroupsPath: `/berth/${c.id}`,
-      mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootfs))],
-      devices: hc.Privileged === true ? await listHostDevices() : undefined,
-      init: hc.Init ? { path: this.deps.security.initPath } : undefined,
-    });
-    await writeFile(join(bundle, 'config.json'), specToJson(spec));
-    sw.lap('spec');
     const stdin = c.config.OpenStdin === true;
-    const launched = await launchContainer({
+    // conmon starts first and waits on its start pipe, so its start-up overlaps the rootfs mount, the
+    // network set-up (independent spawns as well) and config.json. All are settled before an error
+    // goes up, so the caller's clean-up never races a mount still under way.
+    const monitor = prepareMonitor({
       runtime,
       id: c.id,
       name: c.name,
@@ -429,6 +380,66 @@ export class ContainerService {
       stdin,
       leaveStdinOpen: stdin && c.config.StdinOnce !== true,
     });
+    const mounted = mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
+    const attached = c.networks ? this.networks.attachAll(c, publishRequests(c)) : undefined;
+    const [prepared, mount, net] = await Promise.allSettled([monitor, mounted, attached]);
+    const hc = c.hostConfig;
+    let waiting: PreparedMonitor;
+    try {
+      if (mount.status === 'rejected') throw mount.reason;
+      if (net.status === 'rejected') throw net.reason;
+      if (prepared.status === 'rejected') throw prepared.reason;
+      waiting = prepared.value;
+      sw.lap('mount-network');
+      if (net.value !== undefined) {
+        netns = { path: net.value };
+        // A process spawn: it runs while the spec is made and the runtime creates the container, and is awaited before the process starts.
+        dnsNat = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
+      }
+      if (!owner) await this.writeEtc(c, hostNetwork);
+      const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
+      const user = resolveUser(c.config.User ?? '', await readEtc('passwd'), await readEtc('group'), (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
+      sw.lap('etc');
+      const sec = hc.SecurityOpt ?? [];
+      const cpus = hc.NanoCpus ? cpusToQuota(hc.NanoCpus / 1e9) : undefined;
+      const spec = generateSpec({
+        rootfsPath: rootfs,
+        readonlyRootfs: hc.ReadonlyRootfs === true,
+        args: [c.path, ...c.args],
+        env: withDefaultEnv(processEnv(c, hostNetwork), user.home),
+        cwd: c.config.WorkingDir || '/',
+        user,
+        terminal: c.config.Tty === true,
+        hostname: hostNetwork ? undefined : (c.config.Hostname ?? shortId(c.id)),
+        privileged: hc.Privileged === true,
+        capAdd: hc.CapAdd ?? [],
+        capDrop: hc.CapDrop ?? [],
+        capabilityHolder: this.deps.security.heldCapabilities,
+        noNewPrivileges: sec.some((o) => /^no-new-privileges(?:[=:]true)?$/.test(o)),
+        seccompProfile: sec.some((o) => /^seccomp[=:]unconfined$/.test(o)) ? 'unconfined' : this.deps.security.seccomp,
+        memoryBytes: hc.Memory || undefined,
+        memorySwapBytes: hc.MemorySwap || undefined,
+        memoryReservationBytes: (hc['MemoryReservation'] as number | undefined) || undefined,
+        cpuQuota: cpus?.cpuQuota ?? (hc.CpuQuota || undefined),
+        cpuPeriod: cpus?.cpuPeriod ?? (hc.CpuPeriod || undefined),
+        cpuShares: hc.CpuShares || undefined,
+        pidsLimit: hc.PidsLimit ?? undefined,
+        ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
+        hostRlimits: this.deps.security.hostRlimits,
+        namespaces: { network: netns },
+        cgroupsPath: `/berth/${c.id}`,
+        mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootfs))],
+        devices: hc.Privileged === true ? await listHostDevices() : undefined,
+        init: hc.Init ? { path: this.deps.security.initPath } : undefined,
+      });
+      await writeFile(join(bundle, 'config.json'), specToJson(spec));
+      sw.lap('spec');
+    } catch (e) {
+      // Before its create, conmon has forked nothing: ending it leaves nothing behind.
+      if (prepared.status === 'fulfilled') await prepared.value.abandon();
+      throw e;
+    }
+    const launched = await waiting.create();
     release();
     sw.lap('conmon-create');
     const size = hc.ConsoleSize;

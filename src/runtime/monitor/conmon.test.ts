@@ -4,9 +4,9 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBerthError } from '../../lib/errors.js';
 import { newRandomId } from '../../oci/ids.js';
-import { attach, execInContainer, ExitWatcher, launchContainer, readExitFile, reopenLog, resize, type AttachConnection, type ConmonLaunchOptions } from './conmon.js';
+import { attach, execInContainer, ExitWatcher, launchContainer, prepareMonitor, readExitFile, reopenLog, resize, type AttachConnection, type ConmonLaunchOptions } from './conmon.js';
 import { readLogs } from './logs.js';
-import type { MinimalSpecOptions } from './minimal-spec.js';
+import { minimalSpec, type MinimalSpecOptions } from './minimal-spec.js';
 import { eventually, integrationSkipReason, Sandbox } from './test-sandbox.js';
 
 const skip = integrationSkipReason();
@@ -213,6 +213,32 @@ describe('conmon monitor (runc)', { skip }, () => {
     assert.ok(isBerthError(err3));
     assert.equal(err3.code, 'oci_permission_denied');
     assert.match(err3.message, /permission denied/);
+  });
+
+  test('a prepared monitor waits for create() and reads config.json then; abandon() leaves nothing', async () => {
+    const conmonsOf = async (id: string) => {
+      const pids = [];
+      for (const pid of await sb.conmonPids()) if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(id)) pids.push(pid);
+      return pids;
+    };
+    const dropped = await sb.container({ args: ['true'] });
+    const abandoned = await prepareMonitor({ ...launchArgs(dropped), runtime: sb.runtime, exitDir: sb.exitDir });
+    await eventually(async () => ((await conmonsOf(dropped.id)).length > 0 ? true : undefined), 5000, 'conmon up');
+    await abandoned.abandon();
+    assert.deepEqual(await conmonsOf(dropped.id), [], 'no conmon after abandon');
+    assert.equal(await sb.runtime.state(dropped.id), null, 'nothing created');
+
+    const c = await sb.container({ args: ['true'] });
+    const waiting = await prepareMonitor({ ...launchArgs(c), runtime: sb.runtime, exitDir: sb.exitDir });
+    await eventually(async () => ((await conmonsOf(c.id)).length > 0 ? true : undefined), 5000, 'conmon up');
+    assert.equal(await sb.runtime.state(c.id), null, 'no create before create()');
+    // The bundle may still change while conmon waits: the runtime reads it only at create().
+    await writeFile(join(c.bundle, 'config.json'), JSON.stringify(minimalSpec({ hostname: 'berth-test', args: ['sh', '-c', 'exit 7'] })));
+    const launched = await waiting.create();
+    assert.equal((await sb.runtime.state(c.id))?.pid, launched.pid);
+    await sb.runtime.start(c.id);
+    assert.equal(await eventually(() => exits.get(c.id), 5000, 'exit'), 7);
+    await sb.runtime.delete(c.id);
   });
 
   test('exec: attached with output and exit code, tty, detached, missing executable', async () => {

@@ -100,6 +100,23 @@ export interface LaunchedContainer {
  * runtime report it only at start, `OciRuntime.start` throws the same codes via runtimeFailure.
  */
 export async function launchContainer(opts: ConmonLaunchOptions): Promise<LaunchedContainer> {
+  return (await prepareMonitor(opts)).create();
+}
+
+/** A conmon started ahead of its container's create, waiting on its start pipe (see prepareMonitor). */
+export interface PreparedMonitor {
+  /** Lets conmon run the runtime's `create`; the rest as launchContainer. Call once, when the bundle is complete. */
+  create(): Promise<LaunchedContainer>;
+  /** Ends the waiting conmon instead (it has forked nothing yet): the start failed before its create. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Starts conmon for the container and leaves it waiting on its start pipe (the pipe podman holds
+ * it on while it picks conmon's cgroup), so that conmon's own start-up (process, libraries, options,
+ * log file) overlaps the caller's preparation of the bundle: the rootfs mount, the network, config.json.
+ */
+export async function prepareMonitor(opts: ConmonLaunchOptions): Promise<PreparedMonitor> {
   const paths = monitorPaths(opts.bundle);
   const exitFile = join(opts.exitDir, opts.id);
   await Promise.all([mkdir(opts.exitDir, { recursive: true }), mkdir(opts.persistDir, { recursive: true })]);
@@ -135,23 +152,36 @@ export async function launchContainer(opts: ConmonLaunchOptions): Promise<Launch
     if (opts.leaveStdinOpen) args.push('--leave-stdin-open');
   }
 
-  const proc = spawnConmon(opts.conmonPath ?? DEFAULT_CONMON_PATH, args, 1, opts.bundle);
-  try {
-    const msg = await withTimeout(proc.sync.next(), opts.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS, 'container create');
-    if (msg === null || msg.data < 0) {
-      const detail = msg?.message !== undefined ? runtimeMessage(msg.message) : await conmonFailure(proc);
-      await opts.runtime.delete(opts.id, { force: true }).catch(() => undefined);
-      throw runtimeFailure('create', detail);
+  const proc = spawnConmon(opts.conmonPath ?? DEFAULT_CONMON_PATH, args, 2, opts.bundle);
+  const startPipe = proc.extra[0]!;
+  const create = async (): Promise<LaunchedContainer> => {
+    // One byte, read by conmon whenever it gets there; a conmon already dead shows on the sync pipe.
+    startPipe.end(Buffer.from([0]));
+    try {
+      const msg = await withTimeout(proc.sync.next(), opts.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS, 'container create');
+      if (msg === null || msg.data < 0) {
+        const detail = msg?.message !== undefined ? runtimeMessage(msg.message) : await conmonFailure(proc);
+        await opts.runtime.delete(opts.id, { force: true }).catch(() => undefined);
+        throw runtimeFailure('create', detail);
+      }
+      await proc.exited;
+      const conmonPid = await readPid(paths.conmonPidFile);
+      return { pid: msg.data, conmonPid, paths, exitFile };
+    } catch (e) {
+      if (isTimeout(e)) await abandon(proc, paths.conmonPidFile, () => opts.runtime.delete(opts.id, { force: true }));
+      throw e;
+    } finally {
+      proc.sync.close();
+      startPipe.destroy();
     }
+  };
+  const abandonWaiting = async (): Promise<void> => {
+    proc.child.kill('SIGKILL');
     await proc.exited;
-    const conmonPid = await readPid(paths.conmonPidFile);
-    return { pid: msg.data, conmonPid, paths, exitFile };
-  } catch (e) {
-    if (isTimeout(e)) await abandon(proc, paths.conmonPidFile, () => opts.runtime.delete(opts.id, { force: true }));
-    throw e;
-  } finally {
     proc.sync.close();
-  }
+    startPipe.destroy();
+  };
+  return { create, abandon: abandonWaiting };
 }
 
 /** The process to run, as an OCI runtime-spec `process` object (written to process.json). */
@@ -402,9 +432,10 @@ interface ConmonProcess {
 }
 
 /** Spawns conmon with `pipes` socket pairs at fds 3.. announced as _OCI_SYNCPIPE/_OCI_STARTPIPE/_OCI_ATTACHPIPE. */
-function spawnConmon(conmonPath: string, args: string[], pipes: 1 | 3, cwd: string): ConmonProcess {
+function spawnConmon(conmonPath: string, args: string[], pipes: 1 | 2 | 3, cwd: string): ConmonProcess {
   const env: Record<string, string> = { ...CONMON_ENV, _OCI_SYNCPIPE: '3' };
-  if (pipes === 3) Object.assign(env, { _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' });
+  if (pipes >= 2) env['_OCI_STARTPIPE'] = '4';
+  if (pipes === 3) env['_OCI_ATTACHPIPE'] = '5';
   const child = spawn(conmonPath, args, {
     cwd,
     env,

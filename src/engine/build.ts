@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from '../build/backend.js';
 import type { CacheCandidate, CopyManifest } from '../build/cache-explain.js';
@@ -65,7 +65,7 @@ class EngineBuildBackend implements BuildBackend {
   async commit(spec: CommitSpec, layer: Readable | null): Promise<BuildImage> {
     const img = await this.engine.images.createImage({
       parent: spec.parent ? this.engine.images.get(spec.parent.id as ImageId) : null,
-      layerTar: layer,
+      layer: layer ? { tar: layer } : null,
       runConfig: spec.runConfig,
       containerConfig: spec.containerConfig,
       history: spec.history,
@@ -115,7 +115,8 @@ class EngineBuildBackend implements BuildBackend {
 
   async commitContainer(containerId: string, spec: CommitSpec): Promise<BuildImage> {
     const c = this.engine.containers.get(containerId);
-    return this.commit(spec, await containerLayer(this.engine, c, spec.sourceDateEpoch !== undefined ? { sourceDateEpoch: spec.sourceDateEpoch } : {}));
+    const layer = await containerLayer(this.engine, c, spec.sourceDateEpoch !== undefined ? { sourceDateEpoch: spec.sourceDateEpoch } : {});
+    return this.commit(spec, Readable.from(layer, { objectMode: false }));
   }
 
   async removeContainer(containerId: string): Promise<void> {

@@ -1,12 +1,12 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { BufferPool } from '../lib/buffer-pool.js';
 import { conflict, errorMessage } from '../lib/errors.js';
 import type { ImageRunConfig } from '../oci/image.js';
 import { familiarString, formatReference, parseReference, withDefaultTag } from '../oci/reference.js';
 import { applyConfigChanges } from '../image/config-changes.js';
 import type { Image } from '../image/image-service.js';
-import { diffChanges, writeLayerDiff, type Change } from '../image/layer/diff.js';
+import { diffChanges, layerDiffChunks, type Change, type DiffOptions } from '../image/layer/diff.js';
 import type { ContainerConfigSpec, ContainerRecord } from './container-model.js';
 import type { Engine } from './engine.js';
 
@@ -48,11 +48,18 @@ async function mountPlaceholders(upperDir: string): Promise<Set<string>> {
   return out;
 }
 
-/** A container's writable layer as an uncompressed layer tar, read from its upper dir, without the engine's mount points. */
-export async function containerLayer(engine: Engine, c: ContainerRecord, opts: { sourceDateEpoch?: number } = {}): Promise<Readable> {
+/**
+ * A container's writable layer as the chunks of an uncompressed layer tar, read from its upper
+ * dir, without the engine's mount points; file contents in `opts.pool`'s buffers when given.
+ */
+export async function containerLayer(engine: Engine, c: ContainerRecord, opts: Pick<DiffOptions, 'sourceDateEpoch' | 'pool'> = {}): Promise<AsyncGenerator<Buffer>> {
   const upperDir = engine.snapshots.upperPath(c.snapshotKey);
-  return writeLayerDiff(upperDir, { exclude: await mountPlaceholders(upperDir), ...opts });
+  return layerDiffChunks(upperDir, { exclude: await mountPlaceholders(upperDir), ...opts });
 }
+
+/** Buffers a commit reads its layer's files into: enough to keep reads, hashing and writes going at once. */
+const COMMIT_BUFFERS = 8;
+const COMMIT_BUFFER_SIZE = 1024 * 1024;
 
 /** Docker's commit merge: fields the user's config leaves unset are taken from the container's. */
 export function mergeCommitConfig(user: ImageRunConfig, container: ImageRunConfig): ImageRunConfig {
@@ -111,11 +118,11 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
   if (pause) await engine.containers.pause(c.id);
   try {
     const created = new Date().toISOString();
+    const pool = new BufferPool(COMMIT_BUFFERS, COMMIT_BUFFER_SIZE);
     const image = await engine.images.createImage({
       ref,
       parent,
-      layerTar: await containerLayer(engine, c),
-      tarOnly: true,
+      layer: { plainTar: await containerLayer(engine, c, { pool }), pool },
       runConfig,
       history: {
         created,

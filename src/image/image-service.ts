@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { BerthError, conflict, internal, invalidArgument, notFound } from '../lib/errors.js';
+import type { BufferPool } from '../lib/buffer-pool.js';
 import type { EventRecorder } from '../lib/event-bus.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
 import { chainIds, nextChainId, parseDiffId, parseDigest, parseImageId, type ChainId, type DiffId, type Digest, type ImageId } from '../oci/digest.js';
@@ -43,14 +44,14 @@ export interface ImageUsage {
 
 export interface NewLayerImage {
   parent: Image | null;
-  /** The new layer's uncompressed tar; null adds no layer (a builder's metadata-only step). */
-  layerTar: Readable | null;
   /**
-   * Commit's fast path: the layer's blob is the uncompressed tar (its digest is then its DiffID),
-   * as Docker stores it, and it is unpacked only when something first needs it (`ensureUnpacked`),
-   * so the user waits for one write of it, not two. Push compresses such layers.
+   * The new layer: its uncompressed tar as a stream, stored gzipped and unpacked at once; or,
+   * commit's fast path, the tar's chunks (the bigger ones lent from `pool`), stored as the plain
+   * tar (its digest is then its DiffID), as Docker stores a commit, and unpacked only when
+   * something first needs it (`ensureUnpacked`), so the user waits for one write of it, not two.
+   * Push compresses such layers. null adds no layer (a builder's metadata-only step).
    */
-  tarOnly?: boolean;
+  layer: { tar: Readable } | { plainTar: AsyncIterable<Buffer>; pool: BufferPool } | null;
   runConfig: ImageRunConfig;
   /** The builder's record of the step (Docker's `container_config`), which its cache compares. */
   containerConfig?: ImageRunConfig;
@@ -68,6 +69,8 @@ interface NewLayer {
   blob: { digest: Digest; size: number };
   /** Bytes of the uncompressed tar. */
   size: number;
+  /** The blob is the plain tar. */
+  plain: boolean;
 }
 
 /**
@@ -108,7 +111,7 @@ export class ImageService {
     const image = await this.createImage({
       ref,
       parent: null,
-      layerTar: tar,
+      layer: { tar },
       runConfig: applyConfigChanges({}, opts.changes),
       history: { created: opts.created, created_by: '', comment },
       comment,
@@ -121,7 +124,7 @@ export class ImageService {
   /** Adds one layer on `parent` (commit, import): stores blobs, snapshot, config, manifest and the image row. */
   async createImage(req: NewLayerImage): Promise<Image> {
     const parentChain = req.parent && req.parent.config.rootfs.diff_ids.length > 0 ? this.topChainId(req.parent) : null;
-    const layer = req.layerTar === null ? null : req.tarOnly ? await this.storeTar(req.layerTar) : await this.ingest(req.layerTar, parentChain);
+    const layer = req.layer === null ? null : 'plainTar' in req.layer ? await this.storeTar(req.layer.plainTar, req.layer.pool) : await this.ingest(req.layer.tar, parentChain);
     const base = req.parent?.config;
     const config: ImageConfig = {
       architecture: base?.architecture ?? hostArchitecture(),
@@ -141,7 +144,7 @@ export class ImageService {
       config: { mediaType: MEDIA_TYPES.dockerConfig, digest: configBlob.digest, size: configBlob.size },
       layers: [
         ...(req.parent?.manifest.layers ?? []),
-        ...(layer ? [{ mediaType: req.tarOnly ? MEDIA_TYPES.dockerLayer : MEDIA_TYPES.dockerLayerGzip, digest: layer.blob.digest, size: layer.blob.size }] : []),
+        ...(layer ? [{ mediaType: layer.plain ? MEDIA_TYPES.dockerLayer : MEDIA_TYPES.dockerLayerGzip, digest: layer.blob.digest, size: layer.blob.size }] : []),
       ],
     };
     const manifestBlob = await this.content.putBytes(JSON.stringify(manifest));
@@ -167,17 +170,17 @@ export class ImageService {
 
   private async ingest(tar: Readable, parentChain: ChainId | null): Promise<NewLayer> {
     const layer = await ingestLayer(tar, parentChain ? { chainId: parentChain, snapshotKey: parentChain } : null, this.content, this.snapshots);
-    return { diffId: layer.diffId, blob: layer.blob, size: layer.snapshot.size };
+    return { diffId: layer.diffId, blob: layer.blob, size: layer.snapshot.size, plain: false };
   }
 
   /** The tar as its own blob, not unpacked: the content store's digest of it is the DiffID. */
-  private async storeTar(tar: Readable): Promise<NewLayer> {
-    const blob = await this.content.putStream(tar);
-    return { diffId: parseDiffId(blob.digest), blob, size: blob.size };
+  private async storeTar(chunks: AsyncIterable<Buffer>, pool: BufferPool): Promise<NewLayer> {
+    const blob = await this.content.putLent(chunks, pool);
+    return { diffId: parseDiffId(blob.digest), blob, size: blob.size, plain: true };
   }
 
   /**
-   * Unpacks the layers of `image` that are not yet (a commit's are not: see `tarOnly`), bottom
+   * Unpacks the layers of `image` that are not yet (a commit's are not: see `NewLayerImage.layer`), bottom
    * first, from their blobs. Whatever needs an image's layer directories calls this first.
    */
   async ensureUnpacked(image: Image): Promise<void> {

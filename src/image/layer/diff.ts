@@ -2,6 +2,7 @@ import { constants, type BigIntStats } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import type { BufferPool } from '../../lib/buffer-pool.js';
 import { internal } from '../../lib/errors.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './apply.js';
 import { END_OF_ARCHIVE, encodeHeader, paddingOf, type TarHeader } from './tar-header.js';
@@ -61,6 +62,8 @@ export interface DiffOptions {
   sourceDateEpoch?: number;
   /** Paths (relative, '/'-separated) left out of the layer, e.g. a container's mount-point placeholders. */
   exclude?: ReadonlySet<string>;
+  /** Read file contents into these buffers, which the consumer gives back once done with each chunk. */
+  pool?: BufferPool;
 }
 
 function plan(nodes: Node[], xattrs: Map<string, Map<string, Buffer>>, opts: DiffOptions): Planned[] {
@@ -132,12 +135,19 @@ function linkHardlinks(planned: Planned[], nodes: Map<string, Node>): void {
   }
 }
 
-/** The first `size` bytes of a regular file, opened without following a symlink; throws if it shrinks. */
-export async function* fileBody(path: string, size: number): AsyncGenerator<Buffer> {
+/** Files up to this size are read into buffers of their own even with a pool: a consumer gathers such small chunks into bigger writes, while it must give pool buffers back soon. */
+const POOLED_MIN = 64 * 1024;
+
+/**
+ * The first `size` bytes of a regular file, opened without following a symlink; throws if it
+ * shrinks. With `pool`, a bigger file's chunks are its buffers, lent to the consumer.
+ */
+export async function* fileBody(path: string, size: number, pool?: BufferPool): AsyncGenerator<Buffer> {
+  const lender = size > POOLED_MIN ? pool : undefined;
   const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     for (let left = size; left > 0; ) {
-      const buf = Buffer.allocUnsafe(Math.min(left, READ_CHUNK));
+      const buf = lender ? (await lender.take()).subarray(0, Math.min(left, lender.size)) : Buffer.allocUnsafe(Math.min(left, READ_CHUNK));
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) throw internal('layer_source_changed', `${path} shrank while it was being archived`);
       left -= bytesRead;
@@ -148,7 +158,8 @@ export async function* fileBody(path: string, size: number): AsyncGenerator<Buff
   }
 }
 
-async function* layerTar(upperDir: string, opts: DiffOptions): AsyncGenerator<Buffer> {
+/** The chunks of `writeLayerDiff`'s tar; file contents in `opts.pool`'s buffers when given, headers and padding not. */
+export async function* layerDiffChunks(upperDir: string, opts: DiffOptions = {}): AsyncGenerator<Buffer> {
   const root = await realpath(upperDir);
   const [walked, dump] = await Promise.all([walk(root), readXattrTree(root, '-')]);
   const { exclude } = opts;
@@ -162,7 +173,7 @@ async function* layerTar(upperDir: string, opts: DiffOptions): AsyncGenerator<Bu
     if (header.type === 'symlink') header.linkname = await readlink(byPath.get(header.path)!.abs);
     yield encodeHeader(header);
     if (p.source !== undefined && header.size > 0) {
-      yield* fileBody(p.source, header.size);
+      yield* fileBody(p.source, header.size, opts.pool);
       const pad = paddingOf(header.size);
       if (pad > 0) yield Buffer.alloc(pad);
     }
@@ -179,7 +190,7 @@ async function* layerTar(upperDir: string, opts: DiffOptions): AsyncGenerator<Bu
  * The upper dir must not change meanwhile (stop the container first). Needs `getfattr`.
  */
 export function writeLayerDiff(upperDir: string, opts: DiffOptions = {}): Readable {
-  return Readable.from(layerTar(upperDir, opts), { objectMode: false });
+  return Readable.from(layerDiffChunks(upperDir, opts), { objectMode: false });
 }
 
 export interface Change {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { BufferPool } from '../../lib/buffer-pool.js';
 import type { Digest } from '../../oci/digest.js';
 import { ContentStore } from './content-store.js';
 
@@ -17,16 +18,17 @@ const pieces = (data: Buffer, piece: number): Readable =>
     { objectMode: false },
   );
 
+let root = '';
+let store: ContentStore;
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'content-store-'));
+  store = new ContentStore(root);
+  await store.init();
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+const ingestLeft = (): string[] => readdirSync(join(root, 'ingest'));
+
 describe('ContentStore.putStream', () => {
-  let root = '';
-  let store: ContentStore;
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'content-store-'));
-    store = new ContentStore(root);
-    await store.init();
-  });
-  after(() => rmSync(root, { recursive: true, force: true }));
-  const ingestLeft = (): string[] => readdirSync(join(root, 'ingest'));
 
   it('stores a blob bigger than the background-sync interval under its digest', async () => {
     const data = randomBytes(20 * 1024 * 1024 + 12345);
@@ -54,6 +56,50 @@ describe('ContentStore.putStream', () => {
       },
     });
     await assert.rejects(store.putStream(failing), /connection reset/);
+    assert.equal(await store.has(sha(data)), false);
+    assert.deepEqual(ingestLeft(), []);
+  });
+});
+
+describe('ContentStore.putLent', () => {
+  /** `data` as small chunks of their own between pieces copied into the pool's buffers, as a layer tar comes. */
+  async function* lent(data: Buffer, pool: BufferPool): AsyncGenerator<Buffer> {
+    for (let i = 0; i < data.length; ) {
+      const small = data.subarray(i, i + 512);
+      yield Buffer.from(small);
+      i += small.length;
+      const buf = await pool.take();
+      const n = data.copy(buf, 0, i, i + pool.size);
+      i += n;
+      if (n > 0) yield buf.subarray(0, n);
+      else pool.release(buf);
+    }
+  }
+
+  it('stores chunks lent from a pool smaller than the blob, and gives every buffer back', async () => {
+    const data = randomBytes(20 * 1024 * 1024 + 777);
+    const pool = new BufferPool(3, 256 * 1024);
+    const stored = await store.putLent(lent(data, pool), pool);
+    assert.deepEqual(stored, { digest: sha(data), size: data.length });
+    assert.deepEqual(readFileSync(store.path(stored.digest)), data);
+    assert.equal(pool.idle, 3);
+    assert.deepEqual(ingestLeft(), []);
+  });
+
+  it('stores many small chunks in order', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    const stored = await store.putLent(pieces(data, 700), new BufferPool(1, 1024));
+    assert.deepEqual(readFileSync(store.path(stored.digest)), data);
+  });
+
+  it('stores nothing when the source fails part-way', async () => {
+    const data = randomBytes(4 * 1024 * 1024);
+    const pool = new BufferPool(2, 1024 * 1024);
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield* lent(data, pool);
+      throw new Error('layer_source_changed');
+    }
+    await assert.rejects(store.putLent(failing(), pool), /layer_source_changed/);
     assert.equal(await store.has(sha(data)), false);
     assert.deepEqual(ingestLeft(), []);
   });

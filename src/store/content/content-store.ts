@@ -1,17 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
 import { closeSync, fdatasync as fdatasyncCb, fsync as fsyncCb, openSync, readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, readdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, readdir, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { BufferPool } from '../../lib/buffer-pool.js';
 import { BerthError, notFound } from '../../lib/errors.js';
 import { digestHex, parseDigest, type Digest } from '../../oci/digest.js';
 
 const fdatasync = promisify(fdatasyncCb);
 const fsync = promisify(fsyncCb);
 
+/** Bytes of small chunks gathered into one write by putLent. */
+const WRITE_BATCH = 1024 * 1024;
 /** Bytes written between background flushes of a blob being stored. */
 const EARLY_SYNC_BYTES = 8 * 1024 * 1024;
 
@@ -116,44 +119,90 @@ export class ContentStore {
   async putStream(source: Readable, expected?: Digest, hashedBy?: () => string): Promise<{ digest: Digest; size: number }> {
     const tmp = this.ingestPath();
     const hash = hashedBy ? undefined : createHash('sha256');
-    let size = 0;
     // Chunks that arrive while a write is under way go out together (writev): with the default
     // 16 KiB buffer each network chunk is its own write, about three times the cost.
     const out = createWriteStream(tmp, { fd: openSync(tmp, 'w', 0o644), highWaterMark: 1024 * 1024 });
-    // A second descriptor flushes what is written so far while more arrives, so the fsync at the
-    // end waits only for the tail: a big blob's sync overlaps its transfer.
-    const syncFd = openSync(tmp, 'r');
-    let syncing: Promise<void> | undefined;
-    let syncedUpTo = 0;
+    const sync = new EarlySync(tmp);
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         hash?.update(chunk);
-        size += chunk.length;
-        if (syncing === undefined && size - syncedUpTo >= EARLY_SYNC_BYTES) {
-          syncedUpTo = size;
-          const done = (): void => void (syncing = undefined);
-          syncing = fdatasync(syncFd).then(done, done);
-        }
+        sync.wrote(chunk.length);
         cb(null, chunk);
       },
     });
     try {
       await pipeline(source, counter, out);
-      await syncing;
-      await fsync(syncFd);
-      const digest = parseDigest(hash ? `sha256:${hash.digest('hex')}` : hashedBy!());
-      if (expected !== undefined && digest !== expected) {
-        throw new BerthError('InvalidArgument', 'digest_mismatch', `blob digest mismatch: expected ${expected}, got ${digest}`);
-      }
-      await rename(tmp, this.path(digest));
-      return { digest, size };
+      return await this.commitIngested(tmp, sync, hash ? `sha256:${hash.digest('hex')}` : hashedBy!(), expected);
     } catch (e) {
       await rm(tmp, { force: true });
       throw e;
     } finally {
-      await syncing;
-      closeSync(syncFd);
+      await sync.close();
     }
+  }
+
+  /**
+   * Stores a blob from chunks of which some are lent out of `pool`: each is hashed and written at
+   * its offset while the next ones are read, then the pool's are given back. Small chunks go out
+   * together (writev) up to WRITE_BATCH, as do lent ones until the pool runs dry. Big local copies
+   * (a commit's layer) so reuse a few buffers instead of allocating every chunk.
+   */
+  async putLent(chunks: AsyncIterable<Buffer>, pool: BufferPool): Promise<{ digest: Digest; size: number }> {
+    const tmp = this.ingestPath();
+    const hash = createHash('sha256');
+    const fh = await open(tmp, 'w', 0o644);
+    const sync = new EarlySync(tmp);
+    const writes = new Set<Promise<void>>();
+    let failed: unknown;
+    let batch: Buffer[] = [];
+    let batchAt = 0;
+    let batchBytes = 0;
+    const flush = (): void => {
+      const bufs = batch;
+      const write = writevAll(fh, bufs, batchAt).then(
+        () => {
+          for (const b of bufs) pool.release(b);
+        },
+        (e: unknown) => void (failed ??= e),
+      );
+      writes.add(write);
+      void write.then(() => writes.delete(write));
+      batchAt += batchBytes;
+      batch = [];
+      batchBytes = 0;
+    };
+    try {
+      for await (const chunk of chunks) {
+        if (failed !== undefined) throw failed;
+        hash.update(chunk);
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        sync.wrote(chunk.length);
+        if (batchBytes >= WRITE_BATCH || pool.idle === 0) flush();
+      }
+      if (batch.length > 0) flush();
+      await Promise.all(writes);
+      if (failed !== undefined) throw failed;
+      return await this.commitIngested(tmp, sync, `sha256:${hash.digest('hex')}`);
+    } catch (e) {
+      await Promise.all(writes);
+      await rm(tmp, { force: true });
+      throw e;
+    } finally {
+      await fh.close();
+      await sync.close();
+    }
+  }
+
+  /** Makes a fully written ingest file durable, checks its digest and moves it into place. */
+  private async commitIngested(tmp: string, sync: EarlySync, digestText: string, expected?: Digest): Promise<{ digest: Digest; size: number }> {
+    await sync.finish();
+    const digest = parseDigest(digestText);
+    if (expected !== undefined && digest !== expected) {
+      throw new BerthError('InvalidArgument', 'digest_mismatch', `blob digest mismatch: expected ${expected}, got ${digest}`);
+    }
+    await rename(tmp, this.path(digest));
+    return { digest, size: sync.size };
   }
 
   async delete(digest: Digest): Promise<void> {
@@ -168,5 +217,53 @@ export class ContentStore {
 
   private ingestPath(): string {
     return join(this.ingestDir, randomBytes(12).toString('hex'));
+  }
+}
+
+/** Writes all of `bufs`, one after the other, from `position`. */
+async function writevAll(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
+  let left = [...bufs];
+  for (let at = position; left.length > 0; ) {
+    let { bytesWritten } = await fh.writev(left, at);
+    at += bytesWritten;
+    // A short write: drop what went out, then go on with the rest.
+    while (left.length > 0 && bytesWritten >= left[0]!.length) bytesWritten -= left.shift()!.length;
+    if (bytesWritten > 0) left = [left[0]!.subarray(bytesWritten), ...left.slice(1)];
+  }
+}
+
+/**
+ * Flushes a blob being written every EARLY_SYNC_BYTES through a second descriptor while more
+ * arrives, so the fsync at the end waits only for the tail: a big blob's sync overlaps its writing.
+ */
+class EarlySync {
+  /** Bytes written so far. */
+  size = 0;
+  private readonly fd: number;
+  private syncing: Promise<void> | undefined;
+  private syncedUpTo = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'r');
+  }
+
+  wrote(bytes: number): void {
+    this.size += bytes;
+    if (this.syncing === undefined && this.size - this.syncedUpTo >= EARLY_SYNC_BYTES) {
+      this.syncedUpTo = this.size;
+      const done = (): void => void (this.syncing = undefined);
+      this.syncing = fdatasync(this.fd).then(done, done);
+    }
+  }
+
+  /** Everything written is on disk. */
+  async finish(): Promise<void> {
+    await this.syncing;
+    await fsync(this.fd);
+  }
+
+  async close(): Promise<void> {
+    await this.syncing;
+    closeSync(this.fd);
   }
 }

@@ -86,14 +86,20 @@ export async function writeEtcFiles(
   opts: { hostname: string; domainname: string; hostNetwork: boolean; addresses: readonly string[]; nameserver?: string; dns?: DnsOverrides },
 ): Promise<void> {
   const readHost = (p: string) => readFile(p, 'utf8').catch(() => '');
+  // Three independent files, written at once (a container start waits for them).
   if (opts.hostNetwork) {
-    await writeFile(paths.hostnamePath, `${hostname()}\n`);
-    await writeFile(paths.hostsPath, await readHost('/etc/hosts'));
-    await writeFile(paths.resolvConfPath, await readHost('/etc/resolv.conf'));
+    await Promise.all([
+      writeFile(paths.hostnamePath, `${hostname()}\n`),
+      readHost('/etc/hosts').then((hosts) => writeFile(paths.hostsPath, hosts)),
+      readHost('/etc/resolv.conf').then((resolv) => writeFile(paths.resolvConfPath, resolv)),
+    ]);
     return;
   }
-  await writeFile(paths.hostnamePath, `${opts.hostname}\n`);
-  await writeFile(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.addresses));
-  const host = await readHost('/etc/resolv.conf');
-  await writeFile(paths.resolvConfPath, opts.nameserver ? embeddedResolvConf(host, opts.nameserver, opts.dns) : containerResolvConf(host, opts.dns));
+  await Promise.all([
+    writeFile(paths.hostnamePath, `${opts.hostname}\n`),
+    writeFile(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.addresses)),
+    readHost('/etc/resolv.conf').then((host) =>
+      writeFile(paths.resolvConfPath, opts.nameserver ? embeddedResolvConf(host, opts.nameserver, opts.dns) : containerResolvConf(host, opts.dns)),
+    ),
+  ]);
 }

@@ -396,9 +396,10 @@ export class ContainerService {
         // A process spawn: it runs while the spec is made and the runtime creates the container, and is awaited before the process starts.
         dnsNat = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
       }
-      if (!owner) await this.writeEtc(c, hostNetwork);
       const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
-      const user = resolveUser(c.config.User ?? '', await readEtc('passwd'), await readEtc('group'), (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
+      // Independent file work, at once on the thread pool: the container's /etc files and the image's users.
+      const [passwd, group] = await Promise.all([readEtc('passwd'), readEtc('group'), owner ? undefined : this.writeEtc(c, hostNetwork)]);
+      const user = resolveUser(c.config.User ?? '', passwd, group, (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
       sw.lap('etc');
       const sec = hc.SecurityOpt ?? [];
       const cpus = hc.NanoCpus ? cpusToQuota(hc.NanoCpus / 1e9) : undefined;

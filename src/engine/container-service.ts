@@ -611,12 +611,14 @@ export class ContainerService {
       if (m.Type === 'volume') this.deps.events.record({ type: 'volume', action: 'unmount', actorId: m.Name ?? '', attributes: { container: c.id, driver: 'local' } });
     }
     // Independent: the rootfs mount lives in the host's namespace, the runtime's state does not use it.
+    // The network goes first: deleting a veth takes longest (the kernel waits out RCU grace periods),
+    // and each spawn holds the event loop for a fork.
     await Promise.all([
+      c.networks ? this.networks.detachAll(c) : undefined,
       this.runtimeOf(c)
         .delete(c.id, { force: true })
         .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`)),
       unmount(join(this.bundleDir(c.id), 'rootfs')),
-      c.networks ? this.networks.detachAll(c) : undefined,
     ]);
   }
 

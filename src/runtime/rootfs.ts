@@ -14,9 +14,11 @@ export async function mountOverlay(m: OverlayMount, target: string): Promise<voi
   await runChecked('mount', ['-t', 'overlay', 'overlay', '-o', options, target], { cwd: m.cwd });
 }
 
-/** Unmounts if mounted; a target that is not a mount point is fine. */
+/**
+ * Unmounts if mounted; a target that is not a mount point is fine. umount goes first and the mount
+ * table is read only when it fails: the usual caller (a container's exit) has the mount in place.
+ */
 export async function unmount(target: string): Promise<void> {
-  if (!(await isMountPoint(target))) return;
   const r = await runProgram('umount', [target]);
   // A process of the container may still hold the mount busy for a moment after exit.
   if (r.code !== 0 && (await isMountPoint(target))) await runChecked('umount', ['-l', target]);

@@ -3,7 +3,7 @@ import { BerthError, conflict, internal, invalidArgument, notFound } from '../li
 import type { BufferPool } from '../lib/buffer-pool.js';
 import type { EventRecorder } from '../lib/event-bus.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
-import { chainIds, nextChainId, parseDiffId, parseDigest, parseImageId, type ChainId, type DiffId, type Digest, type ImageId } from '../oci/digest.js';
+import { chainIds, nextChainId, parseDiffId, parseDigest, parseImageId, sha256Digest, type ChainId, type DiffId, type Digest, type ImageId } from '../oci/digest.js';
 import { shortId } from '../oci/ids.js';
 import {
   hostArchitecture,
@@ -137,18 +137,20 @@ export class ImageService {
     if (req.containerConfig) config.container_config = req.containerConfig;
     if (req.author) config.author = req.author;
     if (req.comment) config.comment = req.comment;
-    const configBlob = await this.content.putBytes(JSON.stringify(config));
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const configDigest = sha256Digest(configBytes);
     const manifest: ImageManifest = {
       schemaVersion: 2,
       mediaType: MEDIA_TYPES.dockerManifest,
-      config: { mediaType: MEDIA_TYPES.dockerConfig, digest: configBlob.digest, size: configBlob.size },
+      config: { mediaType: MEDIA_TYPES.dockerConfig, digest: configDigest, size: configBytes.length },
       layers: [
         ...(req.parent?.manifest.layers ?? []),
         ...(layer ? [{ mediaType: layer.plain ? MEDIA_TYPES.dockerLayer : MEDIA_TYPES.dockerLayerGzip, digest: layer.blob.digest, size: layer.blob.size }] : []),
       ],
     };
-    const manifestBlob = await this.content.putBytes(JSON.stringify(manifest));
-    const id = parseImageId(configBlob.digest);
+    // Both stored at once: their fsyncs then share a journal commit. The row comes after both.
+    const [, manifestBlob] = await Promise.all([this.content.putBytes(configBytes), this.content.putBytes(JSON.stringify(manifest))]);
+    const id = parseImageId(configDigest);
     const ref = req.ref ? formatReference(withDefaultTag(parseReference(req.ref))) : undefined;
     this.meta.transaction(() => {
       this.meta.putImage({

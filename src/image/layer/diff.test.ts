@@ -90,7 +90,12 @@ describe('writeLayerDiff', () => {
     const want = await snapshotTree(upper);
     const got = await snapshotTree(dest);
     assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
-    for (const [path, info] of want) assert.deepEqual(got.get(path), info, path);
+    // The whiteout device is made when the layer is applied, as Docker's are: its time is then's.
+    const timeless = (info: object | undefined): object | undefined => info && { ...info, mtime: 0 };
+    for (const [path, info] of want) {
+      if (path === 'gone') assert.deepEqual(timeless(got.get(path)), timeless(info), path);
+      else assert.deepEqual(got.get(path), info, path);
+    }
     assert.equal((await lstat(join(dest, 'd/f'))).ino, (await lstat(join(dest, 'd/hard'))).ino);
     assert.equal(got.get('bin/ping')?.xattrs?.['security.capability'], CAPABILITY.toString('base64'));
     assert.equal(got.get('opq')?.xattrs?.['trusted.overlay.opaque'], Buffer.from('y').toString('base64'));

@@ -512,7 +512,8 @@ if has registry; then
     make_big_archive "$TMP/huge.tar" "$ref" 10
     if quiet berth load -i "$TMP/huge.tar" && quiet berth push "$ref" && quiet berth rmi -f "$ref"; then
       rm -f "$TMP/huge.tar"
-      sleep 1
+      # After berthd's idle collection (1 s after the last request), so the base is what it keeps.
+      sleep 2.5
       base=$(rss_kb "$DPID")
       if peak=$(peak_rss_kb "$DPID" "$BERTH" pull "$ref"); then
         fig pull_rss_growth_mb berthd "$(mb $((peak - base)))" MB "peak minus before ($(mb "$base") MB), pull of 500 MB in 11 layers"

@@ -34,13 +34,22 @@ export class CgroupMoveWarmer {
   private holders = 0;
   private timer: NodeJS.Timeout | undefined;
   private moving = false;
+  /** The `cgroup.procs` berthd is in, read once a burst: the ticks of one start all write the same. */
+  private procsFile: Promise<string | null> = Promise.resolve(null);
 
   constructor(private readonly procDir = '/proc', private readonly cgroupRoot = '/sys/fs/cgroup') {}
 
   /** Warm from now until the returned release has been called (once per hold). */
   hold(): () => void {
     this.holders++;
-    if (this.timer === undefined) this.tick();
+    if (this.timer === undefined) {
+      // Read afresh for each burst, so berthd stays wherever it was put meanwhile.
+      this.procsFile = readFile(join(this.procDir, 'self', 'cgroup'), 'utf8').then(
+        (text) => ownProcsFile(text, this.cgroupRoot),
+        () => null,
+      );
+      this.tick();
+    }
     let released = false;
     return () => {
       if (released) return;
@@ -63,10 +72,10 @@ export class CgroupMoveWarmer {
     this.timer.unref();
   }
 
-  /** Into the cgroup read just before, so berthd stays wherever it was put. */
+  /** Into the cgroup berthd is in. */
   private async moveSelf(): Promise<void> {
     try {
-      const file = ownProcsFile(await readFile(join(this.procDir, 'self', 'cgroup'), 'utf8'), this.cgroupRoot);
+      const file = await this.procsFile;
       if (file) await writeFile(file, String(process.pid));
     } catch {
       // Only a lost speed-up: the runtime's own move waits for the grace period as it would anyway.

@@ -19,7 +19,8 @@ import type { ContentStore } from '../store/content/content-store.js';
 import type { ImageRow, MetaStore } from '../store/meta/meta-store.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { applyConfigChanges } from './config-changes.js';
-import { ingestLayer, ingestLayerBlob, unpackCompressedLayer } from './layer-ingest.js';
+import { BlobUnpacker } from './blob-unpacker.js';
+import { ingestLayer, unpackCompressedLayer } from './layer-ingest.js';
 import { decompressedStream } from './layer/compression.js';
 
 export interface Image {
@@ -79,6 +80,7 @@ interface NewLayer {
  */
 export class ImageService {
   private readonly unpacking = new KeyedMutex();
+  private readonly blobUnpacker = new BlobUnpacker();
 
   constructor(
     private readonly content: ContentStore,
@@ -217,13 +219,19 @@ export class ImageService {
     await this.snapshots.commit(parent, async (dir) => ({ key, size: await unpackCompressedLayer(this.content.read(blob), dir, blob, diffId) }));
   }
 
-  /** A pulled layer's blob stored and unpacked in one read (see ingestLayerBlob). */
+  /** A pull is about to fetch layers: start the threads that unpack them while the manifest loads. */
+  warmLayerUnpack(): void {
+    this.blobUnpacker.warm();
+  }
+
+  /** A pulled layer's blob stored and unpacked in one read, on a worker thread (see storeAndUnpackBlob). */
   async ingestLayerBlob(blob: Readable, digest: Digest, parent: ChainId | null, diffId: DiffId): Promise<void> {
-    if (this.hasLayer(nextChainId(parent, diffId))) {
+    const key = nextChainId(parent, diffId);
+    if (this.hasLayer(key)) {
       blob.destroy();
       return;
     }
-    await ingestLayerBlob(blob, digest, parent, diffId, this.content, this.snapshots);
+    await this.snapshots.commit(parent, async (dir) => ({ key, size: await this.blobUnpacker.unpack(blob, { contentRoot: this.content.root, dir, digest, diffId }) }));
   }
 
   /**

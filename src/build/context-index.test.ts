@@ -3,26 +3,29 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { ContextIndex, type ContextTarEntry } from './context-index.js';
+import { Readable } from 'node:stream';
+import { encodeHeader, END_OF_ARCHIVE, paddingOf, type TarHeader } from '../image/layer/tar-header.js';
+import { TarParser } from '../image/layer/tar-reader.js';
+import { ContextIndex, type ContextParser } from './context-index.js';
 import { resolveInScope } from './copy-sources.js';
 
-type Member = Partial<ContextTarEntry['header']> & { path: string; data?: string };
+const parser: ContextParser = (sink) => new TarParser(sink);
 
-async function* members(list: Member[]): AsyncGenerator<ContextTarEntry> {
+type Member = Partial<TarHeader> & { path: string; data?: string };
+
+/** The members as tar bytes (fractional mtimes make PAX records), in pieces of 1, 7 and 700 bytes in turn, as a socket delivers them. */
+function* members(list: Member[], end = true): Generator<Buffer> {
+  const parts: Buffer[] = [];
   for (const { data, ...h } of list) {
     const body = Buffer.from(data ?? '');
-    yield {
-      header: { type: 'file', mode: 0o644, mtime: 1700000000.5, linkname: '', ...h, size: h.type === undefined || h.type === 'file' ? body.length : 0 },
-      // Two chunks, as a socket delivers them.
-      body: (async function* () {
-        if (body.length > 0) {
-          yield body.subarray(0, 1);
-          yield body.subarray(1);
-        }
-      })(),
-    };
+    const type = h.type ?? 'file';
+    const header: TarHeader = { mode: 0o644, mtime: 1700000000.5, linkname: '', uid: 0, gid: 0, devmajor: 0, devminor: 0, xattrs: new Map(), ...h, type, size: type === 'file' ? body.length : 0 };
+    parts.push(encodeHeader(header), body, Buffer.alloc(paddingOf(body.length)));
   }
+  if (end) parts.push(END_OF_ARCHIVE());
+  const tar = Buffer.concat(parts);
+  const sizes = [1, 7, 700];
+  for (let off = 0, i = 0; off < tar.length; off += sizes[i++ % 3]!) yield tar.subarray(off, off + sizes[i % 3]!);
 }
 
 async function withIndex(list: Member[], fn: (ix: ContextIndex, spill: string) => Promise<void> | void, budget = 1 << 20): Promise<void> {
@@ -30,7 +33,7 @@ async function withIndex(list: Member[], fn: (ix: ContextIndex, spill: string) =
   const spill = join(dir, 'spill');
   const ix = new ContextIndex({ memoryBudget: budget, spillPath: spill });
   try {
-    await ix.load(members(list));
+    await ix.load(Readable.from(members(list)), parser);
     await fn(ix, spill);
   } finally {
     await ix.close();
@@ -145,14 +148,14 @@ test('contents beyond the memory budget go to the spill file, which close remove
 test('waitFor resolves as a path arrives, at the end without it, and rejects when the upload fails', async () => {
   let release: () => void = () => undefined;
   const gate = new Promise<void>((r) => (release = r));
-  async function* slow(fail: boolean): AsyncGenerator<ContextTarEntry> {
-    yield* members([{ path: 'Dockerfile', data: 'FROM x' }]);
+  async function* slow(fail: boolean): AsyncGenerator<Buffer> {
+    yield* members([{ path: 'Dockerfile', data: 'FROM x' }], false);
     await gate;
     yield* members([{ path: 'late', data: 'l' }]);
     if (fail) throw new Error('connection reset');
   }
   const ix = new ContextIndex({ memoryBudget: 1 << 20, spillPath: join(tmpdir(), 'berth-ctx-unused') });
-  const loaded = ix.load(slow(false));
+  const loaded = ix.load(slow(false), parser);
   await ix.waitFor('Dockerfile');
   assert.equal(ix.read('Dockerfile').toString(), 'FROM x');
   let late = false;
@@ -167,7 +170,7 @@ test('waitFor resolves as a path arrives, at the end without it, and rejects whe
   await ix.waitFor('never');
 
   const bad = new ContextIndex({ memoryBudget: 1 << 20, spillPath: join(tmpdir(), 'berth-ctx-unused') });
-  const failing = bad.load(slow(true));
+  const failing = bad.load(slow(true), parser);
   const pending = bad.waitFor('never');
   await assert.rejects(failing, /connection reset/);
   await assert.rejects(pending, /connection reset/);

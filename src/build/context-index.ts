@@ -1,24 +1,31 @@
-import { createReadStream, readSync } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, readSync, writeSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { invalidArgument } from '../lib/errors.js';
 import { byteOrder, type SourceStat, type SourceTree } from './source-tree.js';
 
-/** One member of the uploaded context tar, with PAX and long names already applied. */
-export interface ContextTarEntry {
-  header: {
-    path: string;
-    type: 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
-    mode: number;
-    size: number;
-    /** Seconds since the epoch, possibly fractional. */
-    mtime: number;
-    linkname: string;
-  };
-  /** Must be read before the next entry is asked for. */
-  body: AsyncIterable<Buffer>;
+/** An entry of the context tar, with PAX and long names already applied. */
+export interface ContextHeader {
+  path: string;
+  type: 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
+  mode: number;
+  /** Bytes of body that follow. */
+  size: number;
+  /** Seconds since the epoch, possibly fractional. */
+  mtime: number;
+  linkname: string;
 }
+
+/** Takes the context's entries from a tar parser, in order: a header, its body's pieces, its end. */
+export interface ContextSink {
+  entry(header: ContextHeader): void;
+  data(piece: Buffer): void;
+  entryEnd(): void;
+}
+
+/** A push parser of the context's tar (the layer codec's), handing entries to `sink` as they complete. */
+export type ContextParser = (sink: ContextSink) => { write(chunk: Buffer): void; end(): void };
 
 export interface ContextIndexOptions {
   /** File contents are kept in memory up to this many bytes in all; the rest goes to `spillPath`. */
@@ -51,7 +58,7 @@ const cleanName = (name: string): string => posix.normalize(`/${name}`).slice(1)
  */
 export class ContextIndex implements SourceTree {
   private readonly nodes = new Map<string, Node>([['', dirNode(0o755, 0)]]);
-  private spill: FileHandle | null = null;
+  private spill: number | null = null;
   private spillSize = 0;
   private inMemory = 0;
   /** Bytes of file content indexed. */
@@ -59,19 +66,28 @@ export class ContextIndex implements SourceTree {
   /** Callers waiting for a path to arrive (or for the end of the upload). */
   private waiters: { rel: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private ended: { error: unknown } | null = null;
+  /** The file whose content is arriving. */
+  private receiving: { rel: string; node: Node; pieces: Buffer[] } | null = null;
 
   constructor(private readonly opts: ContextIndexOptions) {}
 
   /**
-   * Indexes every entry. Paths are usable as they arrive (see `waitFor`), the tree as a whole only
-   * once this resolves. Call it once; `close` afterwards in any case.
+   * Indexes the context tar (uncompressed) as it arrives, each entry synchronously. Paths are
+   * usable as they arrive (see `waitFor`), the tree as a whole only once this resolves. Call it
+   * once; `close` afterwards in any case.
    */
-  async load(entries: AsyncIterable<ContextTarEntry>): Promise<void> {
+  async load(tar: AsyncIterable<Buffer>, parserFor: ContextParser): Promise<void> {
+    const parser = parserFor({
+      entry: (h) => this.begin(h),
+      data: (piece) => this.append(piece),
+      entryEnd: () => this.finish(),
+    });
     try {
-      for await (const e of entries) {
-        await this.add(e);
+      for await (const chunk of tar) {
+        parser.write(chunk);
         if (this.waiters.length > 0) this.wake(false);
       }
+      parser.end();
       this.ended = { error: undefined };
     } catch (e) {
       this.ended = { error: e };
@@ -98,7 +114,7 @@ export class ContextIndex implements SourceTree {
     });
   }
 
-  private async add({ header: h, body }: ContextTarEntry): Promise<void> {
+  private begin(h: ContextHeader): void {
     const rel = cleanName(h.path);
     const mtime = Math.floor(h.mtime);
     const mode = h.mode & 0o7777;
@@ -120,28 +136,35 @@ export class ContextIndex implements SourceTree {
         return;
       }
       case 'file':
-        this.place(rel, { stat: { type: 'file', mode, size: h.size, mtime }, ...(await this.store(body, h.size)) });
+        this.contentBytes += h.size;
+        this.receiving = { rel, node: { stat: { type: 'file', mode, size: h.size, mtime } }, pieces: [] };
+        if (this.inMemory + h.size > this.opts.memoryBudget) {
+          this.spill ??= openSync(this.opts.spillPath, 'wx+', 0o600);
+          this.receiving.node.offset = this.spillSize;
+        } else this.inMemory += h.size;
         return;
       default:
         return;
     }
   }
 
-  private async store(body: AsyncIterable<Buffer>, size: number): Promise<Pick<Node, 'data' | 'offset'>> {
-    this.contentBytes += size;
-    if (this.inMemory + size <= this.opts.memoryBudget) {
-      const chunks: Buffer[] = [];
-      for await (const c of body) chunks.push(c);
-      this.inMemory += size;
-      return { data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) };
+  /** A piece of the file being received: kept, or written to the spill file. */
+  private append(piece: Buffer): void {
+    const r = this.receiving;
+    if (!r) return;
+    if (r.node.offset === undefined) r.pieces.push(piece);
+    else {
+      for (let done = 0; done < piece.length; ) done += writeSync(this.spill!, piece, done, piece.length - done, this.spillSize + done);
+      this.spillSize += piece.length;
     }
-    this.spill ??= await open(this.opts.spillPath, 'wx+', 0o600);
-    const offset = this.spillSize;
-    for await (const c of body) {
-      await this.spill.write(c, 0, c.length, this.spillSize);
-      this.spillSize += c.length;
-    }
-    return { offset };
+  }
+
+  private finish(): void {
+    const r = this.receiving;
+    if (!r) return;
+    this.receiving = null;
+    if (r.node.offset === undefined) r.node.data = r.pieces.length === 1 ? r.pieces[0]! : Buffer.concat(r.pieces, r.node.stat.size);
+    this.place(r.rel, r.node);
   }
 
   /** Puts a node at `rel`, making its parents directories and dropping what it replaces. */
@@ -204,7 +227,7 @@ export class ContextIndex implements SourceTree {
     const node = this.file(rel);
     const n = Math.max(0, Math.min(length, node.stat.size - position));
     if (node.data) return node.data.copy(buf, offset, position, position + n);
-    return n === 0 ? 0 : readSync(this.spill!.fd, buf, offset, n, node.offset! + position);
+    return n === 0 ? 0 : readSync(this.spill!, buf, offset, n, node.offset! + position);
   }
 
   openRead(rel: string): Readable {
@@ -217,8 +240,8 @@ export class ContextIndex implements SourceTree {
   async close(): Promise<void> {
     const spill = this.spill;
     this.spill = null;
-    if (spill) {
-      await spill.close();
+    if (spill !== null) {
+      closeSync(spill);
       await rm(this.opts.spillPath, { force: true });
     }
   }

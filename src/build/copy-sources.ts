@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -164,12 +164,13 @@ export function planCopy(req: PlanRequest): CopyPlan {
   const archives: ArchiveSource[] = [];
   // Copied files belong to root unless --chown says otherwise, whoever owns them in the source.
   const owner = req.owner ?? { uid: 0, gid: 0 };
+  // Entries are built in one shape (a spread of a shared base made each a slow dictionary object).
   const add = (name: string, rel: string, st: SourceStat): void => {
-    const base = { name, uid: owner.uid, gid: owner.gid, mtime: st.mtime, size: 0 };
+    const { uid, gid } = owner;
     const mode = req.chmod ?? st.mode;
-    if (st.type === 'directory') entries.set(name, { ...base, type: 'directory', mode });
-    else if (st.type === 'symlink') entries.set(name, { ...base, type: 'symlink', mode: 0o777, linkname: fs.symlinkTarget(rel)! });
-    else if (st.type === 'file') entries.set(name, { ...base, type: 'file', mode, size: st.size, source: rel });
+    if (st.type === 'directory') entries.set(name, { name, type: 'directory', mode, uid, gid, mtime: st.mtime, size: 0 });
+    else if (st.type === 'symlink') entries.set(name, { name, type: 'symlink', mode: 0o777, uid, gid, mtime: st.mtime, size: 0, linkname: fs.symlinkTarget(rel)! });
+    else if (st.type === 'file') entries.set(name, { name, type: 'file', mode, uid, gid, mtime: st.mtime, size: st.size, source: rel });
   };
   const walk = (rel: string, destName: string): void => {
     for (const child of fs.readdir(rel)) {
@@ -207,23 +208,19 @@ export function planCopy(req: PlanRequest): CopyPlan {
  * (computed on first use: a cache hit never needs it).
  */
 export function hashPlan(plan: CopyPlan): { hash: string; readonly files: CopyManifest } {
-  const h = createHash('sha256');
   const lines: [string, string][] = [];
-  const fileHash = (rel: string): string => createHash('sha256').update(plan.tree!.read(rel)).digest('hex');
-  const add = (name: string, line: string): void => {
-    h.update(line);
-    lines.push([name, line]);
-  };
+  // One-shot digests: a Hash object per file costs more than hashing a small file's bytes.
+  const fileHash = (rel: string): string => hash('sha256', plan.tree!.read(rel), 'hex');
   for (const e of plan.entries) {
-    const content = e.data ? createHash('sha256').update(e.data).digest('hex') : e.source ? fileHash(e.source) : '';
-    add(e.name, `${e.name}\0${e.type}\0${e.mode}\0${e.uid}:${e.gid}\0${e.linkname ?? ''}\0${content}\n`);
+    const content = e.data ? hash('sha256', e.data, 'hex') : e.source ? fileHash(e.source) : '';
+    lines.push([e.name, `${e.name}\0${e.type}\0${e.mode}\0${e.uid}:${e.gid}\0${e.linkname ?? ''}\0${content}\n`]);
   }
-  for (const a of plan.archives) add(`${a.dest} (archive)`, `archive\0${a.dest}\0${fileHash(a.source)}\n`);
+  for (const a of plan.archives) lines.push([`${a.dest} (archive)`, `archive\0${a.dest}\0${fileHash(a.source)}\n`]);
   let files: CopyManifest | undefined;
   return {
-    hash: h.digest('hex'),
+    hash: hash('sha256', lines.map(([, line]) => line).join(''), 'hex'),
     get files(): CopyManifest {
-      files ??= Object.fromEntries(lines.map(([name, line]) => [name, createHash('sha256').update(line).digest('hex')]));
+      files ??= Object.fromEntries(lines.map(([name, line]) => [name, hash('sha256', line, 'hex')]));
       return files;
     },
   };

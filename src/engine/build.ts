@@ -18,7 +18,7 @@ import type { ImageId } from '../oci/digest.js';
 import type { ImageRunConfig } from '../oci/image.js';
 import type { Image } from '../image/image-service.js';
 import { decompressedStream } from '../image/layer/compression.js';
-import { TarReader } from '../image/layer/tar-reader.js';
+import { TarParser } from '../image/layer/tar-reader.js';
 import { containerLayer } from './commit.js';
 import type { Engine } from './engine.js';
 
@@ -160,7 +160,7 @@ function contextFile(context: ContextIndex, path: string): string | null {
 async function loadContext(engine: Engine, index: ContextIndex, body: Readable): Promise<void> {
   try {
     await mkdir(scratchRoot(engine), { recursive: true, mode: 0o700 });
-    await index.load(new TarReader(await decompressedStream(body)).entries());
+    await index.load(await decompressedStream(body), (sink) => new TarParser(sink));
   } catch (e) {
     if (e instanceof BerthError) throw e;
     throw invalidArgument('build_context', `reading the build context: ${errorMessage(e)}`, e);

@@ -29,6 +29,35 @@ export interface DecompressOptions {
   tools?: Partial<Record<'bzip2' | 'xz' | 'zstd', string>>;
 }
 
+/** The first SNIFF_BYTES bytes of `input` (fewer when it ends first), put back unless it ended. */
+async function sniff(input: Readable): Promise<{ head: Buffer; ended: boolean }> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  let ended = false;
+  while (length < SNIFF_BYTES && !ended) {
+    const chunk = input.read() as Buffer | null;
+    if (chunk !== null) {
+      parts.push(chunk);
+      length += chunk.length;
+      continue;
+    }
+    if (input.readableEnded) break;
+    ended = await new Promise<boolean>((resolve, reject) => {
+      const settle = (): void => {
+        input.off('readable', more).off('end', end).off('error', fail);
+      };
+      const more = (): void => (settle(), resolve(false));
+      const end = (): void => (settle(), resolve(true));
+      const fail = (e: Error): void => (settle(), reject(e));
+      input.on('readable', more).on('end', end).on('error', fail);
+    });
+  }
+  ended ||= input.readableEnded;
+  const head = Buffer.concat(parts, length);
+  if (!ended && length > 0) input.unshift(head);
+  return { head, ended };
+}
+
 /**
  * The uncompressed bytes of `input`, whose compression is sniffed from its first bytes: gzip
  * (node:zlib), bzip2/xz/zstd (by spawning `<tool> -dc`) or none (passed through). A failure of
@@ -37,36 +66,10 @@ export interface DecompressOptions {
  * NotImplemented error "zstd-compressed layers are not supported".
  */
 export async function decompressedStream(input: Readable, opts: DecompressOptions = {}): Promise<Readable> {
-  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const head: Buffer[] = [];
-  let headLength = 0;
-  let ended = false;
-  while (headLength < SNIFF_BYTES) {
-    const r = await it.next();
-    if (r.done === true) {
-      ended = true;
-      break;
-    }
-    head.push(r.value);
-    headLength += r.value.length;
-  }
-  const first = Buffer.concat(head);
-  // Pull-based, so backpressure still reaches `input`; returning the iterator destroys it.
-  const body = Readable.from(
-    (async function* () {
-      try {
-        if (first.length > 0) yield first;
-        while (!ended) {
-          const r = await it.next();
-          if (r.done === true) return;
-          yield r.value;
-        }
-      } finally {
-        await it.return?.();
-      }
-    })(),
-    { objectMode: false },
-  );
+  const { head: first, ended } = await sniff(input);
+  // The input itself goes on, its head put back: a layer above it would handle every chunk again
+  // (an upload from the docker CLI comes in thousands of pieces under 1 KiB).
+  const body = ended ? Readable.from(first.length > 0 ? [first] : [], { objectMode: false }) : input;
 
   const kind = detectCompression(first);
   switch (kind) {

@@ -13,7 +13,7 @@ import {
   parsePaxRecords,
   type TarHeader,
 } from './tar-header.js';
-import { TarReader } from './tar-reader.js';
+import { TarParser, TarReader } from './tar-reader.js';
 import { removeDir, streamOf, tarOf, tempDir } from './test-fixtures.js';
 
 const header = (over: Partial<TarHeader>): TarHeader => ({
@@ -21,8 +21,10 @@ const header = (over: Partial<TarHeader>): TarHeader => ({
   linkname: '', devmajor: 0, devminor: 0, xattrs: new Map(), ...over,
 });
 
-async function readAll(tar: Buffer, chunk = 4096): Promise<Array<{ header: TarHeader; body: Buffer }>> {
-  const out: Array<{ header: TarHeader; body: Buffer }> = [];
+type Read = Array<{ header: TarHeader; body: Buffer }>;
+
+async function readEntries(tar: Buffer, chunk = 4096): Promise<Read> {
+  const out: Read = [];
   for await (const e of new TarReader(streamOf(tar, chunk)).entries()) {
     const parts: Buffer[] = [];
     for await (const p of e.body) parts.push(p);
@@ -31,10 +33,27 @@ async function readAll(tar: Buffer, chunk = 4096): Promise<Array<{ header: TarHe
   return out;
 }
 
+/** The same through the push parser, the input written in pieces of `chunk` bytes. */
+async function parseAll(tar: Buffer, chunk = 4096): Promise<Read> {
+  const out: Read = [];
+  let parts: Buffer[] = [];
+  const parser = new TarParser({
+    entry: (header) => out.push({ header, body: Buffer.alloc(0) }),
+    data: (piece) => parts.push(Buffer.from(piece)),
+    entryEnd: () => {
+      out[out.length - 1]!.body = Buffer.concat(parts);
+      parts = [];
+    },
+  });
+  for (let off = 0; off < tar.length; off += chunk) parser.write(tar.subarray(off, off + chunk));
+  parser.end();
+  return out;
+}
+
 const archive = (h: TarHeader, body = Buffer.alloc(0)): Buffer =>
   Buffer.concat([encodeHeader(h), body, Buffer.alloc(paddingOf(body.length)), END_OF_ARCHIVE()]);
 
-describe('encodeHeader and TarReader', () => {
+for (const [readerName, readAll] of [['TarReader', readEntries], ['TarParser', parseAll]] as const) describe(`encodeHeader and ${readerName}`, () => {
   const cases: Array<{ name: string; h: TarHeader; pax: boolean }> = [
     { name: 'plain file', h: header({ size: 5 }), pax: false },
     { name: 'mode 0 kept', h: header({ mode: 0 }), pax: false },
@@ -100,11 +119,15 @@ describe('encodeHeader and TarReader', () => {
     }
   });
 
-  it('counts every byte read, through the end of the input', async () => {
-    const tar = Buffer.concat([archive(header({ size: 3 }), Buffer.from('abc')), Buffer.alloc(9000)]);
-    const reader = new TarReader(streamOf(tar, 100));
-    for await (const e of reader.entries()) void e;
-    assert.equal(reader.bytesRead, tar.length);
+  it('accepts a last body without its padding, as the docker CLI sends a context', async () => {
+    const tar = Buffer.concat([encodeHeader(header({ size: 3 })), Buffer.from('abc')]);
+    const entries = await readAll(tar, 5);
+    assert.deepEqual(entries.map((e) => [e.header.path, e.body.toString()]), [['f', 'abc']]);
+  });
+
+  it('ignores what follows the end-of-archive marker', async () => {
+    const tar = Buffer.concat([archive(header({ size: 3 }), Buffer.from('abc')), Buffer.from('trailing junk')]);
+    assert.deepEqual((await readAll(tar, 100)).map((e) => e.header.path), ['f']);
   });
 
   it('ignores global PAX headers', async () => {
@@ -119,6 +142,8 @@ describe('encodeHeader and TarReader', () => {
     ['a bad checksum', (t) => { t[0] = 0x41; return t; }, /checksum/],
     ['a truncated body', (t) => t.subarray(0, BLOCK_SIZE + 10), /unexpected end of data/],
     ['an unsupported type', (t) => retype(t, 'V'), /unsupported tar type 'V'/],
+    ['a size field that is not octal', (t) => refield(t, 124, '0000000128 \0'), /bad size field "0000000128"/],
+    ['a truncated header', (t) => t.subarray(0, 300), /unexpected end of data/],
   ];
   for (const [name, corrupt, want] of broken) {
     it(`rejects ${name}`, async () => {
@@ -132,6 +157,21 @@ describe('encodeHeader and TarReader', () => {
     await assert.rejects(readAll(Buffer.concat([Buffer.from(text, 'latin1'), END_OF_ARCHIVE()])), /sparse file/);
   });
 });
+
+describe('TarReader', () => {
+  it('counts every byte read, through the end of the input', async () => {
+    const tar = Buffer.concat([archive(header({ size: 3 }), Buffer.from('abc')), Buffer.alloc(9000)]);
+    const reader = new TarReader(streamOf(tar, 100));
+    for await (const e of reader.entries()) void e;
+    assert.equal(reader.bytesRead, tar.length);
+  });
+});
+
+/** Overwrites a header field and fixes the checksum. */
+function refield(tar: Buffer, off: number, text: string): Buffer {
+  tar.write(text, off, 'latin1');
+  return retype(tar, String.fromCharCode(tar[156]!));
+}
 
 function retype(tar: Buffer, flag: string): Buffer {
   tar.write(flag, 156, 'latin1');

@@ -52,39 +52,55 @@ export interface HeaderBlock {
 /** Bytes of zero padding after a body of `size` bytes. */
 export const paddingOf = (size: number): number => (BLOCK_SIZE - (size % BLOCK_SIZE)) % BLOCK_SIZE;
 
+const ZERO_BLOCK = Buffer.alloc(BLOCK_SIZE);
+const USTAR_MAGIC = Buffer.from('ustar\0', 'latin1');
+
 const corrupt = (why: string): Error => invalidArgument('invalid_layer_tar', `invalid layer tar: ${why}`);
 
 function cString(buf: Buffer, off: number, len: number): string {
-  const field = buf.subarray(off, off + len);
-  const nul = field.indexOf(0);
-  return (nul === -1 ? field : field.subarray(0, nul)).toString('utf8');
+  const nul = buf.indexOf(0, off);
+  return buf.toString('utf8', off, nul === -1 || nul > off + len ? off + len : nul);
 }
 
 /** Octal (NUL/space padded) or GNU base-256 number. */
 function parseNumber(buf: Buffer, off: number, len: number, field: string): number {
-  const b = buf.subarray(off, off + len);
-  if (b[0]! & 0x80) {
-    if (b[0] === 0xff) throw corrupt(`negative ${field}`);
-    let n = BigInt(b[0]! & 0x7f);
-    for (let i = 1; i < b.length; i++) n = (n << 8n) | BigInt(b[i]!);
+  if (buf[off]! & 0x80) {
+    if (buf[off] === 0xff) throw corrupt(`negative ${field}`);
+    let n = BigInt(buf[off]! & 0x7f);
+    for (let i = off + 1; i < off + len; i++) n = (n << 8n) | BigInt(buf[i]!);
     if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`${field} too large`);
     return Number(n);
   }
-  const s = b.toString('latin1').replace(/^[ \0]+/, '').replace(/[ \0].*$/s, '');
-  if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw corrupt(`bad ${field} field "${s}"`);
-  return parseInt(s, 8);
+  // Leading spaces and NULs are skipped; the digits end at the first space or NUL after them.
+  let start = off;
+  while (start < off + len && (buf[start] === 0x20 || buf[start] === 0)) start++;
+  let end = start;
+  while (end < off + len && buf[end] !== 0x20 && buf[end] !== 0) end++;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 7) throw corrupt(`bad ${field} field "${buf.toString('latin1', start, end)}"`);
+    n = n * 8 + d;
+  }
+  return n;
 }
 
 function checksums(block: Buffer): { unsigned: number; signed: number } {
+  // Every byte summed, then the checksum field counted as eight spaces; a signed sum differs by
+  // 256 for each byte above 127.
   let unsigned = 0;
-  let signed = 0;
+  let high = 0;
   for (let i = 0; i < BLOCK_SIZE; i++) {
-    const v = i >= 148 && i < 156 ? 0x20 : block[i]!;
+    const v = block[i]!;
     unsigned += v;
-    signed += v > 127 ? v - 256 : v;
+    high += v >> 7;
   }
-  return { unsigned, signed };
+  for (let i = 148; i < 156; i++) {
+    const v = block[i]!;
+    unsigned += 0x20 - v;
+    high -= v >> 7;
+  }
+  return { unsigned, signed: unsigned - 256 * high };
 }
 
 function kindOf(typeflag: string): BlockKind {
@@ -107,7 +123,7 @@ function kindOf(typeflag: string): BlockKind {
 /** Decodes one header block; null for an all-zero block (end of archive). */
 export function decodeHeaderBlock(block: Buffer): HeaderBlock | null {
   if (block.length !== BLOCK_SIZE) throw corrupt('short header block');
-  if (block.every((b) => b === 0)) return null;
+  if (block.equals(ZERO_BLOCK)) return null;
   const stored = parseNumber(block, 148, 8, 'checksum');
   const sums = checksums(block);
   if (stored !== sums.unsigned && stored !== sums.signed) throw corrupt('header checksum mismatch');
@@ -115,8 +131,7 @@ export function decodeHeaderBlock(block: Buffer): HeaderBlock | null {
   const typeflag = String.fromCharCode(block[156]!);
   let name = cString(block, 0, 100);
   // Only POSIX ustar has a prefix field; GNU format keeps atime/ctime at that offset.
-  const magic = block.subarray(257, 263).toString('latin1');
-  if (magic === 'ustar\0' && block[345] !== 0) name = `${cString(block, 345, 155)}/${name}`;
+  if (block.compare(USTAR_MAGIC, 0, USTAR_MAGIC.length, 257, 263) === 0 && block[345] !== 0) name = `${cString(block, 345, 155)}/${name}`;
   let kind = kindOf(typeflag);
   if (kind === 'file' && typeflag === '\0' && name.endsWith('/')) kind = 'dir';
   return {

@@ -591,11 +591,12 @@ if has profile; then
         for (i = 4; i <= NF; i++) { split($i, kv, "="); k = $2 "." kv[1]; if (!(k in seen)) { seen[k] = 1; order[++n] = k } v[k] = v[k] " " kv[2] }
       } END { for (j = 1; j <= n; j++) print order[j], v[order[j]] }')
     daemon_ms=0
-    for k in create.total start.total exit.sinceStart exit.cleanup remove.total; do
+    # A --rm container's removal is reported once its exit is recorded: clean-up and files come after.
+    for k in create.total start.total exit.sinceStart exit.lock exit.record; do
       daemon_ms=$(awk -v a="$daemon_ms" -v b="${R[profile_${k//[.-]/_}_ms|$c]:-0}" 'BEGIN{print a+b}')
     done
     fig profile_outside_daemon_ms "$c" "$(awk -v t="${R[profile_run_rm_true_ms|$c]}" -v d="$daemon_ms" 'BEGIN{printf "%.2f", t-d}')" ms \
-      "client wall time minus create+start+exit detection+exit cleanup+remove (CLI start-up, HTTP, attach/wait)"
+      "client wall time minus create+start+exit detection+exit record (CLI start-up, HTTP, attach/wait)"
   done
 fi
 

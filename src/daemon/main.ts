@@ -115,6 +115,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const images = new ImageService(content, meta, snapshots, {
     containersUsing: (id) => containers?.containersUsingImage(id) ?? [],
     snapshotsInUse: () => new Set(containers?.index.all().map((c) => c.snapshotKey) ?? []),
+    removalsSettled: () => containers?.removalsSettled() ?? Promise.resolve(),
   }, events);
   const volumes = new VolumeStore(join(cfg.dataRoot, 'volumes'), meta, (name) => containers?.containersUsingVolume(name) ?? [], events);
   await volumes.init();

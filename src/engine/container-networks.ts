@@ -150,25 +150,29 @@ export class ContainerNetworks {
       }
       if (atts.length === 0) await this.deps.defaultBridge.createNamespace(c.id);
     } catch (e) {
-      await this.detachAll(c, false);
+      await this.detachAll(c);
       throw e;
     }
     for (const a of atts) this.record('connect', c, a);
     return this.deps.defaultBridge.netnsPath(c.id);
   }
 
-  /** Stop: removes every endpoint and the namespace. Tolerant of any being gone; `announce` records the disconnects. */
-  async detachAll(c: ContainerRecord, announce = true): Promise<void> {
+  /** Stop: removes every endpoint and the namespace (announceDetachAll records the events). Tolerant of any being gone. */
+  async detachAll(c: ContainerRecord): Promise<void> {
     // The namespace goes at the same time: whichever ends a veth pair first, both ends go.
     await Promise.all([
-      ...(c.networks ?? []).map(async (a) => {
-        await this.bridgeOf(a.network)
+      ...(c.networks ?? []).map((a) =>
+        this.bridgeOf(a.network)
           ?.detach(c.id, a.endpoint)
-          .catch((e: unknown) => this.deps.log.warn(`network detach ${c.id} from ${a.network}: ${errorMessage(e)}`));
-        if (announce && a.endpoint) this.record('disconnect', c, a);
-      }),
+          .catch((e: unknown) => this.deps.log.warn(`network detach ${c.id} from ${a.network}: ${errorMessage(e)}`)),
+      ),
       this.deps.defaultBridge.removeNamespace(c.id),
     ]);
+  }
+
+  /** The `disconnect` events of detachAll, recorded apart: an auto-removed container's come before its `destroy`, which comes before the work. */
+  announceDetachAll(c: ContainerRecord): void {
+    for (const a of c.networks ?? []) if (a.endpoint) this.record('disconnect', c, a);
   }
 
   /** After a daemon restart: takes back the addresses, ports and rules of a running container's endpoints. */

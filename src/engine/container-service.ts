@@ -101,6 +101,8 @@ export class ContainerService {
   private readonly waiters = new Map<ContainerId, Waiter[]>();
   private readonly pendingAttach = new Map<ContainerId, AttachSession[]>();
   private readonly exitWaits = new Map<ContainerId, (() => void)[]>();
+  /** Clean-ups of --rm containers already reported removed. */
+  private readonly removals = new Set<Promise<void>>();
   private readonly networks: ContainerNetworks;
   private readonly restarts = new RestartScheduler();
   /** While the daemon restores, exits are only recorded: `startByPolicy` restarts containers once all are restored. */
@@ -532,9 +534,24 @@ export class ContainerService {
   /** Called when conmon wrote an exit file (also for exits that happened while the daemon was down). */
   async handleExit(id: string, exitCode: number): Promise<void> {
     const c = this.index.find(id);
-    if (!c) return;
+    if (!c) {
+      // A --rm container whose clean-up a crash interrupted: restore did the rest.
+      await rm(join(this.deps.paths.exitDir, id), { force: true });
+      return;
+    }
+    // Set once a --rm container is reported removed; its clean-up ends here, whatever happens.
+    const removal: { end?: () => void } = {};
+    try {
+      await this.recordExit(c, exitCode, removal);
+    } finally {
+      removal.end?.();
+    }
+  }
+
+  private async recordExit(c: ContainerRecord, exitCode: number, removal: { end?: () => void }): Promise<void> {
     const sw = this.stopwatch('exit');
     let restart = false;
+    let autoRemove = false;
     let ranMs = 0;
     await this.locks.run(c.id, async () => {
       sw.lap('lock');
@@ -553,7 +570,18 @@ export class ContainerService {
       this.index.save(c);
       this.recordEvent(c, 'die', { exitCode: String(exitCode), execDuration: String(Math.max(0, Math.floor(ranMs / 1000))) });
       sw.lap('record');
-      await this.cleanupRuntime(c);
+      autoRemove = !restart && c.hostConfig.AutoRemove === true;
+      if (autoRemove) {
+        // With --rm the container is gone for the API once its exit is recorded: the client's wait
+        // for its removal does not wait for the clean-up below, nor for its forks, which hold the
+        // event loop (hence the turn of the loop, which sends the answer first). A crash meanwhile
+        // leaves runtime state, mounts and network without a record: restore removes them.
+        this.announceCleanup(c);
+        this.forget(c);
+        removal.end = this.trackRemoval();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await this.cleanupRuntime(c, autoRemove);
       await rm(join(this.deps.paths.exitDir, c.id), { force: true });
       sw.lap('cleanup');
       sw.done(c.id, `sinceStart=${ranMs}`);
@@ -566,9 +594,28 @@ export class ContainerService {
       this.deps.log.debug(`restart ${shortId(c.id)} in ${delay} ms (policy ${c.hostConfig.RestartPolicy?.Name}, count ${c.restartCount})`);
       return;
     }
-    if (c.hostConfig.AutoRemove) {
-      await this.remove(c.id, { force: false, volumes: true }).catch((e: unknown) => this.deps.log.warn(`auto-remove ${c.id}: ${errorMessage(e)}`));
+    if (autoRemove) {
+      const removeWatch = this.stopwatch('remove');
+      await this.removeFiles(c, removeWatch).catch((e: unknown) => this.deps.log.warn(`auto-remove ${c.id}: ${errorMessage(e)}`));
+      await this.removeAnonymousVolumes(c);
+      removeWatch.done(c.id);
     }
+  }
+
+  /** Marks a removal whose clean-up goes on after it was reported; the returned function ends it. */
+  private trackRemoval(): () => void {
+    let end = (): void => undefined;
+    const settled = new Promise<void>((resolve) => (end = resolve));
+    this.removals.add(settled);
+    return () => {
+      this.removals.delete(settled);
+      end();
+    };
+  }
+
+  /** Resolves once the clean-ups of containers already reported removed (--rm) are done. */
+  async removalsSettled(): Promise<void> {
+    await Promise.all(this.removals);
   }
 
   /** The back-off ended: start the container again unless a user's stop, kill or remove came first. */
@@ -605,11 +652,12 @@ export class ContainerService {
     return mode.startsWith('container:') ? this.index.find(mode.slice('container:'.length)) : undefined;
   }
 
-  /** Deletes the runtime's record, unmounts the rootfs and removes the network endpoint; tolerant of any being gone. */
-  private async cleanupRuntime(c: ContainerRecord): Promise<void> {
-    for (const m of c.mounts ?? []) {
-      if (m.Type === 'volume') this.deps.events.record({ type: 'volume', action: 'unmount', actorId: m.Name ?? '', attributes: { container: c.id, driver: 'local' } });
-    }
+  /**
+   * Deletes the runtime's record, unmounts the rootfs and removes the network endpoint; tolerant of
+   * any being gone. Its events come first, unless `announced` says they were recorded already.
+   */
+  private async cleanupRuntime(c: ContainerRecord, announced = false): Promise<void> {
+    if (!announced) this.announceCleanup(c);
     // Independent: the rootfs mount lives in the host's namespace, the runtime's state does not use it.
     // The network goes first: deleting a veth takes longest (the kernel waits out RCU grace periods),
     // and each spawn holds the event loop for a fork.
@@ -620,6 +668,14 @@ export class ContainerService {
         .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`)),
       unmount(join(this.bundleDir(c.id), 'rootfs')),
     ]);
+  }
+
+  /** The events of cleanupRuntime: volumes unmounted, networks disconnected. */
+  private announceCleanup(c: ContainerRecord): void {
+    for (const m of c.mounts ?? []) {
+      if (m.Type === 'volume') this.deps.events.record({ type: 'volume', action: 'unmount', actorId: m.Name ?? '', attributes: { container: c.id, driver: 'local' } });
+    }
+    if (c.networks) this.networks.announceDetachAll(c);
   }
 
   // ---------------------------------------------------------------- stop / kill / pause
@@ -887,10 +943,21 @@ export class ContainerService {
     sw.lap('cleanup');
     // The record goes before the files, so `wait --condition removed` and reuse of the name need
     // not wait for them; restore removes directories and snapshots left without a record.
+    this.forget(c);
+    sw.lap('record');
+    await this.removeFiles(c, sw);
+    sw.done(c.id);
+  }
+
+  /** Deletes the record: for the API the container is gone, its name free, its removal reported. */
+  private forget(c: ContainerRecord): void {
     this.index.delete(c);
     this.recordEvent(c, 'destroy');
     this.wake(c.id, ['not-running', 'next-exit', 'removed'], c.state.exitCode);
-    sw.lap('record');
+  }
+
+  /** The snapshot and directories of a forgotten container; its rootfs is unmounted. */
+  private async removeFiles(c: ContainerRecord, sw: { lap: (phase: string) => void }): Promise<void> {
     await this.deps.snapshots.remove(c.snapshotKey);
     sw.lap('snapshot');
     await Promise.all([
@@ -898,7 +965,6 @@ export class ContainerService {
       rm(this.containerDir(c.id), { recursive: true, force: true }),
     ]);
     sw.lap('dirs');
-    sw.done(c.id);
   }
 
   // ---------------------------------------------------------------- restore
@@ -921,6 +987,7 @@ export class ContainerService {
     } finally {
       this.restoring = false;
     }
+    await this.removeOrphanRuntimeState();
     await this.removeOrphanDirs();
     // Every bridged container: namespaces of all networks share one directory the sweep clears.
     const live = this.index.all().filter((c) => isRunning(c) && c.networks);
@@ -928,7 +995,17 @@ export class ContainerService {
     await this.deps.userNetworks?.sweep(new Set(live.map((c) => c.id)));
   }
 
-  /** Container and bundle directories without a record: left by a crash in create before the record was written. */
+  /** Runtime containers without a record: a --rm container's clean-up follows its record's deletion. */
+  private async removeOrphanRuntimeState(): Promise<void> {
+    for (const runtime of this.deps.runtimes.values()) {
+      for (const id of await runtime.list()) {
+        if (this.index.find(id)?.id === id) continue;
+        await runtime.delete(id, { force: true }).catch((e: unknown) => this.deps.log.warn(`runtime delete ${id}: ${errorMessage(e)}`));
+      }
+    }
+  }
+
+  /** Container and bundle directories without a record: left by a crash in create before the record was written, or in a --rm container's clean-up. */
   private async removeOrphanDirs(): Promise<void> {
     const ids = new Set<string>(this.index.all().map((c) => c.id));
     for (const dir of [this.deps.paths.containersDir, this.deps.paths.bundlesDir]) {

@@ -41,6 +41,8 @@ export interface ImageUsage {
   containersUsing(imageId: ImageId): { id: string; running: boolean }[];
   /** Snapshot keys that containers' writable layers sit on. */
   snapshotsInUse(): Set<string>;
+  /** Resolves once removed containers whose writable layers are still being deleted are gone. */
+  removalsSettled(): Promise<void>;
 }
 
 export interface NewLayerImage {
@@ -451,6 +453,8 @@ export class ImageService {
 
   /** Removes snapshots and blobs no image or container references any more. */
   async collectGarbage(): Promise<void> {
+    // A removed container's writable layer still holds its image's layers until it is deleted.
+    await this.usage.removalsSettled();
     const images = this.list();
     const keepSnapshots = this.usage.snapshotsInUse();
     const keepBlobs = new Set<string>();

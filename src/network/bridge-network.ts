@@ -80,6 +80,8 @@ export class BridgeNetwork {
   private readonly reserver = new PortReserver();
   private readonly names: ChainNames;
   private readonly used = new Map<number, string>();
+  /** Detaches under way by container: their addresses stay taken until the veth is gone. */
+  private readonly detaching = new Map<string, Promise<void>>();
   private ready: Promise<BridgeState> | undefined;
 
   constructor(private readonly opts: BridgeOptions) {
@@ -96,6 +98,9 @@ export class BridgeNetwork {
    */
   async attach(containerId: string, requests: readonly PortRequest[], opts: AttachOptions): Promise<BridgeEndpoint> {
     const state = await this.ensureBridge();
+    // A removed container's clean-up may still hold the address asked for: it is free once that ends.
+    const holder = opts.address ? this.used.get(parseIpv4(opts.address)) : undefined;
+    if (holder !== undefined) await this.detaching.get(holder);
     const ip = opts.address ? this.checkedAddress(state, opts.address) : nextFreeAddress(state.subnet, new Set([...this.used.keys(), state.gateway]));
     // Taken synchronously with the choice, so parallel starts never get one address twice.
     this.used.set(ip, containerId);
@@ -147,6 +152,15 @@ export class BridgeNetwork {
    * veths among the bridge's ports.
    */
   async detach(containerId: string, ep?: BridgeEndpoint): Promise<void> {
+    const done = this.detachNow(containerId, ep);
+    const tracked = done.catch(() => undefined).finally(() => {
+      if (this.detaching.get(containerId) === tracked) this.detaching.delete(containerId);
+    });
+    this.detaching.set(containerId, tracked);
+    await done;
+  }
+
+  private async detachNow(containerId: string, ep?: BridgeEndpoint): Promise<void> {
     const rules = ep
       ? portRules(this.names, containerId, ep.address, ep.ports)
       : (await this.iptables.listRules('nat', this.names.dnat)).filter((r) => r.args.includes(ruleTag(containerId)));
@@ -204,6 +218,8 @@ export class BridgeNetwork {
 
   /** Removes the bridge and berth's chains when no container uses them (clean shutdown, tests). */
   async teardownIfUnused(): Promise<void> {
+    // Endpoints of removed containers whose clean-up is still under way.
+    await Promise.all(this.detaching.values());
     if (this.used.size > 0) return;
     const bridgeExists = await this.links.exists(this.opts.bridge);
     // A bridge removed behind the daemon's back still leaves the chains this daemon made.

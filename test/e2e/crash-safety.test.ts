@@ -12,7 +12,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { api, berth, makeBusybox, mountsUnder, runCommand, SHARED_HOST, startPrivateDaemon, type PrivateDaemon } from './harness.js';
+import { api, berth, makeBusybox, mountsUnder, runCommand, SHARED_HOST, startPrivateDaemon, waitFor, type PrivateDaemon } from './harness.js';
 
 /** Beside the shared daemon's roots: `crash` in CI, `<dev>-crash` when a developer's shared daemon is `berth-test-<dev>`. */
 const DAEMON_NAME = ((p) => (p ? `${p}-crash` : 'crash'))(basename(dirname(SHARED_HOST.replace(/^unix:\/\//, ''))).replace(/^berth-test-?/, ''));
@@ -238,4 +238,42 @@ test('berthd killed during create, start, rm -f and import restarts consistent',
   }
   assert.deepEqual(await conmonsOf(daemon.runRoot), []);
   assert.deepEqual(await mountsUnder(daemon.runRoot), []);
+});
+
+test('a --rm container whose record went before berthd died leaves nothing once berthd restarts', { timeout: 120_000 }, async () => {
+  let daemon = await startPrivateDaemon(`${DAEMON_NAME}-rm`);
+  const { dataRoot, runRoot } = daemon;
+  try {
+    await makeBusybox(daemon.host);
+    const r = await api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '1000'], HostConfig: { AutoRemove: true } }, daemon.host);
+    assert.equal(r.status, 201, r.body);
+    const id = (r.json() as { Id: string }).Id;
+    assert.equal((await api('POST', `/containers/${id}/start`, undefined, daemon.host)).status, 204);
+    const pid = ((await api('GET', `/containers/${id}/json`, undefined, daemon.host)).json() as { State: { Pid: number } }).State.Pid;
+    await daemon.kill();
+    // A --rm container's record is deleted when its exit is recorded, before its runtime state,
+    // mounts and network go: a crash in between leaves them without a record.
+    process.kill(pid, 'SIGKILL');
+    await waitFor('conmon to record the exit', async () => (await conmonsOf(runRoot)).length === 0);
+    const db = new Database(join(dataRoot, 'berth.db'), { fileMustExist: true });
+    try {
+      db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+    } finally {
+      db.close();
+    }
+    daemon = await startPrivateDaemon(`${DAEMON_NAME}-rm`, { dataRoot, runRoot });
+    assert.equal((await api('GET', `/containers/${id}/json`, undefined, daemon.host)).status, 404);
+    for (const rt of await listDir(join(runRoot, 'runtime'))) {
+      assert.deepEqual(await listDir(join(runRoot, 'runtime', rt)), [], `no ${rt} state left`);
+    }
+    await waitFor('its exit file to go', async () => (await listDir(join(runRoot, 'exits'))).length === 0);
+    assert.deepEqual(await mountsUnder(runRoot), []);
+    assert.deepEqual(await listDir(join(runRoot, 'netns')), []);
+    assert.deepEqual(await listDir(join(runRoot, 'containers')), []);
+    assert.deepEqual(await listDir(join(dataRoot, 'containers')), []);
+    const links = (await runCommand('ip', ['-o', 'link'])).stdout;
+    assert.ok(!links.includes(id.slice(0, 12)), `no veth of ${id} left`);
+  } finally {
+    await daemon.destroy();
+  }
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants, tmpdir } from 'node:os';
-import { cp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../../lib/errors.js';
@@ -221,6 +221,12 @@ export class OciRuntime {
 
   async resume(id: string): Promise<void> {
     await this.simple('resume', id);
+  }
+
+  /** IDs of the containers the runtime holds state for (container IDs only: not a probe's). */
+  async list(): Promise<string[]> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    return names.filter((n) => /^[0-9a-f]{64}$/.test(n));
   }
 
   /** Deletes the runtime's record (and with `force`, kills a running container first). Unknown ids are fine. */

@@ -4,8 +4,10 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBundledCli } from './cli-loader.js';
 import { runCliProcess } from './cli-process.js';
+import { restoreExtraCaEnv } from './extra-ca-env.js';
 
 if (process.argv[2] === 'daemon') {
+  restoreExtraCaEnv();
   const { runDaemon } = await import('../daemon/main.js');
   try {
     await runDaemon(process.argv.slice(3));

@@ -1,18 +1,14 @@
 /** Runs the berth CLI as this process: the part of the executable shared by its two entry points. */
 import type { LoadedCli } from './cli-loader.js';
+import { restoreExtraCaEnv } from './extra-ca-env.js';
 
 /**
  * Runs `cli` on this process's arguments and exits with its code. `executable` is the berth script
  * the CLI starts berthd from (`node <executable> daemon`).
  */
 export async function runCliProcess(cli: LoadedCli, executable: string): Promise<never> {
-  // The launcher (src/bin/berth.sh) starts the CLI without NODE_EXTRA_CA_CERTS, which only costs it
-  // start-up time; what the CLI starts (berthd, credential helpers) gets the variable back.
-  const extraCa = process.env['BERTH_NODE_EXTRA_CA_CERTS'];
-  if (extraCa !== undefined) {
-    process.env['NODE_EXTRA_CA_CERTS'] = extraCa;
-    delete process.env['BERTH_NODE_EXTRA_CA_CERTS'];
-  }
+  // What the CLI starts (berthd, credential helpers) gets NODE_EXTRA_CA_CERTS back.
+  restoreExtraCaEnv();
   // A reader that goes away (`berth build . | head`) ends the command quietly, as for any Unix tool.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);

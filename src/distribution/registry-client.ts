@@ -1,6 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { BerthError, errorMessage, type ErrorKind } from '../lib/errors.js';
 import { parseAuthChallenge, type AuthChallenge } from './auth-challenge.js';
@@ -117,15 +117,46 @@ export function kindOfStatus(status: number): ErrorKind {
 }
 
 type Undici = typeof import('undici');
-let undiciModule: Promise<Undici> | undefined;
+/** What TLS to registries needs, none of which an idle daemon does. */
+interface Transport {
+  undici: Undici;
+  /** Node's bundled roots plus those of NODE_EXTRA_CA_CERTS: what a connection trusts by default. */
+  defaultCa: readonly string[];
+  /** A dispatcher over `defaultCa`: undici's global one unless there are extra CAs. */
+  defaultDispatcher: Dispatcher;
+}
+let transport: Promise<Transport> | undefined;
 
 /**
- * undici costs an idle daemon ~7 MB, so it loads when a registry is first contacted. The bundle
- * turns this CommonJS package's dynamic import into a namespace whose `default` is its exports.
+ * The PEM certificates of NODE_EXTRA_CA_CERTS. berthd's launcher starts it without the variable
+ * (Node would parse every root certificate at start-up: ~1.6 MB and ~40 ms of an idle daemon) and
+ * puts it back into the environment; they join Node's roots here instead, as Node would add them.
  */
-function loadUndici(): Promise<Undici> {
-  undiciModule ??= import('undici').then((m) => (m as Undici & { default?: Undici }).default ?? m);
-  return undiciModule;
+function extraCaCerts(): string[] {
+  const file = process.env['NODE_EXTRA_CA_CERTS'];
+  if (!file) return [];
+  try {
+    return readFileSync(file, 'utf8').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  } catch {
+    // Node only warns about an unreadable file too.
+    return [];
+  }
+}
+
+/**
+ * undici (~7 MB) and node:tls (~1.5 MB) load when a registry is first contacted. The bundle turns
+ * this CommonJS package's dynamic import into a namespace whose `default` is its exports.
+ */
+function loadTransport(): Promise<Transport> {
+  transport ??= (async () => {
+    const [m, { rootCertificates }] = await Promise.all([import('undici'), import('node:tls')]);
+    const undici = (m as Undici & { default?: Undici }).default ?? m;
+    const extra = extraCaCerts();
+    if (extra.length === 0) return { undici, defaultCa: rootCertificates, defaultDispatcher: undici.getGlobalDispatcher() };
+    const defaultCa = [...rootCertificates, ...extra];
+    return { undici, defaultCa, defaultDispatcher: new undici.Agent({ connect: { ca: defaultCa } }) };
+  })();
+  return transport;
 }
 
 /**
@@ -144,21 +175,21 @@ export class RegistryClient {
   constructor(private readonly opts: RegistryClientOptions) {}
 
   /** This registry's TLS settings, following redirects. */
-  private makeDispatcher(undici: Undici): Dispatcher {
+  private makeDispatcher({ undici, defaultCa, defaultDispatcher }: Transport): Dispatcher {
     const tls = this.opts.tls;
-    let base: Dispatcher = undici.getGlobalDispatcher();
+    let base = defaultDispatcher;
     if (this.opts.insecure) base = new undici.Agent({ connect: { rejectUnauthorized: false, ...(tls?.cert ? { cert: tls.cert, key: tls.key } : {}) } });
-    // Node's `ca` replaces the system's roots: keep them and add the registry's own.
-    else if (tls) base = new undici.Agent({ connect: { ca: [...rootCertificates, ...tls.ca], ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } });
+    // Node's `ca` replaces the default roots: keep them and add the registry's own.
+    else if (tls) base = new undici.Agent({ connect: { ca: [...defaultCa, ...tls.ca], ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } });
     // undici drops Authorization on a redirect to another origin.
     return base.compose(undici.interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
   }
 
   /** One HTTP exchange through this registry's TLS settings, following redirects. */
   private async fetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer | Readable }): Promise<RegistryResponse> {
-    const undici = await loadUndici();
-    this.dispatcher ??= this.makeDispatcher(undici);
-    const res = await undici.request(url, {
+    const t = await loadTransport();
+    this.dispatcher ??= this.makeDispatcher(t);
+    const res = await t.undici.request(url, {
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: init.headers ?? {},
       body: init.body ?? null,

@@ -133,13 +133,19 @@ async function waitForSocket(path: string, timeoutMs: number): Promise<void> {
 }
 
 /** Starts a berthd of the test's own, on its own roots and socket. */
-export async function startPrivateDaemon(name: string, roots?: { dataRoot: string; runRoot: string }, extraArgs: readonly string[] = []): Promise<PrivateDaemon> {
+export async function startPrivateDaemon(
+  name: string,
+  roots?: { dataRoot: string; runRoot: string },
+  extraArgs: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<PrivateDaemon> {
   const dataRoot = roots?.dataRoot ?? `/var/lib/berth-test-${name}`;
   const runRoot = roots?.runRoot ?? `/run/berth-test-${name}`;
   await mkdir(runRoot, { recursive: true });
   const socket = join(runRoot, 'berth.sock');
   const child = spawn(BERTH_BIN, ['daemon', '--data-root', dataRoot, '--exec-root', runRoot, ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let log = '';
   child.stderr.on('data', (b: Buffer) => (log += b.toString()));

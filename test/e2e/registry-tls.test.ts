@@ -97,3 +97,27 @@ test('certs.d: an unknown CA is refused with a hint; ca.crt and client.cert/key 
   assert.equal(echo.stdout, 'over tls\n');
   unlinkSync(join(hostDir, 'client.key'));
 });
+
+test('NODE_EXTRA_CA_CERTS: a CA named there is trusted beside a client certificate from certs.d', async () => {
+  // berthd starts without the variable (Node would parse every root at start-up) and adds its CAs
+  // to each registry connection itself, also where certs.d gives the connection CAs of its own.
+  const extraCertsDir = join(dir, 'certs.d-client-only');
+  const hostDir = join(extraCertsDir, host);
+  mkdirSync(hostDir, { recursive: true });
+  copyFileSync(join(dir, 'client.crt'), join(hostDir, 'client.cert'));
+  copyFileSync(join(dir, 'client.key'), join(hostDir, 'client.key'));
+  const withCa = await startPrivateDaemon(uniqueName('tlsca'), undefined, ['--certs-dir', extraCertsDir], { NODE_EXTRA_CA_CERTS: join(dir, 'ca.crt') });
+  try {
+    await makeBusybox(withCa.host);
+    const run = (args: string[]) => berth(args, { host: withCa.host });
+    const ref = `${host}/tls/extra-ca:1`;
+    assert.equal((await run(['tag', 'busybox:latest', ref])).code, 0);
+    const push = await run(['push', ref]);
+    assert.equal(push.code, 0, push.stderr);
+    assert.equal((await run(['rmi', ref])).code, 0);
+    const pull = await run(['pull', ref]);
+    assert.equal(pull.code, 0, pull.stderr);
+  } finally {
+    await withCa.destroy();
+  }
+});

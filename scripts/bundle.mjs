@@ -44,12 +44,12 @@ await build({
 
 await build({
   ...common,
-  entryPoints: { berth: 'src/bin/berth.ts', 'blob-unpack-worker': 'src/image/blob-unpack-worker.ts' },
+  entryPoints: { berth: 'src/bin/berth.ts' },
   splitting: true,
   format: 'esm',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
-  define: { ...define, __BERTH_BLOB_UNPACK_WORKER__: JSON.stringify('blob-unpack-worker.mjs') },
+  define,
   banner: { js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);" },
 });
 await chmod('dist/bundle/berth.mjs', 0o755);

@@ -89,7 +89,6 @@ export class ImageTransfer {
     const client = this.client(ref.domain, credentials);
     const display = familiarString(ref);
     const reference = ref.digest ?? ref.tag ?? 'latest';
-    this.images.warmLayerUnpack();
     // Resolved before any progress, so a missing manifest is a plain error response (as dockerd's).
     const resolved = await resolveManifest(client, ref.path, reference, platform, display);
     emit({ id: ref.digest ?? ref.tag, status: `Pulling from ${ref.path}` });

@@ -19,8 +19,7 @@ import type { ContentStore } from '../store/content/content-store.js';
 import type { ImageRow, MetaStore } from '../store/meta/meta-store.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { applyConfigChanges } from './config-changes.js';
-import { BlobUnpacker } from './blob-unpacker.js';
-import { ingestLayer, unpackCompressedLayer } from './layer-ingest.js';
+import { ingestLayer, ingestLayerBlob, unpackCompressedLayer } from './layer-ingest.js';
 import { decompressedStream } from './layer/compression.js';
 
 export interface Image {
@@ -82,7 +81,6 @@ interface NewLayer {
  */
 export class ImageService {
   private readonly unpacking = new KeyedMutex();
-  private readonly blobUnpacker = new BlobUnpacker();
 
   constructor(
     private readonly content: ContentStore,
@@ -221,19 +219,13 @@ export class ImageService {
     await this.snapshots.commit(parent, async (dir) => ({ key, size: await unpackCompressedLayer(this.content.read(blob), dir, blob, diffId) }));
   }
 
-  /** A pull is about to fetch layers: start the threads that unpack them while the manifest loads. */
-  warmLayerUnpack(): void {
-    this.blobUnpacker.warm();
-  }
-
-  /** A pulled layer's blob stored and unpacked in one read, on a worker thread (see storeAndUnpackBlob). */
+  /** A pulled layer's blob stored and unpacked in one read (see ingestLayerBlob). */
   async ingestLayerBlob(blob: Readable, digest: Digest, parent: ChainId | null, diffId: DiffId): Promise<void> {
-    const key = nextChainId(parent, diffId);
-    if (this.hasLayer(key)) {
+    if (this.hasLayer(nextChainId(parent, diffId))) {
       blob.destroy();
       return;
     }
-    await this.snapshots.commit(parent, async (dir) => ({ key, size: await this.blobUnpacker.unpack(blob, { contentRoot: this.content.root, dir, digest, diffId }) }));
+    await ingestLayerBlob(blob, digest, parent, diffId, this.content, this.snapshots);
   }
 
   /**

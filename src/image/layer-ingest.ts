@@ -121,9 +121,6 @@ export async function unpackCompressedLayer(blob: Readable, dir: string, digest:
   const tar = await decompressedStream(blob);
   const measured = measuring();
   tar.on('error', (e) => measured.stream.destroy(e));
-  // applyLayer reads a stored error when it starts reading; one that comes before must not be an
-  // uncaught 'error' event (a download reset in its first bytes).
-  measured.stream.on('error', () => undefined);
   await applyLayer(tar.pipe(measured.stream), dir);
   if (measured.digest() !== diffId) {
     throw invalidArgument('diff_id_mismatch', `layer ${digest} unpacks to ${measured.digest()}, but the image config says ${diffId}`);
@@ -140,19 +137,25 @@ async function applyCounted(tar: Readable, dir: string): Promise<number> {
     },
   });
   tar.on('error', (e) => counter.destroy(e));
-  counter.on('error', () => undefined);
   await applyLayer(tar.pipe(counter), dir);
   return size;
 }
 
 /**
  * A pulled layer in one read of its (compressed) blob: the bytes go to the content store, verified
- * against `digest`, and through decompression into `dir`, verified against `diffId`. Either
- * mismatch fails both: no blob is stored (and the caller drops `dir`). Returns the size of the
- * uncompressed tar. The parent need not be unpacked yet (an overlay layer directory does not depend
- * on the layers below), so layers of one image unpack in parallel as they download.
+ * against `digest`, and through decompression into a committed snapshot, verified against `diffId`.
+ * Either mismatch fails both: no blob and no snapshot. The parent need not be unpacked yet (an
+ * overlay layer directory does not depend on the layers below), so layers of one image unpack
+ * in parallel as they download.
  */
-export async function storeAndUnpackBlob(blob: Readable, digest: Digest, diffId: DiffId, content: ContentStore, dir: string): Promise<number> {
+export async function ingestLayerBlob(
+  blob: Readable,
+  digest: Digest,
+  parent: ChainId | null,
+  diffId: DiffId,
+  content: ContentStore,
+  snapshots: SnapshotManager,
+): Promise<void> {
   const toStore = new PassThrough();
   const toUnpack = new PassThrough();
   const compressed = measuring();
@@ -172,11 +175,14 @@ export async function storeAndUnpackBlob(blob: Readable, digest: Digest, diffId:
   toStore.on('error', (e) => gate.destroy(e));
   const stored = content.putStream(toStore.pipe(gate), digest, compressed.digest);
   stored.catch(() => undefined);
+  const key = nextChainId(parent, diffId);
   try {
-    const size = await unpackCompressedLayer(toUnpack, dir, digest, diffId);
-    settle(true);
-    await stored;
-    return size;
+    await snapshots.commit(parent, async (dir) => {
+      const size = await unpackCompressedLayer(toUnpack, dir, digest, diffId);
+      settle(true);
+      await stored;
+      return { key, size };
+    });
   } catch (e) {
     // A corrupt download usually fails the unpack first: read it to the end to name the real cause.
     toUnpack.resume();

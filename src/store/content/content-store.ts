@@ -31,7 +31,7 @@ export class ContentStore {
   private readonly ingestDir: string;
   private readonly jsonCache = new Map<string, unknown>();
 
-  constructor(readonly root: string) {
+  constructor(root: string) {
     this.blobDir = join(root, 'blobs', 'sha256');
     this.ingestDir = join(root, 'ingest');
   }

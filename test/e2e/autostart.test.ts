@@ -21,7 +21,7 @@ test('the berth CLI starts berthd when the default socket does not answer', asyn
     return;
   }
   // The CLI starts without NODE_EXTRA_CA_CERTS (Node would warn about the missing file on stderr);
-  // the berthd it starts is given it, which its launcher passes on under another name.
+  // the berthd it starts (as `node berth.mjs daemon`, not through the launcher) has it.
   const extraCa = '/nonexistent/berth-autostart-ca.pem';
   const env = { BERTH_HOST: '', DOCKER_HOST: '', NODE_EXTRA_CA_CERTS: extraCa };
   const r = await runCommand(BERTH_BIN, ['ps', '-a'], { env, timeoutMs: 30_000 });
@@ -29,7 +29,7 @@ test('the berth CLI starts berthd when the default socket does not answer', asyn
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^berth: starting berthd \(logs in \/var\/log\/berth\/berthd\.log\)\n$/);
     const pid = (await readFile('/run/berth/berthd.pid', 'utf8')).trim();
-    assert.ok((await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').includes(`BERTH_NODE_EXTRA_CA_CERTS=${extraCa}`));
+    assert.ok((await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').includes(`NODE_EXTRA_CA_CERTS=${extraCa}`));
     assert.match(r.stdout, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES\n/);
     const again = await runCommand(BERTH_BIN, ['version', '--format', '{{.Server.APIVersion}}'], { env });
     assert.equal(again.stdout.trim(), '1.50');

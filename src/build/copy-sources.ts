@@ -2,7 +2,6 @@ import { hash } from 'node:crypto';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import { invalidArgument, notFound } from '../lib/errors.js';
 import { tarPieces, type TarItem } from '../lib/tar-writer.js';
 import type { CopyManifest } from './cache-explain.js';
@@ -260,6 +259,8 @@ export function writeCopyTar(plan: CopyPlan, openArchive: (input: Readable) => P
   async function* pieces(): AsyncGenerator<Buffer> {
     yield* tarPieces(itemsOf(plan), { end: plan.archives.length === 0 });
     if (plan.archives.length === 0) return;
+    // tar-stream loads only for an ADD of an archive.
+    const { default: tar } = await import('tar-stream');
     const pack = tar.pack();
     const run = async (): Promise<void> => {
       for (const a of plan.archives) {

@@ -29,7 +29,7 @@ import { loadSeccompProfile } from '../runtime/spec/seccomp.js';
 import { createApiServer } from '../api/server/server.js';
 import { Router } from '../api/server/router.js';
 import { buildRoutes } from '../api/server/routes/build.js';
-import { removeBuildScratch } from '../engine/build.js';
+import { removeBuildScratch } from '../engine/build-scratch.js';
 import { commitRoutes } from '../api/server/routes/commit.js';
 import { containerRoutes } from '../api/server/routes/containers.js';
 import { execRoutes } from '../api/server/routes/exec.js';
@@ -38,7 +38,7 @@ import { distributionRoutes, pullHandler } from '../api/server/routes/distributi
 import { archiveRoutes } from '../api/server/routes/archive.js';
 import { containerArchiveRoutes } from '../api/server/routes/container-archive.js';
 import { ContainerArchive } from '../engine/container-archive.js';
-import { ImageArchive } from '../image/image-archive.js';
+import type { ImageArchive } from '../image/image-archive.js';
 import { exportContainer } from '../engine/container-export.js';
 import { ImageTransfer } from '../engine/image-transfer.js';
 import { eventRoutes } from '../api/server/routes/events.js';
@@ -219,7 +219,10 @@ export async function runDaemon(argv: string[]): Promise<void> {
   });
   imageRoutes(router, engine, pullHandler(transfer));
   distributionRoutes(router, transfer);
-  archiveRoutes(router, new ImageArchive(images, content), (ref) => exportContainer(service, snapshots, join(cfg.dataRoot, 'tmp'), ref));
+  // save and load (with tar-stream) load at their first use: an idle daemon does not need them.
+  let archive: Promise<ImageArchive> | undefined;
+  const imageArchive = (): Promise<ImageArchive> => (archive ??= import('../image/image-archive.js').then((m) => new m.ImageArchive(images, content)));
+  archiveRoutes(router, imageArchive, (ref) => exportContainer(service, snapshots, join(cfg.dataRoot, 'tmp'), ref));
   containerArchiveRoutes(router, new ContainerArchive(service));
   commitRoutes(router, engine);
   buildRoutes(router, engine);

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from '../build/backend.js';
-import type { CacheCandidate, CopyManifest } from '../build/cache-explain.js';
+import type { CacheCandidate } from '../build/cache-explain.js';
 import { ContextIndex } from '../build/context-index.js';
 import { resolveInScope } from '../build/copy-sources.js';
 import { runBuild, tagBuilt, type BuildOptions } from '../build/executor.js';
@@ -19,6 +18,7 @@ import type { ImageRunConfig } from '../oci/image.js';
 import type { Image } from '../image/image-service.js';
 import { decompressedStream } from '../image/layer/compression.js';
 import { TarParser } from '../image/layer/tar-reader.js';
+import { copyFilesPath, readCopyFiles, scratchRoot } from './build-scratch.js';
 import { containerLayer } from './commit.js';
 import type { Engine } from './engine.js';
 
@@ -173,31 +173,6 @@ async function readDockerfile(index: ContextIndex, loaded: Promise<void>, name: 
   const text = contextFile(index, name) ?? (await loaded.then(() => contextFile(index, name)));
   if (text === null) throw invalidArgument('build_no_dockerfile', `Cannot locate specified Dockerfile: ${asGiven}`);
   return text;
-}
-
-const scratchRoot = (engine: Engine): string => join(engine.info.dataRoot, 'build');
-
-/**
- * Per COPY/ADD image, the digests of the files it copied: only for explaining cache misses, so
- * they live beside the image store, not in it (a lost file only makes an explanation vaguer).
- */
-const copyFilesDir = (engine: Engine): string => join(engine.info.dataRoot, 'build-cache');
-const copyFilesPath = (engine: Engine, id: string): string => join(copyFilesDir(engine), `${id.replace(/^sha256:/, '')}.json`);
-
-function readCopyFiles(engine: Engine, id: string): CopyManifest | undefined {
-  try {
-    return JSON.parse(readFileSync(copyFilesPath(engine, id), 'utf8')) as CopyManifest;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Daemon start: spilled contexts of builds a crash interrupted, and file lists of images since removed. */
-export async function removeBuildScratch(engine: Engine): Promise<void> {
-  await rm(scratchRoot(engine), { recursive: true, force: true });
-  const live = new Set(engine.images.list().map((i) => i.id.replace(/^sha256:/, '')));
-  const files = await readdir(copyFilesDir(engine)).catch(() => []);
-  for (const f of files) if (!live.has(f.replace(/\.json$/, ''))) await rm(join(copyFilesDir(engine), f), { force: true });
 }
 
 /** Cleans the Dockerfile's path in the context; it must stay inside it. */

@@ -18,7 +18,7 @@ async function sendArchive(ctx: RequestContext, archive: ImageArchive, names: st
  * `save`, `load` and `export`: `GET /images/get`, `GET /images/{name}/get`, `POST /images/load`,
  * `GET /containers/{id}/export`.
  */
-export function archiveRoutes(router: Router, archive: ImageArchive, exportContainer: (ref: string) => Promise<Readable>): void {
+export function archiveRoutes(router: Router, archive: () => Promise<ImageArchive>, exportContainer: (ref: string) => Promise<Readable>): void {
   router.add('GET', '/containers/{id}/export', async (ctx) => {
     const res = ctx.res;
     if (!res) throw invalidArgument('upgrade_not_supported', 'this endpoint does not upgrade');
@@ -34,18 +34,18 @@ export function archiveRoutes(router: Router, archive: ImageArchive, exportConta
   router.add('GET', '/images/get', async (ctx) => {
     const names = ctx.query.getAll('names');
     if (names.length === 0) throw invalidArgument('missing_names', 'no images named to save');
-    await sendArchive(ctx, archive, names);
+    await sendArchive(ctx, await archive(), names);
   });
 
   router.add('GET', '/images/{name*}/get', async (ctx) => {
-    await sendArchive(ctx, archive, [ctx.params['name'] ?? '']);
+    await sendArchive(ctx, await archive(), [ctx.params['name'] ?? '']);
   });
 
   router.add('POST', '/images/load', async (ctx) => {
     const res = ctx.res;
     if (!res) throw invalidArgument('upgrade_not_supported', 'this endpoint does not upgrade');
     // As dockerd, nothing is written before the load ends: a refused archive is a plain error response.
-    const loaded = await archive.load(ctx.req);
+    const loaded = await (await archive()).load(ctx.req);
     const lines = loaded.tags.length > 0 ? loaded.tags.map((t) => `Loaded image: ${t}\n`) : loaded.ids.map((id) => `Loaded image ID: ${id}\n`);
     res.writeHead(200, { 'Content-Type': 'application/json' });
     // `quiet` only silences progress bars, which a load does not draw: the result lines stay.

@@ -1,4 +1,3 @@
-import { BuildStepError, buildImage } from '../../../engine/build.js';
 import type { Engine } from '../../../engine/engine.js';
 import { invalidArgument } from '../../../lib/errors.js';
 import { parseReference } from '../../../oci/reference.js';
@@ -43,6 +42,8 @@ export function buildRoutes(router: Router, engine: Engine): void {
       if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
       res.write(`${JSON.stringify(msg)}\r\n`);
     };
+    // The builder loads at the first build: an idle daemon does not need it.
+    const { BuildStepError, buildImage } = await import('../../../engine/build.js');
     try {
       const id = await buildImage(
         engine,

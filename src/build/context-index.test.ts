@@ -155,7 +155,7 @@ test('waitFor resolves as a path arrives, at the end without it, and rejects whe
     if (fail) throw new Error('connection reset');
   }
   const ix = new ContextIndex({ memoryBudget: 1 << 20, spillPath: join(tmpdir(), 'berth-ctx-unused') });
-  const loaded = ix.load(slow(false), parser);
+  const loaded = ix.load(Readable.from(slow(false)), parser);
   await ix.waitFor('Dockerfile');
   assert.equal(ix.read('Dockerfile').toString(), 'FROM x');
   let late = false;
@@ -170,7 +170,7 @@ test('waitFor resolves as a path arrives, at the end without it, and rejects whe
   await ix.waitFor('never');
 
   const bad = new ContextIndex({ memoryBudget: 1 << 20, spillPath: join(tmpdir(), 'berth-ctx-unused') });
-  const failing = bad.load(slow(true), parser);
+  const failing = bad.load(Readable.from(slow(true)), parser);
   const pending = bad.waitFor('never');
   await assert.rejects(failing, /connection reset/);
   await assert.rejects(pending, /connection reset/);

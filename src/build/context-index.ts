@@ -2,6 +2,7 @@ import { closeSync, createReadStream, openSync, readSync, writeSync } from 'node
 import { rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { invalidArgument } from '../lib/errors.js';
 import { byteOrder, type SourceStat, type SourceTree } from './source-tree.js';
 
@@ -76,17 +77,25 @@ export class ContextIndex implements SourceTree {
    * usable as they arrive (see `waitFor`), the tree as a whole only once this resolves. Call it
    * once; `close` afterwards in any case.
    */
-  async load(tar: AsyncIterable<Buffer>, parserFor: ContextParser): Promise<void> {
+  async load(tar: Readable, parserFor: ContextParser): Promise<void> {
     const parser = parserFor({
       entry: (h) => this.begin(h),
       data: (piece) => this.append(piece),
       entryEnd: () => this.finish(),
     });
     try {
-      for await (const chunk of tar) {
-        parser.write(chunk);
+      // Flowing mode: the docker CLI's upload comes in thousands of pieces under 1 KiB, and an
+      // async iterator would cost a promise and stream ticks for each.
+      tar.on('data', (chunk: Buffer) => {
+        try {
+          parser.write(chunk);
+        } catch (e) {
+          tar.destroy(e as Error);
+          return;
+        }
         if (this.waiters.length > 0) this.wake(false);
-      }
+      });
+      await finished(tar);
       parser.end();
       this.ended = { error: undefined };
     } catch (e) {

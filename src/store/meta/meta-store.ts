@@ -1,5 +1,10 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
+
+// Required, not imported: Node's ES import of a CommonJS package first runs its export lexer (a
+// WebAssembly module), ~0.6 MB of an idle berthd.
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 
 /**
  * The daemon's metadata: images, tags, snapshots and containers, in SQLite (WAL mode).

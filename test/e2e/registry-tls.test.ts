@@ -14,6 +14,8 @@ const ADDR = '192.0.2.10';
 let dir = '';
 let certsDir = '';
 let registry: ChildProcess | undefined;
+let loopbackRegistry: ChildProcess | undefined;
+let loopbackHost = '';
 let host = '';
 let daemon: PrivateDaemon | undefined;
 
@@ -53,6 +55,14 @@ before(async () => {
     `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: ${host}\n  tls:\n    certificate: ${join(dir, 'server.crt')}\n    key: ${join(dir, 'server.key')}\n    clientcas:\n      - ${join(dir, 'ca.crt')}\n`,
   );
   registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  // The same server certificate on loopback, with no client certificate asked for.
+  loopbackHost = `127.0.0.1:${port + 1}`;
+  const loopbackConfig = join(dir, 'loopback.yml');
+  writeFileSync(
+    loopbackConfig,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'loopback-data')}\nhttp:\n  addr: ${loopbackHost}\n  tls:\n    certificate: ${join(dir, 'server.crt')}\n    key: ${join(dir, 'server.key')}\n`,
+  );
+  loopbackRegistry = spawn('docker-registry', ['serve', loopbackConfig], { stdio: 'ignore' });
   daemon = await startPrivateDaemon(uniqueName('tls'), undefined, ['--certs-dir', certsDir]);
   await makeBusybox(daemon.host);
 });
@@ -60,6 +70,7 @@ before(async () => {
 after(async () => {
   await daemon?.destroy();
   registry?.kill('SIGTERM');
+  loopbackRegistry?.kill('SIGTERM');
   removeLink();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -120,4 +131,17 @@ test('NODE_EXTRA_CA_CERTS: a CA named there is trusted beside a client certifica
   } finally {
     await withCa.destroy();
   }
+});
+
+test('a loopback registry is insecure, as Docker has it: https whose certificate is not checked (unknown CA, other address)', async () => {
+  const run = (args: string[]) => berth(args, { host: daemon!.host });
+  const ref = `${loopbackHost}/tls/busybox:1`;
+  assert.equal((await run(['tag', 'busybox:latest', ref])).code, 0);
+  const push = await run(['push', ref]);
+  assert.equal(push.code, 0, push.stderr);
+  assert.match(push.stdout, /^1: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+  assert.equal((await run(['rmi', ref])).code, 0);
+  const pull = await run(['pull', ref]);
+  assert.equal(pull.code, 0, pull.stderr);
+  assert.equal((await run(['rmi', ref])).code, 0);
 });

@@ -12,4 +12,4 @@ if (cli === undefined) {
   process.stderr.write(`berth: the CLI bundle is missing from ${bundleDir}: rebuild berth (npm run build)\n`);
   process.exit(1);
 }
-void runCliProcess(cli, join(bundleDir, 'berth.mjs'));
+void runCliProcess(cli, join(bundleDir, 'berth'));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The berth executable: `berth daemon ...` runs berthd, anything else is the CLI. */
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBundledCli } from './cli-loader.js';
 import { runCliProcess } from './cli-process.js';
@@ -19,5 +20,7 @@ if (process.argv[2] === 'daemon') {
   const self = fileURLToPath(import.meta.url);
   // Unbundled (tsc output), or when the bundle's CLI file is missing, the CLI is imported as usual.
   const cli = loadBundledCli(dirname(self)) ?? { main: (await import('../cli/main.js')).main, saveCache: () => undefined };
-  await runCliProcess(cli, self);
+  // berthd is started through the bundle's launcher where there is one (see autostart.ts).
+  const launcher = join(dirname(self), 'berth');
+  await runCliProcess(cli, existsSync(launcher) ? launcher : self);
 }

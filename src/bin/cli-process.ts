@@ -3,8 +3,8 @@ import type { LoadedCli } from './cli-loader.js';
 import { restoreExtraCaEnv } from './extra-ca-env.js';
 
 /**
- * Runs `cli` on this process's arguments and exits with its code. `executable` is the berth script
- * the CLI starts berthd from (`node <executable> daemon`).
+ * Runs `cli` on this process's arguments and exits with its code. `executable` is what the CLI
+ * starts berthd with (`<executable> daemon`: the bundle's launcher, or a script run by node).
  */
 export async function runCliProcess(cli: LoadedCli, executable: string): Promise<never> {
   // What the CLI starts (berthd, credential helpers) gets NODE_EXTRA_CA_CERTS back.

@@ -8,7 +8,10 @@ export const DAEMON_LOG_PATH = '/var/log/berth/berthd.log';
 
 export interface AutoStartOptions {
   client: EngineClient;
-  /** The node binary and the berth script to run as `<execPath> <scriptPath> daemon`. */
+  /**
+   * The berth executable: the bundle's launcher, run as `<scriptPath> daemon` so berthd gets the
+   * settings it gives (memory, the CA file), or a JavaScript file, run as `<execPath> <scriptPath> daemon`.
+   */
   execPath: string;
   scriptPath: string;
   stderr: NodeJS.WritableStream;
@@ -28,7 +31,8 @@ export async function startDaemon(opts: AutoStartOptions): Promise<void> {
   mkdirSync(dirname(logPath), { recursive: true });
   const fd = openSync(logPath, 'a');
   try {
-    const child = spawn(opts.execPath, [opts.scriptPath, 'daemon'], { detached: true, stdio: ['ignore', fd, fd] });
+    const argv = /\.[cm]?js$/.test(opts.scriptPath) ? [opts.execPath, opts.scriptPath, 'daemon'] : [opts.scriptPath, 'daemon'];
+    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
   } finally {
     closeSync(fd);

@@ -21,7 +21,8 @@ test('the berth CLI starts berthd when the default socket does not answer', asyn
     return;
   }
   // The CLI starts without NODE_EXTRA_CA_CERTS (Node would warn about the missing file on stderr);
-  // the berthd it starts (as `node berth.mjs daemon`, not through the launcher) has it.
+  // the berthd it starts goes through the launcher, as `berth daemon` does: the launcher's memory
+  // settings, and the CA file under the name berthd reads it by.
   const extraCa = '/nonexistent/berth-autostart-ca.pem';
   const env = { BERTH_HOST: '', DOCKER_HOST: '', NODE_EXTRA_CA_CERTS: extraCa };
   const r = await runCommand(BERTH_BIN, ['ps', '-a'], { env, timeoutMs: 30_000 });
@@ -29,7 +30,11 @@ test('the berth CLI starts berthd when the default socket does not answer', asyn
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^berth: starting berthd \(logs in \/var\/log\/berth\/berthd\.log\)\n$/);
     const pid = (await readFile('/run/berth/berthd.pid', 'utf8')).trim();
-    assert.ok((await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').includes(`NODE_EXTRA_CA_CERTS=${extraCa}`));
+    const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    assert.ok(environ.includes(`BERTH_NODE_EXTRA_CA_CERTS=${extraCa}`), environ.join(' '));
+    assert.ok(environ.includes('MALLOC_ARENA_MAX=1'), environ.join(' '));
+    assert.ok(!environ.some((v) => v.startsWith('NODE_EXTRA_CA_CERTS=')), environ.join(' '));
+    assert.ok((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').includes('--max-semi-space-size=1'));
     assert.match(r.stdout, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES\n/);
     const again = await runCommand(BERTH_BIN, ['version', '--format', '{{.Server.APIVersion}}'], { env });
     assert.equal(again.stdout.trim(), '1.50');

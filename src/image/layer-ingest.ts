@@ -121,9 +121,6 @@ export async function unpackCompressedLayer(blob: Readable, dir: string, digest:
   const tar = await decompressedStream(blob);
   const measured = measuring();
   tar.on('error', (e) => measured.stream.destroy(e));
-  // applyLayer reads a stored error when it starts reading; one that comes before must not be an
-  // uncaught 'error' event (a download reset in its first bytes).
-  measured.stream.on('error', () => undefined);
   await applyLayer(tar.pipe(measured.stream), dir);
   if (measured.digest() !== diffId) {
     throw invalidArgument('diff_id_mismatch', `layer ${digest} unpacks to ${measured.digest()}, but the image config says ${diffId}`);
@@ -140,7 +137,6 @@ async function applyCounted(tar: Readable, dir: string): Promise<number> {
     },
   });
   tar.on('error', (e) => counter.destroy(e));
-  counter.on('error', () => undefined);
   await applyLayer(tar.pipe(counter), dir);
   return size;
 }

@@ -39,6 +39,29 @@ function removeLink(): void {
   spawnSync('ip', ['link', 'del', LINK]);
 }
 
+/** docker-registry on `addr` with the test's server certificate, asking for a client certificate if `clientCa`. */
+function startRegistry(name: string, addr: string, clientCa: boolean): ChildProcess {
+  const config = join(dir, `${name}.yml`);
+  const clientCas = clientCa ? `    clientcas:\n      - ${join(dir, 'ca.crt')}\n` : '';
+  writeFileSync(
+    config,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, `${name}-data`)}\nhttp:\n  addr: ${addr}\n  tls:\n    certificate: ${join(dir, 'server.crt')}\n    key: ${join(dir, 'server.key')}\n${clientCas}`,
+  );
+  return spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+}
+
+type Run = (args: string[]) => ReturnType<typeof berth>;
+
+/** Pushes `ref`, removes it and pulls it back, each of which must succeed; returns the push. */
+async function pushRemovePull(run: Run, ref: string): Promise<Awaited<ReturnType<typeof berth>>> {
+  const push = await run(['push', ref]);
+  assert.equal(push.code, 0, push.stderr);
+  assert.equal((await run(['rmi', ref])).code, 0);
+  const pull = await run(['pull', ref]);
+  assert.equal(pull.code, 0, pull.stderr);
+  return push;
+}
+
 before(async () => {
   removeLink();
   dir = mkdtempSync(join(tmpdir(), 'berth-tls-'));
@@ -49,20 +72,10 @@ before(async () => {
   makeCertificates();
   const port = 20000 + Math.floor(Math.random() * 20000);
   host = `${ADDR}:${port}`;
-  const config = join(dir, 'config.yml');
-  writeFileSync(
-    config,
-    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: ${host}\n  tls:\n    certificate: ${join(dir, 'server.crt')}\n    key: ${join(dir, 'server.key')}\n    clientcas:\n      - ${join(dir, 'ca.crt')}\n`,
-  );
-  registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  registry = startRegistry('main', host, true);
   // The same server certificate on loopback, with no client certificate asked for.
   loopbackHost = `127.0.0.1:${port + 1}`;
-  const loopbackConfig = join(dir, 'loopback.yml');
-  writeFileSync(
-    loopbackConfig,
-    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'loopback-data')}\nhttp:\n  addr: ${loopbackHost}\n  tls:\n    certificate: ${join(dir, 'server.crt')}\n    key: ${join(dir, 'server.key')}\n`,
-  );
-  loopbackRegistry = spawn('docker-registry', ['serve', loopbackConfig], { stdio: 'ignore' });
+  loopbackRegistry = startRegistry('loopback', loopbackHost, false);
   daemon = await startPrivateDaemon(uniqueName('tls'), undefined, ['--certs-dir', certsDir]);
   await makeBusybox(daemon.host);
 });
@@ -76,7 +89,7 @@ after(async () => {
 });
 
 test('certs.d: an unknown CA is refused with a hint; ca.crt and client.cert/key make push and pull work', async () => {
-  const run = (args: string[]) => berth(args, { host: daemon!.host });
+  const run: Run = (args) => berth(args, { host: daemon!.host });
   const ref = `${host}/tls/busybox:1`;
   assert.equal((await run(['tag', 'busybox:latest', ref])).code, 0);
 
@@ -98,12 +111,8 @@ test('certs.d: an unknown CA is refused with a hint; ca.crt and client.cert/key 
   assert.match(halfPair.stderr, /missing key client\.key for client certificate client\.cert/);
 
   copyFileSync(join(dir, 'client.key'), join(hostDir, 'client.key'));
-  const push = await run(['push', ref]);
-  assert.equal(push.code, 0, push.stderr);
+  const push = await pushRemovePull(run, ref);
   assert.match(push.stdout, /^1: digest: sha256:[0-9a-f]{64} size: \d+$/m);
-  assert.equal((await run(['rmi', ref])).code, 0);
-  const pull = await run(['pull', ref]);
-  assert.equal(pull.code, 0, pull.stderr);
   const echo = await run(['run', '--rm', ref, 'echo', 'over tls']);
   assert.equal(echo.stdout, 'over tls\n');
   unlinkSync(join(hostDir, 'client.key'));
@@ -120,28 +129,20 @@ test('NODE_EXTRA_CA_CERTS: a CA named there is trusted beside a client certifica
   const withCa = await startPrivateDaemon(uniqueName('tlsca'), undefined, ['--certs-dir', extraCertsDir], { NODE_EXTRA_CA_CERTS: join(dir, 'ca.crt') });
   try {
     await makeBusybox(withCa.host);
-    const run = (args: string[]) => berth(args, { host: withCa.host });
+    const run: Run = (args) => berth(args, { host: withCa.host });
     const ref = `${host}/tls/extra-ca:1`;
     assert.equal((await run(['tag', 'busybox:latest', ref])).code, 0);
-    const push = await run(['push', ref]);
-    assert.equal(push.code, 0, push.stderr);
-    assert.equal((await run(['rmi', ref])).code, 0);
-    const pull = await run(['pull', ref]);
-    assert.equal(pull.code, 0, pull.stderr);
+    await pushRemovePull(run, ref);
   } finally {
     await withCa.destroy();
   }
 });
 
 test('a loopback registry is insecure, as Docker has it: https whose certificate is not checked (unknown CA, other address)', async () => {
-  const run = (args: string[]) => berth(args, { host: daemon!.host });
+  const run: Run = (args) => berth(args, { host: daemon!.host });
   const ref = `${loopbackHost}/tls/busybox:1`;
   assert.equal((await run(['tag', 'busybox:latest', ref])).code, 0);
-  const push = await run(['push', ref]);
-  assert.equal(push.code, 0, push.stderr);
+  const push = await pushRemovePull(run, ref);
   assert.match(push.stdout, /^1: digest: sha256:[0-9a-f]{64} size: \d+$/m);
-  assert.equal((await run(['rmi', ref])).code, 0);
-  const pull = await run(['pull', ref]);
-  assert.equal(pull.code, 0, pull.stderr);
   assert.equal((await run(['rmi', ref])).code, 0);
 });

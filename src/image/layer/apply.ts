@@ -90,6 +90,9 @@ const O_NEWFILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | co
  * Needs root (chown, mknod), `mknod` and, for xattrs and opaque dirs, `setfattr` (package attr).
  */
 export async function applyLayer(tar: Readable, dest: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  // The reader meets a stored error when it starts reading; one that comes while the root resolves
+  // (a download reset in its first bytes) must not be an uncaught 'error' event meanwhile.
+  tar.on('error', () => undefined);
   const root = new LayerRoot(await realpath(dest));
   const reader = new TarReader(tar);
   const dirTimes = new Map<string, { comps: string[]; mtime: number }>();

@@ -85,7 +85,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const snapshots = new SnapshotManager(join(cfg.dataRoot, 'snapshots'), meta);
   await snapshots.init();
 
-  const { runtimes, defaultRuntime, probe, versions, warnings: runtimeWarnings } = await setUpRuntimes(cfg, log);
+  const { runtimes, defaultRuntime, probe, versions, warnings: runtimeWarnings, release: releaseRuntimes } = await setUpRuntimes(cfg, log);
   const heldCapabilities = readHeldCapabilities(await readFile('/proc/self/status', 'utf8'));
   const hostRlimits = parseProcLimits(await readFile('/proc/self/limits', 'utf8'));
   const profile = await loadSeccompProfile();
@@ -246,9 +246,10 @@ export async function runDaemon(argv: string[]): Promise<void> {
     exits.close();
     server.close();
     meta.close();
-    void network
-      .teardownIfUnused()
-      .catch((e: unknown) => log.warn(`network teardown: ${errorMessage(e)}`))
+    void Promise.all([
+      network.teardownIfUnused().catch((e: unknown) => log.warn(`network teardown: ${errorMessage(e)}`)),
+      releaseRuntimes().catch((e: unknown) => log.warn(`runtime binary unmount: ${errorMessage(e)}`)),
+    ])
       .then(() => Promise.all([rm(cfg.socketPath, { force: true }), rm(join(cfg.runRoot, 'berthd.pid'), { force: true })]))
       .finally(() => process.exit(0));
   };

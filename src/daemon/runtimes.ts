@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { isHybridRefusal, nestedCgroup2Mounts, writeHiddenUnifiedWrapper } from '../runtime/monitor/hybrid-cgroup.js';
 import { OciRuntime, probeRuntime, type RuntimeName } from '../runtime/monitor/oci-runtime.js';
+import { CLONED_BINARY_ENV, mountReadOnlyBinary, unmountReadOnlyBinary } from '../runtime/monitor/read-only-binary.js';
 import type { DaemonConfig } from './config.js';
 
 const RUNTIME_PATHS: Record<RuntimeName, string[]> = {
@@ -22,6 +24,8 @@ export interface RuntimeSetup {
   versions: Record<string, string>;
   /** Host quirks worth a line in `info`'s warnings. */
   warnings: string[];
+  /** Undoes what the set-up mounted (the runtimes' read-only copies); for the daemon's shutdown. */
+  release(): Promise<void>;
 }
 
 /** One installed runtime as set up here: adapted to the host where needed, with its probe's verdict. */
@@ -58,10 +62,12 @@ async function setUpRuntime(cfg: DaemonConfig, rt: OciRuntime, probeDir: string)
 export async function setUpRuntimes(cfg: DaemonConfig, log: Logger): Promise<RuntimeSetup> {
   const probeDir = join(cfg.runRoot, 'probe');
   await mkdir(probeDir, { recursive: true });
-  const installed = (['crun', 'runc'] as RuntimeName[]).flatMap((name) => {
-    const path = RUNTIME_PATHS[name].find((p) => existsSync(p));
-    return path ? [new OciRuntime({ name, path, root: join(cfg.runRoot, 'runtime', name) })] : [];
-  });
+  const installed = await Promise.all(
+    (['crun', 'runc'] as RuntimeName[]).flatMap((name) => {
+      const path = RUNTIME_PATHS[name].find((p) => existsSync(p));
+      return path ? [readOnlyRuntime(cfg, name, path, log)] : [];
+    }),
+  );
   const found = await Promise.all(installed.map((rt) => setUpRuntime(cfg, rt, probeDir)));
   await rm(probeDir, { recursive: true, force: true });
   const runtimes = new Map<string, OciRuntime>();
@@ -85,7 +91,26 @@ export async function setUpRuntimes(cfg: DaemonConfig, log: Logger): Promise<Run
   chosen ??= [...runtimes.keys()].find((n) => probe[n]?.startsWith('ok'));
   if (chosen === undefined) throw new Error(`no OCI runtime works on this host: ${JSON.stringify(probe)}`);
   log.info(`default runtime: ${chosen}`);
-  return { runtimes, defaultRuntime: chosen, probe, versions, warnings };
+  const release = async (): Promise<void> => void (await Promise.all(installed.map((rt) => unmountReadOnlyBinary(readOnlyCopyPath(cfg, rt.name)))));
+  return { runtimes, defaultRuntime: chosen, probe, versions, warnings, release };
+}
+
+const readOnlyCopyPath = (cfg: DaemonConfig, name: RuntimeName): string => join(cfg.runRoot, 'bin', name);
+
+/**
+ * The runtime run from a read-only bind mount of its binary under the exec root, which spares each
+ * invocation its re-exec (read-only-binary.ts); the binary as installed when the mount fails.
+ */
+async function readOnlyRuntime(cfg: DaemonConfig, name: RuntimeName, path: string, log: Logger): Promise<OciRuntime> {
+  const root = join(cfg.runRoot, 'runtime', name);
+  const copy = readOnlyCopyPath(cfg, name);
+  try {
+    await mountReadOnlyBinary(path, copy);
+    return new OciRuntime({ name, path: copy, root, env: CLONED_BINARY_ENV });
+  } catch (e) {
+    log.warn(`runtime ${name}: runs from ${path}, re-executing itself at every call (no read-only mount of it: ${errorMessage(e)})`);
+    return new OciRuntime({ name, path, root });
+  }
 }
 
 /** The runtime creating containers through the hiding wrapper, or null when it cannot be written here. */
@@ -101,5 +126,5 @@ async function hiddenUnified(cfg: DaemonConfig, rt: OciRuntime): Promise<{ runti
   const note =
     `cgroup v1/v2 hybrid host: ${rt.name} creates containers with the cgroup2 mount ${mounts.join(', ')} detached in a ` +
     `private mount namespace; they get the v1 controllers, not the cgroup2 ones (${unused || 'none'})`;
-  return { runtime: new OciRuntime({ name: rt.name, path: rt.path, root: rt.root, createPath: wrapper }), mounts, note };
+  return { runtime: new OciRuntime({ name: rt.name, path: rt.path, root: rt.root, createPath: wrapper, env: rt.env }), mounts, note };
 }

@@ -189,14 +189,21 @@ export async function makeBusybox(host: string, tag = 'busybox:latest'): Promise
   if (r.code !== 0) throw new Error(`make-busybox-image.sh failed: ${r.stderr}`);
 }
 
-/** Lines of /proc/self/mountinfo under a path: what a test must not leave behind. */
-export async function mountsUnder(path: string): Promise<string[]> {
+/** A daemon's read-only runtime binaries (`<exec root>/bin/<runtime>`): its own while it runs. */
+const RUNTIME_COPY_RE = /\/bin\/(crun|runc)$/;
+
+/**
+ * Mount points under a path: what a test must not leave behind. The daemons' runtime binaries are
+ * not counted unless `withRuntimeCopies` (runtimes.test checks that they go with their daemon).
+ */
+export async function mountsUnder(path: string, opts: { withRuntimeCopies?: boolean } = {}): Promise<string[]> {
   const info = await readFile('/proc/self/mountinfo', 'utf8');
   return info
     .split('\n')
     .map((l) => l.split(' ')[4] ?? '')
     // `path` itself and what is below it: /run/berth-test-x is not under /run/berth-test.
-    .filter((m) => m === path || m.startsWith(`${path.replace(/\/+$/, '')}/`));
+    .filter((m) => m === path || m.startsWith(`${path.replace(/\/+$/, '')}/`))
+    .filter((m) => opts.withRuntimeCopies === true || !RUNTIME_COPY_RE.test(m));
 }
 
 /** Polls `check` every 50 ms until it holds; fails naming `what` after `timeoutMs`. */

@@ -7,14 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { api, berth, CLIENTS, docker, uniqueName, waitFor, type RunResult } from './harness.js';
+import { open, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { api, berth, CLIENTS, docker, makeBusybox, mountsUnder, runCommand, SHARED_HOST, startPrivateDaemon, uniqueName, waitFor, type RunResult } from './harness.js';
 
 const V1 = '/sys/fs/cgroup';
 const HYBRID = readFileSync('/proc/self/mountinfo', 'utf8')
   .split('\n')
   .some((l) => / - cgroup2 /.test(l) && l.split(' ')[4]?.startsWith(`${V1}/`));
-const CRUN_INSTALLED = existsSync('/usr/bin/crun') || existsSync('/usr/local/bin/crun');
+const CRUN = ['/usr/bin/crun', '/usr/local/bin/crun'].find((p) => existsSync(p));
+const CRUN_INSTALLED = CRUN !== undefined;
 
 function ok(r: RunResult, what: string): string {
   assert.equal(r.code, 0, `${what}: ${r.stderr}`);
@@ -98,3 +100,75 @@ for (const { name: client, run } of CLIENTS) {
     await waitFor('runc cgroups removed', () => leftCgroups(id).length === 0, 5000);
   });
 }
+
+/** The read-only mounts on `path`, topmost last (mountinfo's order). */
+function readOnlyFlags(path: string): boolean[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => f[4] === path)
+    .map((f) => (f[5] ?? '').split(',').includes('ro'));
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(a), stat(b)]);
+  return x.ino === y.ino && x.dev === y.dev;
+}
+
+test('crun runs from a read-only mount of its binary, with the marker that spares it its copy of itself at each call', { skip: !CRUN_INSTALLED && 'crun is not installed' }, async () => {
+  const runRoot = dirname(new URL(SHARED_HOST).pathname);
+  const copy = join(runRoot, 'bin', 'crun');
+  const info = (await api('GET', '/info')).json() as { Runtimes: Record<string, { path: string }> };
+  assert.equal(info.Runtimes['crun']?.path, copy);
+  assert.deepEqual(readOnlyFlags(copy), [true]);
+  assert.ok(await sameFile(copy, CRUN!), `${copy} shows ${CRUN}`);
+  // What CVE-2019-5736 needs, writing the runtime through /proc/self/exe, the mount refuses.
+  await assert.rejects(open(copy, 'r+'), { code: 'EROFS' });
+
+  const name = uniqueName('ro-runtime');
+  const id = ok(await berth(['run', '-d', '--name', name, '--runtime', 'crun', 'busybox', 'sleep', '1000']), 'run').trim();
+  try {
+    const conmon = (await readFile(join(runRoot, 'containers', id, 'conmon.pid'), 'utf8')).trim();
+    const environ = (await readFile(`/proc/${conmon}/environ`, 'utf8')).split('\0');
+    assert.ok(environ.includes('_LIBCONTAINER_CLONED_BINARY=1'), environ.join(' '));
+    const argv = (await readFile(`/proc/${conmon}/cmdline`, 'utf8')).split('\0');
+    const runtime = argv[argv.indexOf('-r') + 1]!;
+    // On a hybrid cgroup host conmon runs the wrapper, which runs the copy.
+    assert.ok(runtime === copy || (await readFile(runtime, 'utf8')).includes(`exec ${copy} `), `conmon runs ${runtime}`);
+    assert.equal(ok(await berth(['exec', name, 'echo', 'through the copy']), 'exec'), 'through the copy\n');
+  } finally {
+    await berth(['rm', '-f', name]);
+  }
+});
+
+test('the read-only runtime mount is kept across a killed berthd, replaced when stale, and goes with a stopped one', { skip: !CRUN_INSTALLED && 'crun is not installed', timeout: 120_000 }, async () => {
+  let d = await startPrivateDaemon(`rocopy-${process.pid}`);
+  const { dataRoot, runRoot } = d;
+  const copy = join(runRoot, 'bin', 'crun');
+  let stopped = false;
+  try {
+    assert.deepEqual(readOnlyFlags(copy), [true]);
+    await d.kill();
+    d = await startPrivateDaemon(`rocopy-${process.pid}`, { dataRoot, runRoot });
+    assert.deepEqual(readOnlyFlags(copy), [true], 'the killed daemon\'s mount is reused, not stacked');
+    await d.kill();
+    // A mount that no longer shows the installed binary (it was upgraded since) is replaced.
+    assert.equal((await runCommand('umount', [copy])).code, 0);
+    assert.equal((await runCommand('mount', ['--bind', '-o', 'ro', '/bin/true', copy])).code, 0);
+    d = await startPrivateDaemon(`rocopy-${process.pid}`, { dataRoot, runRoot });
+    assert.deepEqual(readOnlyFlags(copy), [true]);
+    assert.ok(await sameFile(copy, CRUN!), `${copy} shows ${CRUN} again`);
+    await makeBusybox(d.host);
+    const r = await berth(['run', '--rm', 'busybox', 'echo', 'ran'], { host: d.host });
+    assert.equal(ok(r, 'run'), 'ran\n');
+    await d.stop();
+    stopped = true;
+    assert.deepEqual(await mountsUnder(runRoot, { withRuntimeCopies: true }), []);
+    assert.ok(!existsSync(copy), 'the mount point goes too');
+  } finally {
+    if (!stopped) await d.destroy();
+    for (const m of (await mountsUnder(runRoot, { withRuntimeCopies: true })).reverse()) await runCommand('umount', ['-l', m]);
+    await rm(runRoot, { recursive: true, force: true });
+    await rm(dataRoot, { recursive: true, force: true });
+  }
+});

@@ -152,7 +152,7 @@ export async function prepareMonitor(opts: ConmonLaunchOptions): Promise<Prepare
     if (opts.leaveStdinOpen) args.push('--leave-stdin-open');
   }
 
-  const proc = spawnConmon(opts.conmonPath ?? DEFAULT_CONMON_PATH, args, 2, opts.bundle);
+  const proc = spawnConmon(opts.conmonPath ?? DEFAULT_CONMON_PATH, args, 2, opts.bundle, opts.runtime.env);
   const startPipe = proc.extra[0]!;
   const create = async (): Promise<LaunchedContainer> => {
     // One byte, read by conmon whenever it gets there; a conmon already dead shows on the sync pipe.
@@ -272,7 +272,7 @@ export async function execInContainer(opts: ConmonExecOptions): Promise<ExecSess
   args.push('--exec-process-spec', specPath);
 
   const timeoutMs = opts.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS;
-  const proc = spawnConmon(opts.conmonPath ?? DEFAULT_CONMON_PATH, args, opts.attach ? 3 : 1, opts.execDir);
+  const proc = spawnConmon(opts.conmonPath ?? DEFAULT_CONMON_PATH, args, opts.attach ? 3 : 1, opts.execDir, opts.runtime.env);
   let conn: AttachConnection | undefined;
   try {
     if (opts.attach) {
@@ -431,9 +431,9 @@ interface ConmonProcess {
   exited: Promise<number | null>;
 }
 
-/** Spawns conmon with `pipes` socket pairs at fds 3.. announced as _OCI_SYNCPIPE/_OCI_STARTPIPE/_OCI_ATTACHPIPE. */
-function spawnConmon(conmonPath: string, args: string[], pipes: 1 | 2 | 3, cwd: string): ConmonProcess {
-  const env: Record<string, string> = { ...CONMON_ENV, _OCI_SYNCPIPE: '3' };
+/** Spawns conmon with `pipes` socket pairs at fds 3.. announced as _OCI_SYNCPIPE/_OCI_STARTPIPE/_OCI_ATTACHPIPE; the runtime it runs inherits `runtimeEnv`. */
+function spawnConmon(conmonPath: string, args: string[], pipes: 1 | 2 | 3, cwd: string, runtimeEnv: Readonly<Record<string, string>>): ConmonProcess {
+  const env: Record<string, string> = { ...CONMON_ENV, ...runtimeEnv, _OCI_SYNCPIPE: '3' };
   if (pipes >= 2) env['_OCI_STARTPIPE'] = '4';
   if (pipes === 3) env['_OCI_ATTACHPIPE'] = '5';
   const child = spawn(conmonPath, args, {

@@ -20,6 +20,8 @@ export interface OciRuntimeConfig {
    * adapts the runtime to a host quirk (hybrid-cgroup.ts). Every other command runs `path`.
    */
   createPath?: string;
+  /** Variables every invocation of the runtime needs (read-only-binary.ts). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export type RuntimeStatus = 'created' | 'running' | 'paused' | 'stopped';
@@ -54,10 +56,11 @@ function checkId(id: string): void {
   if (!RUNTIME_ID_RE.test(id)) throw invalidArgument('invalid_runtime_id', `invalid container ID for the OCI runtime: "${id}"`);
 }
 
-/** Runs `argv` (never through a shell) and collects its output; kills it after `timeoutMs`. */
-export function runArgv(argv: string[], timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RunResult> {
+/** Runs `argv` (never through a shell), with `env` added to ours, and collects its output; kills it after `timeoutMs`. */
+export function runArgv(argv: string[], opts: { timeoutMs?: number; env?: Readonly<Record<string, string>> } = {}): Promise<RunResult> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -163,12 +166,14 @@ export class OciRuntime {
   readonly path: string;
   readonly root: string;
   readonly createPath: string;
+  readonly env: Readonly<Record<string, string>>;
 
   constructor(config: OciRuntimeConfig) {
     this.name = config.name;
     this.path = config.path;
     this.root = config.root;
     this.createPath = config.createPath ?? config.path;
+    this.env = config.env ?? {};
   }
 
   /** Global options that go before the subcommand; conmon gets them as `--runtime-arg`s. */
@@ -245,7 +250,7 @@ export class OciRuntime {
     checkId(id);
     const file = join(tmpdir(), `berth-update-${id}-${randomBytes(4).toString('hex')}.json`);
     await writeFile(file, JSON.stringify(resources), { mode: 0o600, flag: 'wx' });
-    const r = await runArgv([this.path, ...this.globalArgs(), 'update', '--resources', file, id]).finally(() => rm(file, { force: true }));
+    const r = await runArgv([this.path, ...this.globalArgs(), 'update', '--resources', file, id], { env: this.env }).finally(() => rm(file, { force: true }));
     if (r.code !== 0) {
       if (!(await this.known(id))) throw this.notFound(id);
       throw this.failure('update', r);
@@ -268,7 +273,7 @@ export class OciRuntime {
   }
 
   async version(): Promise<RuntimeVersion> {
-    const r = await runArgv([this.path, '--version']);
+    const r = await runArgv([this.path, '--version'], { env: this.env });
     if (r.code !== 0) throw this.failure('version', r);
     const version = /version\s+(\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim().split('\n')[0] ?? '';
     const commit = /^commit:\s*(\S+)/m.exec(r.stdout)?.[1];
@@ -286,7 +291,7 @@ export class OciRuntime {
   }
 
   private invoke(args: string[]): Promise<RunResult> {
-    return runArgv([this.path, ...this.globalArgs(), ...args]);
+    return runArgv([this.path, ...this.globalArgs(), ...args], { env: this.env });
   }
 
   /** Both runc and crun keep one directory per container under --root; its absence is the reliable "unknown". */
@@ -326,7 +331,7 @@ export async function probeRuntime(rt: OciRuntime, workDir: string, busybox = '/
     await cp(busybox, join(dir, 'rootfs', 'bin', 'busybox'));
     await symlink('busybox', join(dir, 'rootfs', 'bin', 'true'));
     await writeFile(join(dir, 'config.json'), JSON.stringify(minimalSpec({ args: ['/bin/true'] })));
-    const r = await runArgv([rt.createPath, ...rt.globalArgs(), 'run', '--bundle', dir, id], 15_000);
+    const r = await runArgv([rt.createPath, ...rt.globalArgs(), 'run', '--bundle', dir, id], { timeoutMs: 15_000, env: rt.env });
     if (r.code !== 0) return { ok: false, reason: runtimeMessage(r.stderr) || `${rt.name} run exited with status ${r.code}` };
     return { ok: true };
   } catch (e) {

@@ -13,6 +13,8 @@ interface FakeOptions {
   refuseMonolithic?: boolean;
   /** Whether the n-th PATCH (1-based) loses its connection before the registry reads it. */
   dropPatch?: (n: number) => boolean;
+  /** Read a PATCH's body late and slowly, so that the client's writes back up. */
+  slowPatch?: boolean;
 }
 
 /**
@@ -27,9 +29,13 @@ async function fakeRegistry(opts: FakeOptions = {}) {
   let patches = 0;
   let next = 0;
   const location = (id: string): string => `/v2/r/blobs/uploads/${id}?_state=${uploads.get(id)!.state}`;
-  const body = async (req: IncomingMessage): Promise<Buffer> => {
+  const body = async (req: IncomingMessage, slow = false): Promise<Buffer> => {
     const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    if (slow) await new Promise((r) => setTimeout(r, 100));
+    for await (const c of req) {
+      chunks.push(c as Buffer);
+      if (slow) await new Promise((r) => setImmediate(r));
+    }
     return Buffer.concat(chunks);
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -56,7 +62,7 @@ async function fakeRegistry(opts: FakeOptions = {}) {
       if (req.method === 'GET') return answer(204);
       if (req.method === 'PATCH') {
         if (opts.dropPatch?.(++patches)) return req.socket.destroy();
-        const bytes = await body(req);
+        const bytes = await body(req, opts.slowPatch);
         if (range) {
           const [start] = range.split('-').map(Number);
           if (start !== up.data.length) return res.writeHead(416).end();
@@ -168,6 +174,27 @@ test('uploadStream: with digestOf, the digest comes from there once the bytes ar
     assert.equal(up.digest, source(data).digest);
     assert.ok(fake.blobs.get(up.digest)?.equals(data));
     await assert.rejects(uploadStream(fake.client, 'r', Readable.from([data]), () => undefined, async () => `sha256:${'0'.repeat(64)}`), /digest did not match/);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('uploadStream: asks for a chunk only once the previous one is written out, so a reused buffer goes up intact', async () => {
+  const fake = await fakeRegistry({ slowPatch: true });
+  try {
+    // One 1 MiB buffer refilled for every chunk, more of them than the sockets' buffers hold.
+    const buf = Buffer.alloc(1024 * 1024);
+    const sent: Buffer[] = [];
+    async function* refilled(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 24; i++) {
+        buf.fill(i);
+        sent.push(Buffer.from(buf));
+        yield buf;
+      }
+    }
+    const up = await uploadStream(fake.client, 'r', refilled(), () => undefined);
+    assert.equal(up.digest, source(Buffer.concat(sent)).digest);
+    assert.ok(fake.blobs.get(up.digest)?.equals(Buffer.concat(sent)));
   } finally {
     await fake.close();
   }

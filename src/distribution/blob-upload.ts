@@ -67,14 +67,15 @@ export async function uploadBlob(client: RegistryClient, repo: string, source: B
 /**
  * Uploads a blob whose size and digest are known only at its end (a layer compressed as it goes
  * up), as Docker streams every blob: POST, one PATCH of the whole stream, PUT ?digest=. The
- * stream cannot be read twice, so nothing is retried here. `digestOf`, when given, supplies the
- * digest of the same bytes hashed elsewhere (the store they are written to), once they are all
- * sent; otherwise they are hashed here. Returns what went up.
+ * stream cannot be read twice, so nothing is retried here. Each chunk is asked for once the
+ * previous one is written out (undici's way with an iterable body). `digestOf`, when given,
+ * supplies the digest of the same bytes hashed elsewhere (the store they are written to), once
+ * they are all sent; otherwise they are hashed here. Returns what went up.
  */
 export async function uploadStream(
   client: RegistryClient,
   repo: string,
-  stream: Readable,
+  chunks: AsyncIterable<Buffer>,
   onBytes: (current: number) => void,
   digestOf?: () => Promise<string>,
 ): Promise<{ digest: string; size: number }> {
@@ -86,17 +87,13 @@ export async function uploadStream(
     method: 'PATCH',
     scope,
     headers: { 'Content-Type': 'application/octet-stream' },
-    body: () => {
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          hash?.update(chunk);
-          size += chunk.length;
-          onBytes(size);
-          cb(null, chunk);
-        },
-      });
-      stream.on('error', (e) => counter.destroy(e));
-      return stream.pipe(counter);
+    body: async function* () {
+      for await (const chunk of chunks) {
+        hash?.update(chunk);
+        size += chunk.length;
+        onBytes(size);
+        yield chunk;
+      }
     },
   });
   if (res.status !== 202) throw await uploadError(res, 'upload_failed');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { BerthError, errorMessage, type ErrorKind } from '../lib/errors.js';
 import { parseAuthChallenge, type AuthChallenge } from './auth-challenge.js';
@@ -32,8 +32,11 @@ export interface RegistryClientOptions {
 export interface RequestInit {
   method?: string;
   headers?: Record<string, string>;
-  /** Replayable bodies only (a 401 retries the request once with a fresh token). */
-  body?: Buffer | (() => Readable);
+  /**
+   * Replayable bodies only (a 401 retries the request once with a fresh token). An iterable's next
+   * chunk is asked for once the previous one is written out.
+   */
+  body?: Buffer | (() => Readable | AsyncIterable<Buffer>);
   /** `repository:<path>:pull` or `…:pull,push`. */
   scope?: string;
 }
@@ -188,13 +191,14 @@ export class RegistryClient {
   }
 
   /** One HTTP exchange through this registry's TLS settings, following redirects. */
-  private async fetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer | Readable }): Promise<RegistryResponse> {
+  private async fetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer | Readable | AsyncIterable<Buffer> }): Promise<RegistryResponse> {
     const t = await loadTransport();
     this.dispatcher ??= this.makeDispatcher(t);
     const res = await t.undici.request(url, {
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: init.headers ?? {},
-      body: init.body ?? null,
+      // undici writes an async iterable chunk by chunk (its types leave it out).
+      body: (init.body ?? null) as Buffer | Readable | null,
       dispatcher: this.dispatcher,
     });
     return new RegistryResponse(res.statusCode, res.headers, res.body);
@@ -280,7 +284,8 @@ export class RegistryClient {
     try {
       return await this.fetch(url, { method: init.method ?? 'GET', headers, ...(body !== undefined ? { body } : {}) });
     } catch (e) {
-      if (body !== undefined && !Buffer.isBuffer(body)) body.destroy();
+      if (body instanceof Readable) body.destroy();
+      else if (body !== undefined && !Buffer.isBuffer(body)) await body[Symbol.asyncIterator]().return?.();
       throw new BerthError('Unavailable', 'registry_unreachable', `${init.method ?? 'GET'} "${redactUrl(url)}": ${causeText(e)}`, { cause: e });
     }
   }

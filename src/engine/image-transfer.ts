@@ -247,7 +247,7 @@ export class ImageTransfer {
     // The store hashes the bytes; the upload closes with its digest (the registry checks it).
     const uploaded = uploadStream(client, repo, gzip, (n) => onBytes(Math.min(n, layer.size), layer.size), async () => (await stored).digest);
     // A failed upload stops reading the gzip; the store still finishes (its blob is kept for later).
-    uploaded.catch(() => gzip.destroy());
+    uploaded.catch(() => gzip.return());
     const [blob] = await Promise.all([stored, uploaded]);
     return { mediaType, digest: blob.digest, size: blob.size };
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, SharedLender } from './buffer-pool.js';
 
 test('take waits while every buffer is lent, and a release hands one to the first waiter', async () => {
   const pool = new BufferPool(2, 16);
@@ -29,4 +29,23 @@ test('a chunk from outside the pool is not taken in', async () => {
   const own = await pool.take();
   pool.release(own);
   assert.equal(pool.idle, 1);
+});
+
+test('SharedLender: a buffer goes back once each holder has released it; others are ignored', async () => {
+  const pool = new BufferPool(2, 16);
+  const shared = new SharedLender(pool, 2);
+  const a = await pool.take();
+  const b = await pool.take();
+  shared.release(a.subarray(0, 4));
+  assert.equal(shared.idle, 0, 'one holder still has it');
+  shared.release(b);
+  shared.release(a);
+  assert.equal(shared.idle, 1);
+  shared.release(Buffer.from('not lent'));
+  shared.release(b.subarray(8));
+  assert.equal(shared.idle, 2);
+  // Lent again, it counts its holders afresh.
+  const again = await pool.take();
+  shared.release(again);
+  assert.equal(shared.idle, 1);
 });

@@ -1,9 +1,16 @@
+/** Where lent buffers go back: a consumer releases every chunk it was handed, lent or not. */
+export interface Lender {
+  /** Buffers not lent out now. */
+  readonly idle: number;
+  release(chunk: Uint8Array): void;
+}
+
 /**
  * A fixed set of equal buffers lent out and given back, so that copying a large file reuses a few
  * MiB instead of allocating fresh memory for every chunk (which costs page faults and makes V8
  * run full collections for the external memory). `take` waits while all of them are lent.
  */
-export class BufferPool {
+export class BufferPool implements Lender {
   private readonly free: Buffer[];
   private readonly own = new Set<ArrayBufferLike>();
   private readonly waiting: Array<(buf: Buffer) => void> = [];
@@ -22,6 +29,11 @@ export class BufferPool {
     return this.free.length;
   }
 
+  /** Whether `chunk` lies in one of this pool's buffers. */
+  owns(chunk: Uint8Array): boolean {
+    return this.own.has(chunk.buffer);
+  }
+
   take(): Promise<Buffer> {
     const buf = this.free.pop();
     return buf !== undefined ? Promise.resolve(buf) : new Promise((resolve) => this.waiting.push(resolve));
@@ -33,10 +45,38 @@ export class BufferPool {
    * not touch the chunk afterwards.
    */
   release(chunk: Uint8Array): void {
-    if (!this.own.has(chunk.buffer)) return;
+    if (!this.owns(chunk)) return;
     const buf = Buffer.from(chunk.buffer, 0, this.size);
     const next = this.waiting.shift();
     if (next !== undefined) next(buf);
     else this.free.push(buf);
+  }
+}
+
+/**
+ * A pool whose lent buffers each go to `holders` consumers at once: a buffer goes back once every
+ * one of them has released it.
+ */
+export class SharedLender implements Lender {
+  private readonly left = new Map<ArrayBufferLike, number>();
+
+  constructor(
+    private readonly pool: BufferPool,
+    private readonly holders: number,
+  ) {}
+
+  get idle(): number {
+    return this.pool.idle;
+  }
+
+  release(chunk: Uint8Array): void {
+    if (!this.pool.owns(chunk)) return;
+    const left = (this.left.get(chunk.buffer) ?? this.holders) - 1;
+    if (left > 0) {
+      this.left.set(chunk.buffer, left);
+      return;
+    }
+    this.left.delete(chunk.buffer);
+    this.pool.release(chunk);
   }
 }

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
 import { constants, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
-import { createParallelGzip, storedBlocks, type ParallelGzipOptions } from './parallel-gzip.js';
-import { collect } from './test-fixtures.js';
+import { BufferPool } from '../../lib/buffer-pool.js';
+import { createParallelGzip, gzipFile, storedSize, writeStoredBlocks, type ParallelGzipOptions } from './parallel-gzip.js';
+import { collect, removeDir, tempDir } from './test-fixtures.js';
 
 const KiB = 1024;
 
@@ -134,19 +137,22 @@ describe('createParallelGzip', () => {
   });
 });
 
-describe('storedBlocks', () => {
+describe('writeStoredBlocks', () => {
   it('cuts a chunk into stored blocks of at most 65535 bytes that inflate back; only the last block of the last chunk is final', () => {
     const data = randomBytes(200 * KiB + 3);
-    const last = storedBlocks(data, true);
-    assert.equal(last.length, 2 * Math.ceil(data.length / 0xffff));
-    assert.deepEqual(inflateRawSync(Buffer.concat(last)), data);
-    const headers = last.filter((_, i) => i % 2 === 0);
+    const blocks = Math.ceil(data.length / 0xffff);
+    assert.equal(storedSize(data.length), data.length + 5 * blocks);
+    const out = Buffer.alloc(storedSize(data.length) + 100);
+    const last = Buffer.from(writeStoredBlocks(data, true, out));
+    assert.equal(last.length, storedSize(data.length));
+    assert.deepEqual(inflateRawSync(last), data);
+    const headers = Array.from({ length: blocks }, (_, i) => last.subarray(i * (0xffff + 5), i * (0xffff + 5) + 5));
     assert.deepEqual(headers.map((h) => h[0]), [0, 0, 0, 1]);
     for (const h of headers) assert.equal(h.readUInt16LE(1) ^ h.readUInt16LE(3), 0xffff);
     // Not last: the stream goes on, so no block is final.
-    const more = storedBlocks(data, false);
-    assert.ok(more.filter((_, i) => i % 2 === 0).every((h) => h[0] === 0));
-    assert.deepEqual(inflateRawSync(Buffer.concat(more), { finishFlush: constants.Z_SYNC_FLUSH }), data);
+    const more = writeStoredBlocks(data, false, out);
+    assert.ok(headers.every((_, i) => more[i * (0xffff + 5)] === 0));
+    assert.deepEqual(inflateRawSync(more, { finishFlush: constants.Z_SYNC_FLUSH }), data);
   });
 
   it('random data gzips to its own size plus 5 bytes a stored block and the gzip framing', async () => {
@@ -156,5 +162,60 @@ describe('storedBlocks', () => {
     // Four full 64 KiB chunks of two blocks each (65535 + 1 bytes), the last 44 KiB in one final block,
     // 10 bytes of gzip header and 8 of trailer.
     assert.equal(gz.length, data.length + 4 * 2 * 5 + 5 + 18);
+  });
+});
+
+describe('gzipFile', () => {
+  const chunkSize = 64 * KiB;
+  const files: Array<[string, Buffer]> = [
+    ['empty', Buffer.alloc(0)],
+    ['less than a chunk', textBytes(1000)],
+    ['exactly three chunks', randomBytes(3 * chunkSize)],
+    ['text, random, text', Buffer.concat([textBytes(300 * KiB), randomBytes(200 * KiB), textBytes(123 * KiB + 7)])],
+  ];
+  for (const [name, data] of files) {
+    it(`makes the bytes the stream makes: ${name}`, async () => {
+      const dir = await tempDir('gzip-file');
+      try {
+        const path = join(dir, 'blob');
+        await writeFile(path, data);
+        const pool = new BufferPool(6, storedSize(chunkSize));
+        const pieces: Buffer[] = [];
+        for await (const piece of gzipFile(path, pool, { chunkSize, concurrency: 2 })) {
+          pieces.push(Buffer.from(piece));
+          pool.release(piece);
+        }
+        assert.deepEqual(Buffer.concat(pieces), await gzipOf(data, 10007));
+        assert.equal(pool.idle, 6, 'every lent buffer came back');
+      } finally {
+        await removeDir(dir);
+      }
+    });
+  }
+
+  it("lends a stored chunk's output out of the pool and reuses it once given back", async () => {
+    const dir = await tempDir('gzip-file');
+    try {
+      const path = join(dir, 'blob');
+      const data = randomBytes(8 * chunkSize);
+      await writeFile(path, data);
+      const pool = new BufferPool(5, storedSize(chunkSize));
+      const seen = new Set<ArrayBufferLike>();
+      const pieces: Buffer[] = [];
+      for await (const piece of gzipFile(path, pool, { chunkSize, concurrency: 2 })) {
+        if (pool.owns(piece)) seen.add(piece.buffer);
+        pieces.push(Buffer.from(piece));
+        pool.release(piece);
+      }
+      // Eight chunks through five buffers: the same memory came round again.
+      assert.ok(seen.size > 0 && seen.size <= 5);
+      assert.deepEqual(gunzipSync(Buffer.concat(pieces)), data);
+    } finally {
+      await removeDir(dir);
+    }
+  });
+
+  it('refuses a pool whose buffers cannot hold a stored chunk', async () => {
+    await assert.rejects(gzipFile('/nonexistent', new BufferPool(2, chunkSize), { chunkSize }).next(), RangeError);
   });
 });

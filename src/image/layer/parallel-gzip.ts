@@ -1,6 +1,9 @@
+import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import { constants, crc32, deflateRaw } from 'node:zlib';
+import type { BufferPool } from '../../lib/buffer-pool.js';
+import { internal } from '../../lib/errors.js';
 
 export interface ParallelGzipOptions {
   /** Bytes of input compressed as one unit (default 1 MiB). */
@@ -55,41 +58,80 @@ function sampledEntropy(chunk: Buffer): number {
 /** Largest stored deflate block (RFC 1951 3.2.4: LEN is 16 bits). */
 const STORED_MAX = 0xffff;
 
+/** Bytes `length` bytes of input take as stored blocks: a 5-byte header for each block. */
+export function storedSize(length: number): number {
+  return length + 5 * Math.max(1, Math.ceil(length / STORED_MAX));
+}
+
 /**
- * `chunk` as stored deflate blocks, written here rather than by zlib, whose level 0 still copies
- * every byte through its window on the threadpool: for random data that is most of a layer's
- * compression time. The stream is on a byte boundary here (its start, or after a sync flush or a
- * stored block), so each block header is one byte: BFINAL, then BTYPE 00 and the padding.
+ * Writes `chunk` as stored deflate blocks into `out` (at least `storedSize` long) and returns
+ * those bytes. Written here rather than by zlib, whose level 0 still copies every byte through its
+ * window on the threadpool: for random data that is most of a layer's compression time. The
+ * stream is on a byte boundary here (its start, or after a sync flush or a stored block), so each
+ * block header is one byte: BFINAL, then BTYPE 00 and the padding.
  */
-export function storedBlocks(chunk: Buffer, last: boolean): Buffer[] {
-  const out: Buffer[] = [];
+export function writeStoredBlocks(chunk: Buffer, last: boolean, out: Buffer): Buffer {
   let at = 0;
+  let to = 0;
   do {
     const len = Math.min(STORED_MAX, chunk.length - at);
-    const final = last && at + len === chunk.length;
-    const header = Buffer.alloc(5);
-    header[0] = final ? 1 : 0;
-    header.writeUInt16LE(len, 1);
-    header.writeUInt16LE(~len & 0xffff, 3);
-    out.push(header, chunk.subarray(at, at + len));
+    out[to] = last && at + len === chunk.length ? 1 : 0;
+    out.writeUInt16LE(len, to + 1);
+    out.writeUInt16LE(~len & 0xffff, to + 3);
+    chunk.copy(out, to + 5, at, at + len);
+    to += 5 + len;
     at += len;
   } while (at < chunk.length);
-  return out;
+  return out.subarray(0, to);
 }
 
 /**
  * Compresses one chunk as raw deflate blocks that continue the stream: not final (a sync flush ends
  * it on a byte boundary) unless `last`; primed with the previous chunk's last 32 KiB as pigz does, so
- * matches across the cut are still found. Incompressible chunks are stored. The choice is made from
- * the chunk's own bytes, never from timing, so equal input gives equal output.
+ * matches across the cut are still found. Incompressible chunks are stored, into `out` when given.
+ * The choice is made from the chunk's own bytes, never from timing, so equal input gives equal output.
  */
-function compressChunk(chunk: Buffer, dictionary: Buffer | undefined, last: boolean, level: number): Promise<Buffer> {
-  if (chunk.length > 0 && sampledEntropy(chunk) > STORE_ENTROPY) return Promise.resolve(Buffer.concat(storedBlocks(chunk, last)));
+function compressChunk(chunk: Buffer, dictionary: Buffer | undefined, last: boolean, level: number, out: Buffer | undefined): Promise<Buffer> {
+  if (chunk.length > 0 && sampledEntropy(chunk) > STORE_ENTROPY) {
+    return Promise.resolve(writeStoredBlocks(chunk, last, out ?? Buffer.allocUnsafeSlow(storedSize(chunk.length))));
+  }
   return deflateChunk(chunk, {
     level,
     ...(dictionary ? { dictionary } : {}),
     finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
   });
+}
+
+/** One gzip member's state between chunks: the CRC and length of the input so far, and the window the next chunk is primed with. */
+class GzipMember {
+  private crc = 0;
+  private total = 0;
+  private dictionary: Buffer | undefined;
+
+  constructor(private readonly level: number) {}
+
+  /** Starts compressing the next chunk of input; chunks must come in input order. */
+  chunk(data: Buffer, last: boolean, out?: Buffer): Promise<Buffer> {
+    this.crc = crc32(data, this.crc);
+    this.total += data.length;
+    const job = compressChunk(data, this.dictionary, last, this.level, out);
+    // A copy: the chunk's memory may be reused before the next chunk is compressed.
+    this.dictionary = data.length >= WINDOW ? Buffer.from(data.subarray(data.length - WINDOW)) : undefined;
+    return job;
+  }
+
+  trailer(): Buffer {
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(this.crc >>> 0, 0);
+    trailer.writeUInt32LE(this.total % 2 ** 32, 4);
+    return trailer;
+  }
+}
+
+function chunkOptions(opts: ParallelGzipOptions): { chunkSize: number; concurrency: number; level: number } {
+  const chunkSize = opts.chunkSize ?? 1024 * 1024;
+  if (chunkSize < WINDOW) throw new RangeError(`chunkSize must be at least ${WINDOW}`);
+  return { chunkSize, concurrency: Math.max(1, opts.concurrency ?? availableParallelism()), level: opts.level ?? 1 };
 }
 
 /**
@@ -99,26 +141,19 @@ function compressChunk(chunk: Buffer, dictionary: Buffer | undefined, last: bool
  * flight, plus the one being filled: memory stays bounded whatever the input's size.
  */
 export function createParallelGzip(opts: ParallelGzipOptions = {}): Transform {
-  const chunkSize = opts.chunkSize ?? 1024 * 1024;
-  const concurrency = Math.max(1, opts.concurrency ?? availableParallelism());
-  const level = opts.level ?? 1;
-  if (chunkSize < WINDOW) throw new RangeError(`chunkSize must be at least ${WINDOW}`);
-
+  const { chunkSize, concurrency, level } = chunkOptions(opts);
+  const member = new GzipMember(level);
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  let dictionary: Buffer | undefined;
-  let crc = 0;
-  let total = 0;
   let headerSent = false;
   // Running compressions in input order; each settles to its output.
   const inFlight: Promise<Buffer>[] = [];
 
   const start = (chunk: Buffer, last: boolean): void => {
-    const job = compressChunk(chunk, dictionary, last, level);
+    const job = member.chunk(chunk, last);
     // Rejections are seen when the job reaches the head of the queue; until then, none is unhandled.
     job.catch(() => undefined);
     inFlight.push(job);
-    dictionary = chunk.length >= WINDOW ? Buffer.from(chunk.subarray(chunk.length - WINDOW)) : undefined;
   };
 
   const shiftInto = async (stream: Transform): Promise<void> => {
@@ -132,8 +167,6 @@ export function createParallelGzip(opts: ParallelGzipOptions = {}): Transform {
 
   return new Transform({
     transform(data: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      crc = crc32(data, crc);
-      total += data.length;
       pending.push(data);
       pendingBytes += data.length;
       const work = async (): Promise<void> => {
@@ -156,12 +189,50 @@ export function createParallelGzip(opts: ParallelGzipOptions = {}): Transform {
         start(Buffer.concat(pending, pendingBytes), true);
         pending = [];
         while (inFlight.length > 0) await shiftInto(this);
-        const trailer = Buffer.alloc(8);
-        trailer.writeUInt32LE(crc >>> 0, 0);
-        trailer.writeUInt32LE(total % 2 ** 32, 4);
-        this.push(trailer);
+        this.push(member.trailer());
       };
       finish().then(() => cb(), cb);
     },
   });
+}
+
+/**
+ * The same gzip member as `createParallelGzip` makes, of the file at `path`, read into `pool`'s
+ * buffers (each at least `storedSize(chunkSize)` long): no memory is allocated for the bulk of an
+ * incompressible file, whose fresh buffers would cost page faults and V8 full collections for the
+ * external memory. Yields the member's pieces in order. A full chunk that is stored comes in a
+ * buffer lent out of the pool, for the consumer to release; every other piece is its own. Each
+ * chunk in flight holds two of the pool's buffers (input and output): the pool needs more than
+ * twice the concurrency, plus what the consumer holds while it waits for the next piece.
+ */
+export async function* gzipFile(path: string, pool: BufferPool, opts: ParallelGzipOptions = {}): AsyncGenerator<Buffer> {
+  const { chunkSize, concurrency, level } = chunkOptions(opts);
+  if (pool.size < storedSize(chunkSize)) throw new RangeError(`pool buffers must hold ${storedSize(chunkSize)} bytes`);
+  const member = new GzipMember(level);
+  const fh = await open(path, 'r');
+  const inFlight: Promise<Buffer>[] = [];
+  try {
+    const { size } = await fh.stat();
+    yield HEADER;
+    // Full chunks, then the rest (maybe none) as the last: the chunks the stream above would cut.
+    for (let at = 0, last = false; !last; ) {
+      while (inFlight.length >= concurrency) yield await inFlight.shift()!;
+      const want = Math.min(chunkSize, size - at);
+      last = want < chunkSize;
+      const input = await pool.take();
+      const { bytesRead } = await fh.read(input, 0, want, at);
+      if (bytesRead < want) throw internal('layer_source_changed', `${path} shrank while it was being compressed`);
+      at += want;
+      const out = last ? undefined : await pool.take();
+      const job = member.chunk(input.subarray(0, want), last, out).finally(() => pool.release(input));
+      if (out !== undefined) job.then((piece) => piece.buffer !== out.buffer && pool.release(out), () => pool.release(out));
+      inFlight.push(job);
+    }
+    while (inFlight.length > 0) yield await inFlight.shift()!;
+    yield member.trailer();
+  } finally {
+    // Jobs still running (the consumer stopped, or a read failed) settle before the file closes.
+    await Promise.allSettled(inFlight);
+    await fh.close();
+  }
 }

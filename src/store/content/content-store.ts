@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BufferPool } from '../../lib/buffer-pool.js';
+import type { Lender } from '../../lib/buffer-pool.js';
 import { BerthError, notFound } from '../../lib/errors.js';
 import { digestHex, parseDigest, type Digest } from '../../oci/digest.js';
 
@@ -147,7 +147,7 @@ export class ContentStore {
    * together (writev) up to WRITE_BATCH, as do lent ones until the pool runs dry. Big local copies
    * (a commit's layer) so reuse a few buffers instead of allocating every chunk.
    */
-  async putLent(chunks: AsyncIterable<Buffer>, pool: BufferPool): Promise<{ digest: Digest; size: number }> {
+  async putLent(chunks: AsyncIterable<Buffer>, pool: Lender): Promise<{ digest: Digest; size: number }> {
     const tmp = this.ingestPath();
     const hash = createHash('sha256');
     const fh = await open(tmp, 'w', 0o644);

@@ -15,9 +15,12 @@ declare const __BERTH_CLI_FILE__: string | undefined;
 
 export interface LoadedCli {
   main: CliMain;
-  /** Writes the code cache when there was none or V8 refused it; call once the command ran, so the
-   * functions it compiled lazily are in the cache too. Never throws. */
-  saveCache(): void;
+  /**
+   * Writes the code cache when there was none, V8 refused it, or `command` (a command path, e.g.
+   * `berth run`) never ran with it; call once the command ran, so the functions it compiled lazily
+   * are in the cache too. Never throws.
+   */
+  saveCache(command: string | undefined): void;
 }
 
 /** The CLI from the bundle in `bundleDir`, or undefined when this is not a bundled build or the file
@@ -40,6 +43,16 @@ export function loadBundledCli(bundleDir: string): LoadedCli | undefined {
   } catch {
     cachedData = undefined;
   }
+  // The commands whose lazily compiled functions the cache holds: a cache made by the first command
+  // run (often `ps` or `--version`) would otherwise leave every other command compiling its own code
+  // at each run. A cache made with one read holds what it was read with, so it only ever grows.
+  const commandsFile = `${cacheFile}.commands`;
+  let covered: string[] = [];
+  try {
+    covered = readFileSync(commandsFile, 'utf8').split('\n').filter((l) => l !== '');
+  } catch {
+    covered = [];
+  }
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     ...(cachedData !== undefined ? { cachedData } : {}),
@@ -51,17 +64,24 @@ export function loadBundledCli(bundleDir: string): LoadedCli | undefined {
   const stale = cachedData === undefined || script.cachedDataRejected === true;
   return {
     main,
-    saveCache: () => {
-      if (!stale) return;
-      // Temp file + rename: a concurrent berth never reads a half-written cache. A read-only install
-      // just runs without one.
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      try {
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, cacheFile);
-      } catch {
-        rmSync(tmp, { force: true });
-      }
+    saveCache: (command) => {
+      if (!stale && (command === undefined || covered.includes(command))) return;
+      const commands = [...(stale ? [] : covered), ...(command !== undefined ? [command] : [])];
+      // Temp files + rename: a concurrent berth never reads a half-written cache (a list that does
+      // not match the cache only costs speed). A read-only install just runs without one.
+      if (writeReplacing(cacheFile, script.createCachedData())) writeReplacing(commandsFile, commands.map((c) => `${c}\n`).join(''));
     },
   };
+}
+
+function writeReplacing(file: string, data: Buffer | string): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+    return true;
+  } catch {
+    rmSync(tmp, { force: true });
+    return false;
+  }
 }

@@ -14,6 +14,8 @@ export async function runCliProcess(cli: LoadedCli, executable: string): Promise
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
+  let command: string | undefined;
+  const hooks = { commandResolved: (path: string) => void (command = path) };
   const code = await cli.main([process.argv[0] ?? process.execPath, executable, ...process.argv.slice(2)], {
     // A getter: creating process.stdin costs start-up time, and most commands never read it.
     get stdin() {
@@ -23,7 +25,7 @@ export async function runCliProcess(cli: LoadedCli, executable: string): Promise
     stderr: process.stderr,
     env: process.env,
     signals: process,
-  });
-  cli.saveCache();
+  }, hooks);
+  cli.saveCache(command);
   process.exit(code);
 }

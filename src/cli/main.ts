@@ -1,6 +1,5 @@
 import { DEFAULT_SOCKET_PATH, EngineClient } from '../api/client/engine-client.js';
 import { isBerthError } from '../lib/errors.js';
-import { startDaemon } from './autostart.js';
 import { ArgsError, checkArgs, CommandUsageError, describeError, type CommandContext, type CommandDef } from './command.js';
 import { FlagError, parseFlags, renderFlagUsages, type FlagSpec } from './flags.js';
 import { renderCommandHelp, renderGroupHelp, renderUsageError } from './help.js';
@@ -65,11 +64,17 @@ interface Invocation {
   args: string[];
 }
 
+/** What the CLI's host learns while a command runs. */
+export interface CliHooks {
+  /** The command about to run, e.g. `berth run` or `berth container ls`. */
+  commandResolved?(path: string): void;
+}
+
 /**
  * Runs the CLI. `argv` is process.argv (node, script, args...). Returns the exit code; never exits the
  * process itself.
  */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo, hooks: CliHooks = {}): Promise<number> {
   const out = (s: string): void => void io.stdout.write(s);
   const err = (s: string): void => void io.stderr.write(s);
   const scriptPath = argv[1] ?? '';
@@ -94,7 +99,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
   if (name === 'help') {
-    return main([argv[0] ?? '', scriptPath, ...rest, '--help'], io);
+    return main([argv[0] ?? '', scriptPath, ...rest, '--help'], io, hooks);
   }
 
   let invocation: Invocation;
@@ -122,6 +127,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } else {
     invocation = { path: `berth ${name}`, description: top.description, def: await top.load(), args: rest };
   }
+  hooks.commandResolved?.(invocation.path);
   return runCommand(invocation, io, global.list('host'), argv[0] ?? process.execPath, scriptPath, global.bool('debug'));
 }
 
@@ -167,12 +173,14 @@ async function runCommand(
     client: () => {
       if (client !== undefined) return client;
       const socketPath = resolveSocketPath(hosts, io.env);
+      // autostart is imported when the daemon does not answer: it needs node:child_process, start-up
+      // time every command would pay.
       const canStart = def.autoStart !== false && socketPath === DEFAULT_SOCKET_PATH && scriptPath !== '';
       const created: EngineClient = new EngineClient({
         socketPath,
         userAgent: `berth-cli/${BERTH_VERSION}`,
         ...(canStart
-          ? { onUnavailable: () => startDaemon({ client: created, execPath, scriptPath, stderr: io.stderr }) }
+          ? { onUnavailable: async () => (await import('./autostart.js')).startDaemon({ client: created, execPath, scriptPath, stderr: io.stderr }) }
           : {}),
       });
       client = created;

@@ -6,10 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BERTH_BIN, berth, runCommand } from './harness.js';
+import { dirname, join } from 'node:path';
+import { BERTH_BIN, berth, runCommand, SHARED_HOST, uniqueName } from './harness.js';
 
 const NODE_CA_WARNING = /Ignoring extra certs from/;
 
@@ -40,4 +40,56 @@ test('berth daemon starts without NODE_EXTRA_CA_CERTS too', async () => {
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /unable to configure the berth daemon with file \/nonexistent\/daemon\.json/);
   assert.doesNotMatch(r.stderr, NODE_CA_WARNING);
+});
+
+test("the CLI's code cache takes in each command's code the first time that command runs", async () => {
+  // A copy of the bundle, so the cache starts out missing and no other test writes it meanwhile.
+  const dir = mkdtempSync(join(tmpdir(), 'berth-cli-cache-'));
+  try {
+    cpSync(dirname(BERTH_BIN), dir, { recursive: true });
+    for (const f of readdirSync(dir)) if (f.includes('.cache')) rmSync(join(dir, f));
+    const bin = join(dir, 'berth');
+    const cacheFile = join(dir, readdirSync(dir).find((f) => /^cli-.*\.cjs$/.test(f)) ?? 'missing');
+    const env = { DOCKER_CONFIG: dir };
+    const run = async (args: string[]) => {
+      const r = await runCommand(bin, args, { env });
+      assert.equal(r.code, 0, r.stderr);
+    };
+    const commands = () => readFileSync(`${cacheFile}.cache.commands`, 'utf8');
+    await run(['--version']);
+    const first = statSync(`${cacheFile}.cache`);
+    assert.equal(commands(), '', 'no command ran: only the start-up code is cached');
+    await run(['logout', 'registry.example']);
+    const second = statSync(`${cacheFile}.cache`);
+    assert.ok(second.size > first.size, `the cache grew with logout's code (${first.size} -> ${second.size} bytes)`);
+    assert.equal(commands(), 'berth logout\n');
+    await run(['logout', 'registry.example']);
+    assert.equal(statSync(`${cacheFile}.cache`).mtimeMs, second.mtimeMs, 'a command already in the cache leaves it as it is');
+    await run(['help', 'tag']);
+    assert.equal(commands(), 'berth logout\nberth tag\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('run -d loads none of the Node modules only a pull, an attach or a daemon auto-start needs', async () => {
+  // process.moduleLoadList names every built-in module the process loaded; the CLI is run by node as
+  // the launcher does, with a preload that prints the list as the process exits.
+  const dir = mkdtempSync(join(tmpdir(), 'berth-cli-modules-'));
+  const name = uniqueName('modules');
+  try {
+    const preload = join(dir, 'print-modules.cjs');
+    writeFileSync(preload, "process.on('exit', () => process.stderr.write(`MODULES ${process.moduleLoadList.join(',')}\\n`));\n");
+    const entry = join(dirname(BERTH_BIN), 'berth-cli.cjs');
+    const r = await runCommand(process.execPath, ['--require', preload, entry, 'run', '-d', '--name', name, 'busybox', 'sleep', '30'], {
+      env: { BERTH_HOST: SHARED_HOST },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const loaded = /MODULES (.*)/.exec(r.stderr)?.[1]?.split(',') ?? [];
+    assert.ok(loaded.includes('NativeModule http'), 'the list is read (the client uses node:http)');
+    for (const m of ['child_process', 'crypto', 'fs/promises', 'os']) assert.ok(!loaded.includes(`NativeModule ${m}`), `node:${m} is not loaded`);
+  } finally {
+    await berth(['rm', '-f', name]);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,12 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { EngineClient } from '../../api/client/engine-client.js';
 import type { WaitHandle } from '../../api/client/engine-client.js';
 import { isBerthError } from '../../lib/errors.js';
-import { monitorTtySize, proxySignals, runAttachSession } from '../attach-session.js';
 import { CommandUsageError, describeError, type CommandContext, type CommandDef } from '../command.js';
 import { buildCreateRequest, containerFlags, runOnlyFlags, type CreatePlan } from '../container-options.js';
 import { parseDetachKeys } from '../detach-keys.js';
 import type { ParsedFlags } from '../flags.js';
-import { familiarTagged, pullImage } from '../image-pull.js';
 import { terminalSize } from '../io.js';
 import { parseReference } from '../../oci/reference.js';
 
@@ -51,7 +49,10 @@ async function createContainer(ctx: CommandContext, client: EngineClient, plan: 
   parseReference(image);
   const quiet = flags.bool('quiet');
   const pullOpts = { quiet, env: ctx.io.env, ...(plan.platform !== undefined ? { platform: plan.platform } : {}) };
-  if (pull === 'always') await pullImage(client, image, ctx.io.stderr, pullOpts);
+  // Loaded only to pull: its registry credentials code (and the Node modules it needs) is start-up
+  // time every other run would pay.
+  const puller = () => import('../image-pull.js');
+  if (pull === 'always') await (await puller()).pullImage(client, image, ctx.io.stderr, pullOpts);
   const create = () =>
     client.containerCreate(plan.body, {
       ...(plan.name !== undefined ? { name: plan.name } : {}),
@@ -62,6 +63,7 @@ async function createContainer(ctx: CommandContext, client: EngineClient, plan: 
     res = await create();
   } catch (e) {
     if (pull !== 'missing' || !isBerthError(e, 'NotFound') || !e.message.startsWith('No such image')) throw e;
+    const { familiarTagged, pullImage } = await puller();
     ctx.io.stderr.write(`Unable to find image '${familiarTagged(image)}' locally\n`);
     await pullImage(client, image, ctx.io.stderr, pullOpts);
     res = await create();
@@ -109,6 +111,8 @@ async function runContainer(ctx: CommandContext, flags: ParsedFlags): Promise<nu
     return 0;
   }
 
+  // Loaded past the detached case only: it needs node:child_process (stty), start-up time for `run -d`.
+  const { monitorTtySize, proxySignals, runAttachSession } = await import('../attach-session.js');
   const tty = body.Tty === true;
   const attached = body.AttachStdin === true || body.AttachStdout === true || body.AttachStderr === true;
   const autoRemove = body.HostConfig?.AutoRemove === true;

@@ -149,12 +149,14 @@ export class ExecService {
     this.containers.recordEvent(c, `exec_start: ${commandText(e.config.Cmd)}`, { execID: e.id });
     e.ctlPath = launched.paths.ctl;
     if (session && launched.attach) await session.bind(launched.attach);
-    const exited = launched.exitCode.then(async (code) => {
+    const exited = launched.exitCode.then((code) => {
       e.exitCode = code;
       e.running = false;
       e.pid = 0;
       this.containers.recordEvent(c, 'exec_die', { execID: e.id, exitCode: String(code) });
-      await rm(execDir, { recursive: true, force: true }).catch((err: unknown) => this.log.warn(`exec cleanup: ${errorMessage(err)}`));
+      // The client's stream ends once the code is recorded; the exec's files (in the bundle, which
+      // the container's removal deletes anyway) need not hold it up.
+      void rm(execDir, { recursive: true, force: true }).catch((err: unknown) => this.log.warn(`exec cleanup: ${errorMessage(err)}`));
       return code;
     });
     return { session, exited };

@@ -200,7 +200,7 @@ export interface ConmonExecOptions {
   containerId: string;
   execId: string;
   /**
-   * Private directory for this exec: process.json, pid files, attach socket, ctl FIFO and the
+   * New directory for this exec (one per exec id): process.json, pid files, attach socket, ctl FIFO and the
    * exit file `<execDir>/exit/<containerId>` (conmon names exit files after the container).
    */
   execDir: string;
@@ -242,8 +242,8 @@ export async function execInContainer(opts: ConmonExecOptions): Promise<ExecSess
   const exitDir = join(opts.execDir, 'exit');
   const exitFile = join(exitDir, opts.containerId);
   const specPath = join(opts.execDir, 'process.json');
+  // A new exec's directory: there is no earlier exit file to remove.
   await mkdir(exitDir, { recursive: true });
-  await rm(exitFile, { force: true });
   // The runtime sizes the TTY before the process runs; a ctl resize could only race with it.
   const spec =
     opts.consoleSize && opts.process.terminal

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { constants, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { BufferPool } from '../../lib/buffer-pool.js';
 import { createParallelGzip, gzipFile, storedSize, writeStoredBlocks, type ParallelGzipOptions } from './parallel-gzip.js';
+import { encodeHeader } from './tar-header.js';
 import { collect, removeDir, tempDir } from './test-fixtures.js';
 
 const KiB = 1024;
@@ -153,6 +154,17 @@ describe('writeStoredBlocks', () => {
     const more = writeStoredBlocks(data, false, out);
     assert.ok(headers.every((_, i) => more[i * (0xffff + 5)] === 0));
     assert.deepEqual(inflateRawSync(more, { finishFlush: constants.Z_SYNC_FLUSH }), data);
+  });
+
+  it("stores a random file's first chunk in a layer tar, its entries' headers included", async () => {
+    const entry = (path: string, type: 'dir' | 'file', size: number): Buffer =>
+      encodeHeader({ path, type, mode: 0o755, uid: 0, gid: 0, size, mtime: 0, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map() });
+    const random = randomBytes(128 * KiB);
+    const data = Buffer.concat([entry('.', 'dir', 0), entry('data', 'dir', 0), entry('data/part1.bin', 'file', random.length), random]).subarray(0, 128 * KiB);
+    const gz = await gzipOf(data, 50 * KiB);
+    assert.deepEqual(gunzipSync(gz), data);
+    // Both 64 KiB chunks stored, two blocks each; the empty last chunk deflates to 2 bytes; the framing.
+    assert.equal(gz.length, data.length + 2 * 2 * 5 + 2 + 18);
   });
 
   it('random data gzips to its own size plus 5 bytes a stored block and the gzip framing', async () => {

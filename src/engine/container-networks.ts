@@ -139,22 +139,41 @@ export class ContainerNetworks {
     return out;
   }
 
-  /** Start: an endpoint on every network the container is on. Returns the namespace's path; undoes everything on failure. */
-  async attachAll(c: ContainerRecord, publish: readonly PortRequest[]): Promise<string> {
+  /**
+   * Start: an endpoint on every network the container is on. Resolves with the namespace's path
+   * once it can be joined; `hostSide` settles once every endpoint is complete (see
+   * BridgeNetwork.attach) and must be awaited before the container's process runs. Undoes
+   * everything on failure, also when `hostSide` fails.
+   */
+  async attachAll(c: ContainerRecord, publish: readonly PortRequest[]): Promise<{ netnsPath: string; hostSide: Promise<void> }> {
     const atts = c.networks ?? [];
+    const hostSides: Promise<void>[] = [];
     try {
       for (const [i, a] of atts.entries()) {
         const bridge = this.bridgeOf(a.network);
         if (!bridge) throw notFound('network_not_found', `network ${a.network} not found`);
-        a.endpoint = await bridge.attach(c.id, i === 0 ? publish : [], { name: c.name, ifIndex: i, newNamespace: i === 0, defaultRoute: i === 0, address: a.ipv4, mac: a.mac });
+        const attached = await bridge.attach(c.id, i === 0 ? publish : [], { name: c.name, ifIndex: i, newNamespace: i === 0, defaultRoute: i === 0, address: a.ipv4, mac: a.mac });
+        a.endpoint = attached.endpoint;
+        hostSides.push(attached.hostSide);
       }
       if (atts.length === 0) await this.deps.defaultBridge.createNamespace(c.id);
     } catch (e) {
+      await Promise.allSettled(hostSides);
       await this.detachAll(c);
       throw e;
     }
     for (const a of atts) this.record('connect', c, a);
-    return this.deps.defaultBridge.netnsPath(c.id);
+    const hostSide = Promise.all(hostSides).then(
+      () => undefined,
+      async (e: unknown) => {
+        await Promise.allSettled(hostSides);
+        await this.detachAll(c);
+        throw e;
+      },
+    );
+    // The caller awaits it; this only keeps a caller that failed first from leaving it unhandled.
+    hostSide.catch(() => undefined);
+    return { netnsPath: this.deps.defaultBridge.netnsPath(c.id), hostSide };
   }
 
   /** Stop: removes every endpoint and the namespace (announceDetachAll records the events). Tolerant of any being gone. */
@@ -212,7 +231,9 @@ export class ContainerNetworks {
     while (used.has(ifIndex)) ifIndex++;
     // The endpoint that gets the default route publishes the ports too.
     const route = live.length === 0;
-    attachment.endpoint = await net.bridge.attach(c.id, route ? publish : [], { name: c.name, ifIndex, newNamespace: false, defaultRoute: route, address: req.ipv4, mac: req.mac });
+    const attached = await net.bridge.attach(c.id, route ? publish : [], { name: c.name, ifIndex, newNamespace: false, defaultRoute: route, address: req.ipv4, mac: req.mac });
+    await attached.hostSide;
+    attachment.endpoint = attached.endpoint;
     if (existing) atts.splice(atts.indexOf(existing), 1, attachment);
     else atts.push(attachment);
     this.record('connect', c, attachment);

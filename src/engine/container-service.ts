@@ -9,7 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import type { ImageId } from '../oci/digest.js';
 import { newContainerId, shortId, type ContainerId } from '../oci/ids.js';
 import type { Image, ImageService } from '../image/image-service.js';
-import { prepareMonitor, resize as resizeTty, readExitFile, type PreparedMonitor } from '../runtime/monitor/conmon.js';
+import { prepareMonitor, resize as resizeTty, readExitFile, type LaunchedContainer, type PreparedMonitor } from '../runtime/monitor/conmon.js';
 import { attach as attachMonitor } from '../runtime/monitor/attach.js';
 import { signalNumber, type OciRuntime } from '../runtime/monitor/oci-runtime.js';
 import { readLogs } from '../runtime/monitor/logs.js';
@@ -365,11 +365,18 @@ export class ContainerService {
     let netns: NetworkNamespace = hostNetwork ? 'host' : {};
     // The owner's bind-mounted namespace when it has one: it outlives the owner's process.
     if (owner && !hostNetwork) netns = { path: owner.networks ? this.deps.network.netnsPath(owner.id) : `/proc/${owner.state.pid}/ns/net` };
-    let dnsNat: Promise<unknown> = Promise.resolve();
+    // The network's work that may overlap the runtime's create (the endpoints' host sides, the DNS
+    // NAT): settled to its error or undefined, awaited before the process starts and before any
+    // error goes up, so the caller's clean-up never races it.
+    let netFinish: Promise<unknown> = Promise.resolve();
     const stdin = c.config.OpenStdin === true;
-    // conmon starts first and waits on its start pipe, so its start-up overlaps the rootfs mount, the
-    // network set-up (independent spawns as well) and config.json. All are settled before an error
-    // goes up, so the caller's clean-up never races a mount still under way.
+    // The network set-up goes first: its processes are the longest chain before config.json, and
+    // each spawn holds the event loop until its child has exec'd. The rootfs mount and conmon follow;
+    // conmon waits on its start pipe, so its own start-up overlaps the other two and config.json.
+    // All are settled before an error goes up, so the caller's clean-up never races a mount still
+    // under way.
+    const attached = c.networks ? this.networks.attachAll(c, publishRequests(c)) : undefined;
+    const mounted = mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
     const monitor = prepareMonitor({
       runtime,
       id: c.id,
@@ -382,8 +389,6 @@ export class ContainerService {
       stdin,
       leaveStdinOpen: stdin && c.config.StdinOnce !== true,
     });
-    const mounted = mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
-    const attached = c.networks ? this.networks.attachAll(c, publishRequests(c)) : undefined;
     const [prepared, mount, net] = await Promise.allSettled([monitor, mounted, attached]);
     const hc = c.hostConfig;
     let waiting: PreparedMonitor;
@@ -394,9 +399,9 @@ export class ContainerService {
       waiting = prepared.value;
       sw.lap('mount-network');
       if (net.value !== undefined) {
-        netns = { path: net.value };
-        // A process spawn: it runs while the spec is made and the runtime creates the container, and is awaited before the process starts.
-        dnsNat = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
+        netns = { path: net.value.netnsPath };
+        // Process spawns: they run while the spec is made and the runtime creates the container.
+        netFinish = Promise.all([net.value.hostSide, this.aimEmbeddedDns(c, false)]).then(() => undefined, (e: unknown) => e);
       }
       const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
       // Independent file work, at once on the thread pool: the container's /etc files and the image's users.
@@ -440,22 +445,28 @@ export class ContainerService {
     } catch (e) {
       // Before its create, conmon has forked nothing: ending it leaves nothing behind.
       if (prepared.status === 'fulfilled') await prepared.value.abandon();
+      await netFinish;
       throw e;
     }
-    const launched = await waiting.create();
-    release();
-    sw.lap('conmon-create');
-    const size = hc.ConsoleSize;
-    if (c.config.Tty && size && size[0] && size[1]) await resizeTty(launched.paths.ctl, size[0], size[1]);
-    const pending = this.pendingAttach.get(c.id) ?? [];
-    this.pendingAttach.delete(c.id);
-    for (const s of pending) {
-      if (s.isEnded) continue;
-      await s.bind(await attachMonitor(launched.paths.attachSocket, { stdin: s.wantsStdin }));
+    let launched: LaunchedContainer;
+    let netError: unknown;
+    try {
+      launched = await waiting.create();
+      release();
+      sw.lap('conmon-create');
+      const size = hc.ConsoleSize;
+      if (c.config.Tty && size && size[0] && size[1]) await resizeTty(launched.paths.ctl, size[0], size[1]);
+      const pending = this.pendingAttach.get(c.id) ?? [];
+      this.pendingAttach.delete(c.id);
+      for (const s of pending) {
+        if (s.isEnded) continue;
+        await s.bind(await attachMonitor(launched.paths.attachSocket, { stdin: s.wantsStdin }));
+      }
+      sw.lap('attach');
+    } finally {
+      netError = await netFinish;
     }
-    sw.lap('attach');
-    const natError = await dnsNat;
-    if (natError) throw natError;
+    if (netError) throw netError;
     await runtime.start(c.id);
     sw.lap('runtime-start');
     transition(c, 'running');

@@ -26,6 +26,13 @@ export interface BridgeEndpoint {
   ifIndex?: number;
 }
 
+/** An endpoint whose namespace side is made (see BridgeNetwork.attach). */
+export interface AttachedEndpoint {
+  endpoint: BridgeEndpoint;
+  /** Settles once the host end is on the bridge and the published ports' rules are in. */
+  hostSide: Promise<void>;
+}
+
 /** Where an endpoint goes in the container's namespace. */
 export interface AttachOptions {
   /** The container's name, shown as the holder of its published ports. */
@@ -94,9 +101,13 @@ export class BridgeNetwork {
 
   /**
    * Gives the container an address and `ethN` on the bridge (in a new namespace or its existing
-   * one), and its published ports. Undoes everything on failure but the namespace.
+   * one), and its published ports. Resolves once the namespace side is made and the host ports are
+   * held: the runtime can join the namespace then. `hostSide` settles once the host end is on the
+   * bridge and the ports' rules are in, which the container's process needs; the caller awaits it,
+   * so its processes overlap the runtime's create. Undoes everything on failure but the namespace,
+   * also when `hostSide` fails.
    */
-  async attach(containerId: string, requests: readonly PortRequest[], opts: AttachOptions): Promise<BridgeEndpoint> {
+  async attach(containerId: string, requests: readonly PortRequest[], opts: AttachOptions): Promise<AttachedEndpoint> {
     const state = await this.ensureBridge();
     // A removed container's clean-up may still hold the address asked for: it is free once that ends.
     const holder = opts.address ? this.used.get(parseIpv4(opts.address)) : undefined;
@@ -117,9 +128,10 @@ export class BridgeNetwork {
       ifIndex: opts.ifIndex,
     };
     try {
+      // Held first: a port in use fails the start before any process runs.
+      await this.holdPorts(containerId, ep, requests, opts.name);
       await this.links.createEndpoint({
         hostName: vethName(containerId, opts.ifIndex),
-        bridge: this.opts.bridge,
         netnsPath: ep.sandboxKey,
         newNamespace: opts.newNamespace,
         ifName: `eth${opts.ifIndex}`,
@@ -127,22 +139,41 @@ export class BridgeNetwork {
         addressCidr: `${address}/${ep.prefixLen}`,
         gateway: opts.defaultRoute ? ep.gateway : undefined,
       });
-      await this.publish(containerId, ep, requests, opts.name);
     } catch (e) {
       await this.detach(containerId, ep);
       throw e;
     }
-    return ep;
+    const hostSide = this.connectHostSide(containerId, ep);
+    // The caller awaits it; this only keeps a caller that failed first from leaving it unhandled.
+    hostSide.catch(() => undefined);
+    return { endpoint: ep, hostSide };
+  }
+
+  private async connectHostSide(containerId: string, ep: BridgeEndpoint): Promise<void> {
+    try {
+      await Promise.all([this.links.joinBridge(vethName(containerId, ep.ifIndex ?? 0), this.opts.bridge), this.addPortRules(containerId, ep)]);
+    } catch (e) {
+      await this.detach(containerId, ep);
+      throw e;
+    }
   }
 
   /**
    * Publishes ports on an endpoint of this network: holds the host ports and adds their DNAT rules.
-   * At attach, and when the default route (and with it the ports, as dockerd's external
-   * connectivity) moves to this endpoint. All or nothing for the ports; rules are added after.
+   * When the default route (and with it the ports, as dockerd's external connectivity) moves to
+   * this endpoint. All or nothing for the ports; rules are added after.
    */
   async publish(containerId: string, ep: BridgeEndpoint, requests: readonly PortRequest[], name: string): Promise<void> {
+    await this.holdPorts(containerId, ep, requests, name);
+    await this.addPortRules(containerId, ep);
+  }
+
+  private async holdPorts(containerId: string, ep: BridgeEndpoint, requests: readonly PortRequest[], name: string): Promise<void> {
     if (requests.length === 0) return;
     ep.ports = await this.reserver.reserve(containerId, requests, ep.address, name && `${name} (${ep.endpointId})`);
+  }
+
+  private async addPortRules(containerId: string, ep: BridgeEndpoint): Promise<void> {
     for (const rule of portRules(this.names, containerId, ep.address, ep.ports)) await this.iptables.appendRule(rule);
   }
 

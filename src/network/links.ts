@@ -57,13 +57,12 @@ export class Links {
 
   /**
    * Interface `ifName` (`mac`, `addressCidr`, default route via `gateway` when given) in the
-   * namespace bind-mounted on `netnsPath`, paired with `hostName` on `bridge` in the daemon's
-   * namespace. With `newNamespace` the namespace is made here too (lo up), saving a process on the
-   * start path. Two processes: one inside the namespace, one outside.
+   * namespace bind-mounted on `netnsPath`, paired with `hostName` in the daemon's namespace, down
+   * and on no bridge until joinBridge. With `newNamespace` the namespace is made here too (lo up),
+   * saving a process on the start path. One process, inside the namespace.
    */
   async createEndpoint(opts: {
     hostName: string;
-    bridge: string;
     netnsPath: string;
     newNamespace: boolean;
     ifName: string;
@@ -85,10 +84,14 @@ export class Links {
     } else {
       await runChecked('nsenter', [`--net=${opts.netnsPath}`, 'ip', '-batch', '-'], { input: lines.join('\n') });
     }
+  }
+
+  /** Puts the host end `hostName` of a veth pair made by createEndpoint on `bridge`, up. One process. */
+  async joinBridge(hostName: string, bridge: string): Promise<void> {
     await ipBatch([
-      `link set ${opts.hostName} master ${opts.bridge} up`,
+      `link set ${hostName} master ${bridge} up`,
       // br_netfilter re-bridges a DNATed packet: a container reaching its own published port needs it sent back out its port.
-      `link set ${opts.hostName} type bridge_slave hairpin on`,
+      `link set ${hostName} type bridge_slave hairpin on`,
     ]);
   }
 

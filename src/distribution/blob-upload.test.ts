@@ -199,3 +199,17 @@ test('uploadStream: asks for a chunk only once the previous one is written out, 
     await fake.close();
   }
 });
+
+test("registry exchanges read headers without loading Node's own fetch (its Headers costs a first contact ~40 ms)", async () => {
+  const fake = await fakeRegistry();
+  try {
+    const data = randomBytes(100);
+    await uploadBlob(fake.client, 'r', source(data), () => undefined);
+    assert.ok(fake.blobs.has(source(data).digest));
+    // Node's list of the internal modules it has loaded (not in its types).
+    const loaded = (process as unknown as { moduleLoadList: string[] }).moduleLoadList;
+    assert.deepEqual(loaded.filter((m) => m.includes('deps/undici')), []);
+  } finally {
+    await fake.close();
+  }
+});

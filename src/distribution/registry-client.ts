@@ -47,20 +47,33 @@ const DOCKER_HUB_API = 'registry-1.docker.io';
 const MAX_REDIRECTIONS = 10;
 
 /**
+ * A response's headers as undici gives them (by lower-case name), read as fetch's `Headers` reads:
+ * a repeated header's values joined with ", ". Not `Headers` itself, whose first use loads Node's
+ * own copy of undici's fetch (~40 ms of the daemon's first registry contact).
+ */
+class ResponseHeaders {
+  constructor(private readonly raw: Record<string, string | string[] | undefined>) {}
+
+  get(name: string): string | null {
+    const value = this.raw[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+}
+
+/**
  * A registry's answer, over undici's `request`: its body is a Node stream, which moves a layer at
  * about twice the speed of fetch's web stream. The caller reads or discards the body.
  */
 export class RegistryResponse {
-  readonly headers = new Headers();
+  readonly headers: ResponseHeaders;
 
   constructor(
     readonly status: number,
     rawHeaders: Record<string, string | string[] | undefined>,
     readonly body: Readable,
   ) {
-    for (const [name, value] of Object.entries(rawHeaders)) {
-      for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) this.headers.append(name, v);
-    }
+    this.headers = new ResponseHeaders(rawHeaders);
   }
 
   get ok(): boolean {
@@ -119,13 +132,21 @@ export function kindOfStatus(status: number): ErrorKind {
   return 'Unavailable';
 }
 
-type Undici = typeof import('undici');
+/**
+ * The parts of undici a registry needs, loaded by their own paths: its index also loads fetch,
+ * WebSocket, caches, mocks and proxies (~50 ms more of the daemon's first registry contact).
+ */
+interface UndiciParts {
+  Agent: typeof import('undici').Agent;
+  request: typeof import('undici/lib/api/api-request.js').default;
+  redirect: typeof import('undici').interceptors.redirect;
+}
 /** What TLS to registries needs, none of which an idle daemon does. */
 interface Transport {
-  undici: Undici;
+  undici: UndiciParts;
   /** Node's bundled roots plus those of NODE_EXTRA_CA_CERTS: what a connection trusts by default. */
   defaultCa: readonly string[];
-  /** A dispatcher over `defaultCa`: undici's global one unless there are extra CAs. */
+  /** A dispatcher over `defaultCa`. */
   defaultDispatcher: Dispatcher;
 }
 let transport: Promise<Transport> | undefined;
@@ -147,15 +168,20 @@ function extraCaCerts(): string[] {
 }
 
 /**
- * undici (~7 MB) and node:tls (~1.5 MB) load when a registry is first contacted. The bundle turns
- * this CommonJS package's dynamic import into a namespace whose `default` is its exports.
+ * undici and node:tls (~1.5 MB) load when a registry is first contacted. The bundle turns each of
+ * undici's CommonJS modules into a namespace whose `default` is its exports, as Node does.
  */
 function loadTransport(): Promise<Transport> {
   transport ??= (async () => {
-    const [m, { rootCertificates }] = await Promise.all([import('undici'), import('node:tls')]);
-    const undici = (m as Undici & { default?: Undici }).default ?? m;
+    const [agent, request, redirect, { rootCertificates }] = await Promise.all([
+      import('undici/lib/dispatcher/agent.js'),
+      import('undici/lib/api/api-request.js'),
+      import('undici/lib/interceptor/redirect.js'),
+      import('node:tls'),
+    ]);
+    const undici: UndiciParts = { Agent: agent.default, request: request.default, redirect: redirect.default };
     const extra = extraCaCerts();
-    if (extra.length === 0) return { undici, defaultCa: rootCertificates, defaultDispatcher: undici.getGlobalDispatcher() };
+    if (extra.length === 0) return { undici, defaultCa: rootCertificates, defaultDispatcher: new undici.Agent() };
     const defaultCa = [...rootCertificates, ...extra];
     return { undici, defaultCa, defaultDispatcher: new undici.Agent({ connect: { ca: defaultCa } }) };
   })();
@@ -187,19 +213,21 @@ export class RegistryClient {
     // Node's `ca` replaces the default roots: keep them and add the registry's own.
     else if (tls) base = new undici.Agent({ connect: { ca: [...defaultCa, ...tls.ca], ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } });
     // undici drops Authorization on a redirect to another origin.
-    return base.compose(undici.interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
+    return base.compose(undici.redirect({ maxRedirections: MAX_REDIRECTIONS }));
   }
 
   /** One HTTP exchange through this registry's TLS settings, following redirects. */
   private async fetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer | Readable | AsyncIterable<Buffer> }): Promise<RegistryResponse> {
     const t = await loadTransport();
     this.dispatcher ??= this.makeDispatcher(t);
-    const res = await t.undici.request(url, {
+    const { origin, pathname, search } = new URL(url);
+    const res = await t.undici.request.call(this.dispatcher, {
+      origin,
+      path: `${pathname}${search}`,
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: init.headers ?? {},
       // undici writes an async iterable chunk by chunk (its types leave it out).
       body: (init.body ?? null) as Buffer | Readable | null,
-      dispatcher: this.dispatcher,
     });
     return new RegistryResponse(res.statusCode, res.headers, res.body);
   }

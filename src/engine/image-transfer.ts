@@ -243,9 +243,9 @@ export class ImageTransfer {
    * bytes to the registry; returns the gzip blob's descriptor.
    */
   private async compressAndUpload(client: RegistryClient, repo: string, layer: Descriptor, mediaType: string, onBytes: OnBytes): Promise<Descriptor> {
-    const { gzip, stored } = compressLayerBlob(parseDigest(layer.digest), this.content);
-    // The store hashes the bytes; the upload closes with its digest (the registry checks it).
-    const uploaded = uploadStream(client, repo, gzip, (n) => onBytes(Math.min(n, layer.size), layer.size), async () => (await stored).digest);
+    const { gzip, hashed, stored } = compressLayerBlob(parseDigest(layer.digest), this.content);
+    // The store hashes the bytes; the upload closes with their digest (the registry checks it) while the store syncs.
+    const uploaded = uploadStream(client, repo, gzip, (n) => onBytes(Math.min(n, layer.size), layer.size), () => hashed);
     // A failed upload stops reading the gzip; the store still finishes (its blob is kept for later).
     uploaded.catch(() => gzip.return());
     const [blob] = await Promise.all([stored, uploaded]);

@@ -26,8 +26,9 @@ describe('compressLayerBlob', () => {
   it('stores a gzip blob of the same bytes and yields those bytes as it goes; deterministic', async () => {
     const tar = Buffer.from('a layer '.repeat(5000));
     const plain = await content.putBytes(tar);
-    const { gzip, stored } = compressLayerBlob(plain.digest, content);
-    const [streamed, blob] = await Promise.all([collect(gzip), stored]);
+    const { gzip, hashed, stored } = compressLayerBlob(plain.digest, content);
+    const [streamed, blob, digest] = await Promise.all([collect(gzip), stored, hashed]);
+    assert.equal(digest, blob.digest);
     assert.deepEqual(await collect(content.read(blob.digest)), streamed);
     assert.equal(blob.digest, sha(streamed));
     assert.equal(blob.size, streamed.length);
@@ -67,8 +68,9 @@ describe('compressLayerBlob', () => {
   });
 
   it('fails when the uncompressed blob is missing', async () => {
-    const { gzip, stored } = compressLayerBlob(`sha256:${'d'.repeat(64)}` as Digest, content);
+    const { gzip, hashed, stored } = compressLayerBlob(`sha256:${'d'.repeat(64)}` as Digest, content);
     await assert.rejects(stored, /ENOENT/);
+    await assert.rejects(hashed, /ENOENT/);
     await assert.rejects(gzip.next(), /ENOENT/);
   });
 });

@@ -51,10 +51,11 @@ export interface GzipPieces extends AsyncIterableIterator<Buffer> {
  * daemon makes the same blob from the same layer) into the content store. `gzip` yields the same
  * compressed bytes as they are made, for an upload in the same pass; its reader must ask for each
  * piece only once it is done with the previous one (undici writes a body so: see UploadFeed), or
- * call `return()` to stop reading, which leaves the store to finish alone. `stored` settles once
- * the blob is stored.
+ * call `return()` to stop reading, which leaves the store to finish alone. `hashed` gives the
+ * blob's digest once every byte is hashed (an upload can close with it while the store makes the
+ * blob durable); `stored` settles once the blob is stored.
  */
-export function compressLayerBlob(digest: Digest, content: ContentStore): { gzip: GzipPieces; stored: Promise<{ digest: Digest; size: number }> } {
+export function compressLayerBlob(digest: Digest, content: ContentStore): { gzip: GzipPieces; hashed: Promise<Digest>; stored: Promise<{ digest: Digest; size: number }> } {
   const pool = new BufferPool(COMPRESS_BUFFERS, storedSize(CHUNK));
   const lender = new SharedLender(pool, 2);
   const feed = new UploadFeed(lender);
@@ -65,9 +66,14 @@ export function compressLayerBlob(digest: Digest, content: ContentStore): { gzip
     }
     feed.end();
   };
-  const stored = content.putLent(pieces(), lender);
+  let onHashed: (digest: Digest) => void = () => undefined;
+  const hashed = new Promise<Digest>((resolve) => (onHashed = resolve));
+  const stored = content.putLent(pieces(), lender, onHashed);
   stored.catch((e: unknown) => feed.fail(e));
-  return { gzip: feed, stored };
+  // A store that fails before the last byte is hashed fails `hashed` too, which no one may await.
+  const hashedOrFailed = Promise.race([hashed, stored.then(() => hashed)]);
+  hashedOrFailed.catch(() => undefined);
+  return { gzip: feed, hashed: hashedOrFailed, stored };
 }
 
 /**

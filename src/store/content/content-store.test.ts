@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -84,6 +84,14 @@ describe('ContentStore.putLent', () => {
     assert.deepEqual(readFileSync(store.path(stored.digest)), data);
     assert.equal(pool.idle, 3);
     assert.deepEqual(ingestLeft(), []);
+  });
+
+  it('tells the digest once the last chunk is hashed, before the blob is in place', async () => {
+    const data = randomBytes(2 * 1024 * 1024 + 3);
+    const heard: Array<{ digest: string; inPlace: boolean }> = [];
+    const stored = await store.putLent(pieces(data, 64 * 1024), new BufferPool(1, 1024), (digest) => heard.push({ digest, inPlace: existsSync(store.path(digest)) }));
+    assert.deepEqual(heard, [{ digest: sha(data), inPlace: false }]);
+    assert.equal(stored.digest, sha(data));
   });
 
   it('stores many small chunks in order', async () => {

@@ -145,9 +145,10 @@ export class ContentStore {
    * Stores a blob from chunks of which some are lent out of `pool`: each is hashed and written at
    * its offset while the next ones are read, then the pool's are given back. Small chunks go out
    * together (writev) up to WRITE_BATCH, as do lent ones until the pool runs dry. Big local copies
-   * (a commit's layer) so reuse a few buffers instead of allocating every chunk.
+   * (a commit's layer) so reuse a few buffers instead of allocating every chunk. `onHashed` hears
+   * the digest as soon as the last chunk is hashed, before the blob is durable and in place.
    */
-  async putLent(chunks: AsyncIterable<Buffer>, pool: Lender): Promise<{ digest: Digest; size: number }> {
+  async putLent(chunks: AsyncIterable<Buffer>, pool: Lender, onHashed?: (digest: Digest) => void): Promise<{ digest: Digest; size: number }> {
     const tmp = this.ingestPath();
     const hash = createHash('sha256');
     const fh = await open(tmp, 'w', 0o644);
@@ -181,9 +182,11 @@ export class ContentStore {
         if (batchBytes >= WRITE_BATCH || pool.idle === 0) flush();
       }
       if (batch.length > 0) flush();
+      const digest = parseDigest(`sha256:${hash.digest('hex')}`);
+      onHashed?.(digest);
       await Promise.all(writes);
       if (failed !== undefined) throw failed;
-      return await this.commitIngested(tmp, sync, `sha256:${hash.digest('hex')}`);
+      return await this.commitIngested(tmp, sync, digest);
     } catch (e) {
       await Promise.all(writes);
       await rm(tmp, { force: true });

@@ -19,8 +19,10 @@ fi
 # import, and an idle daemon keeps it (~4 MB of RSS); its big buffers live outside the heap, so the
 # more frequent scavenges cost no measurable throughput (pull, push, commit, build). One malloc arena
 # for all its threads (glibc makes one per thread that allocates: the threadpool's, V8's) keeps
-# ~3 MB less of freed memory; what berthd starts inherits the setting, harmlessly.
+# ~3 MB less of freed memory; what berthd starts inherits the setting, harmlessly. Its only
+# WebAssembly, undici's HTTP parser, is compiled by Liftoff alone: TurboFan's compile of it took
+# ~100 ms of CPU at the first registry contact, and the parser does little per byte of a body.
 if [ "${1-}" = daemon ]; then
-  MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX-1} exec node --max-semi-space-size=1 "$dir/berth.mjs" "$@"
+  MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX-1} exec node --max-semi-space-size=1 --liftoff-only "$dir/berth.mjs" "$@"
 fi
 exec node "$dir/berth-cli.cjs" "$@"

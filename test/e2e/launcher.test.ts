@@ -42,6 +42,23 @@ test('berth daemon starts without NODE_EXTRA_CA_CERTS too', async () => {
   assert.doesNotMatch(r.stderr, NODE_CA_WARNING);
 });
 
+test('berth daemon runs node with its memory settings and WebAssembly compiled by Liftoff only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-launcher-'));
+  try {
+    // A node that prints what it was started with.
+    writeFileSync(join(dir, 'node'), '#!/bin/sh\nprintf "%s\\n" "MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX" "$@"\n', { mode: 0o755 });
+    const r = await runCommand(BERTH_BIN, ['daemon', '--data-root', '/nonexistent'], { env: { PATH: `${dir}:${process.env['PATH'] ?? ''}` } });
+    assert.equal(r.code, 0, r.stderr);
+    const args = r.stdout.split('\n');
+    assert.equal(args[0], 'MALLOC_ARENA_MAX=1');
+    assert.deepEqual(args.slice(1, 3).sort(), ['--liftoff-only', '--max-semi-space-size=1']);
+    assert.match(args[3] ?? '', /berth\.mjs$/);
+    assert.deepEqual(args.slice(4, 7), ['daemon', '--data-root', '/nonexistent']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("the CLI's code cache takes in each command's code the first time that command runs", async () => {
   // A copy of the bundle, so the cache starts out missing and no other test writes it meanwhile.
   const dir = mkdtempSync(join(tmpdir(), 'berth-cli-cache-'));

@@ -1,5 +1,6 @@
 import { Transform, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BufferPool } from '../lib/buffer-pool.js';
 import { BerthError, isBerthError } from '../lib/errors.js';
 import { sha256Digest } from '../oci/digest.js';
 import type { Descriptor } from '../oci/image.js';
@@ -11,6 +12,17 @@ export type OnBytes = (current: number, total: number) => void;
 const BLOB_ATTEMPTS = 3;
 
 const PIECE_BYTES = 1024 * 1024;
+/**
+ * Pieces of one download at a time: the one being filled, the one waiting, the one being inflated
+ * and the one being written; the download waits when all are lent (more only held more memory).
+ */
+const PIECES = 4;
+
+/**
+ * Takes a blob's bytes in pieces lent out of `pool` (in order, each whole as it was gathered),
+ * and gives each back to the pool once done with it.
+ */
+export type BlobConsumer = (pieces: Readable, pool: BufferPool) => Promise<void>;
 
 /**
  * Streams one blob from the registry into `consume` (which stores it, and may unpack it in the
@@ -18,7 +30,7 @@ const PIECE_BYTES = 1024 * 1024;
  * failures and 5xx answers are retried with backoff (a blob GET is idempotent): `consume` runs
  * again from the start, so it must leave nothing behind when it fails.
  */
-export async function fetchBlob(client: RegistryClient, repo: string, desc: Descriptor, onBytes: OnBytes, consume: (body: Readable) => Promise<void>): Promise<void> {
+export async function fetchBlob(client: RegistryClient, repo: string, desc: Descriptor, onBytes: OnBytes, consume: BlobConsumer): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await fetchOnce(client, repo, desc, onBytes, consume);
@@ -31,7 +43,7 @@ export async function fetchBlob(client: RegistryClient, repo: string, desc: Desc
   }
 }
 
-async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor, onBytes: OnBytes, consume: (body: Readable) => Promise<void>): Promise<void> {
+async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor, onBytes: OnBytes, consume: BlobConsumer): Promise<void> {
   const res = await client.request(`${repo}/blobs/${desc.digest}`, { scope: `repository:${repo}:pull` });
   if (!res.ok) {
     const { text } = await registryErrorText(res);
@@ -39,11 +51,31 @@ async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor,
   }
   let received = 0;
   const total = desc.size;
-  // The socket's 64 KiB reads are gathered into 1 MiB pieces: each piece then costs one pass
-  // through the hashing, storing and unpacking streams instead of sixteen.
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  // The socket's 64 KiB reads are copied into 1 MiB pieces that are reused: each piece then costs
+  // one pass through hashing, storing and unpacking instead of sixteen, and the reads die young.
+  // Fresh pieces lived long enough to be promoted, and freeing them took a full collection of the
+  // heap every few MB (most of a pull's CPU besides hashing). A pool per download: an attempt that
+  // fails leaves its pieces to the collector.
+  const pool = new BufferPool(PIECES, PIECE_BYTES);
+  let piece: Buffer | undefined;
+  let filled = 0;
+  const gather = async (chunk: Buffer, push: (piece: Buffer) => void): Promise<void> => {
+    for (let at = 0; at < chunk.length; ) {
+      piece ??= await pool.take();
+      const n = chunk.copy(piece, filled, at);
+      filled += n;
+      at += n;
+      if (filled === piece.length) {
+        push(piece);
+        piece = undefined;
+        filled = 0;
+      }
+    }
+  };
   const sizeCheck = new Transform({
+    // Pieces stay whole: a byte-mode reader may join buffered chunks into a fresh buffer.
+    readableObjectMode: true,
+    readableHighWaterMark: 1,
     transform(chunk: Buffer, _enc, cb) {
       received += chunk.length;
       if (received > total) {
@@ -51,24 +83,17 @@ async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor,
         return;
       }
       onBytes(received, total);
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= PIECE_BYTES) {
-        this.push(Buffer.concat(pending, pendingBytes));
-        pending = [];
-        pendingBytes = 0;
-      }
-      cb();
+      gather(chunk, (p) => this.push(p)).then(() => cb(), cb);
     },
     flush(cb) {
       if (received !== total) cb(new BerthError('Unavailable', 'short_blob', `blob ${desc.digest}: got ${received} of ${total} bytes`));
-      else cb(null, pendingBytes > 0 ? Buffer.concat(pending, pendingBytes) : undefined);
+      else cb(null, piece?.subarray(0, filled));
     },
   });
   const body = res.body;
   body.on('error', (e) => sizeCheck.destroy(new BerthError('Unavailable', 'blob_read_failed', `reading blob ${desc.digest}: ${e.message}`, { cause: e })));
   try {
-    await consume(body.pipe(sizeCheck));
+    await consume(body.pipe(sizeCheck), pool);
   } catch (e) {
     body.destroy();
     if (isBerthError(e, 'InvalidArgument') && (e as BerthError).code === 'digest_mismatch') {

@@ -147,7 +147,7 @@ export class ImageTransfer {
       emit({ id, status: 'Extracting', current: 0, total: layer.size });
       await this.images.unpackLayer(digest, parent, diffId);
     } else {
-      await fetchBlob(client, repo, layer, throttled(emit, id, 'Downloading'), (body) => this.images.ingestLayerBlob(body, digest, parent, diffId));
+      await fetchBlob(client, repo, layer, throttled(emit, id, 'Downloading'), (body, pool) => this.images.ingestLayerBlob(body, pool, digest, parent, diffId));
       emit({ id, status: 'Verifying Checksum' });
       emit({ id, status: 'Download complete' });
     }

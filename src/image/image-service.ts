@@ -220,12 +220,12 @@ export class ImageService {
   }
 
   /** A pulled layer's blob stored and unpacked in one read (see ingestLayerBlob). */
-  async ingestLayerBlob(blob: Readable, digest: Digest, parent: ChainId | null, diffId: DiffId): Promise<void> {
+  async ingestLayerBlob(blob: Readable, pool: BufferPool, digest: Digest, parent: ChainId | null, diffId: DiffId): Promise<void> {
     if (this.hasLayer(nextChainId(parent, diffId))) {
       blob.destroy();
       return;
     }
-    await ingestLayerBlob(blob, digest, parent, diffId, this.content, this.snapshots);
+    await ingestLayerBlob(blob, pool, digest, parent, diffId, this.content, this.snapshots);
   }
 
   /**

@@ -68,7 +68,7 @@ export function compressLayerBlob(digest: Digest, content: ContentStore): { gzip
   };
   let onHashed: (digest: Digest) => void = () => undefined;
   const hashed = new Promise<Digest>((resolve) => (onHashed = resolve));
-  const stored = content.putLent(pieces(), lender, onHashed);
+  const stored = content.putLent(pieces(), lender, { onHashed });
   stored.catch((e: unknown) => feed.fail(e));
   // A store that fails before the last byte is hashed fails `hashed` too, which no one may await.
   const hashedOrFailed = Promise.race([hashed, stored.then(() => hashed)]);

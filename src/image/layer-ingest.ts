@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { BufferPool } from '../lib/buffer-pool.js';
 import { BerthError, errorMessage, invalidArgument, isBerthError } from '../lib/errors.js';
 import { nextChainId, parseDiffId, type ChainId, type DiffId, type Digest } from '../oci/digest.js';
 import type { ContentStore } from '../store/content/content-store.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import type { SnapshotRow } from '../store/meta/meta-store.js';
 import { applyLayer } from './layer/apply.js';
-import { decompressedStream } from './layer/compression.js';
+import { decompressedStream, detectCompression } from './layer/compression.js';
 import { createParallelGzip } from './layer/parallel-gzip.js';
 
 export interface IngestedLayer {
@@ -118,7 +121,11 @@ export async function unpackCompressedLayer(blob: Readable, dir: string, digest:
   // A blob whose digest is its DiffID is the tar itself, and its bytes are checked against that
   // digest by whoever stores them: hashing them again here would only repeat it.
   if ((digest as string) === (diffId as string)) return applyCounted(blob, dir);
-  const tar = await decompressedStream(blob);
+  return unpackTar(await decompressedStream(blob), dir, digest, diffId);
+}
+
+/** Unpacks a layer's uncompressed tar into `dir`, checked against its DiffID; returns its size. */
+async function unpackTar(tar: Readable, dir: string, digest: Digest, diffId: DiffId): Promise<number> {
   const measured = measuring();
   tar.on('error', (e) => measured.stream.destroy(e));
   await applyLayer(tar.pipe(measured.stream), dir);
@@ -142,55 +149,118 @@ async function applyCounted(tar: Readable, dir: string): Promise<number> {
 }
 
 /**
- * A pulled layer in one read of its (compressed) blob: the bytes go to the content store, verified
- * against `digest`, and through decompression into a committed snapshot, verified against `diffId`.
+ * The unpacking side of a pulled blob, fed its pieces one at a time. A gzip blob's pieces go
+ * straight into the inflater, and `write` resolves once it has consumed them, so the piece can
+ * be reused; any other blob gets copies, through the generic decompression. After a failure of
+ * the unpack, or `stop`, writes are dropped.
+ */
+class UnpackFeed {
+  private readonly input: Writable & Readable;
+  private readonly gzip: boolean;
+  private stopped = false;
+  private resolveStopped: () => void = () => undefined;
+  private readonly stopped$ = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+
+  constructor(
+    head: Buffer,
+    private readonly digest: Digest,
+    private readonly diffId: DiffId,
+  ) {
+    this.gzip = (digest as string) !== (diffId as string) && detectCompression(head) === 'gzip';
+    // zlib's 16 KiB default output chunks cost a main-thread callback each.
+    this.input = this.gzip ? createGunzip({ chunkSize: 1024 * 1024 }) : new PassThrough();
+    this.input.on('error', () => this.stop());
+  }
+
+  /** Drops what is written from now on, and wakes a write waiting for the unpack. */
+  stop(): void {
+    this.stopped = true;
+    this.resolveStopped();
+  }
+
+  /** Unpacks what is written into `dir`; returns the tar's size. */
+  unpack(dir: string): Promise<number> {
+    return this.gzip ? unpackTar(this.input, dir, this.digest, this.diffId) : unpackCompressedLayer(this.input, dir, this.digest, this.diffId);
+  }
+
+  async write(piece: Buffer): Promise<void> {
+    if (this.stopped) return;
+    if (this.gzip) {
+      await Promise.race([new Promise<void>((resolve) => this.input.write(piece, () => resolve())), this.stopped$]);
+    } else if (!this.input.write(Buffer.from(piece))) {
+      await Promise.race([once(this.input, 'drain'), this.stopped$]);
+    }
+  }
+
+  end(): void {
+    if (!this.stopped) this.input.end();
+  }
+
+  /** The download failed: so does the unpack. */
+  abort(e: unknown): void {
+    this.stop();
+    this.input.destroy(e instanceof Error ? e : new Error(String(e)));
+  }
+}
+
+/**
+ * A pulled layer in one read of its (compressed) blob, whose pieces are lent out of `pool`: each
+ * is hashed, inflated, then written to the content store, which gives it back. The blob is
+ * verified against `digest` and its tar, unpacked into a committed snapshot, against `diffId`.
  * Either mismatch fails both: no blob and no snapshot. The parent need not be unpacked yet (an
  * overlay layer directory does not depend on the layers below), so layers of one image unpack
  * in parallel as they download.
  */
 export async function ingestLayerBlob(
-  blob: Readable,
+  pieces: AsyncIterable<Buffer>,
+  pool: BufferPool,
   digest: Digest,
   parent: ChainId | null,
   diffId: DiffId,
   content: ContentStore,
   snapshots: SnapshotManager,
 ): Promise<void> {
-  const toStore = new PassThrough();
-  const toUnpack = new PassThrough();
-  const compressed = measuring();
-  blob.on('error', (e) => compressed.stream.destroy(e));
-  compressed.stream.on('error', (e) => {
-    toStore.destroy(e);
-    toUnpack.destroy(e);
-  });
-  const read = new Promise<boolean>((resolve) => {
-    compressed.stream.on('end', () => resolve(true));
-    compressed.stream.on('error', () => resolve(false));
-  });
-  blob.pipe(compressed.stream);
-  compressed.stream.pipe(toStore);
-  compressed.stream.pipe(toUnpack);
-  const { gate, settle } = unpackGate();
-  toStore.on('error', (e) => gate.destroy(e));
-  const stored = content.putStream(toStore.pipe(gate), digest, compressed.digest);
-  stored.catch(() => undefined);
+  const reader = pieces[Symbol.asyncIterator]();
+  const first = await reader.next();
+  const feed = new UnpackFeed(first.done === true ? Buffer.alloc(0) : first.value, digest, diffId);
+  const hash = createHash('sha256');
+  let received: string | undefined;
+  let settle: (ok: boolean) => void = () => undefined;
+  const applied = new Promise<boolean>((resolve) => (settle = resolve));
+  // The store ends only once the layer is unpacked: a layer refused part-way (an entry escaping
+  // the root, a wrong DiffID) must not leave its blob behind. After such a refusal the rest is
+  // still read, so that a corrupt download is named as such.
+  async function* stored(): AsyncGenerator<Buffer> {
+    try {
+      for (let next = first; next.done !== true; next = await reader.next()) {
+        hash.update(next.value);
+        await feed.write(next.value);
+        yield next.value;
+      }
+    } catch (e) {
+      feed.abort(e);
+      throw e;
+    }
+    received = `sha256:${hash.digest('hex')}`;
+    feed.end();
+    if (!(await applied)) throw new Error('layer was not unpacked');
+  }
+  const store = content.putLent(stored(), pool, { expected: digest, hashedBy: () => received! });
+  store.catch((e: unknown) => feed.abort(e));
   const key = nextChainId(parent, diffId);
   try {
     await snapshots.commit(parent, async (dir) => {
-      const size = await unpackCompressedLayer(toUnpack, dir, digest, diffId);
+      const size = await feed.unpack(dir);
       settle(true);
-      await stored;
+      await store;
       return { key, size };
     });
   } catch (e) {
-    // A corrupt download usually fails the unpack first: read it to the end to name the real cause.
-    toUnpack.resume();
-    const whole = await read;
+    feed.stop();
     settle(false);
-    await stored.catch(() => undefined);
-    if (whole && compressed.digest() !== digest) {
-      throw new BerthError('InvalidArgument', 'digest_mismatch', `blob digest mismatch: expected ${digest}, got ${compressed.digest()}`);
+    await store.catch(() => undefined);
+    if (received !== undefined && received !== digest) {
+      throw new BerthError('InvalidArgument', 'digest_mismatch', `blob digest mismatch: expected ${digest}, got ${received}`);
     }
     throw e;
   }

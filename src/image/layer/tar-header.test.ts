@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import {
   BLOCK_SIZE,
@@ -52,6 +53,22 @@ async function parseAll(tar: Buffer, chunk = 4096): Promise<Read> {
 
 const archive = (h: TarHeader, body = Buffer.alloc(0)): Buffer =>
   Buffer.concat([encodeHeader(h), body, Buffer.alloc(paddingOf(body.length)), END_OF_ARCHIVE()]);
+
+describe('TarReader body pieces', () => {
+  it('hands on a body in the input\'s own chunks, up to 1 MiB each', async () => {
+    const MiB = 1024 * 1024;
+    const body = Buffer.alloc(3 * MiB + 100, 7);
+    const tar = archive(header({ size: body.length }), body);
+    // Chunks that start at the body, as an inflater's output after the header's own chunk.
+    const chunks = [tar.subarray(0, BLOCK_SIZE)];
+    for (let off = BLOCK_SIZE; off < tar.length; off += 2 * MiB) chunks.push(tar.subarray(off, off + 2 * MiB));
+    const sizes: number[] = [];
+    for await (const e of new TarReader(Readable.from(chunks, { objectMode: false })).entries()) {
+      for await (const p of e.body) sizes.push(p.length);
+    }
+    assert.deepEqual(sizes, [MiB, MiB, MiB, 100]);
+  });
+});
 
 for (const [readerName, readAll] of [['TarReader', readEntries], ['TarParser', parseAll]] as const) describe(`encodeHeader and ${readerName}`, () => {
   const cases: Array<{ name: string; h: TarHeader; pax: boolean }> = [

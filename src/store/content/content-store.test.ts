@@ -89,7 +89,7 @@ describe('ContentStore.putLent', () => {
   it('tells the digest once the last chunk is hashed, before the blob is in place', async () => {
     const data = randomBytes(2 * 1024 * 1024 + 3);
     const heard: Array<{ digest: string; inPlace: boolean }> = [];
-    const stored = await store.putLent(pieces(data, 64 * 1024), new BufferPool(1, 1024), (digest) => heard.push({ digest, inPlace: existsSync(store.path(digest)) }));
+    const stored = await store.putLent(pieces(data, 64 * 1024), new BufferPool(1, 1024), { onHashed: (digest) => heard.push({ digest, inPlace: existsSync(store.path(digest)) }) });
     assert.deepEqual(heard, [{ digest: sha(data), inPlace: false }]);
     assert.equal(stored.digest, sha(data));
   });
@@ -110,5 +110,30 @@ describe('ContentStore.putLent', () => {
     await assert.rejects(store.putLent(failing(), pool), /layer_source_changed/);
     assert.equal(await store.has(sha(data)), false);
     assert.deepEqual(ingestLeft(), []);
+  });
+
+  it('stores nothing when the digest is not the expected one', async () => {
+    const data = randomBytes(2 * 1024 * 1024 + 3);
+    const pool = new BufferPool(2, 1024 * 1024);
+    const wrong = sha(Buffer.from('other'));
+    await assert.rejects(store.putLent(lent(data, pool), pool, { expected: wrong }), /digest mismatch/);
+    assert.equal(await store.has(sha(data)), false);
+    assert.equal(pool.idle, 2);
+    assert.deepEqual(ingestLeft(), []);
+  });
+
+  it('takes the digest from hashedBy, asked once the chunks have ended', async () => {
+    const data = randomBytes(1024 * 1024 + 9);
+    const pool = new BufferPool(2, 1024 * 1024);
+    let ended = false;
+    async function* marked(): AsyncGenerator<Buffer> {
+      yield* lent(data, pool);
+      ended = true;
+    }
+    const claimed = sha(Buffer.from('hashed upstream'));
+    const stored = await store.putLent(marked(), pool, { expected: claimed, hashedBy: () => (assert.ok(ended), claimed) });
+    assert.deepEqual(stored, { digest: claimed, size: data.length });
+    assert.deepEqual(readFileSync(store.path(claimed)), data);
+    await store.delete(claimed);
   });
 });

@@ -146,11 +146,16 @@ export class ContentStore {
    * its offset while the next ones are read, then the pool's are given back. Small chunks go out
    * together (writev) up to WRITE_BATCH, as do lent ones until the pool runs dry. Big local copies
    * (a commit's layer) so reuse a few buffers instead of allocating every chunk. `onHashed` hears
-   * the digest as soon as the last chunk is hashed, before the blob is durable and in place.
+   * the digest as soon as the last chunk is hashed, before the blob is durable and in place;
+   * `expected` and `hashedBy` as for putStream.
    */
-  async putLent(chunks: AsyncIterable<Buffer>, pool: Lender, onHashed?: (digest: Digest) => void): Promise<{ digest: Digest; size: number }> {
+  async putLent(
+    chunks: AsyncIterable<Buffer>,
+    pool: Lender,
+    opts: { expected?: Digest; hashedBy?: () => string; onHashed?: (digest: Digest) => void } = {},
+  ): Promise<{ digest: Digest; size: number }> {
     const tmp = this.ingestPath();
-    const hash = createHash('sha256');
+    const hash = opts.hashedBy ? undefined : createHash('sha256');
     const fh = await open(tmp, 'w', 0o644);
     const sync = new EarlySync(tmp);
     const writes = new Set<Promise<void>>();
@@ -175,18 +180,18 @@ export class ContentStore {
     try {
       for await (const chunk of chunks) {
         if (failed !== undefined) throw failed;
-        hash.update(chunk);
+        hash?.update(chunk);
         batch.push(chunk);
         batchBytes += chunk.length;
         sync.wrote(chunk.length);
         if (batchBytes >= WRITE_BATCH || pool.idle === 0) flush();
       }
       if (batch.length > 0) flush();
-      const digest = parseDigest(`sha256:${hash.digest('hex')}`);
-      onHashed?.(digest);
+      const digest = parseDigest(hash ? `sha256:${hash.digest('hex')}` : opts.hashedBy!());
+      opts.onHashed?.(digest);
       await Promise.all(writes);
       if (failed !== undefined) throw failed;
-      return await this.commitIngested(tmp, sync, digest);
+      return await this.commitIngested(tmp, sync, digest, opts.expected);
     } catch (e) {
       await Promise.all(writes);
       await rm(tmp, { force: true });

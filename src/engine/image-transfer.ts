@@ -196,7 +196,9 @@ export class ImageTransfer {
     order.forEach((i, n) => {
       if (n >= this.opts.maxConcurrentUploads) emit({ id: shortLayerId(diffIds[i] ?? layers[i]!.digest), status: 'Waiting' });
     });
-    await limited(
+    // The config's bytes depend neither on how the layers go up nor on the manifest format: it goes up beside them.
+    const configPushed = this.pushBlobIfMissing(client, repo, local.manifest.config);
+    const layersPushed = limited(
       this.opts.maxConcurrentUploads,
       order.map((i) => async () => {
         const layer = layers[i]!;
@@ -223,19 +225,22 @@ export class ImageTransfer {
         emit({ id, status: 'Pushed' });
       }),
     );
+    await Promise.all([layersPushed, configPushed]);
     const changed = layers.some((l, i) => l.digest !== local.manifest.layers[i]!.digest);
     const image = changed ? await this.images.replaceLayers(local, layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size }))) : local;
     const storedBytes = await readFile(this.content.path(parseDigest(image.row.manifestDigest)));
     const { manifest, bytes: manifestBytes } = opts.format ? convertManifest(image.manifest, storedBytes, opts.format) : { manifest: image.manifest, bytes: storedBytes };
-    if (!(await blobExists(client, repo, manifest.config.digest))) {
-      await uploadBlob(client, repo, this.storedBlob(manifest.config), () => undefined, { chunkSize: this.opts.uploadChunkSize });
-    }
     const digest = await putManifest(client, repo, tag, manifest.mediaType, manifestBytes);
     this.images.addRepoDigest(image.id, `${client.host}/${repo}@${digest}`);
     const pushed = { domain: client.host, path: repo, tag };
     this.images.recordEvent('push', familiarString(pushed), familiarRepository(pushed));
     emit({ status: `${tag}: digest: ${digest} size: ${manifestBytes.length}` });
     emit({ status: '', aux: { Tag: tag, Digest: digest, Size: manifestBytes.length } });
+  }
+
+  private async pushBlobIfMissing(client: RegistryClient, repo: string, blob: Descriptor): Promise<void> {
+    if (await blobExists(client, repo, blob.digest)) return;
+    await uploadBlob(client, repo, this.storedBlob(blob), () => undefined, { chunkSize: this.opts.uploadChunkSize });
   }
 
   /**

@@ -112,6 +112,26 @@ test('chunked push: a registry refusing monolithic PUTs gets each blob in a PATC
   }
 });
 
+test("push sends the image's config beside its layers, not after them", async () => {
+  const proxy = await startRegistryProxy(reg!);
+  const ref = `${proxy.host}/${uniqueName('beside')}:1`;
+  try {
+    const { id } = await makeImage(ref, 2 * 1024 * 1024, undefined);
+    ok(await berth(['push', ref]), 'push');
+    // The committed layer is gzipped as it goes up (POST, PATCH, PUT ?digest); busybox's layer and
+    // the config are looked for first (HEAD), the config before that upload is closed.
+    const closed = proxy.log.indexOf('PUT ?digest', proxy.log.indexOf('PATCH'));
+    assert.equal(proxy.log.filter((l) => l === 'HEAD').length, 2, proxy.log.join('\n'));
+    assert.ok(closed > 0 && proxy.log.lastIndexOf('HEAD') < closed, proxy.log.join('\n'));
+    ok(await berth(['rmi', ref]), 'rmi');
+    ok(await berth(['pull', ref]), 'pull back');
+    assert.equal(await imageId(ref), id);
+  } finally {
+    await berth(['rmi', '-f', ref]);
+    await proxy.stop();
+  }
+});
+
 test('push --format oci writes OCI media types (skopeo inspect --raw); pulled back it is the same image and pushes back unchanged', async () => {
   const repo = uniqueName('ocifmt');
   const ref = `${reg!.host}/${repo}:oci`;

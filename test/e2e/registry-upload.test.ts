@@ -27,6 +27,14 @@ async function imageId(ref: string, host?: string): Promise<string | undefined> 
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
+/** Removes `ref`, pulls it back and finds the same image. */
+async function assertPullsBack(ref: string, id: string, host?: string): Promise<void> {
+  const opt = host ? { host } : {};
+  ok(await berth(['rmi', ref], opt), 'rmi');
+  ok(await berth(['pull', ref], opt), 'pull back');
+  assert.equal(await imageId(ref, host), id);
+}
+
 /** busybox plus a layer holding `bytes` of random data in /big; returns the image ID and the data's sha256. */
 async function makeImage(ref: string, bytes: number, host?: string): Promise<{ id: string; sum: string }> {
   const opt = host ? { host } : {};
@@ -81,9 +89,7 @@ test('chunked push: blobs bigger than --upload-chunk-size go in Content-Range PA
     assert.equal(proxy.log[third + 1], 'GET', proxy.log.join('\n'));
     assert.equal(proxy.log[third + 2], patches[2], proxy.log.join('\n'));
 
-    ok(await berth(['rmi', ref], { host }), 'rmi');
-    ok(await berth(['pull', ref], { host }), 'pull back');
-    assert.equal(await imageId(ref, host), id);
+    await assertPullsBack(ref, id, host);
     assert.equal(ok(await berth(['run', '--rm', ref, 'sha256sum', '/big'], { host }), 'run').stdout.split(' ')[0], sum);
   } finally {
     await proxy?.stop();
@@ -103,9 +109,7 @@ test('chunked push: a registry refusing monolithic PUTs gets each blob in a PATC
     assert.ok(count(/^DELETE$/) >= 3, proxy.log.join('\n'));
     assert.ok(count(/^PATCH 0-\d+$/) >= 3, proxy.log.join('\n'));
     assert.equal(count(/^PATCH/), count(/^PATCH 0-\d+$/), proxy.log.join('\n'));
-    ok(await berth(['rmi', ref]), 'rmi');
-    ok(await berth(['pull', ref]), 'pull back');
-    assert.equal(await imageId(ref), id);
+    await assertPullsBack(ref, id);
   } finally {
     await berth(['rmi', '-f', ref]);
     await proxy.stop();
@@ -123,9 +127,7 @@ test("push sends the image's config beside its layers, not after them", async ()
     const closed = proxy.log.indexOf('PUT ?digest', proxy.log.indexOf('PATCH'));
     assert.equal(proxy.log.filter((l) => l === 'HEAD').length, 2, proxy.log.join('\n'));
     assert.ok(closed > 0 && proxy.log.lastIndexOf('HEAD') < closed, proxy.log.join('\n'));
-    ok(await berth(['rmi', ref]), 'rmi');
-    ok(await berth(['pull', ref]), 'pull back');
-    assert.equal(await imageId(ref), id);
+    await assertPullsBack(ref, id);
   } finally {
     await berth(['rmi', '-f', ref]);
     await proxy.stop();

@@ -1,4 +1,4 @@
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../lib/errors.js';
@@ -15,6 +15,7 @@ import type { ContainerUpdateRequest, ContainerUpdateResponse } from '../types/h
 import type { ExecCreateRequest, ExecCreateResponse, ExecInspect, ExecStartRequest } from '../types/exec.js';
 import type { HistoryItem, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../types/image.js';
 import type { SystemInfo, SystemVersion } from '../types/system.js';
+import { exchange, upgrade, type Exchange } from './http-exchange.js';
 import { errorFromResponse } from './status-error.js';
 
 export const DEFAULT_SOCKET_PATH = '/run/berth/berth.sock';
@@ -47,6 +48,9 @@ export interface RequestOptions {
   /** Path without the `/v1.50` prefix (only `/_ping`). */
   unversioned?: boolean;
 }
+
+/** A request whose body, if any, is in memory: its answer is read whole (see http-exchange.ts). */
+export type BufferedRequestOptions = Omit<RequestOptions, 'body'> & { body?: Buffer };
 
 export interface PingResult {
   apiVersion: string;
@@ -106,10 +110,6 @@ export function encodeFilters(filters: Filters | undefined): string | undefined 
 
 const enc = encodeURIComponent;
 
-// Node's agent names a TLS server for every socket it opens, and working that name out for a unix
-// socket compiles a large IPv6 regex (~3 ms of every command); an empty name skips it.
-const NO_SERVERNAME = { servername: '' } as http.AgentOptions;
-
 function readBody(res: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -119,8 +119,7 @@ function readBody(res: Readable): Promise<Buffer> {
   });
 }
 
-async function readJson<T>(res: Readable): Promise<T> {
-  const body = await readBody(res);
+function parseJson<T>(body: Buffer): T {
   return JSON.parse(body.toString('utf8')) as T;
 }
 
@@ -133,7 +132,9 @@ export class EngineClient {
   readonly socketPath: string;
   private readonly apiVersion: string;
   private readonly userAgent: string;
-  private readonly agent: http.Agent;
+  private agent: http.Agent | undefined;
+  /** Exchanges whose body is still to come (an armed wait): close() ends them. */
+  private readonly pending = new Set<Exchange>();
   private onUnavailable: (() => Promise<void>) | undefined;
   private reachable = false;
 
@@ -142,12 +143,12 @@ export class EngineClient {
     this.apiVersion = options.apiVersion ?? API_VERSION;
     this.userAgent = options.userAgent ?? 'berth-cli';
     this.onUnavailable = options.onUnavailable;
-    this.agent = new http.Agent({ keepAlive: true, ...NO_SERVERNAME });
   }
 
-  /** Releases pooled connections so the process can exit on its own. */
+  /** Releases pooled connections and ends unfinished answers so the process can exit on its own. */
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
+    for (const ex of this.pending) ex.abort();
   }
 
   unavailableError(cause?: unknown): BerthError {
@@ -177,7 +178,8 @@ export class EngineClient {
     return undefined;
   }
 
-  private sendOnce(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+  /** The request's headers and its in-memory body, if it has one. */
+  private prepare(opts: RequestOptions | BufferedRequestOptions): { headers: Record<string, string>; payload: Buffer | undefined } {
     const headers: Record<string, string> = { 'User-Agent': this.userAgent, ...opts.headers };
     let payload: Buffer | undefined;
     if (opts.json !== undefined) {
@@ -186,43 +188,70 @@ export class EngineClient {
     } else if (Buffer.isBuffer(opts.body)) {
       payload = opts.body;
     }
-    if (payload !== undefined) headers['Content-Length'] = String(payload.length);
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        { socketPath: this.socketPath, method, path: this.url(path, opts.query, opts.unversioned), headers, agent: this.agent },
-        (res) => {
-          this.reachable = true;
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            resolve(res);
-            return;
-          }
-          readBody(res).then(
-            (body) => reject(errorFromResponse(status, res.statusMessage ?? '', body)),
-            reject,
-          );
-        },
-      );
-      req.on('error', (err) => reject(this.connectionError(err) ?? err));
-      if (payload !== undefined) req.end(payload);
-      else if (opts.body !== undefined && !Buffer.isBuffer(opts.body)) {
-        opts.body.on('error', (err) => req.destroy(err));
-        opts.body.pipe(req);
-      } else req.end();
-    });
+    return { headers, payload };
   }
 
-  /** Sends a request and resolves with the 2xx response once its headers arrive. */
+  /** An exchange whose answer is read whole (see http-exchange.ts); a non-2xx status rejects. */
+  private async exchangeOnce(method: string, path: string, opts: BufferedRequestOptions): Promise<Exchange> {
+    const { headers, payload } = this.prepare(opts);
+    let ex: Exchange;
+    try {
+      ex = await exchange(this.socketPath, { method, path: this.url(path, opts.query, opts.unversioned), headers, ...(payload !== undefined ? { body: payload } : {}) });
+    } catch (err) {
+      throw this.connectionError(err) ?? err;
+    }
+    this.reachable = true;
+    const { status, statusText } = ex.head;
+    if (status < 200 || status >= 300) throw errorFromResponse(status, statusText, await ex.body);
+    this.pending.add(ex);
+    void ex.body.finally(() => this.pending.delete(ex)).catch(() => undefined);
+    return ex;
+  }
+
+  /** `exchangeOnce`, retried once after the unavailability hook when the daemon does not answer. */
+  private async request(method: string, path: string, opts: BufferedRequestOptions): Promise<Exchange> {
+    return this.recovering(() => this.exchangeOnce(method, path, opts));
+  }
+
+  private async sendOnce(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+    const { headers, payload } = this.prepare(opts);
+    const { sendStreamed, socketAgent } = await import('./streamed-request.js');
+    let res: http.IncomingMessage;
+    try {
+      res = await sendStreamed({
+        agent: (this.agent ??= socketAgent()),
+        socketPath: this.socketPath,
+        method,
+        path: this.url(path, opts.query, opts.unversioned),
+        headers,
+        body: payload ?? opts.body,
+      });
+    } catch (err) {
+      throw this.connectionError(err) ?? err;
+    }
+    this.reachable = true;
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw errorFromResponse(status, res.statusMessage ?? '', await readBody(res));
+    return res;
+  }
+
+  /** Sends a request and resolves with the 2xx response once its headers arrive, as a stream. */
   async send(method: string, path: string, opts: RequestOptions = {}): Promise<http.IncomingMessage> {
     const streamed = opts.body !== undefined && !Buffer.isBuffer(opts.body);
     // A streamed body can't be replayed, so make sure the daemon answers before consuming it.
-    if (streamed && !this.reachable) await this.ping();
+    if (streamed) {
+      if (!this.reachable) await this.ping();
+      return this.sendOnce(method, path, opts);
+    }
+    return this.recovering(() => this.sendOnce(method, path, opts));
+  }
+
+  /** Runs `attempt`, and once more after the unavailability hook when the daemon did not answer. */
+  private async recovering<T>(attempt: () => Promise<T>): Promise<T> {
     try {
-      return await this.sendOnce(method, path, opts);
+      return await attempt();
     } catch (err) {
-      if (!streamed && err instanceof BerthError && err.code === 'daemon_unavailable' && (await this.recover())) {
-        return this.sendOnce(method, path, opts);
-      }
+      if (err instanceof BerthError && err.code === 'daemon_unavailable' && (await this.recover())) return attempt();
       throw err;
     }
   }
@@ -236,13 +265,13 @@ export class EngineClient {
     return true;
   }
 
-  async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    return readJson<T>(await this.send(method, path, opts));
+  async json<T>(method: string, path: string, opts: BufferedRequestOptions = {}): Promise<T> {
+    return parseJson<T>(await (await this.request(method, path, opts)).body);
   }
 
   /** For endpoints answering 204/200 without a body we need; 304 (NotModified) is thrown. */
-  async empty(method: string, path: string, opts: RequestOptions = {}): Promise<void> {
-    await readBody(await this.send(method, path, opts));
+  async empty(method: string, path: string, opts: BufferedRequestOptions = {}): Promise<void> {
+    await (await this.request(method, path, opts)).body;
   }
 
   /**
@@ -251,72 +280,37 @@ export class EngineClient {
    * (stdin EOF) while output can still be read until the daemon closes.
    */
   async hijack(path: string, opts: { query?: Query; json?: unknown } = {}): Promise<Socket> {
-    try {
-      return await this.hijackOnce(path, opts);
-    } catch (err) {
-      if (err instanceof BerthError && err.code === 'daemon_unavailable' && (await this.recover())) {
-        return this.hijackOnce(path, opts);
-      }
-      throw err;
-    }
+    return this.recovering(() => this.hijackOnce(path, opts));
   }
 
-  private hijackOnce(path: string, opts: { query?: Query; json?: unknown }): Promise<Socket> {
-    const payload = Buffer.from(opts.json === undefined ? '' : JSON.stringify(opts.json));
-    const headers: Record<string, string> = {
-      'User-Agent': this.userAgent,
-      Connection: 'Upgrade',
-      Upgrade: 'tcp',
-      'Content-Length': String(payload.length),
-    };
+  private async hijackOnce(path: string, opts: { query?: Query; json?: unknown }): Promise<Socket> {
+    const headers: Record<string, string> = { 'User-Agent': this.userAgent, Connection: 'Upgrade', Upgrade: 'tcp' };
     if (opts.json !== undefined) headers['Content-Type'] = 'application/json';
-    return new Promise((resolve, reject) => {
-      const req = http.request({
-        socketPath: this.socketPath,
-        method: 'POST',
-        path: this.url(path, opts.query, false),
-        headers,
-        // Its own agent, as `agent: false` would make: the upgraded socket must not go back to a pool.
-        agent: new http.Agent(NO_SERVERNAME),
-      });
-      req.on('upgrade', (res, socket, head) => {
-        this.reachable = true;
-        if (res.statusCode !== 101) {
-          socket.destroy();
-          reject(new BerthError('Internal', 'upgrade_failed', `unable to upgrade to tcp, received ${res.statusCode ?? 0}`));
-          return;
-        }
-        socket.setNoDelay(true);
-        if (head.length > 0) socket.unshift(head);
-        resolve(socket);
-      });
-      req.on('response', (res) => {
-        this.reachable = true;
-        const status = res.statusCode ?? 0;
-        readBody(res).then((body) => {
-          reject(
-            status >= 300
-              ? errorFromResponse(status, res.statusMessage ?? '', body)
-              : new BerthError('Internal', 'upgrade_failed', `unable to upgrade to tcp, received ${status}`),
-          );
-        }, reject);
-      });
-      req.on('error', (err) => reject(this.connectionError(err) ?? err));
-      req.end(payload);
-    });
+    const body = Buffer.from(opts.json === undefined ? '' : JSON.stringify(opts.json));
+    let answer;
+    try {
+      answer = await upgrade(this.socketPath, { method: 'POST', path: this.url(path, opts.query, false), headers, body });
+    } catch (err) {
+      throw this.connectionError(err) ?? err;
+    }
+    this.reachable = true;
+    const { head, socket } = answer;
+    if (head.status === 101) {
+      socket.setNoDelay(true);
+      return socket;
+    }
+    const text = await answer.body().finally(() => socket.destroy());
+    if (head.status >= 300) throw errorFromResponse(head.status, head.statusText, text);
+    throw new BerthError('Internal', 'upgrade_failed', `unable to upgrade to tcp, received ${head.status}`);
   }
 
   // --- system -------------------------------------------------------------------------------
 
   /** `GET /_ping` without the unavailability hook (used to detect and await the daemon). */
   async ping(): Promise<PingResult> {
-    const res = await this.sendOnce('GET', '/_ping', { unversioned: true });
-    await readBody(res);
-    const header = (name: string): string => {
-      const v = res.headers[name];
-      return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
-    };
-    return { apiVersion: header('api-version'), osType: header('ostype') };
+    const { head, body } = await this.exchangeOnce('GET', '/_ping', { unversioned: true });
+    await body;
+    return { apiVersion: head.headers['api-version'] ?? '', osType: head.headers['ostype'] ?? '' };
   }
 
   version(): Promise<SystemVersion> {
@@ -408,8 +402,8 @@ export class EngineClient {
    * registered), so a caller can start the container without racing its exit.
    */
   async containerWait(id: string, condition: WaitCondition = 'not-running'): Promise<WaitHandle> {
-    const res = await this.send('POST', `/containers/${enc(id)}/wait`, { query: { condition } });
-    const result = readJson<ContainerWaitResponse>(res);
+    const { body } = await this.request('POST', `/containers/${enc(id)}/wait`, { query: { condition } });
+    const result = body.then((b) => parseJson<ContainerWaitResponse>(b));
     // The caller awaits `result` later; until then a failure must not count as unhandled.
     result.catch(() => undefined);
     return { result };

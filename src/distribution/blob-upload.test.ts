@@ -24,6 +24,7 @@ interface FakeOptions {
  */
 async function fakeRegistry(opts: FakeOptions = {}) {
   const log: string[] = [];
+  let pings = 0;
   const blobs = new Map<string, Buffer>();
   const uploads = new Map<string, { data: Buffer; state: number }>();
   let patches = 0;
@@ -42,7 +43,7 @@ async function fakeRegistry(opts: FakeOptions = {}) {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const range = req.headers['content-range'];
-      if (url.pathname === '/v2/') return res.writeHead(200).end();
+      if (url.pathname === '/v2/') return void (pings++, res.writeHead(200).end());
       log.push(`${req.method}${range ? ` ${range}` : ''}${url.searchParams.has('digest') ? ' ?digest' : ''}`);
       if (req.method === 'POST' && url.pathname === '/v2/r/blobs/uploads/') {
         const id = String(++next);
@@ -88,6 +89,7 @@ async function fakeRegistry(opts: FakeOptions = {}) {
   return {
     client: new RegistryClient({ host: `127.0.0.1:${port}`, insecure: true }),
     log,
+    pings: () => pings,
     blobs,
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
@@ -209,6 +211,18 @@ test("registry exchanges read headers without loading Node's own fetch (its Head
     // Node's list of the internal modules it has loaded (not in its types).
     const loaded = (process as unknown as { moduleLoadList: string[] }).moduleLoadList;
     assert.deepEqual(loaded.filter((m) => m.includes('deps/undici')), []);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('uploads started at once on a new client share one probe of the registry', async () => {
+  const fake = await fakeRegistry();
+  try {
+    const data = [randomBytes(100), randomBytes(200), randomBytes(300)];
+    await Promise.all(data.map((d) => uploadBlob(fake.client, 'r', source(d), () => undefined)));
+    assert.equal(fake.pings(), 1);
+    assert.equal(fake.blobs.size, 3);
   } finally {
     await fake.close();
   }

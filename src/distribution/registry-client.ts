@@ -196,6 +196,7 @@ function loadTransport(): Promise<Transport> {
  */
 export class RegistryClient {
   private base: string | undefined;
+  private probing: Promise<void> | undefined;
   private challenge: AuthChallenge | null | undefined;
   private readonly tokens = new Map<string, string>();
 
@@ -239,6 +240,12 @@ export class RegistryClient {
   /** `GET /v2/`: finds the scheme and the auth challenge. */
   async ping(): Promise<void> {
     if (this.base !== undefined) return;
+    // A push's layers and config all start with a ping: one probe serves them (a failed one is tried again later).
+    this.probing ??= this.probe().finally(() => (this.probing = undefined));
+    await this.probing;
+  }
+
+  private async probe(): Promise<void> {
     const apiHost = this.opts.host === 'docker.io' ? DOCKER_HUB_API : this.opts.host;
     const schemes = this.opts.insecure ? ['https', 'http'] : ['https'];
     let lastError: unknown;

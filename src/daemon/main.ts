@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from '../lib/errors.js';
-import { createLogger } from '../lib/logger.js';
+import { createLogger, type Logger } from '../lib/logger.js';
 import { EventBus } from '../lib/event-bus.js';
 import { ContentStore } from '../store/content/content-store.js';
 import { MetaStore } from '../store/meta/meta-store.js';
@@ -55,8 +55,8 @@ import { StatsService } from '../engine/container-stats.js';
 import { ContainerUpdater } from '../engine/container-update.js';
 import { statsRoutes } from '../api/server/routes/stats.js';
 import { blkioWeightSupported } from '../runtime/cgroup-stats.js';
-import { DEFAULTS, parseDaemonArgs } from './config.js';
-import { setUpRuntimes } from './runtimes.js';
+import { DEFAULTS, parseDaemonArgs, type DaemonConfig } from './config.js';
+import { setUpRuntimes, type RuntimeSetup } from './runtimes.js';
 import { IdleCollector } from './idle-gc.js';
 
 function socketAnswers(path: string): Promise<boolean> {
@@ -85,7 +85,23 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const snapshots = new SnapshotManager(join(cfg.dataRoot, 'snapshots'), meta);
   await snapshots.init();
 
-  const { runtimes, defaultRuntime, probe, versions, warnings: runtimeWarnings, release: releaseRuntimes } = await setUpRuntimes(cfg, log);
+  const runtimeSetup = await setUpRuntimes(cfg, log);
+  try {
+    await serve(cfg, log, { meta, content, snapshots }, runtimeSetup);
+  } catch (e) {
+    // A daemon that does not come up (a bad flag found late, a clashing bridge) leaves no mount behind.
+    await runtimeSetup.release().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Builds the engine on the opened stores and runtimes, restores, and listens until a signal. */
+async function serve(
+  cfg: DaemonConfig,
+  log: Logger,
+  { meta, content, snapshots }: { meta: MetaStore; content: ContentStore; snapshots: SnapshotManager },
+  { runtimes, defaultRuntime, probe, versions, warnings: runtimeWarnings, release: releaseRuntimes }: RuntimeSetup,
+): Promise<void> {
   const heldCapabilities = readHeldCapabilities(await readFile('/proc/self/status', 'utf8'));
   const hostRlimits = parseProcLimits(await readFile('/proc/self/limits', 'utf8'));
   const profile = await loadSeccompProfile();

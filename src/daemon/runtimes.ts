@@ -57,7 +57,7 @@ async function setUpRuntime(cfg: DaemonConfig, rt: OciRuntime, probeDir: string)
 /**
  * Finds the installed runtimes, checks each one runs a container here (all at once: each probe
  * is a container run, paid at every daemon start), and picks the default: the configured one,
- * else crun if it works, else runc.
+ * else crun if it works, else runc. Failing, it leaves none of the read-only runtime mounts it made.
  */
 export async function setUpRuntimes(cfg: DaemonConfig, log: Logger): Promise<RuntimeSetup> {
   const probeDir = join(cfg.runRoot, 'probe');
@@ -68,6 +68,17 @@ export async function setUpRuntimes(cfg: DaemonConfig, log: Logger): Promise<Run
       return path ? [readOnlyRuntime(cfg, name, path, log)] : [];
     }),
   );
+  const release = async (): Promise<void> => void (await Promise.all(installed.map((rt) => unmountReadOnlyBinary(readOnlyCopyPath(cfg, rt.name)))));
+  try {
+    return { ...(await probeAndChoose(cfg, log, installed, probeDir)), release };
+  } catch (e) {
+    await release().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Probes the installed runtimes and picks the default; throws when none will do. */
+async function probeAndChoose(cfg: DaemonConfig, log: Logger, installed: OciRuntime[], probeDir: string): Promise<Omit<RuntimeSetup, 'release'>> {
   const found = await Promise.all(installed.map((rt) => setUpRuntime(cfg, rt, probeDir)));
   await rm(probeDir, { recursive: true, force: true });
   const runtimes = new Map<string, OciRuntime>();
@@ -91,8 +102,7 @@ export async function setUpRuntimes(cfg: DaemonConfig, log: Logger): Promise<Run
   chosen ??= [...runtimes.keys()].find((n) => probe[n]?.startsWith('ok'));
   if (chosen === undefined) throw new Error(`no OCI runtime works on this host: ${JSON.stringify(probe)}`);
   log.info(`default runtime: ${chosen}`);
-  const release = async (): Promise<void> => void (await Promise.all(installed.map((rt) => unmountReadOnlyBinary(readOnlyCopyPath(cfg, rt.name)))));
-  return { runtimes, defaultRuntime: chosen, probe, versions, warnings, release };
+  return { runtimes, defaultRuntime: chosen, probe, versions, warnings };
 }
 
 const readOnlyCopyPath = (cfg: DaemonConfig, name: RuntimeName): string => join(cfg.runRoot, 'bin', name);

@@ -9,7 +9,7 @@ import { randomInt } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH_BIN, CLIENTS, makeBusybox, runCommand, startPrivateDaemon, uniqueName } from './harness.js';
+import { BERTH_BIN, CLIENTS, makeBusybox, mountsUnder, runCommand, startPrivateDaemon, uniqueName } from './harness.js';
 
 /** A /24 of 198.18.0.0/15 (RFC 2544, never routed off a host) that no host route touches, as "a.b.c". */
 async function freeNet24(): Promise<string> {
@@ -88,6 +88,7 @@ test('an explicit --bip that overlaps a host route keeps the daemon from startin
     assert.notEqual(r.code, 0, 'the daemon started');
     assert.match(r.stderr, new RegExp(`--bip ${net.replace(/\./g, '\\.')}\\.200/24 overlaps the host route ${net.replace(/\./g, '\\.')}\\.0/24 dev ${holder}`));
     assert.deepEqual(await links(), before, 'a bridge was made');
+    assert.deepEqual(await mountsUnder(roots.runRoot, { withRuntimeCopies: true }), [], 'a mount was left');
   } finally {
     await runCommand('ip', ['link', 'del', holder]);
     await rm(roots.dataRoot, { recursive: true, force: true });

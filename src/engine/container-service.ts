@@ -10,6 +10,7 @@ import type { ImageId } from '../oci/digest.js';
 import { newContainerId, shortId, type ContainerId } from '../oci/ids.js';
 import type { Image, ImageService } from '../image/image-service.js';
 import { prepareMonitor, resize as resizeTty, readExitFile, type LaunchedContainer, type PreparedMonitor } from '../runtime/monitor/conmon.js';
+import { SeccompPrograms } from '../runtime/monitor/seccomp-programs.js';
 import { attach as attachMonitor } from '../runtime/monitor/attach.js';
 import { signalNumber, type OciRuntime } from '../runtime/monitor/oci-runtime.js';
 import { readLogs } from '../runtime/monitor/logs.js';
@@ -21,7 +22,7 @@ import { specToJson } from '../runtime/spec/json.js';
 import { parseCapabilities } from '../runtime/spec/capabilities.js';
 import type { HostRlimits } from '../runtime/spec/rlimits.js';
 import { resolveUser, withDefaultEnv } from '../runtime/spec/user.js';
-import type { Mount } from '../runtime/spec/types.js';
+import type { Mount, RuntimeSpec } from '../runtime/spec/types.js';
 import type { NetworkNamespace } from '../runtime/spec/generate.js';
 import type { BridgeNetwork } from '../network/bridge-network.js';
 import { EMBEDDED_DNS_ADDRESS, redirectEmbeddedDns } from '../network/dns-nat.js';
@@ -100,6 +101,7 @@ export class ContainerService {
   private readonly locks = new KeyedMutex();
   private readonly waiters = new Map<ContainerId, Waiter[]>();
   private readonly pendingAttach = new Map<ContainerId, AttachSession[]>();
+  private readonly seccompPrograms = new SeccompPrograms();
   private readonly exitWaits = new Map<ContainerId, (() => void)[]>();
   /** Clean-ups of --rm containers already reported removed. */
   private readonly removals = new Set<Promise<void>>();
@@ -392,6 +394,9 @@ export class ContainerService {
     const [prepared, mount, net] = await Promise.allSettled([monitor, mounted, attached]);
     const hc = c.hostConfig;
     let waiting: PreparedMonitor;
+    let spec: RuntimeSpec;
+    // crun compiles the seccomp profile at each create unless given the program it made before.
+    let compiledBefore = false;
     try {
       if (mount.status === 'rejected') throw mount.reason;
       if (net.status === 'rejected') throw net.reason;
@@ -410,7 +415,7 @@ export class ContainerService {
       sw.lap('etc');
       const sec = hc.SecurityOpt ?? [];
       const cpus = hc.NanoCpus ? cpusToQuota(hc.NanoCpus / 1e9) : undefined;
-      const spec = generateSpec({
+      spec = generateSpec({
         rootfsPath: rootfs,
         readonlyRootfs: hc.ReadonlyRootfs === true,
         args: [c.path, ...c.args],
@@ -440,6 +445,7 @@ export class ContainerService {
         devices: hc.Privileged === true ? await listHostDevices() : undefined,
         init: hc.Init ? { path: this.deps.security.initPath } : undefined,
       });
+      compiledBefore = runtime.name === 'crun' && this.seccompPrograms.annotate(spec);
       await writeFile(join(bundle, 'config.json'), specToJson(spec));
       sw.lap('spec');
     } catch (e) {
@@ -454,6 +460,7 @@ export class ContainerService {
       launched = await waiting.create();
       release();
       sw.lap('conmon-create');
+      if (runtime.name === 'crun' && !compiledBefore) await this.seccompPrograms.learn(spec, join(runtime.root, c.id));
       const size = hc.ConsoleSize;
       if (c.config.Tty && size && size[0] && size[1]) await resizeTty(launched.paths.ctl, size[0], size[1]);
       const pending = this.pendingAttach.get(c.id) ?? [];

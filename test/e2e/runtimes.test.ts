@@ -172,3 +172,20 @@ test('the read-only runtime mount is kept across a killed berthd, replaced when 
     await rm(dataRoot, { recursive: true, force: true });
   }
 });
+
+test('crun gets the seccomp program it compiled for the first container, for the next ones with that profile', { skip: !CRUN_INSTALLED && 'crun is not installed' }, async () => {
+  const runRoot = dirname(new URL(SHARED_HOST).pathname);
+  const names = [uniqueName('bpf-a'), uniqueName('bpf-b')];
+  try {
+    const ids: string[] = [];
+    for (const name of names) ids.push(ok(await berth(['run', '-d', '--name', name, '--runtime', 'crun', 'busybox', 'sleep', '1000']), 'run').trim());
+    const compiled = await readFile(join(runRoot, 'runtime', 'crun', ids[0]!, 'seccomp.bpf'));
+    const spec = JSON.parse(await readFile(join(runRoot, 'containers', ids[1]!, 'config.json'), 'utf8')) as { annotations?: Record<string, string> };
+    assert.equal(spec.annotations?.['run.oci.seccomp_bpf_data'], compiled.toString('base64'));
+    // The program is what the second container runs under, and what its exec loads.
+    assert.deepEqual(await readFile(join(runRoot, 'runtime', 'crun', ids[1]!, 'seccomp.bpf')), compiled);
+    assert.match(ok(await berth(['exec', names[1]!, 'grep', '^Seccomp:', '/proc/self/status']), 'exec'), /^Seccomp:\s*2$/m);
+  } finally {
+    await berth(['rm', '-f', ...names]);
+  }
+});

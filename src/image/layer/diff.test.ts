@@ -7,12 +7,13 @@ import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { extract } from 'tar-stream';
 import { applyLayer } from './apply.js';
-import { diffChanges, writeLayerDiff } from './diff.js';
+import { diffChanges, fileBody, writeLayerDiff } from './diff.js';
 import { DigestingTransform } from './digesting.js';
 import { collect, removeDir, snapshotTree, streamOf, tempDir } from './test-fixtures.js';
 import type { TarHeader } from './tar-header.js';
 import { TarReader } from './tar-reader.js';
 import { runTool } from './tools.js';
+import { BufferPool } from '../../lib/buffer-pool.js';
 
 const LONG_DIR = `long-${'d'.repeat(150)}`;
 const LONG_FILE = `${'f'.repeat(120)}.txt`;
@@ -215,5 +216,43 @@ describe('diffChanges', () => {
       { kind: 'C', path: '/var/log' },
       { kind: 'D', path: '/var/log/a' },
     ]);
+  });
+});
+
+describe('fileBody', () => {
+  let dir: string;
+  before(async () => {
+    dir = await tempDir('filebody');
+  });
+  after(() => removeDir(dir));
+
+  it('yields the file in order, reading ahead into pooled buffers that all come back', async () => {
+    const data = randomBytes(5 * 256 * 1024 + 1000);
+    await writeFile(join(dir, 'big'), data);
+    const pool = new BufferPool(4, 256 * 1024);
+    const parts: Buffer[] = [];
+    for await (const chunk of fileBody(join(dir, 'big'), data.length, pool)) {
+      parts.push(Buffer.from(chunk));
+      pool.release(chunk);
+    }
+    assert.ok(parts.length === 6 && parts[5]!.length === 1000, `chunks: ${parts.map((p) => p.length).join(' ')}`);
+    assert.ok(Buffer.concat(parts).equals(data));
+    assert.equal(pool.idle, 4);
+  });
+
+  it('fails on a file that shrank, and a consumer that stops early gets its read-ahead buffers back', async () => {
+    await writeFile(join(dir, 'short'), randomBytes(300 * 1024));
+    const pool = new BufferPool(4, 256 * 1024);
+    await assert.rejects(async () => {
+      for await (const chunk of fileBody(join(dir, 'short'), 600 * 1024, pool)) pool.release(chunk);
+    }, /shrank while it was being archived/);
+    assert.equal(pool.idle, 4);
+
+    await writeFile(join(dir, 'long'), randomBytes(1024 * 1024));
+    for await (const chunk of fileBody(join(dir, 'long'), 1024 * 1024, pool)) {
+      pool.release(chunk);
+      break;
+    }
+    assert.equal(pool.idle, 4);
   });
 });

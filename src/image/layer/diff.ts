@@ -138,22 +138,52 @@ function linkHardlinks(planned: Planned[], nodes: Map<string, Node>): void {
 /** Files up to this size are read into buffers of their own even with a pool: a consumer gathers such small chunks into bigger writes, while it must give pool buffers back soon. */
 const POOLED_MIN = 64 * 1024;
 
+/** Reads of one file in flight at once: the next chunk is read while the consumer hashes and stores the last. */
+const READ_AHEAD = 2;
+
 /**
  * The first `size` bytes of a regular file, opened without following a symlink; throws if it
- * shrinks. With `pool`, a bigger file's chunks are its buffers, lent to the consumer.
+ * shrinks. With `pool`, a bigger file's chunks are its buffers, lent to the consumer. Up to
+ * READ_AHEAD chunks are read ahead of the one the consumer has, at their own offsets.
  */
 export async function* fileBody(path: string, size: number, pool?: BufferPool): AsyncGenerator<Buffer> {
   const lender = size > POOLED_MIN ? pool : undefined;
+  const chunk = lender ? lender.size : READ_CHUNK;
   const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const readAt = async (at: number, length: number): Promise<Buffer> => {
+    const buf = lender ? (await lender.take()).subarray(0, length) : Buffer.allocUnsafe(length);
+    for (let got = 0; got < length; ) {
+      const { bytesRead } = await fh.read(buf, got, length - got, at + got);
+      if (bytesRead === 0) {
+        lender?.release(buf);
+        throw internal('layer_source_changed', `${path} shrank while it was being archived`);
+      }
+      got += bytesRead;
+    }
+    return buf;
+  };
+  const reads: Promise<Buffer>[] = [];
+  let next = 0;
+  const readNext = (): void => {
+    const length = Math.min(chunk, size - next);
+    const read = readAt(next, length);
+    // Seen when it reaches the head of the queue; a consumer that stops early has its reads drained below.
+    read.catch(() => undefined);
+    reads.push(read);
+    next += length;
+  };
   try {
-    for (let left = size; left > 0; ) {
-      const buf = lender ? (await lender.take()).subarray(0, Math.min(left, lender.size)) : Buffer.allocUnsafe(Math.min(left, READ_CHUNK));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) throw internal('layer_source_changed', `${path} shrank while it was being archived`);
-      left -= bytesRead;
-      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+    while (next < size && reads.length < READ_AHEAD) readNext();
+    while (reads.length > 0) {
+      const buf = await reads.shift()!;
+      if (next < size) readNext();
+      yield buf;
     }
   } finally {
+    for (const read of reads.splice(0)) {
+      const buf = await read.catch(() => undefined);
+      if (buf !== undefined) lender?.release(buf);
+    }
     await fh.close();
   }
 }

@@ -445,7 +445,7 @@ export class ContainerService {
         devices: hc.Privileged === true ? await listHostDevices() : undefined,
         init: hc.Init ? { path: this.deps.security.initPath } : undefined,
       });
-      compiledBefore = runtime.name === 'crun' && this.seccompPrograms.annotate(spec);
+      compiledBefore = this.seccompPrograms.annotate(spec, runtime);
       await writeFile(join(bundle, 'config.json'), specToJson(spec));
       sw.lap('spec');
     } catch (e) {
@@ -460,7 +460,7 @@ export class ContainerService {
       launched = await waiting.create();
       release();
       sw.lap('conmon-create');
-      if (runtime.name === 'crun' && !compiledBefore) await this.seccompPrograms.learn(spec, join(runtime.root, c.id));
+      if (!compiledBefore) await this.seccompPrograms.learn(spec, runtime, c.id);
       const size = hc.ConsoleSize;
       if (c.config.Tty && size && size[0] && size[1]) await resizeTty(launched.paths.ctl, size[0], size[1]);
       const pending = this.pendingAttach.get(c.id) ?? [];

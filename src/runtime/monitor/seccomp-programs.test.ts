@@ -2,9 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { RuntimeSpec } from '../spec/types.js';
 import { SECCOMP_BPF_ANNOTATION, SeccompPrograms } from './seccomp-programs.js';
+
+/** crun, its state directory for container `id` being `dir`. */
+const crunAt = (dir: string) => ({ runtime: { name: 'crun' as const, root: dirname(dir) }, id: basename(dir) });
 
 function spec(syscalls: string[] | null): RuntimeSpec {
   return {
@@ -22,16 +25,17 @@ test('a profile compiled once is handed over for the next containers with exactl
     const program = Buffer.from(Array.from({ length: 24 }, (_, i) => i));
     await writeFile(join(dir, 'seccomp.bpf'), program);
     const programs = new SeccompPrograms();
+    const { runtime: crun, id } = crunAt(dir);
     const first = spec(['read', 'write']);
-    assert.equal(programs.annotate(first), false, 'nothing is known before a create');
+    assert.equal(programs.annotate(first, crun), false, 'nothing is known before a create');
     assert.equal(first.annotations, undefined);
-    await programs.learn(first, dir);
+    await programs.learn(first, crun, id);
 
     const same = spec(['read', 'write']);
-    assert.equal(programs.annotate(same), true);
+    assert.equal(programs.annotate(same, crun), true);
     assert.equal(same.annotations?.[SECCOMP_BPF_ANNOTATION], program.toString('base64'));
     for (const other of [spec(['read']), spec(null)]) {
-      assert.equal(programs.annotate(other), false);
+      assert.equal(programs.annotate(other, crun), false);
       assert.equal(other.annotations, undefined);
     }
   } finally {
@@ -43,15 +47,16 @@ test('nothing is learnt from a missing or malformed program, or from a spec with
   const dir = await mkdtemp(join(tmpdir(), 'berth-seccomp-'));
   try {
     const programs = new SeccompPrograms();
-    await programs.learn(spec(['read']), dir);
+    const { runtime: crun, id } = crunAt(dir);
+    await programs.learn(spec(['read']), crun, id);
     await writeFile(join(dir, 'seccomp.bpf'), Buffer.alloc(13));
-    await programs.learn(spec(['read']), dir);
+    await programs.learn(spec(['read']), crun, id);
     await writeFile(join(dir, 'seccomp.bpf'), Buffer.alloc(0));
-    await programs.learn(spec(['read']), dir);
-    assert.equal(programs.annotate(spec(['read'])), false);
+    await programs.learn(spec(['read']), crun, id);
+    assert.equal(programs.annotate(spec(['read']), crun), false);
     await writeFile(join(dir, 'seccomp.bpf'), Buffer.alloc(16));
-    await programs.learn(spec(null), dir);
-    assert.equal(programs.annotate(spec(null)), false);
+    await programs.learn(spec(null), crun, id);
+    assert.equal(programs.annotate(spec(null), crun), false);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -140,40 +140,40 @@ export class ContainerNetworks {
   }
 
   /**
-   * Start: an endpoint on every network the container is on. Resolves with the namespace's path
-   * once it can be joined; `hostSide` settles once every endpoint is complete (see
+   * Start: the container's namespace and an endpoint on every network it is on. Resolves with the
+   * namespace's path once it can be joined; `links` settles once every endpoint is complete (see
    * BridgeNetwork.attach) and must be awaited before the container's process runs. Undoes
-   * everything on failure, also when `hostSide` fails.
+   * everything on failure, also when `links` fails.
    */
-  async attachAll(c: ContainerRecord, publish: readonly PortRequest[]): Promise<{ netnsPath: string; hostSide: Promise<void> }> {
+  async attachAll(c: ContainerRecord, publish: readonly PortRequest[]): Promise<{ netnsPath: string; links: Promise<void> }> {
     const atts = c.networks ?? [];
-    const hostSides: Promise<void>[] = [];
+    const pending: Promise<void>[] = [];
     try {
+      const netnsPath = await this.deps.defaultBridge.createNamespace(c.id, { loopbackUp: atts.length === 0 });
       for (const [i, a] of atts.entries()) {
         const bridge = this.bridgeOf(a.network);
         if (!bridge) throw notFound('network_not_found', `network ${a.network} not found`);
-        const attached = await bridge.attach(c.id, i === 0 ? publish : [], { name: c.name, ifIndex: i, newNamespace: i === 0, defaultRoute: i === 0, address: a.ipv4, mac: a.mac });
+        const attached = await bridge.attach(c.id, i === 0 ? publish : [], { name: c.name, ifIndex: i, loopbackUp: i === 0, defaultRoute: i === 0, address: a.ipv4, mac: a.mac });
         a.endpoint = attached.endpoint;
-        hostSides.push(attached.hostSide);
+        pending.push(attached.links);
       }
-      if (atts.length === 0) await this.deps.defaultBridge.createNamespace(c.id);
+      for (const a of atts) this.record('connect', c, a);
+      const links = Promise.all(pending).then(
+        () => undefined,
+        async (e: unknown) => {
+          await Promise.allSettled(pending);
+          await this.detachAll(c);
+          throw e;
+        },
+      );
+      // The caller awaits it; this only keeps a caller that failed first from leaving it unhandled.
+      links.catch(() => undefined);
+      return { netnsPath, links };
     } catch (e) {
-      await Promise.allSettled(hostSides);
+      await Promise.allSettled(pending);
       await this.detachAll(c);
       throw e;
     }
-    for (const a of atts) this.record('connect', c, a);
-    const hostSide = Promise.all(hostSides).then(
-      () => undefined,
-      async (e: unknown) => {
-        await Promise.allSettled(hostSides);
-        await this.detachAll(c);
-        throw e;
-      },
-    );
-    // The caller awaits it; this only keeps a caller that failed first from leaving it unhandled.
-    hostSide.catch(() => undefined);
-    return { netnsPath: this.deps.defaultBridge.netnsPath(c.id), hostSide };
   }
 
   /** Stop: removes every endpoint and the namespace (announceDetachAll records the events). Tolerant of any being gone. */
@@ -231,8 +231,8 @@ export class ContainerNetworks {
     while (used.has(ifIndex)) ifIndex++;
     // The endpoint that gets the default route publishes the ports too.
     const route = live.length === 0;
-    const attached = await net.bridge.attach(c.id, route ? publish : [], { name: c.name, ifIndex, newNamespace: false, defaultRoute: route, address: req.ipv4, mac: req.mac });
-    await attached.hostSide;
+    const attached = await net.bridge.attach(c.id, route ? publish : [], { name: c.name, ifIndex, loopbackUp: false, defaultRoute: route, address: req.ipv4, mac: req.mac });
+    await attached.links;
     attachment.endpoint = attached.endpoint;
     if (existing) atts.splice(atts.indexOf(existing), 1, attachment);
     else atts.push(attachment);

@@ -367,9 +367,9 @@ export class ContainerService {
     let netns: NetworkNamespace = hostNetwork ? 'host' : {};
     // The owner's bind-mounted namespace when it has one: it outlives the owner's process.
     if (owner && !hostNetwork) netns = { path: owner.networks ? this.deps.network.netnsPath(owner.id) : `/proc/${owner.state.pid}/ns/net` };
-    // The network's work that may overlap the runtime's create (the endpoints' host sides, the DNS
-    // NAT): settled to its error or undefined, awaited before the process starts and before any
-    // error goes up, so the caller's clean-up never races it.
+    // The network's work that overlaps the runtime's create (the endpoints' links, the DNS NAT):
+    // settled to its error or undefined, awaited before the process starts and before any error
+    // goes up, so the caller's clean-up never races it.
     let netFinish: Promise<unknown> = Promise.resolve();
     const stdin = c.config.OpenStdin === true;
     // The network set-up goes first: its processes are the longest chain before config.json, and
@@ -392,6 +392,8 @@ export class ContainerService {
       leaveStdinOpen: stdin && c.config.StdinOnce !== true,
     });
     const [prepared, mount, net] = await Promise.allSettled([monitor, mounted, attached]);
+    // Under way since the namespace was made, also when the start fails here.
+    if (net.status === 'fulfilled' && net.value !== undefined) netFinish = net.value.links.then(() => undefined, (e: unknown) => e);
     const hc = c.hostConfig;
     let waiting: PreparedMonitor;
     let spec: RuntimeSpec;
@@ -405,8 +407,10 @@ export class ContainerService {
       sw.lap('mount-network');
       if (net.value !== undefined) {
         netns = { path: net.value.netnsPath };
-        // Process spawns: they run while the spec is made and the runtime creates the container.
-        netFinish = Promise.all([net.value.hostSide, this.aimEmbeddedDns(c, false)]).then(() => undefined, (e: unknown) => e);
+        // Like the links, the DNS NAT's process runs while the spec is made and the runtime creates the container.
+        const links = netFinish;
+        const dns = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
+        netFinish = Promise.all([links, dns]).then(([a, b]) => a ?? b);
       }
       const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
       // Independent file work, at once on the thread pool: the container's /etc files and the image's users.

@@ -26,11 +26,11 @@ export interface BridgeEndpoint {
   ifIndex?: number;
 }
 
-/** An endpoint whose namespace side is made (see BridgeNetwork.attach). */
+/** An endpoint with its address and host ports taken (see BridgeNetwork.attach). */
 export interface AttachedEndpoint {
   endpoint: BridgeEndpoint;
-  /** Settles once the host end is on the bridge and the published ports' rules are in. */
-  hostSide: Promise<void>;
+  /** Settles once the interface is up in the namespace, its host end on the bridge and the published ports' rules in. */
+  links: Promise<void>;
 }
 
 /** Where an endpoint goes in the container's namespace. */
@@ -38,8 +38,8 @@ export interface AttachOptions {
   /** The container's name, shown as the holder of its published ports. */
   name: string;
   ifIndex: number;
-  /** Makes the namespace: the container's first endpoint at start. */
-  newNamespace: boolean;
+  /** Brings the namespace's lo up too: the container's first endpoint at start (see createNamespace). */
+  loopbackUp: boolean;
   /** This endpoint holds the default route (and the published ports). */
   defaultRoute: boolean;
   /** IPAMConfig.IPv4Address: a fixed address in the subnet instead of the next free one. */
@@ -100,12 +100,13 @@ export class BridgeNetwork {
   }
 
   /**
-   * Gives the container an address and `ethN` on the bridge (in a new namespace or its existing
-   * one), and its published ports. Resolves once the namespace side is made and the host ports are
-   * held: the runtime can join the namespace then. `hostSide` settles once the host end is on the
-   * bridge and the ports' rules are in, which the container's process needs; the caller awaits it,
-   * so its processes overlap the runtime's create. Undoes everything on failure but the namespace,
-   * also when `hostSide` fails.
+   * Gives the container an address and `ethN` on the bridge in its namespace (made before, see
+   * createNamespace), and its published ports. Resolves once the address is chosen and the host
+   * ports are held, so a port in use fails the start before any process runs. `links` settles once
+   * the interface is up in the namespace, its host end on the bridge and the ports' rules in,
+   * which the container's process needs: the caller awaits it, so its processes overlap the
+   * runtime's create (which needs only the namespace). Undoes everything on failure but the
+   * namespace, also when `links` fails.
    */
   async attach(containerId: string, requests: readonly PortRequest[], opts: AttachOptions): Promise<AttachedEndpoint> {
     const state = await this.ensureBridge();
@@ -128,33 +129,39 @@ export class BridgeNetwork {
       ifIndex: opts.ifIndex,
     };
     try {
-      // Held first: a port in use fails the start before any process runs.
       await this.holdPorts(containerId, ep, requests, opts.name);
-      await this.links.createEndpoint({
-        hostName: vethName(containerId, opts.ifIndex),
-        netnsPath: ep.sandboxKey,
-        newNamespace: opts.newNamespace,
-        ifName: `eth${opts.ifIndex}`,
-        mac: ep.mac,
-        addressCidr: `${address}/${ep.prefixLen}`,
-        gateway: opts.defaultRoute ? ep.gateway : undefined,
-      });
     } catch (e) {
       await this.detach(containerId, ep);
       throw e;
     }
-    const hostSide = this.connectHostSide(containerId, ep);
+    const links = this.connectLinks(containerId, ep, opts);
     // The caller awaits it; this only keeps a caller that failed first from leaving it unhandled.
-    hostSide.catch(() => undefined);
-    return { endpoint: ep, hostSide };
+    links.catch(() => undefined);
+    return { endpoint: ep, links };
   }
 
-  private async connectHostSide(containerId: string, ep: BridgeEndpoint): Promise<void> {
-    try {
-      await Promise.all([this.links.joinBridge(vethName(containerId, ep.ifIndex ?? 0), this.opts.bridge), this.addPortRules(containerId, ep)]);
-    } catch (e) {
+  /** The veth pair: its namespace end configured, its host end on the bridge; the ports' rules beside them. */
+  private async connectLinks(containerId: string, ep: BridgeEndpoint, opts: AttachOptions): Promise<void> {
+    const hostName = vethName(containerId, opts.ifIndex);
+    // Both settle before any undoing, so no link or rule appears after the detach.
+    const results = await Promise.allSettled([
+      this.links
+        .createEndpoint({
+          hostName,
+          netnsPath: ep.sandboxKey,
+          loopbackUp: opts.loopbackUp,
+          ifName: `eth${opts.ifIndex}`,
+          mac: ep.mac,
+          addressCidr: `${ep.address}/${ep.prefixLen}`,
+          gateway: opts.defaultRoute ? ep.gateway : undefined,
+        })
+        .then(() => this.links.joinBridge(hostName, this.opts.bridge)),
+      this.addPortRules(containerId, ep),
+    ]);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) {
       await this.detach(containerId, ep);
-      throw e;
+      throw failed.reason;
     }
   }
 
@@ -207,10 +214,13 @@ export class BridgeNetwork {
     await this.links.deleteNetns(this.netnsPath(containerId)).catch(() => undefined);
   }
 
-  /** Makes the container's namespace with only lo: a container on a bridge mode left without networks. */
-  async createNamespace(containerId: string): Promise<string> {
+  /**
+   * Makes the container's namespace, empty: lo comes up with its first endpoint, or here with
+   * `loopbackUp` (a container on a bridge mode left without networks).
+   */
+  async createNamespace(containerId: string, opts: { loopbackUp: boolean }): Promise<string> {
     const path = this.netnsPath(containerId);
-    await this.links.createNamespace(path);
+    await this.links.createNamespace(path, opts);
     return path;
   }
 

@@ -48,42 +48,40 @@ export class Links {
     await rm(path, { force: true });
   }
 
-  /** An empty network namespace (lo up) bind-mounted on `netnsPath`, so it outlives every process in it. */
-  async createNamespace(netnsPath: string): Promise<void> {
+  /**
+   * An empty network namespace bind-mounted on `netnsPath`, so it outlives every process in it; lo
+   * comes up here with `loopbackUp`, else with the namespace's first endpoint (createEndpoint).
+   */
+  async createNamespace(netnsPath: string, opts: { loopbackUp: boolean }): Promise<void> {
     await mkdir(dirname(netnsPath), { recursive: true });
     await (await open(netnsPath, 'w')).close();
-    await runChecked('unshare', [`--net=${netnsPath}`, 'ip', 'link', 'set', 'lo', 'up']);
+    await runChecked('unshare', [`--net=${netnsPath}`, ...(opts.loopbackUp ? ['ip', 'link', 'set', 'lo', 'up'] : ['true'])]);
   }
 
   /**
    * Interface `ifName` (`mac`, `addressCidr`, default route via `gateway` when given) in the
    * namespace bind-mounted on `netnsPath`, paired with `hostName` in the daemon's namespace, down
-   * and on no bridge until joinBridge. With `newNamespace` the namespace is made here too (lo up),
-   * saving a process on the start path. One process, inside the namespace.
+   * and on no bridge until joinBridge; lo comes up too with `loopbackUp`. One process, inside the
+   * namespace.
    */
   async createEndpoint(opts: {
     hostName: string;
     netnsPath: string;
-    newNamespace: boolean;
+    loopbackUp: boolean;
     ifName: string;
     mac: string;
     addressCidr: string;
     gateway?: string;
   }): Promise<void> {
     const lines = [
+      ...(opts.loopbackUp ? ['link set lo up'] : []),
       // Created from inside, the peer is sent to the daemon's namespace by path.
       `link add ${opts.ifName} address ${opts.mac} type veth peer name ${opts.hostName} netns /proc/${process.pid}/ns/net`,
       `addr add ${opts.addressCidr} dev ${opts.ifName}`,
       `link set ${opts.ifName} up`,
       ...(opts.gateway ? [`route add default via ${opts.gateway} dev ${opts.ifName}`] : []),
     ];
-    if (opts.newNamespace) {
-      await mkdir(dirname(opts.netnsPath), { recursive: true });
-      await (await open(opts.netnsPath, 'w')).close();
-      await runChecked('unshare', [`--net=${opts.netnsPath}`, 'ip', '-batch', '-'], { input: ['link set lo up', ...lines].join('\n') });
-    } else {
-      await runChecked('nsenter', [`--net=${opts.netnsPath}`, 'ip', '-batch', '-'], { input: lines.join('\n') });
-    }
+    await runChecked('nsenter', [`--net=${opts.netnsPath}`, 'ip', '-batch', '-'], { input: lines.join('\n') });
   }
 
   /** Puts the host end `hostName` of a veth pair made by createEndpoint on `bridge`, up. One process. */

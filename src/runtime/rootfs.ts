@@ -1,4 +1,5 @@
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile, mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { runChecked, runProgram } from '../lib/exec-file.js';
 import type { OverlayMount } from '../store/snapshot/snapshot-manager.js';
 
@@ -9,7 +10,7 @@ import type { OverlayMount } from '../store/snapshot/snapshot-manager.js';
  */
 export async function mountOverlay(m: OverlayMount, target: string): Promise<void> {
   await mkdir(target, { recursive: true });
-  if (await isMountPoint(target)) return;
+  if (await hasOwnFileSystem(target)) return;
   const options = `lowerdir=${m.lowerdirs.join(':')},upperdir=${m.upperdir},workdir=${m.workdir}`;
   await runChecked('mount', ['-t', 'overlay', 'overlay', '-o', options, target], { cwd: m.cwd });
 }
@@ -22,6 +23,16 @@ export async function unmount(target: string): Promise<void> {
   const r = await runProgram('umount', [target]);
   // A process of the container may still hold the mount busy for a moment after exit.
   if (r.code !== 0 && (await isMountPoint(target))) await runChecked('umount', ['-l', target]);
+}
+
+/**
+ * Whether a file system other than its parent's is mounted on `target` (an overlay has a device
+ * of its own): two stats, against the mount table's read, which costs the container start several
+ * thread-pool round trips.
+ */
+async function hasOwnFileSystem(target: string): Promise<boolean> {
+  const [own, parent] = await Promise.all([stat(target), stat(dirname(target))]);
+  return own.dev !== parent.dev;
 }
 
 export async function isMountPoint(target: string): Promise<boolean> {

@@ -217,13 +217,12 @@ export interface ConmonExecOptions {
 export interface ExecSession {
   /** Host pid of the exec'd process. */
   pid: number;
-  conmonPid: number;
   /** Connected before the process started, so it sees all output (absent when detached). */
   attach?: AttachConnection;
   paths: MonitorPaths;
   exitFile: string;
   /**
-   * The exit status, read from the exit file; settles only after conmon wrote it, so a caller that
+   * The exit status, as conmon wrote it to the exit file; settles only after that, so a caller that
    * awaits it before closing the client's stream has recorded the code first. -1 if conmon died
    * without writing one. Never rejects.
    */
@@ -296,9 +295,8 @@ export async function execInContainer(opts: ConmonExecOptions): Promise<ExecSess
       throw runtimeFailure('exec', detail);
     }
     await proc.exited;
-    const conmonPid = await readPid(paths.conmonPidFile);
     const exitCode = waitExecExit(proc.sync, exitFile);
-    return { pid: msg.data, conmonPid, ...(conn ? { attach: conn } : {}), paths, exitFile, exitCode };
+    return { pid: msg.data, ...(conn ? { attach: conn } : {}), paths, exitFile, exitCode };
   } catch (e) {
     conn?.close();
     proc.sync.close();
@@ -309,12 +307,15 @@ export async function execInContainer(opts: ConmonExecOptions): Promise<ExecSess
   }
 }
 
-/** conmon reports the exec's exit on the sync pipe right after writing the exit file; read the file. */
+/**
+ * conmon reports the exec's exit status on the sync pipe right after writing the exit file, with
+ * the same value (128+N for signal N): the file is read only when conmon ended without the message.
+ */
 async function waitExecExit(sync: SyncReader, exitFile: string): Promise<number> {
   try {
     const msg = await sync.next().catch(() => null);
-    const fromFile = await readExitFile(exitFile).catch(() => null);
-    return fromFile ?? msg?.data ?? -1;
+    if (msg !== null) return msg.data;
+    return (await readExitFile(exitFile).catch(() => null)) ?? -1;
   } finally {
     sync.close();
   }

@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../lib/atomic-file.js';
-import { runProgram } from '../lib/exec-file.js';
 import { DEFAULT_DOMAIN, parseReference } from '../oci/reference.js';
 
 /** Docker Hub's key in config.json, as docker/cli writes it. */
@@ -29,9 +26,12 @@ interface DockerConfigFile {
 
 type Env = Record<string, string | undefined>;
 
-/** `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`: shared with the docker CLI. */
-export function configPath(env: Env): string {
-  return join(env['DOCKER_CONFIG'] || join(env['HOME'] || homedir(), '.docker'), 'config.json');
+/**
+ * `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`: shared with the docker CLI. node:os
+ * loads only without HOME: push and pull read this file before their request.
+ */
+async function configPath(env: Env): Promise<string> {
+  return join(env['DOCKER_CONFIG'] || join(env['HOME'] || (await import('node:os')).homedir(), '.docker'), 'config.json');
 }
 
 /** The key a registry has in `auths`: Hub's historic URL, else the host as given. */
@@ -40,17 +40,23 @@ export function serverKey(server: string): string {
   return host === '' || host === DEFAULT_DOMAIN || host === 'index.docker.io' || host === 'registry-1.docker.io' ? HUB_SERVER : host;
 }
 
+/** Read synchronously: node:fs/promises would be start-up time for push and pull (~1 ms), for one small file. */
 async function readConfig(env: Env): Promise<DockerConfigFile> {
+  const file = await configPath(env);
   try {
-    return JSON.parse(await readFile(configPath(env), 'utf8')) as DockerConfigFile;
+    return JSON.parse(readFileSync(file, 'utf8')) as DockerConfigFile;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new Error(`loading config file ${configPath(env)}: ${(e as Error).message}`);
+    throw new Error(`loading config file ${file}: ${(e as Error).message}`);
   }
 }
 
-async function writeConfig(env: Env, config: DockerConfigFile): Promise<void> {
-  await writeFileAtomic(configPath(env), JSON.stringify(config, null, '\t'), 0o600);
+/** Returns the file written. The atomic write (node:crypto, node:fs/promises) loads only for login and logout. */
+async function writeConfig(env: Env, config: DockerConfigFile): Promise<string> {
+  const file = await configPath(env);
+  const { writeFileAtomic } = await import('../lib/atomic-file.js');
+  await writeFileAtomic(file, JSON.stringify(config, null, '\t'), 0o600);
+  return file;
 }
 
 function helperFor(config: DockerConfigFile, key: string): string | undefined {
@@ -58,7 +64,9 @@ function helperFor(config: DockerConfigFile, key: string): string | undefined {
   return config.credHelpers?.[host] ?? config.credsStore;
 }
 
+/** node:child_process loads only when a credential helper is configured. */
 async function helper(name: string, action: 'get' | 'store' | 'erase', input: string): Promise<string> {
+  const { runProgram } = await import('../lib/exec-file.js');
   const r = await runProgram(`docker-credential-${name}`, [action], { input });
   if (r.code !== 0) throw new Error(`error ${action === 'get' ? 'getting' : action === 'store' ? 'storing' : 'erasing'} credentials - err: exit status ${r.code}, out: \`${(r.stdout || r.stderr).trim()}\``);
   return r.stdout;
@@ -97,8 +105,7 @@ export async function storeCredentials(env: Env, creds: Credentials): Promise<{ 
     return {};
   }
   config.auths = { ...config.auths, [key]: { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') } };
-  await writeConfig(env, config);
-  return { file: configPath(env) };
+  return { file: await writeConfig(env, config) };
 }
 
 /** Forgets `server`'s credentials. */

@@ -5,10 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,6 +58,22 @@ export function runCommand(file: string, args: readonly string[], opts: RunOptio
 
 export function berth(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return runCommand(BERTH_BIN, args, { ...opts, baseEnv: { BERTH_HOST: opts.host ?? SHARED_HOST, DOCKER_HOST: '' } });
+}
+
+/**
+ * Runs the berth CLI's entry with node, as the launcher does, and returns the built-in modules the
+ * process loaded (process.moduleLoadList, printed by a preload as it exits) besides its result.
+ */
+export async function berthCliModules(args: readonly string[]): Promise<RunResult & { modules: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-cli-modules-'));
+  try {
+    const preload = join(dir, 'print-modules.cjs');
+    writeFileSync(preload, "process.on('exit', () => process.stderr.write(`MODULES ${process.moduleLoadList.join(',')}\\n`));\n");
+    const r = await runCommand(process.execPath, ['--require', preload, join(dirname(BERTH_BIN), 'berth-cli.cjs'), ...args], { env: { BERTH_HOST: SHARED_HOST } });
+    return { ...r, modules: /MODULES (.*)/.exec(r.stderr)?.[1]?.split(',') ?? [] };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function docker(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {

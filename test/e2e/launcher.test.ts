@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BERTH_BIN, berth, runCommand, SHARED_HOST, uniqueName } from './harness.js';
+import { BERTH_BIN, berth, berthCliModules, runCommand, uniqueName } from './harness.js';
 
 const NODE_CA_WARNING = /Ignoring extra certs from/;
 
@@ -90,23 +90,13 @@ test("the CLI's code cache takes in each command's code the first time that comm
 });
 
 test('run -d loads none of the Node modules only a pull, an attach, a streamed request or a daemon auto-start needs', async () => {
-  // process.moduleLoadList names every built-in module the process loaded; the CLI is run by node as
-  // the launcher does, with a preload that prints the list as the process exits.
-  const dir = mkdtempSync(join(tmpdir(), 'berth-cli-modules-'));
   const name = uniqueName('modules');
   try {
-    const preload = join(dir, 'print-modules.cjs');
-    writeFileSync(preload, "process.on('exit', () => process.stderr.write(`MODULES ${process.moduleLoadList.join(',')}\\n`));\n");
-    const entry = join(dirname(BERTH_BIN), 'berth-cli.cjs');
-    const r = await runCommand(process.execPath, ['--require', preload, entry, 'run', '-d', '--name', name, 'busybox', 'sleep', '30'], {
-      env: { BERTH_HOST: SHARED_HOST },
-    });
+    const r = await berthCliModules(['run', '-d', '--name', name, 'busybox', 'sleep', '30']);
     assert.equal(r.code, 0, r.stderr);
-    const loaded = /MODULES (.*)/.exec(r.stderr)?.[1]?.split(',') ?? [];
-    assert.ok(loaded.includes('NativeModule net'), 'the list is read (the client uses node:net)');
-    for (const m of ['http', 'child_process', 'crypto', 'fs/promises', 'os']) assert.ok(!loaded.includes(`NativeModule ${m}`), `node:${m} is not loaded`);
+    assert.ok(r.modules.includes('NativeModule net'), 'the list is read (the client uses node:net)');
+    for (const m of ['http', 'child_process', 'crypto', 'fs/promises', 'os']) assert.ok(!r.modules.includes(`NativeModule ${m}`), `node:${m} is not loaded`);
   } finally {
     await berth(['rm', '-f', name]);
-    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, berth, CLIENTS, runCommand, startPrivateDaemon, uniqueName, type PrivateDaemon, type RunResult } from './harness.js';
+import { api, berth, berthCliModules, CLIENTS, runCommand, startPrivateDaemon, uniqueName, type PrivateDaemon, type RunResult } from './harness.js';
 import { registryBlobPath, startRegistry, type TestRegistry, type TokenServer } from './registry-fixture.js';
 
 let plain: TestRegistry | undefined;
@@ -27,7 +27,7 @@ after(async () => {
   await tokened?.stop();
 });
 
-const ok = (r: RunResult, what: string): RunResult => {
+const ok = <T extends RunResult>(r: T, what: string): T => {
   assert.equal(r.code, 0, `${what}: ${r.stderr}`);
   return r;
 };
@@ -212,6 +212,21 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 }
+
+test('berth push loads none of the Node modules only a credential helper, a login or node:http needs', async () => {
+  const reg = plain!;
+  const ref = `${reg.host}/${uniqueName('mods')}:1`;
+  await makeImage(ref);
+  try {
+    const r = ok(await berthCliModules(['push', ref]), 'push');
+    assert.match(r.stdout, /: Pushed$/m);
+    assert.match(r.stdout, /^1: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+    assert.ok(r.modules.includes('NativeModule net'), 'the list is read (the client uses node:net)');
+    for (const m of ['http', 'child_process', 'crypto', 'fs/promises', 'os']) assert.ok(!r.modules.includes(`NativeModule ${m}`), `node:${m} is not loaded`);
+  } finally {
+    await berth(['rmi', '-f', ref]);
+  }
+});
 
 test('berth: pull of a manifest list / OCI index picks linux/amd64, or --platform', async () => {
   const reg = plain!;

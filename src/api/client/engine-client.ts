@@ -15,7 +15,7 @@ import type { ContainerUpdateRequest, ContainerUpdateResponse } from '../types/h
 import type { ExecCreateRequest, ExecCreateResponse, ExecInspect, ExecStartRequest } from '../types/exec.js';
 import type { HistoryItem, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../types/image.js';
 import type { SystemInfo, SystemVersion } from '../types/system.js';
-import { exchange, upgrade, type Exchange } from './http-exchange.js';
+import { exchange, streamingExchange, upgrade, type Exchange, type ExchangeRequest } from './http-exchange.js';
 import { errorFromResponse } from './status-error.js';
 
 export const DEFAULT_SOCKET_PATH = '/run/berth/berth.sock';
@@ -191,16 +191,21 @@ export class EngineClient {
     return { headers, payload };
   }
 
-  /** An exchange whose answer is read whole (see http-exchange.ts); a non-2xx status rejects. */
-  private async exchangeOnce(method: string, path: string, opts: BufferedRequestOptions): Promise<Exchange> {
+  /** Sends a request with its body in memory through `how` (see http-exchange.ts); resolves once the answer's head is in. */
+  private async open<T>(method: string, path: string, opts: BufferedRequestOptions, how: (socketPath: string, req: ExchangeRequest) => Promise<T>): Promise<T> {
     const { headers, payload } = this.prepare(opts);
-    let ex: Exchange;
     try {
-      ex = await exchange(this.socketPath, { method, path: this.url(path, opts.query, opts.unversioned), headers, ...(payload !== undefined ? { body: payload } : {}) });
+      const answer = await how(this.socketPath, { method, path: this.url(path, opts.query, opts.unversioned), headers, ...(payload !== undefined ? { body: payload } : {}) });
+      this.reachable = true;
+      return answer;
     } catch (err) {
       throw this.connectionError(err) ?? err;
     }
-    this.reachable = true;
+  }
+
+  /** An exchange whose answer is read whole (see http-exchange.ts); a non-2xx status rejects. */
+  private async exchangeOnce(method: string, path: string, opts: BufferedRequestOptions): Promise<Exchange> {
+    const ex = await this.open(method, path, opts, exchange);
     const { status, statusText } = ex.head;
     if (status < 200 || status >= 300) throw errorFromResponse(status, statusText, await ex.body);
     this.pending.add(ex);
@@ -211,6 +216,18 @@ export class EngineClient {
   /** `exchangeOnce`, retried once after the unavailability hook when the daemon does not answer. */
   private async request(method: string, path: string, opts: BufferedRequestOptions): Promise<Exchange> {
     return this.recovering(() => this.exchangeOnce(method, path, opts));
+  }
+
+  /**
+   * A request whose body, if any, is in memory, and whose 2xx answer is read as it arrives (push
+   * progress), without node:http (see http-exchange.ts). A non-2xx status rejects.
+   */
+  async stream(method: string, path: string, opts: BufferedRequestOptions = {}): Promise<Readable> {
+    return this.recovering(async () => {
+      const { head, body } = await this.open(method, path, opts, streamingExchange);
+      if (head.status < 200 || head.status >= 300) throw errorFromResponse(head.status, head.statusText, await readBody(body));
+      return body;
+    });
   }
 
   private async sendOnce(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChunkedDecoder, exchange, upgrade } from './http-exchange.js';
+import { ChunkedDecoder, exchange, streamingExchange, upgrade } from './http-exchange.js';
 
 /** A node:http server on a unix socket in a fresh directory, for the length of `body`. */
 async function withServer(
@@ -87,6 +87,38 @@ test('exchange: a chunked body written in pieces over time, a 204, and HEAD', as
       const head = await exchange(socketPath, { method: 'HEAD', path: '/head', headers: {} });
       assert.equal(head.head.headers['content-length'], '10');
       assert.equal((await head.body).length, 0, 'a HEAD answer has no body, whatever its length says');
+    },
+  );
+});
+
+test('streamingExchange: each piece of a chunked body comes as it is written; destroying the stream closes the connection', { timeout: 10_000 }, async () => {
+  let closed: Promise<void> = Promise.resolve();
+  let sendSecond: () => void = () => undefined;
+  const secondWanted = new Promise<void>((resolve) => (sendSecond = resolve));
+  await withServer(
+    (req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"status":"one"}\n');
+      if (req.url === '/endless') closed = new Promise((resolve) => res.on('close', resolve));
+      // The second piece is written only once the client has the first: a reader that got the body
+      // only at its end would wait for ever (and the test time out).
+      else void secondWanted.then(() => res.end('{"status":"two"}\n'));
+    },
+    async (socketPath) => {
+      const answer = await streamingExchange(socketPath, { method: 'POST', path: '/progress', headers: {}, body: Buffer.from('x') });
+      assert.equal(answer.head.status, 200);
+      const pieces: string[] = [];
+      for await (const piece of answer.body) {
+        pieces.push((piece as Buffer).toString());
+        sendSecond();
+      }
+      assert.equal(pieces.join(''), '{"status":"one"}\n{"status":"two"}\n');
+      const endless = await streamingExchange(socketPath, { method: 'GET', path: '/endless', headers: {} });
+      for await (const piece of endless.body) {
+        assert.equal((piece as Buffer).toString(), '{"status":"one"}\n');
+        break;
+      }
+      await closed;
     },
   );
 });

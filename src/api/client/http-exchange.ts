@@ -1,10 +1,12 @@
 /**
  * One HTTP/1.1 exchange on a new unix-socket connection, for requests whose body is in memory: the
- * response head, then the whole body, or the socket itself after an upgrade. The CLI's short
- * commands (`run -d`, `ps`, `inspect`…) make only such requests; node:http would cost each of them
- * ~4 ms of start-up (its modules, its parser, compiling its code on first use) for the same bytes.
+ * response head, then the whole body, the body as it comes (push progress), or the socket itself
+ * after an upgrade. The CLI's short commands (`run -d`, `ps`, `inspect`…) and push make only such
+ * requests; node:http would cost each of them ~4 ms of start-up (its modules, its parser, compiling
+ * its code on first use) for the same bytes.
  */
 import { connect, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
 
 export interface ExchangeRequest {
   method: string;
@@ -36,6 +38,28 @@ export class ResponseError extends Error {
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
+
+/**
+ * Sends `req` and resolves once the response head has arrived, with the body as a stream of its
+ * bytes as they arrive (framing removed); destroying the stream closes the connection. Connection
+ * errors reject (with their `code`).
+ */
+export function streamingExchange(socketPath: string, req: ExchangeRequest): Promise<{ head: ResponseHead; body: Readable }> {
+  return open(socketPath, req).then(({ head, socket, rest }) => {
+    const body = new Readable({
+      read: () => void socket.resume(),
+      destroy: (err, cb) => {
+        socket.destroy();
+        cb(err);
+      },
+    });
+    frameBody(socket, rest, head, req.method, (data) => void (body.push(data) || socket.pause())).then(
+      () => body.push(null),
+      (e: Error) => body.destroy(e),
+    );
+    return { head, body };
+  });
+}
 
 /** Sends `req` and resolves once the response head has arrived; connection errors reject (with their `code`). */
 export function exchange(socketPath: string, req: ExchangeRequest): Promise<Exchange> {
@@ -136,8 +160,18 @@ function parseHead(text: string): ResponseHead {
   return { status: Number(m[1]), statusText: m[2] ?? '', headers };
 }
 
-/** Reads the body as its head frames it (length, chunked, or up to the close), then closes the socket. */
+/** Reads the whole body (see frameBody). */
 function readBody(socket: Socket, rest: Buffer, head: ResponseHead, method: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  return frameBody(socket, rest, head, method, (data) => void (parts.push(data), (size += data.length))).then(() => Buffer.concat(parts, size));
+}
+
+/**
+ * Hands each piece of the body to `out` as its head frames it (length, chunked, or up to the close),
+ * then closes the socket; settles once the body is complete.
+ */
+function frameBody(socket: Socket, rest: Buffer, head: ResponseHead, method: string, out: (data: Buffer) => void): Promise<void> {
   const noBody = method === 'HEAD' || head.status === 204 || head.status === 304 || head.status < 200;
   const chunked = /(^|,)\s*chunked\s*$/i.test(head.headers['transfer-encoding'] ?? '');
   const lengthText = head.headers['content-length'];
@@ -147,7 +181,6 @@ function readBody(socket: Socket, rest: Buffer, head: ResponseHead, method: stri
     return Promise.reject(new ResponseError(`malformed Content-Length from the daemon: ${lengthText ?? ''}`));
   }
   const decoder = chunked && !noBody ? new ChunkedDecoder() : undefined;
-  const parts: Buffer[] = [];
   let size = 0;
   return new Promise((resolve, reject) => {
     const finish = (e?: Error): void => {
@@ -156,13 +189,13 @@ function readBody(socket: Socket, rest: Buffer, head: ResponseHead, method: stri
       socket.off('error', finish);
       socket.destroy();
       if (e !== undefined) reject(e);
-      else resolve(Buffer.concat(parts, size));
+      else resolve();
     };
     // True once the body is complete.
     const take = (chunk: Buffer): boolean => {
-      if (decoder !== undefined) return decoder.feed(chunk, (b) => void (parts.push(b), (size += b.length)));
+      if (decoder !== undefined) return decoder.feed(chunk, out);
       const wanted = length === undefined ? chunk.length : Math.min(chunk.length, length - size);
-      parts.push(chunk.subarray(0, wanted));
+      if (wanted > 0) out(chunk.subarray(0, wanted));
       size += wanted;
       return length !== undefined && size >= length;
     };

@@ -21,7 +21,7 @@ export const pushCommand: CommandDef = {
     if (all && ref.tag !== undefined) throw new Error('tag can\'t be used with --all-tags/-a');
     if (ref.digest !== undefined) throw new Error('cannot push a digest reference');
     const tag = all ? '' : (ref.tag ?? 'latest');
-    const res = await ctx.client().send('POST', `/images/${encodeURIComponent(repositoryName(ref))}/push`, {
+    const res = await ctx.client().stream('POST', `/images/${encodeURIComponent(repositoryName(ref))}/push`, {
       query: { tag, ...(flags.string('format') ? { format: flags.string('format') } : {}) },
       headers: { 'X-Registry-Auth': await registryAuthFor(ctx.io.env, image) },
     });

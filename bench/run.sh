@@ -9,7 +9,8 @@
 #   run      run --rm busybox true                      (berth CLI, docker CLI on berthd)
 #   exec     exec C true                                (both CLIs)
 #   bulk     NCTR x run -d in a row, ps -a with NCTR containers, RSS outside the containers
-#            (conmon) per container, one rm -f of the NCTR   (both CLIs)
+#            (conmon) per container, one rm -f of the NCTR   (both CLIs); each CLI's own share of
+#            ps -a and run -d, against bench/instant-engine.mjs
 #   floor    bare `runc run` / `crun run` of a prepared bundle (crun through berthd's hybrid-cgroup
 #            wrapper when crun refuses the host)
 #   profile  where the daemon's time goes in run --rm busybox true (restarts berthd at debug level)
@@ -278,6 +279,24 @@ if has exec; then
   done
 fi
 
+# The clients' own share of `ps -a` (with the NCTR containers' listing) and of `run -d`: the same
+# commands against bench/instant-engine.mjs, which answers at once with berthd's own bytes.
+client_floors() {
+  local sock=$TMP/instant.sock ipid c i
+  if ! curl -sf --unix-socket "$SOCK" "http://berth/v1.50/containers/json?all=1" -o "$TMP/ps.json"; then
+    na "ps_a_${NCTR}_client_floor_ms" - ms "could not list berthd's containers"; return
+  fi
+  node "$REPO/bench/instant-engine.mjs" "$sock" "$TMP/ps.json" 2>>"$TMP/err" &
+  ipid=$!
+  for ((i = 0; i < 100; i++)); do [[ -S $sock ]] && break; sleep 0.02; done
+  for c in berth docker@berthd; do
+    local -n a="CLI_${c//[@-]/_}"
+    hf "ps_a_${NCTR}_client_floor_ms" "$c" "${a[0]}" -H "unix://$sock" ps -a
+    hf run_d_client_floor_ms "$c" "${a[0]}" -H "unix://$sock" run -d "$IMG" sleep 1000
+  done
+  kill "$ipid" 2>/dev/null; wait "$ipid" 2>/dev/null
+}
+
 if has bulk; then
   for e in "${ENGINES[@]}"; do
     n=0
@@ -300,6 +319,7 @@ if has bulk; then
         mapfile -t P < <(engine_daemon_pids "$e")
         ((${#P[@]})) && fig "daemon_rss_${NCTR}ctr_mb" "$e" "$(mb "$(rss_kb "${P[@]}")")" MB "with ${#names[@]} running"
         for c2 in ${CLIENTS[$e]}; do mapfile -t argv < <(cliv "$c2"); hf "ps_a_${NCTR}_ms" "$c2" "${argv[@]}" ps -a; done
+        [[ $e == berthd ]] && client_floors
       fi
       if ((${#names[@]})); then
         v=$(time_ms cli "$c" rm -f "${names[@]}") && fig "rm${NCTR}_s" "$c" "$(awk -v v="$v" 'BEGIN{printf "%.2f", v/1000}')" s "one rm -f of ${#names[@]} running" \
@@ -628,7 +648,7 @@ ratio() { # VALUE REF -> "×r" or "—"
   echo
   echo "| figure | client | value | target | met | issue anchor (dockerd / podman) | vs dockerd (this run) | vs podman (this run) |"
   echo "|---|---|---|---|---|---|---|---|"
-  for f in daemon_idle_rss_mb run_rm_true_ms exec_true_ms "start${NCTR}_s" "ps_a_${NCTR}_ms" "rm${NCTR}_s" per_ctr_rss_mb "daemon_rss_${NCTR}ctr_mb" floor_crun_run_ms floor_crun_wrapped_run_ms floor_runc_run_ms \
+  for f in daemon_idle_rss_mb run_rm_true_ms exec_true_ms "start${NCTR}_s" "ps_a_${NCTR}_ms" "ps_a_${NCTR}_client_floor_ms" run_d_client_floor_ms "rm${NCTR}_s" per_ctr_rss_mb "daemon_rss_${NCTR}ctr_mb" floor_crun_run_ms floor_crun_wrapped_run_ms floor_runc_run_ms \
     net_setup_ms net_direct_mb_s net_published_mb_s net_published_vs_direct_pct build_cold_s build_cached_s layer_capture_mb_s commit_50mb_ms push_s pull_s pull_rss_growth_mb; do
     for c in berthd berth docker@berthd -; do
       v=${R[$f|$c]:-}

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BufferPool } from '../lib/buffer-pool.js';
 import { BerthError, isBerthError } from '../lib/errors.js';
 import { sha256Digest } from '../oci/digest.js';
+import { getBlobBody } from './blob-body.js';
 import type { Descriptor } from '../oci/image.js';
 import { kindOfStatus, registryErrorText, type RegistryClient } from './registry-client.js';
 
@@ -44,7 +45,22 @@ export async function fetchBlob(client: RegistryClient, repo: string, desc: Desc
 }
 
 async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor, onBytes: OnBytes, consume: BlobConsumer): Promise<void> {
-  const res = await client.request(`${repo}/blobs/${desc.digest}`, { scope: `repository:${repo}:pull` });
+  const path = `${repo}/blobs/${desc.digest}`;
+  const scope = `repository:${repo}:pull`;
+  // A pool per download: an attempt that fails leaves its pieces to the collector.
+  const pool = new BufferPool(PIECES, PIECE_BYTES);
+  const direct = await getBlobBody(await client.directGet(path, scope), desc.size, pool, (n) => onBytes(n, desc.size));
+  if ('pieces' in direct) {
+    try {
+      await consume(direct.pieces, pool);
+    } catch (e) {
+      direct.abort(e instanceof Error ? e : new Error(String(e)));
+      throw named(e, desc);
+    }
+    return;
+  }
+  // Anything but the body (an expired token, an error from the registry) is asked again the usual way.
+  const res = await client.request(path, { scope });
   if (!res.ok) {
     const { text } = await registryErrorText(res);
     throw new BerthError(kindOfStatus(res.status), 'blob_fetch_failed', `error pulling blob ${desc.digest}: ${text}`);
@@ -54,9 +70,7 @@ async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor,
   // The socket's 64 KiB reads are copied into 1 MiB pieces that are reused: each piece then costs
   // one pass through hashing, storing and unpacking instead of sixteen, and the reads die young.
   // Fresh pieces lived long enough to be promoted, and freeing them took a full collection of the
-  // heap every few MB (most of a pull's CPU besides hashing). A pool per download: an attempt that
-  // fails leaves its pieces to the collector.
-  const pool = new BufferPool(PIECES, PIECE_BYTES);
+  // heap every few MB (most of a pull's CPU besides hashing).
   let piece: Buffer | undefined;
   let filled = 0;
   const gather = async (chunk: Buffer, push: (piece: Buffer) => void): Promise<void> => {
@@ -96,11 +110,16 @@ async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor,
     await consume(body.pipe(sizeCheck), pool);
   } catch (e) {
     body.destroy();
-    if (isBerthError(e, 'InvalidArgument') && (e as BerthError).code === 'digest_mismatch') {
-      throw new BerthError('InvalidArgument', 'digest_mismatch', `failed to verify blob: digest mismatch for ${desc.digest}`, { cause: e });
-    }
-    throw e;
+    throw named(e, desc);
   }
+}
+
+/** A consumer's digest mismatch, as Docker words it. */
+function named(e: unknown, desc: Descriptor): unknown {
+  if (isBerthError(e, 'InvalidArgument') && (e as BerthError).code === 'digest_mismatch') {
+    return new BerthError('InvalidArgument', 'digest_mismatch', `failed to verify blob: digest mismatch for ${desc.digest}`, { cause: e });
+  }
+  return e;
 }
 
 /** Configs are at most this big (as containerd limits them). */

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
+import type { ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { BerthError, errorMessage, type ErrorKind } from '../lib/errors.js';
 import { parseAuthChallenge, type AuthChallenge } from './auth-challenge.js';
+import type { BlobGet } from './blob-body.js';
 import type { RegistryTls } from './registry-tls.js';
 
 /** Credentials as the Engine API carries them (X-Registry-Auth, POST /auth). */
@@ -146,6 +148,8 @@ interface Transport {
   undici: UndiciParts;
   /** Node's bundled roots plus those of NODE_EXTRA_CA_CERTS: what a connection trusts by default. */
   defaultCa: readonly string[];
+  /** TLS options over `defaultCa`. */
+  defaultConnect: ConnectionOptions;
   /** A dispatcher over `defaultCa`. */
   defaultDispatcher: Dispatcher;
 }
@@ -181,9 +185,10 @@ function loadTransport(): Promise<Transport> {
     ]);
     const undici: UndiciParts = { Agent: agent.default, request: request.default, redirect: redirect.default };
     const extra = extraCaCerts();
-    if (extra.length === 0) return { undici, defaultCa: rootCertificates, defaultDispatcher: new undici.Agent() };
+    if (extra.length === 0) return { undici, defaultCa: rootCertificates, defaultConnect: {}, defaultDispatcher: new undici.Agent() };
     const defaultCa = [...rootCertificates, ...extra];
-    return { undici, defaultCa, defaultDispatcher: new undici.Agent({ connect: { ca: defaultCa } }) };
+    const defaultConnect = { ca: defaultCa };
+    return { undici, defaultCa, defaultConnect, defaultDispatcher: new undici.Agent({ connect: defaultConnect }) };
   })();
   return transport;
 }
@@ -205,16 +210,34 @@ export class RegistryClient {
   constructor(private readonly opts: RegistryClientOptions) {}
 
   /** This registry's TLS settings, following redirects. */
-  private makeDispatcher({ undici, defaultCa, defaultDispatcher }: Transport): Dispatcher {
+  private makeDispatcher(t: Transport): Dispatcher {
+    const connect = this.tlsOptions(t);
+    const base = connect === t.defaultConnect ? t.defaultDispatcher : new t.undici.Agent({ connect });
+    // undici drops Authorization on a redirect to another origin.
+    return base.compose(t.undici.redirect({ maxRedirections: MAX_REDIRECTIONS }));
+  }
+
+  /** TLS options for this registry's connections. */
+  private tlsOptions({ defaultCa, defaultConnect }: Transport): ConnectionOptions {
     const tls = this.opts.tls;
-    let base = defaultDispatcher;
+    const cert = tls?.cert ? { cert: tls.cert, key: tls.key } : {};
     // No certificate is checked, so no CA is loaded: building the default root store costs ~50 ms
     // of the daemon's first contact with an insecure (e.g. loopback) registry.
-    if (this.opts.insecure) base = new undici.Agent({ connect: { rejectUnauthorized: false, ca: [], ...(tls?.cert ? { cert: tls.cert, key: tls.key } : {}) } });
+    if (this.opts.insecure) return { rejectUnauthorized: false, ca: [], ...cert };
     // Node's `ca` replaces the default roots: keep them and add the registry's own.
-    else if (tls) base = new undici.Agent({ connect: { ca: [...defaultCa, ...tls.ca], ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } });
-    // undici drops Authorization on a redirect to another origin.
-    return base.compose(undici.redirect({ maxRedirections: MAX_REDIRECTIONS }));
+    if (tls) return { ca: [...defaultCa, ...tls.ca], ...cert };
+    return defaultConnect;
+  }
+
+  /**
+   * A GET of `path` (under `/v2/`) as made outside undici (a blob's body read into pooled pieces):
+   * its URL, its Authorization header and this registry's TLS options.
+   */
+  async directGet(path: string, scope: string): Promise<BlobGet> {
+    await this.ping();
+    const t = await loadTransport();
+    const authorization = await this.authorization(scope, false);
+    return { url: new URL(`${this.base}/v2/${path}`), headers: authorization ? { Authorization: authorization } : {}, tls: this.tlsOptions(t) };
   }
 
   /** One HTTP exchange through this registry's TLS settings, following redirects. */

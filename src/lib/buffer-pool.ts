@@ -35,8 +35,13 @@ export class BufferPool implements Lender {
   }
 
   take(): Promise<Buffer> {
-    const buf = this.free.pop();
+    const buf = this.tryTake();
     return buf !== undefined ? Promise.resolve(buf) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** A buffer now, or undefined while all of them are lent. */
+  tryTake(): Buffer | undefined {
+    return this.free.pop();
   }
 
   /**

@@ -43,6 +43,8 @@ export interface ExecRecord {
  */
 export class ExecService {
   private readonly execs = new Map<ExecId, ExecRecord>();
+  /** Each container's process from the config.json of its current run (keyed by its start time), read once for all its execs. */
+  private readonly baseProcesses = new Map<string, { startedAt: string; process: ExecProcess }>();
 
   constructor(
     private readonly containers: ContainerService,
@@ -101,7 +103,7 @@ export class ExecService {
 
   private async startHeld(e: ExecRecord, c: ContainerRecord, opts: { detach: boolean }): Promise<{ session?: AttachSession; exited: Promise<number> }> {
     const bundle = this.containers.bundleDir(c.id);
-    const base = (JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process: ExecProcess }).process;
+    const base = await this.baseProcess(c, bundle);
     const rootfs = join(bundle, 'rootfs');
     const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
     const user = e.config.User
@@ -204,9 +206,19 @@ export class ExecService {
     if (e.ctlPath && e.running) await resizeTty(e.ctlPath, rows, cols);
   }
 
+  /** The process the container runs, as its config.json of this run says (an exec starts from its settings). */
+  private async baseProcess(c: ContainerRecord, bundle: string): Promise<ExecProcess> {
+    const known = this.baseProcesses.get(c.id);
+    if (known?.startedAt === c.state.startedAt) return known.process;
+    const { process } = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process: ExecProcess };
+    this.baseProcesses.set(c.id, { startedAt: c.state.startedAt, process });
+    return process;
+  }
+
   /** Forgets the execs of a removed container. */
   forget(containerId: string): void {
     for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
+    this.baseProcesses.delete(containerId);
   }
 }
 

@@ -30,10 +30,6 @@ export class NetnsPool {
     },
   ) {}
 
-  static isSpareName(name: string): boolean {
-    return name.startsWith(SPARE_PREFIX);
-  }
-
   /** A spare's path (now the caller's), or undefined when none is ready. */
   take(): string | undefined {
     return this.ready.shift();

@@ -196,38 +196,65 @@ export class ImageTransfer {
     order.forEach((i, n) => {
       if (n >= this.opts.maxConcurrentUploads) emit({ id: shortLayerId(diffIds[i] ?? layers[i]!.digest), status: 'Waiting' });
     });
+    // The gzip blobs this push stores become the image's when it ends, failed or not (a retry sends
+    // them as they are): none is left unreferenced. Until then garbage collection keeps them.
+    const stores: Promise<unknown>[] = [];
+    const holds: (() => void)[] = [];
+    let failed = false;
     // The config's bytes depend neither on how the layers go up nor on the manifest format: it goes up beside them.
     const configPushed = this.pushBlobIfMissing(client, repo, local.manifest.config);
     const layersPushed = limited(
       this.opts.maxConcurrentUploads,
       order.map((i) => async () => {
+        // After a failure no new layer starts: the push fails once those under way have settled.
+        if (failed) return;
         const layer = layers[i]!;
         const id = shortLayerId(diffIds[i] ?? layer.digest);
-        if (layer.compress !== undefined) {
-          layers[i] = await this.compressAndUpload(client, repo, layer, layer.compress, throttled(emit, id, 'Pushing'));
-          emit({ id, status: 'Pushed' });
-          return;
-        }
-        if (await blobExists(client, repo, layer.digest)) {
-          emit({ id, status: 'Layer already exists' });
-          return;
-        }
-        for (const from of mountSources) {
-          if (await mountBlob(client, repo, layer.digest, from)) {
-            emit({ id, status: `Mounted from ${from}` });
+        try {
+          if (layer.compress !== undefined) {
+            const { stored, pushed } = this.compressAndUpload(client, repo, layer, layer.compress, throttled(emit, id, 'Pushing'), (d) => holds.push(this.images.holdBlob(d)));
+            const recorded = stored.then((blob) => void (layers[i] = blob));
+            // Awaited only after a failure (a failed store fails `pushed` too).
+            recorded.catch(() => undefined);
+            stores.push(recorded);
+            await pushed;
+            emit({ id, status: 'Pushed' });
             return;
           }
+          if (await blobExists(client, repo, layer.digest)) {
+            emit({ id, status: 'Layer already exists' });
+            return;
+          }
+          for (const from of mountSources) {
+            if (await mountBlob(client, repo, layer.digest, from)) {
+              emit({ id, status: `Mounted from ${from}` });
+              return;
+            }
+          }
+          if (!(await this.content.has(layer.digest as Digest))) {
+            throw new BerthError('NotFound', 'blob_missing', `layer ${layer.digest} is not stored locally and the registry does not have it`);
+          }
+          await uploadBlob(client, repo, this.storedBlob(layer), throttled(emit, id, 'Pushing'), { chunkSize: this.opts.uploadChunkSize });
+          emit({ id, status: 'Pushed' });
+        } catch (e) {
+          failed = true;
+          throw e;
         }
-        if (!(await this.content.has(layer.digest as Digest))) {
-          throw new BerthError('NotFound', 'blob_missing', `layer ${layer.digest} is not stored locally and the registry does not have it`);
-        }
-        await uploadBlob(client, repo, this.storedBlob(layer), throttled(emit, id, 'Pushing'), { chunkSize: this.opts.uploadChunkSize });
-        emit({ id, status: 'Pushed' });
       }),
     );
-    await Promise.all([layersPushed, configPushed]);
-    const changed = layers.some((l, i) => l.digest !== local.manifest.layers[i]!.digest);
-    const image = changed ? await this.images.replaceLayers(local, layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size }))) : local;
+    let image: Image;
+    try {
+      try {
+        await Promise.all([layersPushed, configPushed]);
+      } catch (e) {
+        await Promise.allSettled(stores);
+        await this.recordLayers(local, layers).catch(() => undefined);
+        throw e;
+      }
+      image = await this.recordLayers(local, layers);
+    } finally {
+      for (const release of holds) release();
+    }
     const storedBytes = await readFile(this.content.path(parseDigest(image.row.manifestDigest)));
     const { manifest, bytes: manifestBytes } = opts.format ? convertManifest(image.manifest, storedBytes, opts.format) : { manifest: image.manifest, bytes: storedBytes };
     const digest = await putManifest(client, repo, tag, manifest.mediaType, manifestBytes);
@@ -238,6 +265,12 @@ export class ImageTransfer {
     emit({ status: '', aux: { Tag: tag, Digest: digest, Size: manifestBytes.length } });
   }
 
+  /** Gives `local` the gzip blobs stored for its uncompressed layers, if any. */
+  private async recordLayers(local: Image, layers: readonly Descriptor[]): Promise<Image> {
+    const changed = layers.some((l, i) => l.digest !== local.manifest.layers[i]!.digest);
+    return changed ? this.images.replaceLayers(local, layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size }))) : local;
+  }
+
   private async pushBlobIfMissing(client: RegistryClient, repo: string, blob: Descriptor): Promise<void> {
     if (await blobExists(client, repo, blob.digest)) return;
     await uploadBlob(client, repo, this.storedBlob(blob), () => undefined, { chunkSize: this.opts.uploadChunkSize });
@@ -245,16 +278,25 @@ export class ImageTransfer {
 
   /**
    * Gzips an uncompressed layer into the content store and, in the same pass, streams the gzip
-   * bytes to the registry; returns the gzip blob's descriptor.
+   * bytes to the registry. `stored` gives the gzip blob's descriptor once it is stored, whatever
+   * becomes of the upload; `pushed` settles once both are done. `onHashed` hears the blob's digest
+   * before the blob appears in the store.
    */
-  private async compressAndUpload(client: RegistryClient, repo: string, layer: Descriptor, mediaType: string, onBytes: OnBytes): Promise<Descriptor> {
-    const { gzip, hashed, stored } = compressLayerBlob(parseDigest(layer.digest), this.content);
+  private compressAndUpload(
+    client: RegistryClient,
+    repo: string,
+    layer: Descriptor,
+    mediaType: string,
+    onBytes: OnBytes,
+    onHashed: (digest: Digest) => void,
+  ): { stored: Promise<Descriptor>; pushed: Promise<void> } {
+    const { gzip, hashed, stored } = compressLayerBlob(parseDigest(layer.digest), this.content, onHashed);
     // The store hashes the bytes; the upload closes with their digest (the registry checks it) while the store syncs.
     const uploaded = uploadStream(client, repo, gzip, (n) => onBytes(Math.min(n, layer.size), layer.size), () => hashed);
-    // A failed upload stops reading the gzip; the store still finishes (its blob is kept for later).
+    // A failed upload stops reading the gzip; the store still finishes (the image gets its blob all the same).
     uploaded.catch(() => gzip.return());
-    const [blob] = await Promise.all([stored, uploaded]);
-    return { mediaType, digest: blob.digest, size: blob.size };
+    const blob = stored.then((b) => ({ mediaType, digest: b.digest, size: b.size }));
+    return { stored: blob, pushed: Promise.all([blob, uploaded]).then(() => undefined) };
   }
 
   /** A blob of the content store, readable from any offset (a chunk resumes there). */

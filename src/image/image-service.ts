@@ -81,6 +81,8 @@ interface NewLayer {
  */
 export class ImageService {
   private readonly unpacking = new KeyedMutex();
+  /** Blobs stored for an image but not yet recorded in it (a push's gzip layers), with their holders' count. */
+  private readonly heldBlobs = new Map<string, number>();
 
   constructor(
     private readonly content: ContentStore,
@@ -283,6 +285,23 @@ export class ImageService {
     return this.get(image.id);
   }
 
+  /**
+   * Keeps `digest` from garbage collection, referenced or not, until the returned release is
+   * called: a blob stored for an image before the image records it would otherwise go at any
+   * image removal in between.
+   */
+  holdBlob(digest: string): () => void {
+    this.heldBlobs.set(digest, (this.heldBlobs.get(digest) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = (this.heldBlobs.get(digest) ?? 1) - 1;
+      if (left === 0) this.heldBlobs.delete(digest);
+      else this.heldBlobs.set(digest, left);
+    };
+  }
+
   /** Adds a digested reference (`repo@sha256:…`) to an image, as a push records it. */
   addRepoDigest(id: ImageId, refWithDigest: string): void {
     this.meta.setTag(normalizeReference(refWithDigest), id);
@@ -449,7 +468,7 @@ export class ImageService {
     await this.usage.removalsSettled();
     const images = this.list();
     const keepSnapshots = this.usage.snapshotsInUse();
-    const keepBlobs = new Set<string>();
+    const keepBlobs = new Set<string>(this.heldBlobs.keys());
     for (const img of images) {
       for (const c of this.chainIds(img)) keepSnapshots.add(c);
       keepBlobs.add(img.row.manifestDigest);

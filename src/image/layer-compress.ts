@@ -53,9 +53,14 @@ export interface GzipPieces extends AsyncIterableIterator<Buffer> {
  * piece only once it is done with the previous one (undici writes a body so: see UploadFeed), or
  * call `return()` to stop reading, which leaves the store to finish alone. `hashed` gives the
  * blob's digest once every byte is hashed (an upload can close with it while the store makes the
- * blob durable); `stored` settles once the blob is stored.
+ * blob durable); `stored` settles once the blob is stored. `onHashed` hears that digest before the
+ * blob appears in the store.
  */
-export function compressLayerBlob(digest: Digest, content: ContentStore): { gzip: GzipPieces; hashed: Promise<Digest>; stored: Promise<{ digest: Digest; size: number }> } {
+export function compressLayerBlob(
+  digest: Digest,
+  content: ContentStore,
+  onHashed?: (digest: Digest) => void,
+): { gzip: GzipPieces; hashed: Promise<Digest>; stored: Promise<{ digest: Digest; size: number }> } {
   const pool = new BufferPool(COMPRESS_BUFFERS, storedSize(CHUNK));
   const lender = new SharedLender(pool, 2);
   const feed = new UploadFeed(lender);
@@ -66,9 +71,14 @@ export function compressLayerBlob(digest: Digest, content: ContentStore): { gzip
     }
     feed.end();
   };
-  let onHashed: (digest: Digest) => void = () => undefined;
-  const hashed = new Promise<Digest>((resolve) => (onHashed = resolve));
-  const stored = content.putLent(pieces(), lender, { onHashed });
+  let hashedNow: (digest: Digest) => void = () => undefined;
+  const hashed = new Promise<Digest>((resolve) => (hashedNow = resolve));
+  const stored = content.putLent(pieces(), lender, {
+    onHashed: (d) => {
+      onHashed?.(d);
+      hashedNow(d);
+    },
+  });
   stored.catch((e: unknown) => feed.fail(e));
   // A store that fails before the last byte is hashed fails `hashed` too, which no one may await.
   const hashedOrFailed = Promise.race([hashed, stored.then(() => hashed)]);

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, sign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,12 +147,13 @@ export interface RegistryProxy {
 
 /**
  * Forwards to `reg`; `dropPatch(n)` closes the n-th PATCH's connection (1-based) before the
- * registry sees it, `minChunk` is advertised as OCI-Chunk-Min-Length when an upload starts, and
- * `refuseMonolithic` answers a blob PUT that carries bytes with 405, as registries that want chunks.
+ * registry sees it, `minChunk` is advertised as OCI-Chunk-Min-Length when an upload starts,
+ * `refuseMonolithic` answers a blob PUT that carries bytes with 405, as registries that want chunks,
+ * and a PUT that closes an upload without bytes waits for `beforeClose(digest)`.
  */
 export async function startRegistryProxy(
   reg: TestRegistry,
-  opts: { dropPatch?: (n: number) => boolean; minChunk?: number; refuseMonolithic?: boolean } = {},
+  opts: { dropPatch?: (n: number) => boolean; minChunk?: number; refuseMonolithic?: boolean; beforeClose?: (digest: string) => Promise<void> } = {},
 ): Promise<RegistryProxy> {
   const [upHost = '', upPort = ''] = reg.host.split(':');
   const log: string[] = [];
@@ -169,6 +170,15 @@ export async function startRegistryProxy(
       req.once('end', () => res.writeHead(405).end());
       return;
     }
+    const closing = /[?&]digest=([^&]+)/.exec(req.url ?? '');
+    if (req.method === 'PUT' && closing && opts.beforeClose && Number(req.headers['content-length'] ?? '0') === 0) {
+      req.pause();
+      void opts.beforeClose(decodeURIComponent(closing[1]!)).then(() => forward(req, res));
+      return;
+    }
+    forward(req, res);
+  });
+  const forward = (req: IncomingMessage, res: ServerResponse): void => {
     const up = httpRequest({ host: upHost, port: Number(upPort), method: req.method, path: req.url, headers: req.headers }, (upRes) => {
       const headers = { ...upRes.headers };
       if (req.method === 'POST' && upRes.statusCode === 202 && opts.minChunk) headers['oci-chunk-min-length'] = String(opts.minChunk);
@@ -177,7 +187,7 @@ export async function startRegistryProxy(
     });
     up.on('error', () => res.destroy());
     req.pipe(up);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : 0;

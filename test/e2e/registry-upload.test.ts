@@ -1,10 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, chmodSync, mkdirSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, chmodSync, mkdirSync, copyFileSync, existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { berth, makeBusybox, runCommand, startPrivateDaemon, uniqueName, type PrivateDaemon, type RunResult } from './harness.js';
+import { api, berth, makeBusybox, runCommand, startPrivateDaemon, uniqueName, type PrivateDaemon, type RunResult } from './harness.js';
 import { startRegistry, startRegistryProxy, type TestRegistry } from './registry-fixture.js';
 
 let reg: TestRegistry | undefined;
@@ -127,6 +128,54 @@ test("push sends the image's config beside its layers, not after them", async ()
     const closed = proxy.log.indexOf('PUT ?digest', proxy.log.indexOf('PATCH'));
     assert.equal(proxy.log.filter((l) => l === 'HEAD').length, 2, proxy.log.join('\n'));
     assert.ok(closed > 0 && proxy.log.lastIndexOf('HEAD') < closed, proxy.log.join('\n'));
+    await assertPullsBack(ref, id);
+  } finally {
+    await berth(['rmi', '-f', ref]);
+    await proxy.stop();
+  }
+});
+
+test('a push that fails once its layer is compressed leaves the gzip blob to the image: the retry sends it from the store', async () => {
+  const proxy = await startRegistryProxy(reg!, { dropPatch: (n) => n === 1 });
+  const ref = `${proxy.host}/${uniqueName('retry')}:1`;
+  try {
+    const { id } = await makeImage(ref, 2 * 1024 * 1024);
+    const failed = await berth(['push', ref]);
+    assert.notEqual(failed.code, 0, failed.stdout);
+    const patched = proxy.log.filter((l) => l.startsWith('PATCH')).length;
+    ok(await berth(['push', ref]), 'retry');
+    // Compressing again would stream the layer in a PATCH; the stored blob goes in one PUT.
+    assert.equal(proxy.log.filter((l) => l.startsWith('PATCH')).length, patched, proxy.log.join('\n'));
+    await assertPullsBack(ref, id);
+  } finally {
+    await berth(['rmi', '-f', ref]);
+    await proxy.stop();
+  }
+});
+
+test('an image removal while a push closes its upload keeps the gzip blob the push has stored', async () => {
+  const blobs = join(((await api('GET', '/info')).json() as { DockerRootDir: string }).DockerRootDir, 'content', 'blobs', 'sha256');
+  let keptThroughGc: boolean | undefined;
+  // Holds the closing PUT until the blob is in the store, then removes another image (which
+  // collects garbage) and looks again.
+  const proxy = await startRegistryProxy(reg!, {
+    beforeClose: async (digest) => {
+      const file = join(blobs, digest.replace(/^sha256:/, ''));
+      for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(25);
+      const other = `${uniqueName('gc')}:1`;
+      const name = uniqueName('gcsrc');
+      ok(await berth(['run', '--name', name, 'busybox', 'true']), 'run');
+      ok(await berth(['commit', name, other]), 'commit');
+      ok(await berth(['rm', name]), 'rm');
+      ok(await berth(['rmi', other]), 'rmi');
+      keptThroughGc = existsSync(file);
+    },
+  });
+  const ref = `${proxy.host}/${uniqueName('held')}:1`;
+  try {
+    const { id } = await makeImage(ref, 1024 * 1024);
+    ok(await berth(['push', ref]), 'push');
+    assert.equal(keptThroughGc, true);
     await assertPullsBack(ref, id);
   } finally {
     await berth(['rmi', '-f', ref]);

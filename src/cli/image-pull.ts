@@ -26,13 +26,10 @@ export async function pullImage(
   const parsed = parseReference(image);
   const ref = opts.allTags === true ? parsed : withDefaultTag(parsed);
   const registryAuth = opts.env !== undefined ? await registryAuthFor(opts.env, image) : undefined;
-  const res = await client.imageCreate(
-    {
-      fromImage: repositoryName(ref),
-      tag: ref.digest ?? ref.tag,
-      platform: opts.platform,
-    },
-    registryAuth !== undefined ? { registryAuth } : {},
-  );
+  // Over the small HTTP/1.1 exchange, as push: node:http is not loaded (~5 ms of the CLI's start).
+  const res = await client.stream('POST', '/images/create', {
+    query: { fromImage: repositoryName(ref), tag: ref.digest ?? ref.tag, platform: opts.platform },
+    headers: registryAuth !== undefined ? { 'X-Registry-Auth': registryAuth } : {},
+  });
   await displayJsonMessages(res, out, { quiet: opts.quiet ?? false });
 }

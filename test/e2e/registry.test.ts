@@ -213,16 +213,23 @@ for (const { name: client, run } of CLIENTS) {
   });
 }
 
-test('berth push loads none of the Node modules only a credential helper, a login or node:http needs', async () => {
+test('berth push and pull load none of the Node modules only a credential helper, a login or node:http needs', async () => {
   const reg = plain!;
   const ref = `${reg.host}/${uniqueName('mods')}:1`;
   await makeImage(ref);
-  try {
-    const r = ok(await berthCliModules(['push', ref]), 'push');
-    assert.match(r.stdout, /: Pushed$/m);
-    assert.match(r.stdout, /^1: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+  const unneeded = (r: { modules: string[] }): void => {
     assert.ok(r.modules.includes('NativeModule net'), 'the list is read (the client uses node:net)');
     for (const m of ['http', 'child_process', 'crypto', 'fs/promises', 'os']) assert.ok(!r.modules.includes(`NativeModule ${m}`), `node:${m} is not loaded`);
+  };
+  try {
+    const pushed = ok(await berthCliModules(['push', ref]), 'push');
+    assert.match(pushed.stdout, /: Pushed$/m);
+    assert.match(pushed.stdout, /^1: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+    unneeded(pushed);
+    ok(await berth(['rmi', ref]), 'rmi');
+    const pulled = ok(await berthCliModules(['pull', ref]), 'pull');
+    assert.match(pulled.stdout, /^Status: Downloaded newer image for /m);
+    unneeded(pulled);
   } finally {
     await berth(['rmi', '-f', ref]);
   }

@@ -505,12 +505,11 @@ export class EngineClient {
   }
 
   /**
-   * `POST /images/create`: pull (`fromImage`, `tag`) or import (`fromSrc=-` with `body`). Resolves with
-   * the JSON-lines progress stream once the daemon accepted the request.
+   * `POST /images/create` for an import (`fromSrc=-` with `body`, or a URL). Resolves with the
+   * JSON-lines progress stream once the daemon accepted the request. (A pull goes through `stream`.)
    */
-  imageCreate(query: Query, opts: { body?: Readable | Buffer; registryAuth?: string } = {}): Promise<http.IncomingMessage> {
+  imageCreate(query: Query, opts: { body?: Readable | Buffer } = {}): Promise<http.IncomingMessage> {
     const headers: Record<string, string> = {};
-    if (opts.registryAuth !== undefined) headers['X-Registry-Auth'] = opts.registryAuth;
     if (opts.body !== undefined) headers['Content-Type'] = 'application/x-tar';
     return this.send('POST', '/images/create', { query, headers, ...(opts.body !== undefined ? { body: opts.body } : {}) });
   }

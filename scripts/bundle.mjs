@@ -58,8 +58,25 @@ await bundle({
   define,
 });
 
+/**
+ * undici's HTTP/2 client requires node:http2 as soon as undici's client is loaded: ~20 ms of berthd's
+ * first registry contact (its V8 flags make Node compile built-in modules without their code cache).
+ * berth never asks undici for HTTP/2 (no allowH2, so TLS offers http/1.1 only), and what it gets
+ * instead is undici's own stand-in for a Node without node:http2.
+ */
+const undiciWithoutHttp2 = {
+  name: 'undici-without-http2',
+  setup(b) {
+    b.onResolve({ filter: /^node:http2$/ }, (args) =>
+      /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer) ? { path: 'no-http2', namespace: 'berth-undici' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'berth-undici' }, () => ({ contents: 'module.exports = { constants: {} };', loader: 'js' }));
+  },
+};
+
 await bundle({
   ...common,
+  plugins: [undiciWithoutHttp2],
   entryPoints: { berth: 'src/bin/berth.ts' },
   splitting: true,
   format: 'esm',

@@ -379,6 +379,32 @@ for (const { name: client, run } of CLIENTS) {
   });
 }
 
+test("berthd's registry client loads no node:http2 (undici is asked for HTTP/1.1 only)", async () => {
+  const reg = plain!;
+  const ref = `${reg.host}/${uniqueName('h1')}:1`;
+  const dir = mkdtempSync(join(tmpdir(), 'berth-daemon-modules-'));
+  let daemon: PrivateDaemon | undefined;
+  try {
+    await makeImage(ref);
+    ok(await berth(['push', ref]), 'push');
+    // A preload (through NODE_OPTIONS, past the launcher) writes the built-in modules berthd loaded as it exits.
+    const preload = join(dir, 'modules.cjs');
+    const list = join(dir, 'modules.txt');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+    daemon = await startPrivateDaemon(uniqueName('h1'), undefined, [], { NODE_OPTIONS: `--require ${preload}` });
+    ok(await berth(['pull', ref], { host: daemon.host }), 'pull');
+    await daemon.destroy();
+    daemon = undefined;
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    assert.ok(loaded.includes('NativeModule tls'), 'the registry was contacted (its https attempt loads node:tls)');
+    assert.ok(!loaded.includes('NativeModule http2'), 'node:http2 is not loaded');
+  } finally {
+    await daemon?.destroy();
+    await berth(['rmi', '-f', ref]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a daemon killed mid-pull leaves no partial blob or image; after restart the pull completes', async () => {
   const reg = plain!;
   const ref = `${reg.host}/${uniqueName('crash')}:1`;

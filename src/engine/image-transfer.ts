@@ -247,6 +247,8 @@ export class ImageTransfer {
       try {
         await Promise.all([layersPushed, configPushed]);
       } catch (e) {
+        // The config's failure stops the layers not yet started too.
+        failed = true;
         await Promise.allSettled(stores);
         await this.recordLayers(local, layers).catch(() => undefined);
         throw e;

@@ -148,12 +148,19 @@ export interface RegistryProxy {
 /**
  * Forwards to `reg`; `dropPatch(n)` closes the n-th PATCH's connection (1-based) before the
  * registry sees it, `minChunk` is advertised as OCI-Chunk-Min-Length when an upload starts,
- * `refuseMonolithic` answers a blob PUT that carries bytes with 405, as registries that want chunks,
- * and a PUT that closes an upload without bytes waits for `beforeClose(digest)`.
+ * `refuseMonolithic` answers a blob PUT that carries bytes with 405, as registries that want chunks
+ * (`failMonolithic`: with 400, a plain failure), and a PUT that closes an upload without bytes waits
+ * for `beforeClose(digest)`.
  */
 export async function startRegistryProxy(
   reg: TestRegistry,
-  opts: { dropPatch?: (n: number) => boolean; minChunk?: number; refuseMonolithic?: boolean; beforeClose?: (digest: string) => Promise<void> } = {},
+  opts: {
+    dropPatch?: (n: number) => boolean;
+    minChunk?: number;
+    refuseMonolithic?: boolean;
+    failMonolithic?: boolean;
+    beforeClose?: (digest: string) => Promise<void>;
+  } = {},
 ): Promise<RegistryProxy> {
   const [upHost = '', upPort = ''] = reg.host.split(':');
   const log: string[] = [];
@@ -165,9 +172,9 @@ export async function startRegistryProxy(
       req.socket.destroy();
       return;
     }
-    if (req.method === 'PUT' && opts.refuseMonolithic && (req.url ?? '').includes('/blobs/uploads/') && Number(req.headers['content-length'] ?? '0') > 0) {
+    if (req.method === 'PUT' && (opts.refuseMonolithic || opts.failMonolithic) && (req.url ?? '').includes('/blobs/uploads/') && Number(req.headers['content-length'] ?? '0') > 0) {
       req.resume();
-      req.once('end', () => res.writeHead(405).end());
+      req.once('end', () => res.writeHead(opts.refuseMonolithic ? 405 : 400).end());
       return;
     }
     const closing = /[?&]digest=([^&]+)/.exec(req.url ?? '');

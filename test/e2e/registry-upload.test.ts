@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, berth, makeBusybox, runCommand, startPrivateDaemon, uniqueName, type PrivateDaemon, type RunResult } from './harness.js';
-import { startRegistry, startRegistryProxy, type TestRegistry } from './registry-fixture.js';
+import { startRegistry, startRegistryProxy, type RegistryProxy, type TestRegistry } from './registry-fixture.js';
 
 let reg: TestRegistry | undefined;
 
@@ -180,6 +180,43 @@ test('an image removal while a push closes its upload keeps the gzip blob the pu
   } finally {
     await berth(['rmi', '-f', ref]);
     await proxy.stop();
+  }
+});
+
+test('after a failed config upload no further layer starts (the layers under way finish)', async () => {
+  const name = uniqueName('stop');
+  let daemon: PrivateDaemon | undefined;
+  let proxy: RegistryProxy | undefined;
+  let releaseClose: () => void = () => undefined;
+  const closeHeld = new Promise<void>((resolve) => (releaseClose = resolve));
+  try {
+    daemon = await startPrivateDaemon(name, undefined, ['--max-concurrent-uploads', '1']);
+    const host = daemon.host;
+    await makeBusybox(host);
+    // The config's PUT fails at once; the top layer's upload waits to close until the push has failed.
+    let closing = '';
+    proxy = await startRegistryProxy(reg!, { failMonolithic: true, beforeClose: (digest) => ((closing = digest), closeHeld) });
+    const ref = `${proxy.host}/${uniqueName('stop')}:1`;
+    const below = `${uniqueName('below')}:1`;
+    await makeImage(below, 4096, host);
+    const src = uniqueName('stopsrc');
+    ok(await berth(['run', '--name', src, below, 'sh', '-c', 'head -c 4096 /dev/urandom > /top'], { host }), 'run');
+    ok(await berth(['commit', src, ref], { host }), 'commit');
+    ok(await berth(['rm', src], { host }), 'rm');
+    const failed = await berth(['push', ref], { host });
+    assert.notEqual(failed.code, 0, failed.stdout);
+    const started = proxy.log.filter((l) => l === 'POST').length;
+    // The top layer's upload closes now (the registry has its blob); the layer below it would start
+    // with a POST right after that.
+    releaseClose();
+    const repo = ref.slice(proxy.host.length + 1, -':1'.length);
+    for (let i = 0; i < 100 && (await fetch(`http://${reg!.host}/v2/${repo}/blobs/${closing}`, { method: 'HEAD' })).status !== 200; i++) await sleep(50);
+    await sleep(500);
+    assert.equal(proxy.log.filter((l) => l === 'POST').length, started, proxy.log.join('\n'));
+  } finally {
+    releaseClose();
+    await proxy?.stop();
+    await daemon?.destroy();
   }
 });
 

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /** The files berth writes for a container and bind-mounts over /etc/{hostname,hosts,resolv.conf}. */
@@ -79,27 +79,32 @@ export function hostsFile(name: string, addresses: readonly string[]): string {
 /**
  * Rewritten at every start, before the container runs, and on network connect/disconnect; plain
  * writes (no fsync on the hot path) that keep the inode, so the bind mounts show the new content.
+ * Synchronous: a start waits for these few small files, and through the thread pool each step
+ * waits its turn behind the start's other work (~0.3 ms a step when busy), far longer than the
+ * write itself.
  */
-export async function writeEtcFiles(
+export function writeEtcFiles(
   paths: EtcFiles,
   /** `nameserver`: the embedded DNS server's address (a user network), in place of the host's resolvers. */
   opts: { hostname: string; domainname: string; hostNetwork: boolean; addresses: readonly string[]; nameserver?: string; dns?: DnsOverrides },
-): Promise<void> {
-  const readHost = (p: string) => readFile(p, 'utf8').catch(() => '');
-  // Three independent files, written at once (a container start waits for them).
+): void {
   if (opts.hostNetwork) {
-    await Promise.all([
-      writeFile(paths.hostnamePath, `${hostname()}\n`),
-      readHost('/etc/hosts').then((hosts) => writeFile(paths.hostsPath, hosts)),
-      readHost('/etc/resolv.conf').then((resolv) => writeFile(paths.resolvConfPath, resolv)),
-    ]);
+    writeFileSync(paths.hostnamePath, `${hostname()}\n`);
+    writeFileSync(paths.hostsPath, readOrEmpty('/etc/hosts'));
+    writeFileSync(paths.resolvConfPath, readOrEmpty('/etc/resolv.conf'));
     return;
   }
-  await Promise.all([
-    writeFile(paths.hostnamePath, `${opts.hostname}\n`),
-    writeFile(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.addresses)),
-    readHost('/etc/resolv.conf').then((host) =>
-      writeFile(paths.resolvConfPath, opts.nameserver ? embeddedResolvConf(host, opts.nameserver, opts.dns) : containerResolvConf(host, opts.dns)),
-    ),
-  ]);
+  writeFileSync(paths.hostnamePath, `${opts.hostname}\n`);
+  writeFileSync(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.addresses));
+  const host = readOrEmpty('/etc/resolv.conf');
+  writeFileSync(paths.resolvConfPath, opts.nameserver ? embeddedResolvConf(host, opts.nameserver, opts.dns) : containerResolvConf(host, opts.dns));
+}
+
+/** A small file's text, or empty when it cannot be read (synchronously: see writeEtcFiles). */
+export function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../lib/errors.js';
@@ -31,7 +32,7 @@ import { ContainerNetworks, etcNetwork, modeNetwork, type EndpointRequest, type 
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
-import { writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
+import { readOrEmpty, writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
 import { ContainerIndex } from './container-index.js';
 import {
   isRunning,
@@ -414,9 +415,10 @@ export class ContainerService {
         const dns = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
         netFinish = Promise.all([links, dns]).then(([a, b]) => a ?? b);
       }
-      const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
-      // Independent file work, at once on the thread pool: the container's /etc files and the image's users.
-      const [passwd, group] = await Promise.all([readEtc('passwd'), readEtc('group'), owner ? undefined : this.writeEtc(c, hostNetwork)]);
+      // The container's /etc files and the image's users: small files, at once (see writeEtcFiles).
+      if (!owner) this.writeEtc(c, hostNetwork);
+      const passwd = readOrEmpty(join(rootfs, 'etc', 'passwd'));
+      const group = readOrEmpty(join(rootfs, 'etc', 'group'));
       const user = resolveUser(c.config.User ?? '', passwd, group, (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
       sw.lap('etc');
       const sec = hc.SecurityOpt ?? [];
@@ -452,7 +454,8 @@ export class ContainerService {
         init: hc.Init ? { path: this.deps.security.initPath } : undefined,
       });
       compiledBefore = this.seccompPrograms.annotate(spec, runtime);
-      await writeFile(join(bundle, 'config.json'), specToJson(spec));
+      // At once, as the /etc files (see writeEtcFiles): the runtime's create waits for it.
+      writeFileSync(join(bundle, 'config.json'), specToJson(spec));
       sw.lap('spec');
     } catch (e) {
       // Before its create, conmon has forked nothing: ending it leaves nothing behind.
@@ -493,9 +496,9 @@ export class ContainerService {
   }
 
   /** /etc/hostname, hosts and resolv.conf from the container's endpoints. */
-  private async writeEtc(c: ContainerRecord, hostNetwork: boolean): Promise<void> {
+  private writeEtc(c: ContainerRecord, hostNetwork: boolean): void {
     const net = etcNetwork(c);
-    await writeEtcFiles(this.etcFiles(c.id), {
+    writeEtcFiles(this.etcFiles(c.id), {
       hostname: c.config.Hostname ?? shortId(c.id),
       domainname: c.config.Domainname ?? '',
       hostNetwork,
@@ -525,7 +528,7 @@ export class ContainerService {
       this.index.save(c);
       if (isRunning(c)) {
         await this.aimEmbeddedDns(c, true);
-        await this.writeEtc(c, false);
+        this.writeEtc(c, false);
       }
     });
   }
@@ -538,7 +541,7 @@ export class ContainerService {
       this.index.save(c);
       if (isRunning(c)) {
         await this.aimEmbeddedDns(c, true);
-        await this.writeEtc(c, false);
+        this.writeEtc(c, false);
       }
     });
   }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -355,7 +355,7 @@ export class ContainerService {
     const runtime = this.runtimeOf(c);
     const bundle = this.bundleDir(c.id);
     const rootfs = join(bundle, 'rootfs');
-    await mkdir(bundle, { recursive: true });
+    mkdirSync(bundle, { recursive: true });
     const owner = this.netnsOwner(c);
     if (owner && !isRunning(owner)) {
       throw conflict('owner_not_running', `cannot join network namespace of a non running container: container ${owner.id} is ${owner.state.status}`);

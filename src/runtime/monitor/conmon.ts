@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants as fsConstants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { BerthError, errorMessage } from '../../lib/errors.js';
@@ -119,12 +119,11 @@ export interface PreparedMonitor {
 export async function prepareMonitor(opts: ConmonLaunchOptions): Promise<PreparedMonitor> {
   const paths = monitorPaths(opts.bundle);
   const exitFile = join(opts.exitDir, opts.id);
-  await Promise.all([mkdir(opts.exitDir, { recursive: true }), mkdir(opts.persistDir, { recursive: true })]);
-  await Promise.all(
-    [exitFile, join(opts.persistDir, 'exit'), join(opts.persistDir, 'oom'), paths.pidFile, paths.conmonPidFile].map((p) =>
-      rm(p, { force: true }),
-    ),
-  );
+  // At once, not through the thread pool: the start waits for conmon, and these are a few
+  // directory operations on the exec root's tmpfs, quicker than a turn on the pool.
+  mkdirSync(opts.exitDir, { recursive: true });
+  mkdirSync(opts.persistDir, { recursive: true });
+  for (const p of [exitFile, join(opts.persistDir, 'exit'), join(opts.persistDir, 'oom'), paths.pidFile, paths.conmonPidFile]) rmSync(p, { force: true });
 
   const args = [
     // A bare flag in conmon 2.x (podman's trailing "1" is parsed as an ignored positional).
@@ -241,14 +240,14 @@ export async function execInContainer(opts: ConmonExecOptions): Promise<ExecSess
   const exitDir = join(opts.execDir, 'exit');
   const exitFile = join(exitDir, opts.containerId);
   const specPath = join(opts.execDir, 'process.json');
-  // A new exec's directory: there is no earlier exit file to remove.
-  await mkdir(exitDir, { recursive: true });
+  // A new exec's directory: there is no earlier exit file to remove. At once, as prepareMonitor's.
+  mkdirSync(exitDir, { recursive: true });
   // The runtime sizes the TTY before the process runs; a ctl resize could only race with it.
   const spec =
     opts.consoleSize && opts.process.terminal
       ? { ...opts.process, consoleSize: { height: opts.consoleSize.rows, width: opts.consoleSize.cols } }
       : opts.process;
-  await writeFile(specPath, JSON.stringify(spec));
+  writeFileSync(specPath, JSON.stringify(spec));
 
   const args = [
     '--api-version',

@@ -16,8 +16,6 @@ import { ExecService } from '../engine/exec-service.js';
 import { HealthMonitor } from '../engine/health-monitor.js';
 import { BridgeNetwork, bridgeIdentity } from '../network/bridge-network.js';
 import { UserNetworks } from '../network/user-networks.js';
-import { Links } from '../network/links.js';
-import { NetnsPool } from '../network/netns-pool.js';
 import { NetworkService } from '../engine/network-service.js';
 import { resolveName, upstreamsFor } from '../engine/container-networks.js';
 import { networkRoutes } from '../api/server/routes/networks.js';
@@ -110,17 +108,8 @@ async function serve(
 
   // Daemons on other exec roots (tests) get a bridge and chains of their own, so they never share addresses.
   const identity = bridgeIdentity(cfg.runRoot, DEFAULTS.runRoot, (s) => createHash('sha256').update(s).digest('hex'));
-  const netnsDir = join(cfg.runRoot, 'netns');
-  const links = new Links();
-  const spares = new NetnsPool({
-    dir: netnsDir,
-    create: (path) => links.createNamespace(path, { loopbackUp: true }),
-    remove: (path) => links.deleteNetns(path).catch((e: unknown) => log.warn(`spare network namespace ${path}: ${errorMessage(e)}`)),
-    log,
-  });
   const network = new BridgeNetwork({
-    netnsDir,
-    spares,
+    netnsDir: join(cfg.runRoot, 'netns'),
     stateDir: join(cfg.dataRoot, 'network'),
     ...identity,
     bip: cfg.bip,
@@ -129,8 +118,7 @@ async function serve(
   const events = new EventBus();
   const userNetworks = new UserNetworks({
     stateDir: join(cfg.dataRoot, 'network', 'user'),
-    netnsDir,
-    spares,
+    netnsDir: join(cfg.runRoot, 'netns'),
     chainTag: identity.chainTag,
     defaultBridge: network,
     lookup: (net, name, from) => resolveName(containers?.list() ?? [], net, name, from),
@@ -276,7 +264,6 @@ async function serve(
     meta.close();
     void Promise.all([
       network.teardownIfUnused().catch((e: unknown) => log.warn(`network teardown: ${errorMessage(e)}`)),
-      spares.close(),
       releaseRuntimes().catch((e: unknown) => log.warn(`runtime binary unmount: ${errorMessage(e)}`)),
     ])
       .then(() => Promise.all([rm(cfg.socketPath, { force: true }), rm(join(cfg.runRoot, 'berthd.pid'), { force: true })]))

@@ -345,8 +345,6 @@ export class ContainerService {
     } finally {
       release();
     }
-    // The next start's namespace, made once this one's answer is on its way.
-    if (c.networks) setImmediate(() => this.deps.network.refillSpares());
   }
 
   /** `launch` while the cgroup moves are kept warm: `release` ends that once the runtime has created the container. */

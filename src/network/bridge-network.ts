@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { BerthError, conflict, errorMessage, invalidArgument } from '../lib/errors.js';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BerthError, conflict, invalidArgument } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import type { Logger } from '../lib/logger.js';
 import { Iptables } from './iptables.js';
 import { chooseSubnet, conflictingRoute, defaultPools, nextFreeAddress } from './ipam.js';
 import { contains, formatIpv4, formatSubnet, macFromIpv4, overlaps, parseIpv4, parseSubnet, type Subnet } from './ipv4.js';
 import { Links } from './links.js';
-import type { NetnsPool } from './netns-pool.js';
 import { bridgeRules, chainNames, jumpRules, portRules, ruleTag, type ChainNames, type PortRequest, type PublishedPort } from './port-rules.js';
 import { PortReserver } from './port-reserver.js';
 
@@ -52,8 +51,6 @@ export interface AttachOptions {
 export interface BridgeOptions {
   /** Where namespaces are bind-mounted: under the daemon's exec root, so it is tmpfs and per daemon. */
   netnsDir: string;
-  /** Namespaces made ahead, in netnsDir: the bridge that makes containers' namespaces takes them. */
-  spares?: NetnsPool;
   /** Persistent state: the network's id. */
   stateDir: string;
   bridge: string;
@@ -219,29 +216,12 @@ export class BridgeNetwork {
 
   /**
    * Makes the container's namespace, empty: lo comes up with its first endpoint, or here with
-   * `loopbackUp` (a container on a bridge mode left without networks). A spare (lo up) is taken
-   * when one is ready: the container's path becomes a link to it, which the runtime, nsenter and
-   * deleteNetns follow.
+   * `loopbackUp` (a container on a bridge mode left without networks).
    */
   async createNamespace(containerId: string, opts: { loopbackUp: boolean }): Promise<string> {
     const path = this.netnsPath(containerId);
-    const spare = this.opts.spares?.take();
-    if (spare !== undefined) {
-      try {
-        await symlink(basename(spare), path);
-        return path;
-      } catch (e) {
-        this.opts.log.warn(`container ${containerId.slice(0, 12)}: spare network namespace not taken: ${errorMessage(e)}`);
-        await this.links.deleteNetns(spare).catch(() => undefined);
-      }
-    }
     await this.links.createNamespace(path, opts);
     return path;
-  }
-
-  /** Makes spare namespaces for the next starts (after a start: off its path). */
-  refillSpares(): void {
-    void this.opts.spares?.refill();
   }
 
   /** Moves the namespace's default route to `ep`'s gateway (its holder left). */
@@ -272,17 +252,8 @@ export class BridgeNetwork {
       const owner = vethOwner(port);
       if (owner && !liveOwners.has(owner)) await this.links.deleteLink(port);
     }
-    const dir = this.opts.netnsDir;
-    const names = await readdir(dir).catch(() => [] as string[]);
-    // A live container's path may link to the spare it took: that spare is its namespace.
-    const taken = new Set<string>();
-    for (const name of names) {
-      if (live.has(name)) await readlink(join(dir, name)).then((t) => taken.add(basename(t)), () => undefined);
-    }
-    for (const name of names) {
-      const path = join(dir, name);
-      if (live.has(name) || taken.has(name) || this.opts.spares?.holds(path)) continue;
-      await this.links.deleteNetns(path);
+    for (const name of await readdir(this.opts.netnsDir).catch(() => [] as string[])) {
+      if (!live.has(name)) await this.links.deleteNetns(join(this.opts.netnsDir, name));
     }
   }
 

@@ -1,5 +1,5 @@
-import { mkdir, open, readlink, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { runChecked, runProgram } from '../lib/exec-file.js';
 
 /**
@@ -43,15 +43,9 @@ export class Links {
     return (JSON.parse(r.stdout || '[]') as { ifname: string }[]).map((l) => l.ifname);
   }
 
-  /** Unmounts and removes a namespace's bind mount; a link to one (see NetnsPool) goes with the namespace it names. */
   async deleteNetns(path: string): Promise<void> {
-    const target = await readlink(path).then(
-      (t) => resolve(dirname(path), t),
-      () => path,
-    );
-    await runProgram('umount', [target]);
-    await rm(target, { force: true });
-    if (target !== path) await rm(path, { force: true });
+    await runProgram('umount', [path]);
+    await rm(path, { force: true });
   }
 
   /**

@@ -11,7 +11,6 @@ import { Iptables } from './iptables.js';
 import { chooseSubnet, defaultPools } from './ipam.js';
 import { contains, formatIpv4, formatSubnet, overlaps, parseIpv4, parseSubnet, type Subnet } from './ipv4.js';
 import { Links } from './links.js';
-import type { NetnsPool } from './netns-pool.js';
 import { chainNames } from './port-rules.js';
 import { isolationRules, type IsolationChains } from './isolation-rules.js';
 
@@ -60,8 +59,6 @@ export class UserNetworks {
     private readonly opts: {
       stateDir: string;
       netnsDir: string;
-      /** The spare namespaces in netnsDir, which every bridge's sweep leaves alone. */
-      spares?: NetnsPool;
       /** The daemon's chain suffix (see bridgeIdentity); empty for the default daemon. */
       chainTag: string;
       defaultBridge: BridgeNetwork;
@@ -228,7 +225,6 @@ export class UserNetworks {
   private bridgeFor(config: UserNetworkConfig): BridgeNetwork {
     return new BridgeNetwork({
       netnsDir: this.opts.netnsDir,
-      spares: this.opts.spares,
       stateDir: join(this.opts.stateDir, config.id),
       bridge: config.bridge,
       // 10 characters keep `BERTH-<tag>-POSTROUTING` within iptables' 28.

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { api, berth, CLIENTS, mountsUnder, SHARED_HOST, uniqueName, type RunResult } from './harness.js';
 
 type Run = (typeof CLIENTS)[number]['run'];
@@ -37,9 +37,7 @@ interface Snapshot {
 
 async function snapshot(run: Run): Promise<Snapshot> {
   const ids = (await run(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean).sort();
-  // The daemon's spare network namespaces come and go with other starts; they are no container's.
-  const mounts = (await mountsUnder(RUN_ROOT)).filter((m) => !basename(m).startsWith('spare-'));
-  return { containers: ids, mounts: mounts.sort(), conmons: conmons().sort() };
+  return { containers: ids, mounts: (await mountsUnder(RUN_ROOT)).sort(), conmons: conmons().sort() };
 }
 
 /** Fails when a failed command left a container, a mount or a conmon behind. */

@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { dirname, join } from 'node:path';
-import { CLIENTS, berth, freePort, httpGet, makeBusybox, runCommand, startPrivateDaemon, uniqueName, waitFor, type RunResult } from './harness.js';
+import { CLIENTS, berth, freePort, httpGet, makeBusybox, runCommand, startPrivateDaemon, uniqueName, type RunResult } from './harness.js';
 
 /** A non-loopback IPv4 address of the host, if it has one. */
 function hostAddress(): string | undefined {
@@ -325,29 +323,5 @@ test('a daemon whose default pool is taken says so in info (both CLIs) and uses 
   } finally {
     await d.destroy();
     if (standIn) await runCommand('ip', ['link', 'del', standIn]);
-  }
-});
-
-test('a start takes a spare network namespace the daemon made after the one before; it goes with the container', async () => {
-  const ids: string[] = [];
-  const isMountPoint = async (path: string) => (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((l) => l.split(' ')[4] === path);
-  try {
-    ids.push(ok(await berth(['run', '-d', 'busybox', 'sleep', '600']), 'run first'));
-    const dir = dirname((await netSettings(ids[0]!)).SandboxKey);
-    await waitFor('spare namespaces', async () => (await readdir(dir)).some((n) => n.startsWith('spare-')));
-    ids.push(ok(await berth(['run', '-d', 'busybox', 'sleep', '600']), 'run second'));
-    const net = await netSettings(ids[1]!);
-    const target = await readlink(net.SandboxKey);
-    assert.match(target, /^spare-[0-9a-f]{12}$/);
-    const spare = join(dir, target);
-    assert.ok(await isMountPoint(spare), `${spare} is the namespace's bind mount`);
-    const inside = ok(await berth(['exec', ids[1]!, 'sh', '-c', 'ip -4 addr show eth0; ip link show lo']), 'exec');
-    assert.match(inside, new RegExp(`inet ${net.IPAddress.replace(/\./g, '\\.')}/16`));
-    assert.match(inside, /lo: <LOOPBACK,UP/);
-    ok(await berth(['rm', '-f', ids.pop()!]), 'rm second');
-    assert.ok(!existsSync(net.SandboxKey) && !existsSync(spare), 'the link and its namespace file are gone');
-    assert.ok(!(await isMountPoint(spare)), 'the namespace is unmounted');
-  } finally {
-    if (ids.length) await berth(['rm', '-f', ...ids]);
   }
 });

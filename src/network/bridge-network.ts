@@ -142,20 +142,18 @@ export class BridgeNetwork {
 
   /** The veth pair: its namespace end configured, its host end on the bridge; the ports' rules beside them. */
   private async connectLinks(containerId: string, ep: BridgeEndpoint, opts: AttachOptions): Promise<void> {
-    const hostName = vethName(containerId, opts.ifIndex);
     // Both settle before any undoing, so no link or rule appears after the detach.
     const results = await Promise.allSettled([
-      this.links
-        .createEndpoint({
-          hostName,
-          netnsPath: ep.sandboxKey,
-          loopbackUp: opts.loopbackUp,
-          ifName: `eth${opts.ifIndex}`,
-          mac: ep.mac,
-          addressCidr: `${ep.address}/${ep.prefixLen}`,
-          gateway: opts.defaultRoute ? ep.gateway : undefined,
-        })
-        .then(() => this.links.joinBridge(hostName, this.opts.bridge)),
+      this.links.createEndpoint({
+        hostName: vethName(containerId, opts.ifIndex),
+        netnsPath: ep.sandboxKey,
+        loopbackUp: opts.loopbackUp,
+        ifName: `eth${opts.ifIndex}`,
+        mac: ep.mac,
+        addressCidr: `${ep.address}/${ep.prefixLen}`,
+        gateway: opts.defaultRoute ? ep.gateway : undefined,
+        bridge: this.opts.bridge,
+      }),
       this.addPortRules(containerId, ep),
     ]);
     const failed = results.find((r) => r.status === 'rejected');

@@ -60,9 +60,10 @@ export class Links {
 
   /**
    * Interface `ifName` (`mac`, `addressCidr`, default route via `gateway` when given) in the
-   * namespace bind-mounted on `netnsPath`, paired with `hostName` in the daemon's namespace, down
-   * and on no bridge until joinBridge; lo comes up too with `loopbackUp`. One process, inside the
-   * namespace.
+   * namespace bind-mounted on `netnsPath` (lo up too with `loopbackUp`), paired with `hostName` in
+   * the daemon's namespace, which goes on `bridge`, up. One process from the daemon (a shell that
+   * runs ip inside the namespace, then in the daemon's): each the daemon forks holds its event
+   * loop ~2 ms, where a start has several to wait for.
    */
   async createEndpoint(opts: {
     hostName: string;
@@ -72,8 +73,10 @@ export class Links {
     mac: string;
     addressCidr: string;
     gateway?: string;
+    bridge: string;
   }): Promise<void> {
-    const lines = [
+    if (![opts.hostName, opts.bridge].every((n) => LINK_NAME.test(n))) throw new Error(`invalid link name: ${opts.hostName} on ${opts.bridge}`);
+    const inside = [
       ...(opts.loopbackUp ? ['link set lo up'] : []),
       // Created from inside, the peer is sent to the daemon's namespace by path.
       `link add ${opts.ifName} address ${opts.mac} type veth peer name ${opts.hostName} netns /proc/${process.pid}/ns/net`,
@@ -81,16 +84,13 @@ export class Links {
       `link set ${opts.ifName} up`,
       ...(opts.gateway ? [`route add default via ${opts.gateway} dev ${opts.ifName}`] : []),
     ];
-    await runChecked('nsenter', [`--net=${opts.netnsPath}`, 'ip', '-batch', '-'], { input: lines.join('\n') });
-  }
-
-  /** Puts the host end `hostName` of a veth pair made by createEndpoint on `bridge`, up. One process. */
-  async joinBridge(hostName: string, bridge: string): Promise<void> {
-    await ipBatch([
-      `link set ${hostName} master ${bridge} up`,
+    const host = [
+      `link set ${opts.hostName} master ${opts.bridge} up`,
       // br_netfilter re-bridges a DNATed packet: a container reaching its own published port needs it sent back out its port.
-      `link set ${hostName} type bridge_slave hairpin on`,
-    ]);
+      `link set ${opts.hostName} type bridge_slave hairpin on`,
+    ];
+    const script = `nsenter --net="$1" ip -batch - && exec ip -batch - <<'EOF'\n${host.join('\n')}\nEOF`;
+    await runChecked('sh', ['-c', script, 'sh', opts.netnsPath], { input: `${inside.join('\n')}\n` });
   }
 
   /** Points the namespace's default route at `gateway` through `ifName`. */
@@ -98,6 +98,9 @@ export class Links {
     await runChecked('nsenter', [`--net=${netnsPath}`, 'ip', 'route', 'replace', 'default', 'via', gateway, 'dev', ifName]);
   }
 }
+
+/** What a link name may hold here (berth's own bridge and veth names), so it can stand in a script's here-document. */
+const LINK_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
 async function ipBatch(lines: string[]): Promise<void> {
   await runChecked('ip', ['-batch', '-'], { input: `${lines.join('\n')}\n` });

@@ -111,28 +111,37 @@ export class ImageTransfer {
       if (needed[i] && queued++ >= this.opts.maxConcurrentDownloads) emit({ id: shortLayerId(l.digest), status: 'Waiting' });
     });
 
-    // Each layer is stored and unpacked in one pass as it downloads, several at once in any order.
-    // After a failure no new download starts, and the pull fails once those running have settled.
-    let firstError: unknown;
-    await limited(
-      this.opts.maxConcurrentDownloads,
-      manifest.layers.map((layer, i) => async () => {
-        if (!needed[i] || firstError !== undefined) return;
-        try {
-          await this.fetchLayer(client, ref.path, layer, i === 0 ? null : chains[i - 1]!, diffIds[i]!, emit);
-        } catch (e) {
-          firstError ??= e ?? new Error('download failed');
-        }
-      }),
-    );
-    if (firstError !== undefined) throw firstError;
+    // The layers, those here already included, stay out of garbage collection until the image
+    // records them: an image removal meanwhile would otherwise take them.
+    const holds = [...manifest.layers.map((l) => this.images.holdBlob(l.digest)), ...chains.map((c) => this.images.holdSnapshot(c))];
+    let recorded;
+    try {
+      // Each layer is stored and unpacked in one pass as it downloads, several at once in any order.
+      // After a failure no new download starts, and the pull fails once those running have settled.
+      let firstError: unknown;
+      await limited(
+        this.opts.maxConcurrentDownloads,
+        manifest.layers.map((layer, i) => async () => {
+          if (!needed[i] || firstError !== undefined) return;
+          try {
+            await this.fetchLayer(client, ref.path, layer, i === 0 ? null : chains[i - 1]!, diffIds[i]!, emit);
+          } catch (e) {
+            firstError ??= e ?? new Error('download failed');
+          }
+        }),
+      );
+      if (firstError !== undefined) throw firstError;
 
-    const { image, changed } = await this.images.recordImage({
-      manifestBytes: resolved.bytes,
-      configBytes,
-      ...(ref.digest ? {} : { ref: formatReference(ref) }),
-      repoDigest: `${repositoryName(ref)}@${resolved.repoDigest}`,
-    });
+      recorded = await this.images.recordImage({
+        manifestBytes: resolved.bytes,
+        configBytes,
+        ...(ref.digest ? {} : { ref: formatReference(ref) }),
+        repoDigest: `${repositoryName(ref)}@${resolved.repoDigest}`,
+      });
+    } finally {
+      for (const release of holds) release();
+    }
+    const { image, changed } = recorded;
     this.images.recordEvent('pull', display, familiarRepository(ref));
     emit({ status: `Digest: ${resolved.repoDigest}` });
     emit({ status: changed ? `Status: Downloaded newer image for ${display}` : `Status: Image is up to date for ${display}` });

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { BerthError, conflict, internal, invalidArgument, notFound } from '../lib/errors.js';
 import type { BufferPool } from '../lib/buffer-pool.js';
 import type { EventRecorder } from '../lib/event-bus.js';
+import { Holds } from '../lib/holds.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
 import { chainIds, nextChainId, parseDiffId, parseDigest, parseImageId, sha256Digest, type ChainId, type DiffId, type Digest, type ImageId } from '../oci/digest.js';
 import { shortId } from '../oci/ids.js';
@@ -81,8 +82,9 @@ interface NewLayer {
  */
 export class ImageService {
   private readonly unpacking = new KeyedMutex();
-  /** Blobs stored for an image but not yet recorded in it (a push's gzip layers), with their holders' count. */
-  private readonly heldBlobs = new Map<string, number>();
+  /** Blobs and snapshots stored for an image but not yet recorded in it (a push's gzip layers, a pull's layers). */
+  private readonly heldBlobs = new Holds();
+  private readonly heldSnapshots = new Holds();
 
   constructor(
     private readonly content: ContentStore,
@@ -291,15 +293,12 @@ export class ImageService {
    * image removal in between.
    */
   holdBlob(digest: string): () => void {
-    this.heldBlobs.set(digest, (this.heldBlobs.get(digest) ?? 0) + 1);
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      const left = (this.heldBlobs.get(digest) ?? 1) - 1;
-      if (left === 0) this.heldBlobs.delete(digest);
-      else this.heldBlobs.set(digest, left);
-    };
+    return this.heldBlobs.hold(digest);
+  }
+
+  /** As holdBlob, for a layer's committed snapshot (keyed by its ChainID). */
+  holdSnapshot(key: string): () => void {
+    return this.heldSnapshots.hold(key);
   }
 
   /** Adds a digested reference (`repo@sha256:…`) to an image, as a push records it. */
@@ -468,6 +467,7 @@ export class ImageService {
     await this.usage.removalsSettled();
     const images = this.list();
     const keepSnapshots = this.usage.snapshotsInUse();
+    for (const key of this.heldSnapshots.keys()) keepSnapshots.add(key);
     const keepBlobs = new Set<string>(this.heldBlobs.keys());
     for (const img of images) {
       for (const c of this.chainIds(img)) keepSnapshots.add(c);

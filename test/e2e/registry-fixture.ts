@@ -149,8 +149,8 @@ export interface RegistryProxy {
  * Forwards to `reg`; `dropPatch(n)` closes the n-th PATCH's connection (1-based) before the
  * registry sees it, `minChunk` is advertised as OCI-Chunk-Min-Length when an upload starts,
  * `refuseMonolithic` answers a blob PUT that carries bytes with 405, as registries that want chunks
- * (`failMonolithic`: with 400, a plain failure), and a PUT that closes an upload without bytes waits
- * for `beforeClose(digest)`.
+ * (`failMonolithic`: with 400, a plain failure), a PUT that closes an upload without bytes waits
+ * for `beforeClose(digest)`, and a blob GET for `beforeBlob(digest)`.
  */
 export async function startRegistryProxy(
   reg: TestRegistry,
@@ -160,6 +160,7 @@ export async function startRegistryProxy(
     refuseMonolithic?: boolean;
     failMonolithic?: boolean;
     beforeClose?: (digest: string) => Promise<void>;
+    beforeBlob?: (digest: string) => Promise<void>;
   } = {},
 ): Promise<RegistryProxy> {
   const [upHost = '', upPort = ''] = reg.host.split(':');
@@ -181,6 +182,11 @@ export async function startRegistryProxy(
     if (req.method === 'PUT' && closing && opts.beforeClose && Number(req.headers['content-length'] ?? '0') === 0) {
       req.pause();
       void opts.beforeClose(decodeURIComponent(closing[1]!)).then(() => forward(req, res));
+      return;
+    }
+    const blob = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(req.url ?? '');
+    if (req.method === 'GET' && blob && opts.beforeBlob) {
+      void opts.beforeBlob(blob[1]!).then(() => forward(req, res));
       return;
     }
     forward(req, res);

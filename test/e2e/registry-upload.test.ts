@@ -220,6 +220,52 @@ test('after a failed config upload no further layer starts (the layers under way
   }
 });
 
+test('an image removal while a pull downloads keeps the layers the pull has stored', async () => {
+  const blobs = join(((await api('GET', '/info')).json() as { DockerRootDir: string }).DockerRootDir, 'content', 'blobs', 'sha256');
+  const ref = `${reg!.host}/${uniqueName('pullheld')}:1`;
+  // busybox and two fresh layers, pushed, then removed here with the image between them.
+  const base = `${uniqueName('pullbase')}:1`;
+  const names = [uniqueName('pl1'), uniqueName('pl2')];
+  ok(await berth(['run', '--name', names[0]!, 'busybox', 'sh', '-c', 'echo one > /one']), 'run one');
+  ok(await berth(['commit', names[0]!, base]), 'commit one');
+  ok(await berth(['run', '--name', names[1]!, base, 'sh', '-c', 'echo two > /two']), 'run two');
+  ok(await berth(['commit', names[1]!, ref]), 'commit two');
+  ok(await berth(['push', ref]), 'push');
+  const manifest = JSON.parse(
+    ok(await runCommand('curl', ['-sf', '-H', 'Accept: application/vnd.docker.distribution.manifest.v2+json', `http://${reg!.host}/v2/${ref.split('/')[1]!.replace(':1', '')}/manifests/1`]), 'manifest').stdout,
+  ) as { layers: { digest: string }[] };
+  const [, first, last] = manifest.layers.map((l) => l.digest);
+  ok(await berth(['rm', ...names]), 'rm');
+  ok(await berth(['rmi', ref, base]), 'rmi');
+  assert.ok(!existsSync(join(blobs, first!.replace(/^sha256:/, ''))), 'the first fresh layer is gone before the pull');
+  let keptThroughGc: boolean | undefined;
+  // Holds the last layer's download until the first is stored, then removes another image (which
+  // collects garbage) and looks again.
+  const proxy = await startRegistryProxy(reg!, {
+    beforeBlob: async (digest) => {
+      if (digest !== last) return;
+      const file = join(blobs, first!.replace(/^sha256:/, ''));
+      for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(25);
+      const other = `${uniqueName('gc')}:1`;
+      const name = uniqueName('gcsrc');
+      ok(await berth(['run', '--name', name, 'busybox', 'true']), 'run');
+      ok(await berth(['commit', name, other]), 'commit');
+      ok(await berth(['rm', name]), 'rm');
+      ok(await berth(['rmi', other]), 'rmi');
+      keptThroughGc = existsSync(file);
+    },
+  });
+  const viaProxy = `${proxy.host}/${ref.split('/')[1]!}`;
+  try {
+    ok(await berth(['pull', viaProxy]), 'pull');
+    assert.equal(keptThroughGc, true, 'the stored layer outlived the garbage collection');
+    assert.equal(ok(await berth(['run', '--rm', viaProxy, 'cat', '/one', '/two']), 'run pulled').stdout, 'one\ntwo\n');
+  } finally {
+    await berth(['rmi', '-f', viaProxy]);
+    await proxy.stop();
+  }
+});
+
 test('push --format oci writes OCI media types (skopeo inspect --raw); pulled back it is the same image and pushes back unchanged', async () => {
   const repo = uniqueName('ocifmt');
   const ref = `${reg!.host}/${repo}:oci`;

@@ -153,22 +153,32 @@ test('a push that fails once its layer is compressed leaves the gzip blob to the
   }
 });
 
+/** The daemon's content store of blobs. */
+async function storedBlobsDir(): Promise<string> {
+  return join(((await api('GET', '/info')).json() as { DockerRootDir: string }).DockerRootDir, 'content', 'blobs', 'sha256');
+}
+
+/** Once `file` is in the store, removes another image (which collects garbage): whether `file` is still there. */
+async function keptThroughGarbageCollection(file: string): Promise<boolean> {
+  for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(25);
+  const other = `${uniqueName('gc')}:1`;
+  const name = uniqueName('gcsrc');
+  ok(await berth(['run', '--name', name, 'busybox', 'true']), 'run');
+  ok(await berth(['commit', name, other]), 'commit');
+  ok(await berth(['rm', name]), 'rm');
+  ok(await berth(['rmi', other]), 'rmi');
+  return existsSync(file);
+}
+
 test('an image removal while a push closes its upload keeps the gzip blob the push has stored', async () => {
-  const blobs = join(((await api('GET', '/info')).json() as { DockerRootDir: string }).DockerRootDir, 'content', 'blobs', 'sha256');
+  const blobs = await storedBlobsDir();
   let keptThroughGc: boolean | undefined;
   // Holds the closing PUT until the blob is in the store, then removes another image (which
   // collects garbage) and looks again.
   const proxy = await startRegistryProxy(reg!, {
     beforeClose: async (digest) => {
       const file = join(blobs, digest.replace(/^sha256:/, ''));
-      for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(25);
-      const other = `${uniqueName('gc')}:1`;
-      const name = uniqueName('gcsrc');
-      ok(await berth(['run', '--name', name, 'busybox', 'true']), 'run');
-      ok(await berth(['commit', name, other]), 'commit');
-      ok(await berth(['rm', name]), 'rm');
-      ok(await berth(['rmi', other]), 'rmi');
-      keptThroughGc = existsSync(file);
+      keptThroughGc = await keptThroughGarbageCollection(file);
     },
   });
   const ref = `${proxy.host}/${uniqueName('held')}:1`;
@@ -221,7 +231,7 @@ test('after a failed config upload no further layer starts (the layers under way
 });
 
 test('an image removal while a pull downloads keeps the layers the pull has stored', async () => {
-  const blobs = join(((await api('GET', '/info')).json() as { DockerRootDir: string }).DockerRootDir, 'content', 'blobs', 'sha256');
+  const blobs = await storedBlobsDir();
   const ref = `${reg!.host}/${uniqueName('pullheld')}:1`;
   // busybox and two fresh layers, pushed, then removed here with the image between them.
   const base = `${uniqueName('pullbase')}:1`;
@@ -245,14 +255,7 @@ test('an image removal while a pull downloads keeps the layers the pull has stor
     beforeBlob: async (digest) => {
       if (digest !== last) return;
       const file = join(blobs, first!.replace(/^sha256:/, ''));
-      for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(25);
-      const other = `${uniqueName('gc')}:1`;
-      const name = uniqueName('gcsrc');
-      ok(await berth(['run', '--name', name, 'busybox', 'true']), 'run');
-      ok(await berth(['commit', name, other]), 'commit');
-      ok(await berth(['rm', name]), 'rm');
-      ok(await berth(['rmi', other]), 'rmi');
-      keptThroughGc = existsSync(file);
+      keptThroughGc = await keptThroughGarbageCollection(file);
     },
   });
   const viaProxy = `${proxy.host}/${ref.split('/')[1]!}`;

@@ -59,6 +59,9 @@ import { DEFAULTS, parseDaemonArgs, type DaemonConfig } from './config.js';
 import { setUpRuntimes, type RuntimeSetup } from './runtimes.js';
 import { IdleCollector } from './idle-gc.js';
 
+/** How long a client's request keeps cgroup moves fast: its start or exec comes within ~15 ms. */
+const CLIENT_WARM_MS = 50;
+
 function socketAnswers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(path);
@@ -246,6 +249,9 @@ async function serve(
   const idle = new IdleCollector();
   server.on('request', (_req, res: ServerResponse) => {
     idle.touch();
+    // A start or exec often follows a client's first request by a few ms (the docker CLI pings
+    // first): the runtime's cgroup move then finds the window open (see cgroup-move-warmer.ts).
+    cgroupMoves.warmFor(CLIENT_WARM_MS);
     res.once('close', () => idle.touch());
   });
   await rm(cfg.socketPath, { force: true });

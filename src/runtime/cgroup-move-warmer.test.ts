@@ -20,7 +20,8 @@ test('ownProcsFile names the cgroup.procs of a v1 hierarchy the process is in, p
   assert.equal(ownProcsFile(''), null);
 });
 
-test('CgroupMoveWarmer moves the process into its own cgroup while held, and stops once released', async () => {
+/** A process's own cgroup files under a temp dir, and a warmer reading them. */
+async function withOwnCgroup(fn: (warmer: CgroupMoveWarmer, procs: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-warmer-'));
   try {
     await mkdir(join(dir, 'proc', 'self'), { recursive: true });
@@ -28,25 +29,59 @@ test('CgroupMoveWarmer moves the process into its own cgroup while held, and sto
     await writeFile(join(dir, 'proc', 'self', 'cgroup'), '8:pids:/berth\n0::/\n');
     const procs = join(dir, 'cgroup', 'pids', 'berth', 'cgroup.procs');
     await writeFile(procs, '');
-    const warmer = new CgroupMoveWarmer(join(dir, 'proc'), join(dir, 'cgroup'));
-    const release = warmer.hold();
-    // Each move rewrites the file, so a read may meet it truncated: poll for the pid.
-    let moved = false;
-    for (let i = 0; i < 200 && !moved; i++) {
-      moved = (await readFile(procs, 'utf8')) === String(process.pid);
-      if (!moved) await sleep(5);
-    }
-    assert.ok(moved, 'the process was moved into its own cgroup');
-    release();
-    // A move begun before the release may still land (late, on a loaded machine); after it none may.
-    let quiet = false;
-    for (let i = 0; i < 20 && !quiet; i++) {
-      await writeFile(procs, '');
-      await sleep(50);
-      quiet = (await readFile(procs, 'utf8')) === '';
-    }
-    assert.ok(quiet, 'no move after the release');
+    await fn(new CgroupMoveWarmer(join(dir, 'proc'), join(dir, 'cgroup')), procs);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Whether the process gets moved within ~1 s. Each move rewrites the file, so a read may meet it truncated: poll for the pid. */
+async function movedSoon(procs: string): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    if ((await readFile(procs, 'utf8')) === String(process.pid)) return true;
+    await sleep(5);
+  }
+  return false;
+}
+
+/** Whether the moves stop: a move begun before may still land (late, on a loaded machine); after it none may. */
+async function quietSoon(procs: string): Promise<boolean> {
+  for (let i = 0; i < 20; i++) {
+    await writeFile(procs, '');
+    await sleep(50);
+    if ((await readFile(procs, 'utf8')) === '') return true;
+  }
+  return false;
+}
+
+test('CgroupMoveWarmer moves the process into its own cgroup while held, and stops once released', async () => {
+  await withOwnCgroup(async (warmer, procs) => {
+    const release = warmer.hold();
+    assert.ok(await movedSoon(procs), 'the process was moved into its own cgroup');
+    release();
+    assert.ok(await quietSoon(procs), 'no move after the release');
+  });
+});
+
+test('CgroupMoveWarmer.warmFor keeps moving the process for the time given, then stops by itself', async () => {
+  await withOwnCgroup(async (warmer, procs) => {
+    warmer.warmFor(400);
+    assert.ok(await movedSoon(procs), 'the process was moved into its own cgroup');
+    // Still inside the window: a move lands again after the file was emptied.
+    await writeFile(procs, '');
+    assert.ok(await movedSoon(procs), 'moved again within the window');
+    assert.ok(await quietSoon(procs), 'no move once the window is over');
+  });
+});
+
+test('CgroupMoveWarmer.warmFor does not end a hold, nor a hold a window', async () => {
+  await withOwnCgroup(async (warmer, procs) => {
+    const release = warmer.hold();
+    warmer.warmFor(1);
+    await sleep(30);
+    await writeFile(procs, '');
+    assert.ok(await movedSoon(procs), 'still moving while held after the window');
+    release();
+    assert.ok(await quietSoon(procs), 'no move after the release');
+  });
 });

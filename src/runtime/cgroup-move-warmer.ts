@@ -10,7 +10,8 @@ import { parseProcCgroup } from './cgroup-stats.js';
  * move of a new container's (or exec's) process into its cgroups, on the critical path of every
  * start and exec, costs about 8-19 ms on an otherwise quiet host. Moving berthd into the cgroup
  * it already is in is a no-op for the cgroups but opens that window: started with a container's
- * start and repeated faster than a grace period, it lets the runtime's move through at once.
+ * start, or with the client request that comes before, and repeated faster than a grace period,
+ * it lets the runtime's move through at once.
  */
 
 /** Shorter than a grace period (several ms here), so the window never closes in between. */
@@ -29,9 +30,14 @@ export function ownProcsFile(procSelfCgroup: string, root = '/sys/fs/cgroup'): s
   return v2 ? join(root, v2.path, 'cgroup.procs') : null;
 }
 
-/** Keeps the kernel's cgroup migrations fast while a start or exec holds it (see above); every failure is ignored. */
+/**
+ * Keeps the kernel's cgroup migrations fast while a start or exec holds it, or for a while after a
+ * client's request (see above); every failure is ignored.
+ */
 export class CgroupMoveWarmer {
   private holders = 0;
+  /** `performance.now()` until which `warmFor` keeps it warm without a holder. */
+  private warmUntil = 0;
   private timer: NodeJS.Timeout | undefined;
   private moving = false;
   /** The `cgroup.procs` berthd is in, read once a burst: the ticks of one start all write the same. */
@@ -42,14 +48,7 @@ export class CgroupMoveWarmer {
   /** Warm from now until the returned release has been called (once per hold). */
   hold(): () => void {
     this.holders++;
-    if (this.timer === undefined) {
-      // Read afresh for each burst, so berthd stays wherever it was put meanwhile.
-      this.procsFile = readFile(join(this.procDir, 'self', 'cgroup'), 'utf8').then(
-        (text) => ownProcsFile(text, this.cgroupRoot),
-        () => null,
-      );
-      this.tick();
-    }
+    this.begin();
     let released = false;
     return () => {
       if (released) return;
@@ -58,8 +57,28 @@ export class CgroupMoveWarmer {
     };
   }
 
+  /**
+   * Warm for the next `ms` at least. The first move of a burst waits out a grace period itself:
+   * begun at a client's first request, it is over by the time the runtime moves the process
+   * (the docker CLI's exec starts ~7 ms after its ping, the runtime's move ~5 ms after that).
+   */
+  warmFor(ms: number): void {
+    this.warmUntil = Math.max(this.warmUntil, performance.now() + ms);
+    this.begin();
+  }
+
+  private begin(): void {
+    if (this.timer !== undefined) return;
+    // Read afresh for each burst, so berthd stays wherever it was put meanwhile.
+    this.procsFile = readFile(join(this.procDir, 'self', 'cgroup'), 'utf8').then(
+      (text) => ownProcsFile(text, this.cgroupRoot),
+      () => null,
+    );
+    this.tick();
+  }
+
   private tick(): void {
-    if (this.holders === 0) {
+    if (this.holders === 0 && performance.now() >= this.warmUntil) {
       this.timer = undefined;
       return;
     }

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { BerthError, invalidArgument, notFound } from '../lib/errors.js';
@@ -137,11 +137,7 @@ export class ContainerArchive {
 
 /** The uid/gid of the container's user, from its own /etc/passwd and /etc/group. */
 function userOf(c: ContainerRecord, fs: ContainerFs): { uid: number; gid: number } {
-  const read = (path: string): string => {
-    const e = fs.lstat(fs.resolve(path));
-    return e?.st.isFile() ? readFileSync(e.abs, 'utf8') : '';
-  };
-  const u = resolveUser(c.config.User ?? '', read('/etc/passwd'), read('/etc/group'));
+  const u = resolveUser(c.config.User ?? '', fs.readFileOrEmpty('/etc/passwd'), fs.readFileOrEmpty('/etc/group'));
   return { uid: u.uid, gid: u.gid };
 }
 

@@ -57,4 +57,23 @@ describe('ContainerFs', () => {
     assert.deepEqual(fs.readdir('etc'), ['hosts']);
     assert.equal(fs.lstat('etc/hosts/x'), null);
   });
+
+  it('reads a file as the container would: an absolute symlink to a host path is read inside the root', async () => {
+    // A host file at the path the link names, and the root's own copy at that path.
+    const hostDir = await mkdtemp(join(tmpdir(), 'berth-cfs-host-'));
+    try {
+      await writeFile(join(hostDir, 'passwd'), 'host\n');
+      await mkdir(join(base, 'rootfs', hostDir), { recursive: true });
+      await writeFile(join(base, 'rootfs', hostDir, 'passwd'), 'root copy\n');
+      await symlink(join(hostDir, 'passwd'), join(base, 'rootfs', 'etc', 'passwd'));
+      assert.equal(fs.readFileOrEmpty('/etc/passwd'), 'root copy\n');
+      await rm(join(base, 'rootfs', hostDir, 'passwd'));
+      assert.equal(fs.readFileOrEmpty('/etc/passwd'), '', 'a link whose target the root lacks reads as empty, not as the host file');
+    } finally {
+      await rm(hostDir, { recursive: true, force: true });
+    }
+    assert.equal(fs.readFileOrEmpty('/etc/hosts'), 'h', 'through a mount');
+    assert.equal(fs.readFileOrEmpty('/etc/group'), '', 'missing');
+    assert.equal(fs.readFileOrEmpty('/etc'), '', 'a directory');
+  });
 });

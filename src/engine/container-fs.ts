@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { resolveInScope } from '../build/copy-sources.js';
 import type { FsEntry } from '../build/image-fs.js';
@@ -80,4 +80,25 @@ export class ContainerFs {
   resolve(path: string): string {
     return resolveInScope(this, posix.normalize(`/${path}`).slice(1).replace(/\/+$/, ''));
   }
+
+  /**
+   * The text of the regular file at `path` as the container's processes would read it (see
+   * `resolve`), or empty when there is none: how /etc/passwd and /etc/group are read, as Docker
+   * reads them. Synchronous: small files, read on a start's critical path.
+   */
+  readFileOrEmpty(path: string): string {
+    let fd: number;
+    try {
+      // The last component is no symlink now; O_NOFOLLOW refuses one a container process put there since.
+      fd = openSync(this.locate(this.resolve(path)).abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch {
+      return '';
+    }
+    try {
+      return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : '';
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
+

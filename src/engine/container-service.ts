@@ -32,7 +32,8 @@ import { ContainerNetworks, etcNetwork, modeNetwork, type EndpointRequest, type 
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
-import { readOrEmpty, writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
+import { writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
+import { ContainerFs } from './container-fs.js';
 import { ContainerIndex } from './container-index.js';
 import {
   isRunning,
@@ -415,8 +416,10 @@ export class ContainerService {
       }
       // The container's /etc files and the image's users: small files, at once (see writeEtcFiles).
       if (!owner) this.writeEtc(c, hostNetwork);
-      const passwd = readOrEmpty(join(rootfs, 'etc', 'passwd'));
-      const group = readOrEmpty(join(rootfs, 'etc', 'group'));
+      // The container's own files: symlinks on their paths are followed inside its root, never on the host.
+      const rootFs = new ContainerFs(rootfs, [], false);
+      const passwd = rootFs.readFileOrEmpty('/etc/passwd');
+      const group = rootFs.readFileOrEmpty('/etc/group');
       const user = resolveUser(c.config.User ?? '', passwd, group, (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
       sw.lap('etc');
       const sec = hc.SecurityOpt ?? [];

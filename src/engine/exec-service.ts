@@ -7,6 +7,7 @@ import type { CgroupMoveWarmer } from '../runtime/cgroup-move-warmer.js';
 import { execInContainer, resize as resizeTty, type ExecProcess } from '../runtime/monitor/conmon.js';
 import { resolveUser, withDefaultEnv } from '../runtime/spec/user.js';
 import { AttachSession } from './attach-session.js';
+import { ContainerFs } from './container-fs.js';
 import { mergeEnv } from './container-config.js';
 import type { ContainerService } from './container-service.js';
 import { isRunning, type ContainerRecord } from './container-model.js';
@@ -96,6 +97,11 @@ export class ExecService {
     const release = this.cgroupMoves.hold();
     try {
       return await this.startHeld(e, c, opts);
+    } catch (err) {
+      // As dockerd: an exec that could not start (an unknown user, say) exits 126, which the
+      // client's inspect after the stream reports; startHeld sets 127 for a missing command.
+      e.exitCode ??= 126;
+      throw err;
     } finally {
       release();
     }
@@ -105,9 +111,9 @@ export class ExecService {
     const bundle = this.containers.bundleDir(c.id);
     const base = await this.baseProcess(c, bundle);
     const rootfs = join(bundle, 'rootfs');
-    const readEtc = (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '');
+    const rootFs = new ContainerFs(rootfs, [], false);
     const user = e.config.User
-      ? resolveUser(e.config.User, await readEtc('passwd'), await readEtc('group'))
+      ? resolveUser(e.config.User, rootFs.readFileOrEmpty('/etc/passwd'), rootFs.readFileOrEmpty('/etc/group'))
       : { uid: base.user?.uid ?? 0, gid: base.user?.gid ?? 0, additionalGids: base.user?.additionalGids ?? [], home: '/root' };
     const tty = e.config.Tty === true;
     const process: ExecProcess = {

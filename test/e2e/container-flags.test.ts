@@ -116,6 +116,46 @@ for (const { name: client, run } of CLIENTS) {
     assert.equal(ok(await run(['run', '--rm', '--hostname', 'other', 'busybox', 'cat', '/proc/sys/kernel/hostname']), '--hostname').trim(), 'other');
   });
 
+  test(`${client}: -u looks names up in the image's /etc/passwd and /etc/group, whose absolute symlinks resolve inside its root, never on the host`, async () => {
+    // The image's /etc/passwd and /etc/group are symlinks to a path that exists on the host too,
+    // with a user of its own there: only the image's copy may be read.
+    const hostDir = mkdtempSync(join(tmpdir(), 'berth-host-etc-'));
+    const root = join(work, `${client}-linked-etc`);
+    const tag = `${uniqueName('linkedetc')}:v1`;
+    try {
+      writeFileSync(join(hostDir, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nhostonly:x:4242:4242::/:/bin/sh\n');
+      writeFileSync(join(hostDir, 'group'), 'root:x:0:\nhostonly:x:4242:\n');
+      mkdirSync(join(root, 'bin'), { recursive: true });
+      mkdirSync(join(root, 'etc'));
+      mkdirSync(join(root, hostDir), { recursive: true });
+      copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
+      for (const applet of ['sh', 'id', 'sleep']) symlinkSync('busybox', join(root, 'bin', applet));
+      writeFileSync(join(root, hostDir, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\ninimage:x:777:778::/:/bin/sh\n');
+      writeFileSync(join(root, hostDir, 'group'), 'root:x:0:\ninimage:x:778:\n');
+      symlinkSync(join(hostDir, 'passwd'), join(root, 'etc/passwd'));
+      symlinkSync(join(hostDir, 'group'), join(root, 'etc/group'));
+      const tar = join(work, `${client}-linked-etc.tar`);
+      execFileSync('tar', ['-C', root, '--owner=0', '--group=0', '-cf', tar, '.']);
+      ok(await run(['import', tar, tag]), 'import');
+      const refused = await run(['run', '--rm', '-u', 'hostonly', tag, 'id']);
+      assert.notEqual(refused.code, 0, 'a user only the host has is not found');
+      assert.match(refused.stderr, /unable to find user hostonly: no matching entries in passwd file/);
+      assert.equal(ok(await run(['run', '--rm', '-u', 'inimage', tag, 'sh', '-c', 'echo $(id -u):$(id -g)']), 'run -u').trim(), '777:778');
+      assert.equal(ok(await run(['run', '--rm', '-u', '0:inimage', tag, 'sh', '-c', 'echo $(id -u):$(id -g)']), 'run -u 0:group').trim(), '0:778');
+      await withContainer(run, [tag, 'sleep', '30'], async (id) => {
+        const execRefused = await run(['exec', '-u', 'hostonly', id, 'id']);
+        assert.equal(execRefused.code, 126, 'exec: a user only the host has is not found, with the exit code of an exec that could not start');
+        // On the exec's output stream, where dockerd writes an exec start's error.
+        assert.match(execRefused.stdout, /unable to find user hostonly: no matching entries in passwd file/);
+        assert.equal(ok(await run(['exec', '-u', 'inimage', id, 'sh', '-c', 'echo $(id -u):$(id -g)']), 'exec -u').trim(), '777:778');
+      });
+    } finally {
+      await run(['rmi', '-f', tag]);
+      rmSync(hostDir, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test(`${client}: --entrypoint replaces the image's, --entrypoint "" clears it`, async () => {
     assert.equal(ok(await run(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'via', 'entrypoint']), '--entrypoint').trim(), 'via entrypoint');
     assert.equal(ok(await run(['run', '--rm', '--entrypoint', '', 'busybox', 'echo', 'cleared']), '--entrypoint ""').trim(), 'cleared');

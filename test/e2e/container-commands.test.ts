@@ -346,10 +346,12 @@ function upgradedPost(path: string, body: unknown): Promise<Buffer[]> {
 
 // docker-py (compose's `exec -T`) reads the 101 response through a buffered reader, then reads the
 // raw socket: output that arrives together with the headers is lost, so dockerd's order matters.
+// The process prints after a pause: a client this test's own, slowed by a loaded machine, could
+// otherwise read headers and output together from any server, dockerd's included.
 test('exec start sends its response headers before the process runs', async () => {
   await withContainer(berth, ['busybox', 'sleep', '60'], async (_name, id) => {
     for (let i = 0; i < 5; i++) {
-      const created = await api('POST', `/containers/${id}/exec`, { Cmd: ['echo', `hi ${i}`], AttachStdout: true, AttachStderr: true });
+      const created = await api('POST', `/containers/${id}/exec`, { Cmd: ['sh', '-c', `sleep 0.1; echo "hi ${i}"`], AttachStdout: true, AttachStderr: true });
       assert.equal(created.status, 201, created.body);
       const chunks = await upgradedPost(`/exec/${(created.json() as { Id: string }).Id}/start`, { Detach: false, Tty: false });
       const first = chunks[0]?.toString('latin1') ?? '';

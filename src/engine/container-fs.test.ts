@@ -75,5 +75,12 @@ describe('ContainerFs', () => {
     assert.equal(fs.readFileOrEmpty('/etc/hosts'), 'h', 'through a mount');
     assert.equal(fs.readFileOrEmpty('/etc/group'), '', 'missing');
     assert.equal(fs.readFileOrEmpty('/etc'), '', 'a directory');
+    await symlink('group', join(base, 'rootfs', 'etc', 'group'));
+    try {
+      assert.throws(() => fs.resolve('/etc/group'), /too many levels of symbolic links/);
+      assert.equal(fs.readFileOrEmpty('/etc/group'), '', 'a symlink loop');
+    } finally {
+      await rm(join(base, 'rootfs', 'etc', 'group'));
+    }
   });
 });

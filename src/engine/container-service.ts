@@ -278,7 +278,7 @@ export class ContainerService {
         out.push({ destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: tmpfsMountOptions(m) });
         continue;
       }
-      if (m.Type === 'volume' && !m.noCopy) await copyUp(rootfs, m.Destination, m.Source);
+      if (m.Type === 'volume' && !m.noCopy) await copyUp(join(rootfs, new ContainerFs(rootfs, [], false).resolve(m.Destination)), m.Source);
       if (m.Type === 'volume') {
         const attributes = { container: c.id, destination: m.Destination, driver: 'local', propagation: m.Propagation, 'read/write': String(m.RW) };
         this.deps.events.record({ type: 'volume', action: 'mount', actorId: m.Name ?? '', attributes });

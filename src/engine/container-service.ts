@@ -374,13 +374,12 @@ export class ContainerService {
     // goes up, so the caller's clean-up never races it.
     let netFinish: Promise<unknown> = Promise.resolve();
     const stdin = c.config.OpenStdin === true;
-    // The network set-up goes first: its processes are the longest chain before config.json, and
-    // each spawn holds the event loop until its child has exec'd. The rootfs mount and conmon follow;
-    // conmon waits on its start pipe, so its own start-up overlaps the other two and config.json.
-    // All are settled before an error goes up, so the caller's clean-up never races a mount still
-    // under way.
+    // Each spawn holds the event loop until its child has exec'd, so the order counts. The network
+    // namespace goes first (its process is the longest chain before config.json), then conmon (its
+    // start-up overlaps the rest until it waits on its start pipe), then the rootfs mount, the
+    // shortest. All are settled before an error goes up, so the caller's clean-up never races a
+    // mount still under way.
     const attached = c.networks ? this.networks.attachAll(c, publishRequests(c)) : undefined;
-    const mounted = mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
     const monitor = prepareMonitor({
       runtime,
       id: c.id,
@@ -393,6 +392,7 @@ export class ContainerService {
       stdin,
       leaveStdinOpen: stdin && c.config.StdinOnce !== true,
     });
+    const mounted = mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
     const [prepared, mount, net] = await Promise.allSettled([monitor, mounted, attached]);
     // Under way since the namespace was made, also when the start fails here.
     if (net.status === 'fulfilled' && net.value !== undefined) netFinish = net.value.links.then(() => undefined, (e: unknown) => e);

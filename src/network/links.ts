@@ -1,4 +1,5 @@
-import { mkdir, open, rm } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { runChecked, runProgram } from '../lib/exec-file.js';
 
@@ -53,8 +54,10 @@ export class Links {
    * comes up here with `loopbackUp`, else with the namespace's first endpoint (createEndpoint).
    */
   async createNamespace(netnsPath: string, opts: { loopbackUp: boolean }): Promise<void> {
-    await mkdir(dirname(netnsPath), { recursive: true });
-    await (await open(netnsPath, 'w')).close();
+    // At once, not through the thread pool: a start's longest chain before the runtime's create
+    // begins here, so its process goes first; these are two calls on the exec root's tmpfs.
+    mkdirSync(dirname(netnsPath), { recursive: true });
+    closeSync(openSync(netnsPath, 'w'));
     await runChecked('unshare', [`--net=${netnsPath}`, ...(opts.loopbackUp ? ['ip', 'link', 'set', 'lo', 'up'] : ['true'])]);
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +19,9 @@ test('ownProcsFile names the cgroup.procs of a v1 hierarchy the process is in, p
   assert.equal(ownProcsFile('0::/system.slice/berth.service\n'), '/sys/fs/cgroup/system.slice/berth.service/cgroup.procs');
   assert.equal(ownProcsFile(''), null);
 });
+
+/** A warmFor window for the tests: well below quietSoon's patience. */
+const WINDOW_MS = 1500;
 
 /** A process's own cgroup files under a temp dir, and a warmer reading them. */
 async function withOwnCgroup(fn: (warmer: CgroupMoveWarmer, procs: string) => Promise<void>): Promise<void> {
@@ -44,12 +47,16 @@ async function movedSoon(procs: string): Promise<boolean> {
   return false;
 }
 
-/** Whether the moves stop: a move begun before may still land (late, on a loaded machine); after it none may. */
+/**
+ * Whether the moves stop within ~3 s: 50 ms without a write to the file (a read alone could meet
+ * a move's truncation and take it for quiet). A move begun before may still land late on a loaded
+ * machine; after it none may.
+ */
 async function quietSoon(procs: string): Promise<boolean> {
-  for (let i = 0; i < 20; i++) {
-    await writeFile(procs, '');
+  for (let i = 0; i < 60; i++) {
+    const before = (await stat(procs, { bigint: true })).mtimeNs;
     await sleep(50);
-    if ((await readFile(procs, 'utf8')) === '') return true;
+    if ((await stat(procs, { bigint: true })).mtimeNs === before) return true;
   }
   return false;
 }
@@ -65,12 +72,15 @@ test('CgroupMoveWarmer moves the process into its own cgroup while held, and sto
 
 test('CgroupMoveWarmer.warmFor keeps moving the process for the time given, then stops by itself', async () => {
   await withOwnCgroup(async (warmer, procs) => {
-    warmer.warmFor(400);
+    // Long enough that a loaded machine's slow first move still leaves time inside it.
+    const t0 = performance.now();
+    warmer.warmFor(WINDOW_MS);
     assert.ok(await movedSoon(procs), 'the process was moved into its own cgroup');
     // Still inside the window: a move lands again after the file was emptied.
     await writeFile(procs, '');
     assert.ok(await movedSoon(procs), 'moved again within the window');
     assert.ok(await quietSoon(procs), 'no move once the window is over');
+    assert.ok(performance.now() - t0 >= WINDOW_MS, 'the moves went on for the whole window');
   });
 });
 
@@ -83,5 +93,10 @@ test('CgroupMoveWarmer.warmFor does not end a hold, nor a hold a window', async 
     assert.ok(await movedSoon(procs), 'still moving while held after the window');
     release();
     assert.ok(await quietSoon(procs), 'no move after the release');
+    const t0 = performance.now();
+    warmer.warmFor(WINDOW_MS);
+    warmer.hold()();
+    assert.ok(await quietSoon(procs), 'no move once the window is over');
+    assert.ok(performance.now() - t0 >= WINDOW_MS, 'the window went on after a hold was released in it');
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -58,9 +58,7 @@ import { blkioWeightSupported } from '../runtime/cgroup-stats.js';
 import { DEFAULTS, parseDaemonArgs, type DaemonConfig } from './config.js';
 import { setUpRuntimes, type RuntimeSetup } from './runtimes.js';
 import { IdleCollector } from './idle-gc.js';
-
-/** How long a client's request keeps cgroup moves fast: its start or exec comes within ~15 ms. */
-const CLIENT_WARM_MS = 50;
+import { CLIENT_WARM_MS, mayLeadToStart } from './start-hints.js';
 
 function socketAnswers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -247,11 +245,9 @@ async function serve(
   buildRoutes(router, engine);
   const server = createApiServer(router, log);
   const idle = new IdleCollector();
-  server.on('request', (_req, res: ServerResponse) => {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     idle.touch();
-    // A start or exec often follows a client's first request by a few ms (the docker CLI pings
-    // first): the runtime's cgroup move then finds the window open (see cgroup-move-warmer.ts).
-    cgroupMoves.warmFor(CLIENT_WARM_MS);
+    if (mayLeadToStart(req.method, req.url)) cgroupMoves.warmFor(CLIENT_WARM_MS);
     res.once('close', () => idle.touch());
   });
   await rm(cfg.socketPath, { force: true });

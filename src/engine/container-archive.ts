@@ -5,7 +5,6 @@ import { BerthError, invalidArgument, notFound } from '../lib/errors.js';
 import { applyLayer } from '../image/layer/apply.js';
 import { fileBody } from '../image/layer/diff.js';
 import { END_OF_ARCHIVE, encodeHeader, paddingOf, type TarHeader } from '../image/layer/tar-header.js';
-import { resolveUser } from '../runtime/spec/user.js';
 import { archiveEntryName } from '../lib/archive-paths.js';
 import { archivePath, type ArchivePath } from './archive-path.js';
 import { ContainerFs, type FsMount } from './container-fs.js';
@@ -137,7 +136,7 @@ export class ContainerArchive {
 
 /** The uid/gid of the container's user, from its own /etc/passwd and /etc/group. */
 function userOf(c: ContainerRecord, fs: ContainerFs): { uid: number; gid: number } {
-  const u = resolveUser(c.config.User ?? '', fs.readFileOrEmpty('/etc/passwd'), fs.readFileOrEmpty('/etc/group'));
+  const u = fs.resolveUser(c.config.User ?? '');
   return { uid: u.uid, gid: u.gid };
 }
 

@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import { join, posix } from 'node:path';
 import { resolveInScope } from '../build/copy-sources.js';
 import type { FsEntry } from '../build/image-fs.js';
+import { resolveUser, type ResolvedUser } from '../runtime/spec/user.js';
 
 /** A bind mount in a container's view: a volume, a bind, or one of berth's /etc files. */
 export interface FsMount {
@@ -99,6 +100,15 @@ export class ContainerFs {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * `user` (`name`, `uid`, `uid:gid`, …) and the `--group-add` groups, resolved against the
+   * container's own /etc/passwd and /etc/group: symlinks on their paths followed inside the root,
+   * never on the host.
+   */
+  resolveUser(user: string, groupAdd: readonly string[] = []): ResolvedUser {
+    return resolveUser(user, this.readFileOrEmpty('/etc/passwd'), this.readFileOrEmpty('/etc/group'), groupAdd);
   }
 }
 

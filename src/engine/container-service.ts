@@ -22,7 +22,7 @@ import { cpusToQuota, generateSpec, memoryResources, type SeccompInput } from '.
 import { specToJson } from '../runtime/spec/json.js';
 import { parseCapabilities } from '../runtime/spec/capabilities.js';
 import type { HostRlimits } from '../runtime/spec/rlimits.js';
-import { resolveUser, withDefaultEnv } from '../runtime/spec/user.js';
+import { withDefaultEnv } from '../runtime/spec/user.js';
 import type { Mount, RuntimeSpec } from '../runtime/spec/types.js';
 import type { NetworkNamespace } from '../runtime/spec/generate.js';
 import type { BridgeNetwork } from '../network/bridge-network.js';
@@ -271,14 +271,14 @@ export class ContainerService {
   }
 
   /** OCI mounts for the container's binds, volumes and tmpfs, after seeding empty volumes from the image. */
-  private async userMounts(c: ContainerRecord, rootfs: string): Promise<Mount[]> {
+  private async userMounts(c: ContainerRecord, rootFs: ContainerFs): Promise<Mount[]> {
     const out: Mount[] = [];
     for (const m of c.mounts ?? []) {
       if (m.Type === 'tmpfs') {
         out.push({ destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: tmpfsMountOptions(m) });
         continue;
       }
-      if (m.Type === 'volume' && !m.noCopy) await copyUp(join(rootfs, new ContainerFs(rootfs, [], false).resolve(m.Destination)), m.Source);
+      if (m.Type === 'volume' && !m.noCopy) await copyUp(rootFs.locate(rootFs.resolve(m.Destination)).abs, m.Source);
       if (m.Type === 'volume') {
         const attributes = { container: c.id, destination: m.Destination, driver: 'local', propagation: m.Propagation, 'read/write': String(m.RW) };
         this.deps.events.record({ type: 'volume', action: 'mount', actorId: m.Name ?? '', attributes });
@@ -416,11 +416,8 @@ export class ContainerService {
       }
       // The container's /etc files and the image's users: small files, at once (see writeEtcFiles).
       if (!owner) this.writeEtc(c, hostNetwork);
-      // The container's own files: symlinks on their paths are followed inside its root, never on the host.
       const rootFs = new ContainerFs(rootfs, [], false);
-      const passwd = rootFs.readFileOrEmpty('/etc/passwd');
-      const group = rootFs.readFileOrEmpty('/etc/group');
-      const user = resolveUser(c.config.User ?? '', passwd, group, (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
+      const user = rootFs.resolveUser(c.config.User ?? '', (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
       sw.lap('etc');
       const sec = hc.SecurityOpt ?? [];
       const cpus = hc.NanoCpus ? cpusToQuota(hc.NanoCpus / 1e9) : undefined;
@@ -450,7 +447,7 @@ export class ContainerService {
         hostRlimits: this.deps.security.hostRlimits,
         namespaces: { network: netns },
         cgroupsPath: `/berth/${c.id}`,
-        mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootfs))],
+        mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootFs))],
         devices: hc.Privileged === true ? await listHostDevices() : undefined,
         init: hc.Init ? { path: this.deps.security.initPath } : undefined,
       });

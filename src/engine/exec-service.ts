@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger.js';
 import { newExecId, type ContainerId, type ExecId } from '../oci/ids.js';
 import type { CgroupMoveWarmer } from '../runtime/cgroup-move-warmer.js';
 import { execInContainer, resize as resizeTty, type ExecProcess } from '../runtime/monitor/conmon.js';
-import { resolveUser, withDefaultEnv } from '../runtime/spec/user.js';
+import { withDefaultEnv } from '../runtime/spec/user.js';
 import { AttachSession } from './attach-session.js';
 import { ContainerFs } from './container-fs.js';
 import { mergeEnv } from './container-config.js';
@@ -111,9 +111,8 @@ export class ExecService {
     const bundle = this.containers.bundleDir(c.id);
     const base = await this.baseProcess(c, bundle);
     const rootfs = join(bundle, 'rootfs');
-    const rootFs = new ContainerFs(rootfs, [], false);
     const user = e.config.User
-      ? resolveUser(e.config.User, rootFs.readFileOrEmpty('/etc/passwd'), rootFs.readFileOrEmpty('/etc/group'))
+      ? new ContainerFs(rootfs, [], false).resolveUser(e.config.User)
       : { uid: base.user?.uid ?? 0, gid: base.user?.gid ?? 0, additionalGids: base.user?.additionalGids ?? [], home: '/root' };
     const tty = e.config.Tty === true;
     const process: ExecProcess = {

@@ -27,5 +27,18 @@ export async function runCliProcess(cli: LoadedCli, executable: string): Promise
     signals: process,
   }, hooks);
   cli.saveCache(command);
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
+}
+
+/**
+ * Resolves once `stream` has handed everything it was given to the OS. A pipe whose reader is
+ * slower than the command (`berth save IMG | docker load`) holds writes back, and process.exit
+ * would drop them: the reader would get a truncated archive and no error.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  // Writes complete in order: an empty one's callback runs once those before it are out. ('drain'
+  // comes only after a write that went over the high-water mark.)
+  return new Promise((resolve) => void stream.write('', () => resolve()));
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -104,6 +104,33 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 }
+
+// The docker CLI's `docker save IMG | docker load` shape: a pipe its reader empties slowly (8 KiB
+// every 2 ms, as docker load does on a busy machine) leaves the CLI with writes still queued when
+// the archive is done; all of them must reach the reader.
+const SLOW_READER = `
+const { readSync } = require('node:fs');
+const hash = require('node:crypto').createHash('sha256');
+const buf = Buffer.alloc(8192);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+for (let n; (n = readSync(0, buf, 0, buf.length, null)) > 0; Atomics.wait(pause, 0, 0, 2)) hash.update(buf.subarray(0, n));
+process.stdout.write(hash.digest('hex'));
+`;
+
+test('save to a pipe drained slowly: the CLI exits only once all of the archive is written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-save-'));
+  try {
+    const file = join(dir, 'whole.tar');
+    ok(await berth(['save', '-o', file, 'busybox:latest']), 'save -o');
+    const reader = join(dir, 'slow-reader.cjs');
+    writeFileSync(reader, SLOW_READER);
+    const sh = await runCommand('sh', ['-c', `"${BERTH_BIN}" save busybox:latest | node "${reader}"`], { baseEnv: { BERTH_HOST: SHARED_HOST } });
+    assert.equal(sh.code, 0, sh.stderr);
+    assert.equal(sh.stdout, createHash('sha256').update(readFileSync(file)).digest('hex'), 'every byte of the archive came through the pipe');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('save | load round-trips through a pipe, and an OCI layout alone loads with its name', async () => {
   const ref = `${uniqueName('piped')}:2`;

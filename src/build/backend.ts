@@ -32,6 +32,8 @@ export interface RunSpec {
   workingDir: string;
   /** Docker's network modes for RUN: default, none, host. */
   network: string;
+  /** HostConfig.ExtraHosts of the RUN container. */
+  extraHosts: readonly string[];
   /** Called once the container exists, before it starts. */
   onCreated: (containerId: string) => void;
   onOutput: (chunk: Buffer) => void;

@@ -94,6 +94,7 @@ async function build(backend: FakeBackend, dockerfile: string, extra: Partial<Bu
       rm: true,
       forceRm: false,
       network: 'default',
+      extraHosts: [],
       now: () => '2026-01-01T00:00:00Z',
       out: (t) => (out += t),
       signal: new AbortController().signal,

@@ -29,6 +29,8 @@ export interface BuildOptions {
   rm: boolean;
   forceRm: boolean;
   network: string;
+  /** `--add-host` entries for RUN's /etc/hosts (HostConfig.ExtraHosts). */
+  extraHosts: readonly string[];
   /** `created` of new images; a fixed value makes builds reproducible. */
   now: () => string;
   /** Layer mtimes are clamped to this (seconds since the epoch), for reproducible layers. */
@@ -436,6 +438,7 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
         user: state.config.User ?? '',
         workingDir: state.config.WorkingDir ?? '',
         network: opts.network,
+        extraHosts: opts.extraHosts,
         onCreated: (cid) => {
           id = cid;
           opts.out(` ---> Running in ${shortOf(cid)}\n`);

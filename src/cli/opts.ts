@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type { Mount, PortBinding, RestartPolicy, Ulimit } from '../api/types/host-config.js';
+import { parseExtraHost as parseExtraHostEntry } from '../lib/extra-host.js';
 
 export interface PortMappings {
   exposed: string[];
@@ -308,10 +309,6 @@ export function parseMount(spec: string, parseSize: (s: string) => number): Moun
 
 /** `--add-host host:ip` (or `host=ip`), normalised to `host:ip`. */
 export function parseExtraHost(text: string): string {
-  const sep = text.includes('=') ? text.indexOf('=') : text.indexOf(':');
-  if (sep <= 0) throw new Error(`bad format for add-host: "${text}"`);
-  let ip = text.slice(sep + 1);
-  if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
-  if (ip !== 'host-gateway' && isIP(ip) === 0) throw new Error(`invalid IP address in add-host: "${ip}"`);
-  return `${text.slice(0, sep)}:${ip}`;
+  const { name, ip } = parseExtraHostEntry(text);
+  return `${name}:${ip}`;
 }

@@ -23,7 +23,7 @@ import { containerLayer } from './commit.js';
 import type { Engine } from './engine.js';
 
 /** What a client asks for; the executor's options that come straight from the request. */
-export type BuildRequest = Pick<BuildOptions, 'tags' | 'buildArgs' | 'target' | 'noCache' | 'explainCache' | 'labels' | 'rm' | 'forceRm' | 'network'> & {
+export type BuildRequest = Pick<BuildOptions, 'tags' | 'buildArgs' | 'target' | 'noCache' | 'explainCache' | 'labels' | 'rm' | 'forceRm' | 'network' | 'extraHosts'> & {
   /** Path of the Dockerfile inside the context (BuildOptions.dockerfile is its text). */
   dockerfile: string;
   /** `--pull`: base images are not refreshed from a registry yet; the build says so. */
@@ -86,7 +86,7 @@ class EngineBuildBackend implements BuildBackend {
         User: spec.user,
         WorkingDir: spec.workingDir,
       },
-      hostConfig: { NetworkMode: spec.network === 'default' ? '' : spec.network },
+      hostConfig: { NetworkMode: spec.network === 'default' ? '' : spec.network, ExtraHosts: [...spec.extraHosts] },
     });
     spec.onCreated(id);
     const session = await containers.attach(id, { stdin: false, stdout: true, stderr: true });

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import type { ExtraHost } from '../lib/extra-host.js';
 
 /** The files berth writes for a container and bind-mounts over /etc/{hostname,hosts,resolv.conf}. */
 export interface EtcFiles {
@@ -69,9 +70,13 @@ export function embeddedResolvConf(hostText: string, nameserver: string, dns: Dn
   return [`nameserver ${nameserver}`, ...lines, ...(search.length ? [`search ${search.join(' ')}`] : []), `options ${[...own, ...ndots].join(' ')}`, ''].join('\n');
 }
 
-/** One line per address of the container (one per network it is on), as Docker writes them. */
-export function hostsFile(name: string, addresses: readonly string[]): string {
+/**
+ * As Docker writes it: the loopback names, the extra hosts (`--add-host`, their addresses
+ * resolved), then one line per address of the container (one per network it is on).
+ */
+export function hostsFile(name: string, addresses: readonly string[], extraHosts: readonly ExtraHost[] = []): string {
   const lines = [...LOOPBACK_HOSTS];
+  for (const h of extraHosts) lines.push(`${h.ip}\t${h.name}`);
   for (const address of addresses) lines.push(`${address}\t${name}`);
   return `${lines.join('\n')}\n`;
 }
@@ -86,16 +91,27 @@ export function hostsFile(name: string, addresses: readonly string[]): string {
 export function writeEtcFiles(
   paths: EtcFiles,
   /** `nameserver`: the embedded DNS server's address (a user network), in place of the host's resolvers. */
-  opts: { hostname: string; domainname: string; hostNetwork: boolean; addresses: readonly string[]; nameserver?: string; dns?: DnsOverrides },
+  opts: {
+    hostname: string;
+    domainname: string;
+    hostNetwork: boolean;
+    addresses: readonly string[];
+    /** `--add-host` entries with their addresses resolved. */
+    extraHosts?: readonly ExtraHost[];
+    nameserver?: string;
+    dns?: DnsOverrides;
+  },
 ): void {
+  const extraHosts = opts.extraHosts ?? [];
   if (opts.hostNetwork) {
     writeFileSync(paths.hostnamePath, `${hostname()}\n`);
-    writeFileSync(paths.hostsPath, readOrEmpty('/etc/hosts'));
+    // As dockerd: the host's file, unless there are extra hosts to add to the loopback names.
+    writeFileSync(paths.hostsPath, extraHosts.length > 0 ? hostsFile('', [], extraHosts) : readOrEmpty('/etc/hosts'));
     writeFileSync(paths.resolvConfPath, readOrEmpty('/etc/resolv.conf'));
     return;
   }
   writeFileSync(paths.hostnamePath, `${opts.hostname}\n`);
-  writeFileSync(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.addresses));
+  writeFileSync(paths.hostsPath, hostsFile(opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname, opts.addresses, extraHosts));
   const host = readOrEmpty('/etc/resolv.conf');
   writeFileSync(paths.resolvConfPath, opts.nameserver ? embeddedResolvConf(host, opts.nameserver, opts.dns) : containerResolvConf(host, opts.dns));
 }

@@ -65,6 +65,8 @@ export interface HostConfigSpec {
   Runtime?: string;
   ConsoleSize?: [number, number] | number[] | null;
   RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
+  /** `--add-host` entries: `name:ip` (or `name=ip`), the IP possibly `host-gateway`. */
+  ExtraHosts?: string[] | null;
   [extra: string]: unknown;
 }
 

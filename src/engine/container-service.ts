@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../lib/errors.js';
+import { HOST_GATEWAY, parseExtraHost, type ExtraHost } from '../lib/extra-host.js';
 import { runProgram } from '../lib/exec-file.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
 import type { EventRecorder } from '../lib/event-bus.js';
@@ -152,7 +153,7 @@ export class ContainerService {
       const conflict = (what: string) => invalidArgument('conflicting_options', `conflicting options: ${what}`);
       if (req.config.Hostname) throw conflict('hostname and the network mode');
       if (((hc['Dns'] as string[] | null | undefined) ?? []).length > 0) throw conflict('dns and the network mode');
-      if (((hc['ExtraHosts'] as string[] | null | undefined) ?? []).length > 0) throw conflict('custom host-to-IP mapping and the network mode');
+      if ((hc.ExtraHosts ?? []).length > 0) throw conflict('custom host-to-IP mapping and the network mode');
       if (Object.values(req.endpoints ?? {}).some((e) => e.mac)) throw conflict('mac-address and the network mode');
       if (hc['PortBindings'] && Object.keys(hc['PortBindings'] as object).length > 0) {
         throw conflict('port publishing and the container type network mode');
@@ -293,6 +294,7 @@ export class ContainerService {
     if (hc.Memory) memoryResources(hc.Memory, hc.MemorySwap);
     if (hc.NanoCpus !== undefined && hc.NanoCpus < 0) throw invalidArgument('invalid_cpus', 'Range of CPUs is from 0.01 to available CPUs');
     parseCapabilities([...(hc.CapAdd ?? []), ...(hc.CapDrop ?? [])]);
+    for (const entry of hc.ExtraHosts ?? []) parseExtraHost(entry);
     for (const opt of hc.SecurityOpt ?? []) {
       if (!/^(no-new-privileges(=(true|false))?|no-new-privileges:(true|false)|seccomp[=:]unconfined|label[=:].*|apparmor[=:].*)$/.test(opt)) {
         throw invalidArgument('invalid_security_opt', `Invalid --security-opt: "${opt}"`);
@@ -415,7 +417,7 @@ export class ContainerService {
         netFinish = Promise.all([links, dns]).then(([a, b]) => a ?? b);
       }
       // The container's /etc files and the image's users: small files, at once (see writeEtcFiles).
-      if (!owner) this.writeEtc(c, hostNetwork);
+      if (!owner) this.writeEtc(c, hostNetwork, (hc.ExtraHosts ?? []).length > 0 ? await this.extraHosts(c) : []);
       const rootFs = new ContainerFs(rootfs, [], false);
       const user = rootFs.resolveUser(c.config.User ?? '', (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
       sw.lap('etc');
@@ -493,17 +495,26 @@ export class ContainerService {
     sw.done(c.id);
   }
 
-  /** /etc/hostname, hosts and resolv.conf from the container's endpoints. */
-  private writeEtc(c: ContainerRecord, hostNetwork: boolean): void {
+  /** /etc/hostname, hosts and resolv.conf from the container's endpoints and its `extraHosts` (see extraHosts). */
+  private writeEtc(c: ContainerRecord, hostNetwork: boolean, extraHosts: readonly ExtraHost[]): void {
     const net = etcNetwork(c);
     writeEtcFiles(this.etcFiles(c.id), {
       hostname: c.config.Hostname ?? shortId(c.id),
       domainname: c.config.Domainname ?? '',
       hostNetwork,
       addresses: net.addresses,
+      extraHosts,
       nameserver: net.dns ? EMBEDDED_DNS_ADDRESS : undefined,
       dns: dnsOverrides(c, this.deps.dnsServers),
     });
+  }
+
+  /** The container's `--add-host` entries, `host-gateway` as the default bridge's gateway (dockerd's default host-gateway-ip). */
+  private async extraHosts(c: ContainerRecord): Promise<ExtraHost[]> {
+    const hosts = (c.hostConfig.ExtraHosts ?? []).map(parseExtraHost);
+    if (!hosts.some((h) => h.ip === HOST_GATEWAY)) return hosts;
+    const { gateway } = await this.deps.network.describe();
+    return hosts.map((h) => (h.ip === HOST_GATEWAY ? { ...h, ip: gateway } : h));
   }
 
   /**
@@ -526,7 +537,7 @@ export class ContainerService {
       this.index.save(c);
       if (isRunning(c)) {
         await this.aimEmbeddedDns(c, true);
-        this.writeEtc(c, false);
+        this.writeEtc(c, false, await this.extraHosts(c));
       }
     });
   }
@@ -539,7 +550,7 @@ export class ContainerService {
       this.index.save(c);
       if (isRunning(c)) {
         await this.aimEmbeddedDns(c, true);
-        this.writeEtc(c, false);
+        this.writeEtc(c, false, await this.extraHosts(c));
       }
     });
   }

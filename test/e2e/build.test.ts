@@ -132,6 +132,25 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 
+  test(`${client}: build --add-host: RUN sees the names in /etc/hosts; a bad one is refused before any step`, async () => {
+    const ctx = await makeContext({ Dockerfile: 'FROM busybox\nRUN grep -E "db|gw" /etc/hosts > /seen\n' });
+    const tag = `${uniqueName('addhost')}:v1`;
+    try {
+      const gateway = (await run(['network', 'inspect', '--format', '{{(index .IPAM.Config 0).Gateway}}', 'bridge'])).stdout.trim();
+      const built = await run(['build', '--no-cache', '--add-host', 'db:10.1.2.3', '--add-host', 'gw=host-gateway', '-t', tag, ctx.dir]);
+      assert.equal(built.code, 0, built.stdout + built.stderr);
+      const seen = await run(['run', '--rm', tag, 'cat', '/seen']);
+      assert.equal(seen.stdout, `10.1.2.3\tdb\n${gateway}\tgw\n`, seen.stderr);
+      const bad = await run(['build', '--add-host', 'db:nohost', ctx.dir]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /invalid IP address in add-host: "nohost"/);
+      assert.doesNotMatch(bad.stdout, /Step 1/);
+    } finally {
+      await run(['rmi', '-f', tag]);
+      await ctx.cleanup();
+    }
+  });
+
   test(`${client}: Dockerfile errors: syntax, missing source, missing base image`, async () => {
     const ctx = await makeContext({ Dockerfile: 'FROM busybox\nRUNN echo\n', 'Missing.Dockerfile': 'FROM busybox\nCOPY nope.txt /\n', 'Base.Dockerfile': 'FROM no-such-image-here\n' });
     try {

@@ -240,6 +240,10 @@ test('API: errors are {"message"} with Content-Type application/json and Docker 
   await expectError('POST', '/v1.50/containers/create', '{not json', 400, /./);
   await expectError('POST', '/v1.50/containers/create', { Image: 'nosuch-image-xyz' }, 404, /^No such image: nosuch-image-xyz:latest$/);
   await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { Runtime: 'nosuch-rt' } }, 400, /unknown or invalid runtime name: nosuch-rt/);
+  const before = (await berth(['ps', '-aq', '--no-trunc'])).stdout;
+  await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { ExtraHosts: ['db:10.0.0.2', 'web:nohost'] } }, 400, /^invalid IP address in add-host: "nohost"$/);
+  await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { ExtraHosts: ['db'] } }, 400, /^bad format for add-host: "db"$/);
+  assert.equal((await berth(['ps', '-aq', '--no-trunc'])).stdout, before, 'a refused create leaves no container');
 
   const name = uniqueName('api-err');
   const created = await api('POST', `/v1.50/containers/create?name=${name}`, { Image: 'busybox', Cmd: ['sleep', '60'] });

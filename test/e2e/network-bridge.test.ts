@@ -46,6 +46,22 @@ async function endpointTraces(id: string, sandboxKey: string): Promise<string[]>
 const macOf = (ip: string) => `02:42:${ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0')).join(':')}`;
 
 for (const { name: client, run } of CLIENTS) {
+  test(`${client}: --add-host names go in /etc/hosts before the container's own, host-gateway as the bridge's gateway; on --net host too`, async () => {
+    const gateway = ok(await run(['network', 'inspect', '--format', '{{(index .IPAM.Config 0).Gateway}}', 'bridge']), 'network inspect');
+    assert.match(gateway, /^\d+\.\d+\.\d+\.\d+$/);
+    const hosts = ok(await run(['run', '--rm', '-h', 'box', '--add-host', 'db:10.1.2.3', '--add-host', 'v6=[2001:db8::7]', '--add-host', 'host.docker.internal:host-gateway', 'busybox', 'cat', '/etc/hosts']), 'run --add-host');
+    const lines = hosts.split('\n');
+    const own = lines.findIndex((l) => /^\d+\.\d+\.\d+\.\d+\tbox$/.test(l));
+    assert.ok(own > 0, `the container's own line in:\n${hosts}`);
+    assert.deepEqual(lines.slice(own - 3, own), ['10.1.2.3\tdb', '2001:db8::7\tv6', `${gateway}\thost.docker.internal`], hosts);
+    assert.equal(lines[0], '127.0.0.1\tlocalhost');
+    const onHost = ok(await run(['run', '--rm', '--net', 'host', '--add-host', 'db:10.1.2.3', 'busybox', 'cat', '/etc/hosts']), 'run --net host --add-host');
+    assert.match(onHost, /^127\.0\.0\.1\tlocalhost\n[^]*\n10\.1\.2\.3\tdb$/);
+    const bad = await run(['run', '--rm', '--add-host', 'db:nohost', 'busybox', 'true']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /invalid IP address in add-host: "nohost"/);
+  });
+
   test(`${client}: run -p publishes a port on the bridge; inspect, port, ps; gone after stop`, async () => {
     const name = uniqueName('pub');
     const port = await freePort();

@@ -8,6 +8,7 @@ import type { CommandDef } from '../command.js';
 import { tarPieces, type TarItem } from '../../lib/tar-writer.js';
 import { CommandUsageError } from '../command.js';
 import { displayJsonMessages, StreamError } from '../progress.js';
+import { parseExtraHost } from '../opts.js';
 
 /** go-units HumanSizeWithPrecision(n, 4): decimal units, as docker's "Sending build context" line. */
 function humanSize(n: number): string {
@@ -84,6 +85,7 @@ export const buildCommand: CommandDef = {
     { name: 'file', short: 'f', type: 'string', description: 'Name of the Dockerfile (Default is "PATH/Dockerfile")' },
     { name: 'force-rm', type: 'bool', description: 'Always remove intermediate containers' },
     { name: 'iidfile', type: 'string', description: 'Write the image ID to the file' },
+    { name: 'add-host', type: 'list', description: 'Add a custom host-to-IP mapping ("host:ip")', validate: (v) => void parseExtraHost(v) },
     { name: 'label', type: 'list', description: 'Set metadata for an image' },
     { name: 'network', type: 'string', description: 'Set the networking mode for the RUN instructions during build', defaultText: '"default"' },
     { name: 'no-cache', type: 'bool', description: 'Do not use cache when building the image' },
@@ -189,6 +191,7 @@ export const buildCommand: CommandDef = {
         rm: flags.bool('rm', true) ? '1' : '0',
         forcerm: flags.bool('force-rm'),
         networkmode: flags.string('network'),
+        extrahosts: flags.list('add-host').map(parseExtraHost),
         pull: flags.bool('pull'),
       },
       headers: { 'Content-Type': 'application/x-tar' },

@@ -1,5 +1,6 @@
 import type { Engine } from '../../../engine/engine.js';
 import { invalidArgument } from '../../../lib/errors.js';
+import { parseExtraHost } from '../../../lib/extra-host.js';
 import { parseReference } from '../../../oci/reference.js';
 import type { JsonMessage } from '../../types/stream.js';
 import type { Router } from '../router.js';
@@ -26,8 +27,10 @@ export function buildRoutes(router: Router, engine: Engine): void {
     const res = ctx.res;
     if (!res) throw invalidArgument('upgrade_not_supported', 'build does not upgrade');
     const tags = q.getAll('t').filter((t) => t !== '');
+    const extraHosts = q.getAll('extrahosts');
     try {
       for (const t of tags) parseReference(t);
+      for (const h of extraHosts) parseExtraHost(h);
     } catch (e) {
       ctx.req.resume();
       throw e;
@@ -59,6 +62,7 @@ export function buildRoutes(router: Router, engine: Engine): void {
           rm: (q.get('rm') ?? '') === '' || boolParam(q, 'rm'),
           forceRm: boolParam(q, 'forcerm'),
           network: q.get('networkmode') || 'default',
+          extraHosts,
           pull: boolParam(q, 'pull'),
         },
         ctx.req,

@@ -65,6 +65,8 @@ export interface HostConfigSpec {
   Runtime?: string;
   ConsoleSize?: [number, number] | number[] | null;
   RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
+  /** /dev/shm's size in bytes; create sets dockerd's default (64 MiB) when it is 0 or unset. */
+  ShmSize?: number;
   /** `--add-host` entries: `name:ip` (or `name=ip`), the IP possibly `host-gateway`. */
   ExtraHosts?: string[] | null;
   [extra: string]: unknown;

@@ -22,6 +22,7 @@ import { isMountPoint, mountOverlay, unmount } from '../runtime/rootfs.js';
 import { cpusToQuota, generateSpec, memoryResources, type SeccompInput } from '../runtime/spec/generate.js';
 import { specToJson } from '../runtime/spec/json.js';
 import { parseCapabilities } from '../runtime/spec/capabilities.js';
+import { DEFAULT_SHM_SIZE } from '../runtime/spec/defaults.js';
 import type { HostRlimits } from '../runtime/spec/rlimits.js';
 import { withDefaultEnv } from '../runtime/spec/user.js';
 import type { Mount, RuntimeSpec } from '../runtime/spec/types.js';
@@ -166,6 +167,8 @@ export class ContainerService {
     const runtime = hc.Runtime || this.deps.defaultRuntime;
     if (!this.deps.runtimes.has(runtime)) throw invalidArgument('unknown_runtime', `unknown or invalid runtime name: ${runtime}`);
     hc.Runtime = runtime;
+    // As dockerd, which records its default size: inspect shows what /dev/shm gets.
+    if (!hc.ShmSize) hc.ShmSize = DEFAULT_SHM_SIZE;
     this.validateHostConfig(hc);
     validateHealthcheck(req.config.Healthcheck);
     const networks = this.networks.initialAttachments(hc.NetworkMode, req.endpoints ?? {});
@@ -294,6 +297,7 @@ export class ContainerService {
     if (hc.Memory) memoryResources(hc.Memory, hc.MemorySwap);
     if (hc.NanoCpus !== undefined && hc.NanoCpus < 0) throw invalidArgument('invalid_cpus', 'Range of CPUs is from 0.01 to available CPUs');
     parseCapabilities([...(hc.CapAdd ?? []), ...(hc.CapDrop ?? [])]);
+    if ((hc.ShmSize ?? 0) < 0) throw invalidArgument('invalid_shm_size', 'SHM size can not be less than 0');
     for (const entry of hc.ExtraHosts ?? []) parseExtraHost(entry);
     for (const opt of hc.SecurityOpt ?? []) {
       if (!/^(no-new-privileges(=(true|false))?|no-new-privileges:(true|false)|seccomp[=:]unconfined|label[=:].*|apparmor[=:].*)$/.test(opt)) {
@@ -438,6 +442,7 @@ export class ContainerService {
         capabilityHolder: this.deps.security.heldCapabilities,
         noNewPrivileges: sec.some((o) => /^no-new-privileges(?:[=:]true)?$/.test(o)),
         seccompProfile: sec.some((o) => /^seccomp[=:]unconfined$/.test(o)) ? 'unconfined' : this.deps.security.seccomp,
+        shmSizeBytes: hc.ShmSize || undefined,
         memoryBytes: hc.Memory || undefined,
         memorySwapBytes: hc.MemorySwap || undefined,
         memoryReservationBytes: (hc['MemoryReservation'] as number | undefined) || undefined,

@@ -243,6 +243,7 @@ test('API: errors are {"message"} with Content-Type application/json and Docker 
   const before = (await berth(['ps', '-aq', '--no-trunc'])).stdout;
   await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { ExtraHosts: ['db:10.0.0.2', 'web:nohost'] } }, 400, /^invalid IP address in add-host: "nohost"$/);
   await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { ExtraHosts: ['db'] } }, 400, /^bad format for add-host: "db"$/);
+  await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { ShmSize: -1 } }, 400, /^SHM size can not be less than 0$/);
   assert.equal((await berth(['ps', '-aq', '--no-trunc'])).stdout, before, 'a refused create leaves no container');
 
   const name = uniqueName('api-err');

@@ -282,6 +282,15 @@ for (const { name: client, run } of CLIENTS) {
     });
   });
 
+  test(`${client}: --shm-size sizes /dev/shm; inspect shows dockerd's 64 MiB default otherwise`, async () => {
+    const df = ok(await run(['run', '--rm', '--shm-size', '16m', 'busybox', 'df', '-k', '/dev/shm']), 'run --shm-size');
+    assert.match(df, /\nshm\s+16384\s/, df);
+    await withContainer(run, ['busybox', 'sleep', '30'], async (id) => {
+      assert.equal(ok(await run(['inspect', '--format', '{{.HostConfig.ShmSize}}', id]), 'inspect').trim(), '67108864');
+      assert.match(ok(await run(['exec', id, 'df', '-k', '/dev/shm']), 'exec df'), /\nshm\s+65536\s/);
+    });
+  });
+
   test(`${client}: --runtime runc`, async () => {
     const name = uniqueName('rt');
     const r = await run(['run', '--name', name, '--runtime', 'runc', 'busybox', 'echo', 'on runc']);

@@ -42,11 +42,14 @@ export const DEFAULT_READONLY_PATHS: readonly string[] = [
   '/proc/sysrq-trigger',
 ];
 
+/** /dev/shm's size when HostConfig.ShmSize leaves it unset: dockerd's default, 64 MiB. */
+export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+
 /**
  * The mounts every container gets, in mount order. /sys and /sys/fs/cgroup are read-only unless
  * the container is privileged.
  */
-export function defaultMounts(privileged: boolean): Mount[] {
+export function defaultMounts(privileged: boolean, shmSizeBytes = DEFAULT_SHM_SIZE): Mount[] {
   const sysAccess = privileged ? 'rw' : 'ro';
   return [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
@@ -79,7 +82,7 @@ export function defaultMounts(privileged: boolean): Mount[] {
       destination: '/dev/shm',
       type: 'tmpfs',
       source: 'shm',
-      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSizeBytes}`],
     },
   ];
 }

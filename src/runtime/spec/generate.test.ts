@@ -87,6 +87,12 @@ describe('generateSpec defaults', () => {
     ]);
   });
 
+  it("/dev/shm: dockerd's 64 MiB, or --shm-size's bytes", () => {
+    assert.deepEqual(mountAt(spec, '/dev/shm')[0]?.options, ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=67108864']);
+    const sized = generateSpec(input({ shmSizeBytes: 16 * 1024 * 1024 }));
+    assert.deepEqual(mountAt(sized, '/dev/shm')[0]?.options, ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=16777216']);
+  });
+
   it('device allow-list after deny-all', () => {
     const rules = spec.linux.resources?.devices ?? [];
     assert.deepEqual(rules[0], { allow: false, access: 'rwm' });

@@ -85,6 +85,8 @@ export interface SpecInput {
   namespaces?: { network?: NetworkNamespace };
   /** What the runtime names the container's cgroup, e.g. `/berth/<id>`. */
   cgroupsPath: string;
+  /** /dev/shm's size (`--shm-size`); DEFAULT_SHM_SIZE when unset. */
+  shmSizeBytes?: number;
   /** Binds and volumes, after the defaults; one at a default mount's destination replaces it. */
   mounts?: Mount[];
   /** Device nodes to create (host devices for --device or a privileged container). */
@@ -285,7 +287,7 @@ export function generateSpecReport(input: SpecInput): GeneratedSpec {
     },
     root: { path: input.rootfsPath, readonly: input.readonlyRootfs ?? false },
     ...(input.hostname ? { hostname: input.hostname } : {}),
-    mounts: mergeMounts(defaultMounts(privileged), userMounts),
+    mounts: mergeMounts(defaultMounts(privileged, input.shmSizeBytes || undefined), userMounts),
     ...(input.hooks ? { hooks: input.hooks } : {}),
     ...(input.annotations ? { annotations: { ...input.annotations } } : {}),
     linux: {

@@ -51,7 +51,7 @@ import type { HealthMonitor } from './health-monitor.js';
 import { validateHealthcheck } from './health.js';
 import { restartAfterExit, RestartScheduler, startOnDaemonStart, validateRestartPolicy } from './restart-policy.js';
 import { copyUp } from '../volume/copy-up.js';
-import { planMounts, tmpfsMountOptions, type MountInputs, type MountRecord } from '../volume/mount-plan.js';
+import { planMounts, tmpfsMountOptions, volumesFromContainer, volumesFromMounts, type MountInputs, type MountRecord } from '../volume/mount-plan.js';
 import type { VolumeStore } from '../volume/volume-store.js';
 
 export interface EnginePaths {
@@ -231,11 +231,13 @@ export class ContainerService {
    * use, anonymous ones get a random name, a missing `-v` bind source becomes a directory.
    */
   private async createMounts(hc: HostConfigSpec, config: ContainerConfigSpec): Promise<MountRecord[]> {
+    const from = ((hc['VolumesFrom'] as string[] | null | undefined) ?? []).flatMap((spec) => volumesFromMounts(spec, this.index.get(volumesFromContainer(spec)).mounts ?? []));
     const plan = planMounts({
       binds: (hc['Binds'] as string[] | null | undefined) ?? [],
       mounts: (hc['Mounts'] as MountInputs['mounts'] | null | undefined) ?? [],
       tmpfs: (hc['Tmpfs'] as Record<string, string> | null | undefined) ?? {},
       volumes: Object.keys(config.Volumes ?? {}),
+      from,
     });
     for (const m of plan) {
       if (m.Type !== 'bind') continue;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBind, parseMountEntry, planMounts, tmpfsMountOptions } from './mount-plan.js';
+import { parseBind, parseMountEntry, planMounts, tmpfsMountOptions, volumesFromContainer, volumesFromMounts, type MountRecord } from './mount-plan.js';
 
 test('parseBind: host paths are binds, names are volumes, modes are read', () => {
   assert.deepEqual(parseBind('/host/dir/:/ctr:ro'), {
@@ -41,4 +41,27 @@ test('tmpfsMountOptions: Docker defaults, user overrides, read-only', () => {
   const base = { Type: 'tmpfs' as const, Source: '', Destination: '/t', Mode: '', Propagation: '' };
   assert.deepEqual(tmpfsMountOptions({ ...base, RW: true, tmpfsOptions: ['size=64m'] }), ['nosuid', 'nodev', 'noexec', 'size=64m']);
   assert.deepEqual(tmpfsMountOptions({ ...base, RW: false, tmpfsOptions: ['exec'] }), ['nosuid', 'nodev', 'ro']);
+});
+
+test('volumesFromMounts: the source\'s mounts but its --tmpfs, read-only with :ro, never seeded; bad modes refused', () => {
+  const source: MountRecord[] = [
+    { Type: 'volume', Name: 'v1', Source: '/vol/v1', Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '', anonymous: true },
+    { Type: 'bind', Source: '/srv', Destination: '/srv', Mode: 'ro', RW: false, Propagation: 'rprivate' },
+    { Type: 'tmpfs', Source: '', Destination: '/run', Mode: '', RW: true, Propagation: '', hidden: true },
+  ];
+  assert.deepEqual(volumesFromMounts('src', source).map((m) => [m.Destination, m.RW, m.noCopy]), [['/data', true, true], ['/srv', false, true]]);
+  assert.deepEqual(volumesFromMounts('src:ro', source).map((m) => [m.Destination, m.RW]), [['/data', false], ['/srv', false]]);
+  assert.deepEqual(volumesFromMounts('src:rw', source).map((m) => m.RW), [true, false]);
+  assert.throws(() => volumesFromMounts('src:z', source), /invalid mode: z/);
+  assert.equal(volumesFromContainer('src:ro'), 'src');
+  assert.throws(() => volumesFromContainer(''), /cannot be an empty string/);
+});
+
+test('planMounts: the container\'s own binds win over --volumes-from, which wins over image VOLUMEs', () => {
+  const from: MountRecord[] = [
+    { Type: 'volume', Name: 'v1', Source: '/vol/v1', Destination: '/data', Driver: 'local', Mode: '', RW: true, Propagation: '' },
+    { Type: 'volume', Name: 'v2', Source: '/vol/v2', Destination: '/cache', Driver: 'local', Mode: '', RW: true, Propagation: '' },
+  ];
+  const plan = planMounts({ binds: ['/host:/data'], mounts: [], tmpfs: {}, volumes: ['/cache', '/logs'], from });
+  assert.deepEqual(plan.map((m) => [m.Destination, m.Type, m.Name ?? m.Source]), [['/data', 'bind', '/host'], ['/cache', 'volume', 'v2'], ['/logs', 'volume', '']]);
 });

@@ -39,6 +39,8 @@ export interface MountInputs {
   tmpfs: Readonly<Record<string, string>>;
   /** Config.Volumes merged with the image's VOLUMEs. */
   volumes: readonly string[];
+  /** Mounts taken from other containers (`--volumes-from`, see volumesFromMounts). */
+  from?: readonly MountRecord[];
 }
 
 /** A planned mount: `Name` '' on a volume means a new anonymous one; `createSource` a missing bind source to make. */
@@ -136,12 +138,31 @@ export function planMounts(inputs: MountInputs): PlannedMount[] {
     const dst = checkDestination(path, path);
     add({ Type: 'tmpfs', Source: '', Destination: dst, Mode: '', RW: true, Propagation: '', tmpfsOptions: options ? options.split(',') : [], hidden: true });
   }
+  // As dockerd: the container's own binds and mounts win over another's at the same path; another's win over image VOLUMEs.
+  for (const m of inputs.from ?? []) if (!taken.has(m.Destination)) add(m);
   for (const v of inputs.volumes) {
     const dst = checkDestination(v, v);
     if (taken.has(dst)) continue;
     add({ Type: 'volume', Name: '', anonymous: true, Source: '', Destination: dst, Driver: 'local', Mode: '', RW: true, Propagation: '' });
   }
   return out;
+}
+
+/**
+ * `--volumes-from CONTAINER[:ro|:rw]`: the mounts of `source` (its --tmpfs ones aside, which
+ * Docker does not record as mount points), read-only with `ro` or where they were, never seeded
+ * from the image.
+ */
+export function volumesFromMounts(spec: string, source: readonly MountRecord[]): MountRecord[] {
+  const mode = spec.includes(':') ? spec.slice(spec.indexOf(':') + 1) : '';
+  if (!['', 'ro', 'rw'].includes(mode)) throw invalidArgument('invalid_mode', `invalid mode: ${mode}`);
+  return source.filter((m) => !m.hidden).map((m) => ({ ...m, RW: m.RW && mode !== 'ro', noCopy: true }));
+}
+
+/** The container named by a `--volumes-from` entry. */
+export function volumesFromContainer(spec: string): string {
+  if (spec === '') throw invalidArgument('invalid_volumes_from', 'volumes-from specification cannot be an empty string');
+  return spec.includes(':') ? spec.slice(0, spec.indexOf(':')) : spec;
 }
 
 /** Tmpfs options as the runtime takes them: Docker's defaults, then the user's (ro/rw become a flag). */

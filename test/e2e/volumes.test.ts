@@ -108,6 +108,42 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 
+  test(`${client}: --volumes-from takes another container's volumes and binds, read-only with :ro; its own -v wins; an unknown container is refused`, async () => {
+    const src = uniqueName('vfsrc');
+    const dir = await mkdtemp(join(tmpdir(), 'berth-vf-'));
+    const users: string[] = [];
+    try {
+      ok(await run(['run', '--name', src, '-v', '/anon', '-v', `${dir}:/bound`, 'busybox', 'sh', '-c', 'echo a > /anon/a; echo b > /bound/b']), 'run source');
+      const anon = (JSON.parse(ok(await run(['inspect', '--format', '{{json .Mounts}}', src]), 'inspect')) as MountPointJson[]).find((m) => m.Destination === '/anon')?.Name ?? '';
+      assert.match(anon, /^[0-9a-f]{64}$/);
+      const rw = uniqueName('vfrw');
+      users.push(rw);
+      assert.equal(ok(await run(['run', '--name', rw, '--volumes-from', src, 'busybox', 'sh', '-c', 'cat /anon/a /bound/b; echo c > /anon/c']), 'run --volumes-from'), 'a\nb\n');
+      const ro = uniqueName('vfro');
+      users.push(ro);
+      const refused = await run(['run', '--name', ro, '--volumes-from', `${src}:ro`, 'busybox', 'sh', '-c', 'cat /anon/c; echo d > /anon/d']);
+      assert.equal(refused.stdout, 'c\n');
+      assert.match(refused.stderr, /Read-only file system/);
+      const mounts = JSON.parse(ok(await run(['inspect', '--format', '{{json .Mounts}}', ro]), 'inspect ro')) as MountPointJson[];
+      assert.deepEqual(mounts.map((m) => [m.Destination, m.Type, m.RW, m.Name ?? '']).sort(), [['/anon', 'volume', false, anon], ['/bound', 'bind', false, '']]);
+      const own = await run(['run', '--rm', '--volumes-from', src, '-v', `${dir}:/anon:ro`, 'busybox', 'ls', '/anon']);
+      assert.equal(own.stdout, 'b\n', own.stderr);
+      // A 404, as dockerd's (on which the docker CLI tries to pull the image, as it does for any 404 of a create).
+      const unknown = await api('POST', '/containers/create', { Image: 'busybox', HostConfig: { VolumesFrom: ['nosuch-vf-container:ro'] } });
+      assert.equal(unknown.status, 404, unknown.body);
+      assert.deepEqual(unknown.json(), { message: 'No such container: nosuch-vf-container' });
+      // The anonymous volume stays while a container still uses it, and goes with the last.
+      ok(await run(['rm', '-v', src]), 'rm -v source');
+      assert.equal(ok(await run(['volume', 'ls', '-q', '--filter', `name=${anon}`]), 'ls'), `${anon}\n`);
+      ok(await run(['rm', '-v', rw, ro]), 'rm -v users');
+      users.length = 0;
+      assert.equal(ok(await run(['volume', 'ls', '-q', '--filter', `name=${anon}`]), 'ls after'), '');
+    } finally {
+      await run(['rm', '-f', '-v', src, ...users]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test(`${client}: volume prune asks first; -a removes unused named volumes the filter selects`, async () => {
     const label = uniqueName('prune');
     const vol = uniqueName('pv');

@@ -109,6 +109,7 @@ export const containerFlags: FlagSpec[] = [
     description: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
     validate: (v) => void swapValue(v),
   },
+  { name: 'memory-swappiness', type: 'int', description: 'Tune container memory swappiness (0 to 100)', defaultText: '-1' },
   { name: 'mount', type: 'list', valueName: 'mount', description: 'Attach a filesystem mount to the container', validate: (v) => void parseMount(v, bytesValue) },
   { name: 'ip', type: 'string', description: 'IPv4 address (e.g., 172.30.100.104)' },
   { name: 'mac-address', type: 'string', description: 'Container MAC address (e.g., 92:d0:c6:0a:29:33)' },
@@ -118,6 +119,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'network-alias', type: 'list', description: 'Add network-scoped alias for the container' },
   { name: 'no-healthcheck', type: 'bool', description: 'Disable any container-specified HEALTHCHECK' },
   { name: 'oom-kill-disable', type: 'bool', description: 'Disable OOM Killer' },
+  { name: 'oom-score-adj', type: 'int', description: "Tune host's OOM preferences (-1000 to 1000)" },
   { name: 'pid', type: 'string', description: 'PID namespace to use' },
   { name: 'pids-limit', type: 'int', description: 'Tune container pids limit (set -1 for unlimited)' },
   { name: 'platform', type: 'string', description: 'Set platform if server is multi-platform capable' },
@@ -317,6 +319,8 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
   if (flags.changed('pids-limit')) hostConfig.PidsLimit = flags.int('pids-limit') ?? 0;
   if (flags.changed('init')) hostConfig.Init = flags.bool('init');
   if (flags.changed('oom-kill-disable')) hostConfig.OomKillDisable = flags.bool('oom-kill-disable');
+  if (flags.changed('oom-score-adj')) hostConfig.OomScoreAdj = flags.int('oom-score-adj') ?? 0;
+  if (flags.changed('memory-swappiness')) hostConfig.MemorySwappiness = flags.int('memory-swappiness') ?? -1;
   if (flags.changed('shm-size')) hostConfig.ShmSize = bytesValue(flags.string('shm-size') ?? '');
   if (Object.keys(tmpfs).length > 0) hostConfig.Tmpfs = tmpfs;
   if (Object.keys(sysctls).length > 0) hostConfig.Sysctls = sysctls;

@@ -67,6 +67,16 @@ export interface HostConfigSpec {
   RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
   /** /dev/shm's size in bytes; create sets dockerd's default (64 MiB) when it is 0 or unset. */
   ShmSize?: number;
+  PidMode?: string;
+  IpcMode?: string;
+  UTSMode?: string;
+  Sysctls?: Record<string, string> | null;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  OomKillDisable?: boolean | null;
+  OomScoreAdj?: number;
+  /** -1 (or null) leaves the kernel's. */
+  MemorySwappiness?: number | null;
   /** `--add-host` entries: `name:ip` (or `name=ip`), the IP possibly `host-gateway`. */
   ExtraHosts?: string[] | null;
   [extra: string]: unknown;

@@ -23,6 +23,7 @@ import { cpusToQuota, generateSpec, memoryResources, type SeccompInput } from '.
 import { specToJson } from '../runtime/spec/json.js';
 import { parseCapabilities } from '../runtime/spec/capabilities.js';
 import { DEFAULT_SHM_SIZE } from '../runtime/spec/defaults.js';
+import { checkCpuset, checkOomScoreAdj, checkSwappiness, checkSysctls, namespaceSharing } from '../runtime/spec/settings-check.js';
 import type { HostRlimits } from '../runtime/spec/rlimits.js';
 import { withDefaultEnv } from '../runtime/spec/user.js';
 import type { Mount, RuntimeSpec } from '../runtime/spec/types.js';
@@ -34,7 +35,7 @@ import { ContainerNetworks, etcNetwork, modeNetwork, type EndpointRequest, type 
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
-import { writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
+import { readOrEmpty, writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
 import { ContainerFs } from './container-fs.js';
 import { ContainerIndex } from './container-index.js';
 import {
@@ -170,6 +171,7 @@ export class ContainerService {
     // As dockerd, which records its default size: inspect shows what /dev/shm gets.
     if (!hc.ShmSize) hc.ShmSize = DEFAULT_SHM_SIZE;
     this.validateHostConfig(hc);
+    if (namespaceSharing('uts', hc.UTSMode) === 'host' && req.config.Hostname) throw invalidArgument('conflicting_options', 'conflicting options: hostname and the UTS mode');
     validateHealthcheck(req.config.Healthcheck);
     const networks = this.networks.initialAttachments(hc.NetworkMode, req.endpoints ?? {});
     const warnings: string[] = [];
@@ -301,6 +303,13 @@ export class ContainerService {
     parseCapabilities([...(hc.CapAdd ?? []), ...(hc.CapDrop ?? [])]);
     if ((hc.ShmSize ?? 0) < 0) throw invalidArgument('invalid_shm_size', 'SHM size can not be less than 0');
     for (const entry of hc.ExtraHosts ?? []) parseExtraHost(entry);
+    const own = { pid: namespaceSharing('pid', hc.PidMode), ipc: namespaceSharing('ipc', hc.IpcMode), uts: namespaceSharing('uts', hc.UTSMode) };
+    checkSysctls(hc.Sysctls ?? {}, { network: hc.NetworkMode !== 'host', ipc: own.ipc === 'private', uts: own.uts === 'private' });
+    if (hc.CpusetCpus) checkCpuset('cpus', hc.CpusetCpus, readOrEmpty('/sys/devices/system/cpu/online'));
+    // A host without NUMA has no node directory: its memory is node 0.
+    if (hc.CpusetMems) checkCpuset('mems', hc.CpusetMems, readOrEmpty('/sys/devices/system/node/online') || '0');
+    if (hc.OomScoreAdj) checkOomScoreAdj(hc.OomScoreAdj);
+    if (hc.MemorySwappiness !== undefined && hc.MemorySwappiness !== null) checkSwappiness(hc.MemorySwappiness);
     for (const opt of hc.SecurityOpt ?? []) {
       if (!/^(no-new-privileges(=(true|false))?|no-new-privileges:(true|false)|seccomp[=:]unconfined|label[=:].*|apparmor[=:].*)$/.test(opt)) {
         throw invalidArgument('invalid_security_opt', `Invalid --security-opt: "${opt}"`);
@@ -405,6 +414,7 @@ export class ContainerService {
     // Under way since the namespace was made, also when the start fails here.
     if (net.status === 'fulfilled' && net.value !== undefined) netFinish = net.value.links.then(() => undefined, (e: unknown) => e);
     const hc = c.hostConfig;
+    const utsHost = namespaceSharing('uts', hc.UTSMode) === 'host';
     let waiting: PreparedMonitor;
     let spec: RuntimeSpec;
     // crun compiles the seccomp profile at each create unless given the program it made before.
@@ -437,7 +447,8 @@ export class ContainerService {
         cwd: c.config.WorkingDir || '/',
         user,
         terminal: c.config.Tty === true,
-        hostname: hostNetwork ? undefined : (c.config.Hostname ?? shortId(c.id)),
+        hostname: hostNetwork || utsHost ? undefined : (c.config.Hostname ?? shortId(c.id)),
+        domainname: utsHost ? undefined : c.config.Domainname || undefined,
         privileged: hc.Privileged === true,
         capAdd: hc.CapAdd ?? [],
         capDrop: hc.CapDrop ?? [],
@@ -454,7 +465,13 @@ export class ContainerService {
         pidsLimit: hc.PidsLimit ?? undefined,
         ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
         hostRlimits: this.deps.security.hostRlimits,
-        namespaces: { network: netns },
+        namespaces: { network: netns, pid: namespaceSharing('pid', hc.PidMode), ipc: namespaceSharing('ipc', hc.IpcMode), uts: utsHost ? 'host' : 'private' },
+        cpusetCpus: hc.CpusetCpus || undefined,
+        cpusetMems: hc.CpusetMems || undefined,
+        oomKillDisable: hc.OomKillDisable === true,
+        memorySwappiness: hc.MemorySwappiness ?? undefined,
+        oomScoreAdj: hc.OomScoreAdj || undefined,
+        sysctl: hc.Sysctls ?? undefined,
         cgroupsPath: `/berth/${c.id}`,
         mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootFs))],
         devices: hc.Privileged === true ? await listHostDevices() : undefined,
@@ -506,7 +523,8 @@ export class ContainerService {
   private writeEtc(c: ContainerRecord, hostNetwork: boolean, extraHosts: readonly ExtraHost[]): void {
     const net = etcNetwork(c);
     writeEtcFiles(this.etcFiles(c.id), {
-      hostname: c.config.Hostname ?? shortId(c.id),
+      // In the host's UTS namespace the container's name is the host's.
+      hostname: namespaceSharing('uts', c.hostConfig.UTSMode) === 'host' ? hostname() : (c.config.Hostname ?? shortId(c.id)),
       domainname: c.config.Domainname ?? '',
       hostNetwork,
       addresses: net.addresses,

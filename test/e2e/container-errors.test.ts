@@ -244,6 +244,11 @@ test('API: errors are {"message"} with Content-Type application/json and Docker 
   await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { ExtraHosts: ['db:10.0.0.2', 'web:nohost'] } }, 400, /^invalid IP address in add-host: "nohost"$/);
   await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { ExtraHosts: ['db'] } }, 400, /^bad format for add-host: "db"$/);
   await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { ShmSize: -1 } }, 400, /^SHM size can not be less than 0$/);
+  await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { Sysctls: { 'vm.swappiness': '1' } } }, 400, /^sysctl "vm.swappiness" is not in a separate kernel namespace$/);
+  await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { CpusetCpus: '1-x' } }, 400, /^Invalid value 1-x for cpuset cpus$/);
+  await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { OomScoreAdj: 5000 } }, 400, /^Invalid value 5000, range for oom score adj is \[-1000, 1000\]$/);
+  await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { MemorySwappiness: 200 } }, 400, /^Invalid value: 200, valid memory swappiness range is 0-100$/);
+  await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { IpcMode: 'bogus' } }, 400, /^invalid IPC mode: bogus$/);
   assert.equal((await berth(['ps', '-aq', '--no-trunc'])).stdout, before, 'a refused create leaves no container');
 
   const name = uniqueName('api-err');

@@ -5,8 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLIENTS, uniqueName, type RunResult } from './harness.js';
 
@@ -289,6 +289,39 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(ok(await run(['inspect', '--format', '{{.HostConfig.ShmSize}}', id]), 'inspect').trim(), '67108864');
       assert.match(ok(await run(['exec', id, 'df', '-k', '/dev/shm']), 'exec df'), /\nshm\s+65536\s/);
     });
+  });
+
+  test(`${client}: --sysctl, --cpuset-cpus, --oom-kill-disable, --memory-swappiness, --oom-score-adj and --domainname reach the container`, async () => {
+    const script = [
+      'cat /proc/sys/net/core/somaxconn /proc/sys/kernel/shmmax /sys/fs/cgroup/cpuset/cpuset.cpus /proc/self/oom_score_adj /sys/fs/cgroup/memory/memory.swappiness',
+      'grep oom_kill_disable /sys/fs/cgroup/memory/memory.oom_control',
+      'cat /proc/sys/kernel/domainname',
+    ].join('; ');
+    const out = ok(
+      await run(['run', '--rm', '--sysctl', 'net.core.somaxconn=1234', '--sysctl', 'kernel.shmmax=1000000', '--cpuset-cpus', '1', '--oom-kill-disable', '--memory-swappiness', '7', '--oom-score-adj', '300', '--domainname', 'dom.test', 'busybox', 'sh', '-c', script]),
+      'run',
+    );
+    assert.deepEqual(out.trim().split('\n'), ['1234', '1000000', '1', '300', '7', 'oom_kill_disable 1', 'dom.test']);
+    const hostNet = await run(['run', '--rm', '--net', 'host', '--sysctl', 'net.core.somaxconn=1', 'busybox', 'true']);
+    assert.notEqual(hostNet.code, 0);
+    assert.match(hostNet.stderr, /sysctl "net.core.somaxconn" not allowed in host network namespace/);
+    const cpus = await run(['run', '--rm', '--cpuset-cpus', '0-63', 'busybox', 'true']);
+    assert.notEqual(cpus.code, 0);
+    assert.match(cpus.stderr, /Requested CPUs are not available - requested 0-63, available: /);
+  });
+
+  test(`${client}: --pid, --ipc and --uts host share the host's namespaces; joining a container's is refused`, async () => {
+    const hostNs = (kind: string) => readlinkSync(`/proc/self/ns/${kind}`);
+    const seen = ok(await run(['run', '--rm', '--pid', 'host', '--ipc', 'host', '--uts', 'host', 'busybox', 'sh', '-c', 'for n in pid ipc uts; do readlink /proc/self/ns/$n; done; hostname']), 'run host namespaces');
+    assert.deepEqual(seen.trim().split('\n'), [hostNs('pid'), hostNs('ipc'), hostNs('uts'), hostname()]);
+    const own = ok(await run(['run', '--rm', 'busybox', 'sh', '-c', 'for n in pid ipc uts; do readlink /proc/self/ns/$n; done']), 'run own namespaces').trim().split('\n');
+    assert.ok(own.every((ns, i) => ns !== hostNs(['pid', 'ipc', 'uts'][i]!)), own.join(' '));
+    const conflict = await run(['run', '--rm', '--uts', 'host', '-h', 'x', 'busybox', 'true']);
+    assert.notEqual(conflict.code, 0);
+    assert.match(conflict.stderr, /conflicting options: hostname and the UTS mode/);
+    const join = await run(['run', '--rm', '--pid', 'container:whatever', 'busybox', 'true']);
+    assert.notEqual(join.code, 0);
+    assert.match(join.stderr, /joining another container's PID namespace is not supported by berth/);
   });
 
   test(`${client}: --runtime runc`, async () => {

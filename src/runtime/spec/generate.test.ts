@@ -120,6 +120,22 @@ describe('generateSpec defaults', () => {
   });
 });
 
+describe('generateSpec host namespaces and resources', () => {
+  it("--pid, --ipc and --uts host leave those namespaces out; the host's IPC brings its /dev/shm", () => {
+    const spec = generateSpec(input({ namespaces: { pid: 'host', ipc: 'host', uts: 'host' } }));
+    assert.deepEqual(spec.linux.namespaces.map((n) => n.type), ['network', 'mount', 'cgroup']);
+    assert.deepEqual(mountAt(spec, '/dev/shm'), [{ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }]);
+  });
+
+  it('cpusets, OOM killer, swappiness, the domain name as a sysctl beside the user\'s', () => {
+    const spec = generateSpec(input({ cpusetCpus: '1', cpusetMems: '0', oomKillDisable: true, memorySwappiness: 10, domainname: 'dom.test', sysctl: { 'net.core.somaxconn': '1024' } }));
+    assert.deepEqual(spec.linux.resources?.cpu, { cpus: '1', mems: '0' });
+    assert.deepEqual(spec.linux.resources?.memory, { disableOOMKiller: true, swappiness: 10 });
+    assert.deepEqual(spec.linux.sysctl, { 'kernel.domainname': 'dom.test', 'net.core.somaxconn': '1024' });
+    assert.equal(generateSpec(input({ memorySwappiness: -1 })).linux.resources?.memory, undefined);
+  });
+});
+
 describe('generateSpec capabilities', () => {
   const cases: { name: string; over: Partial<SpecInput>; want: readonly string[] }[] = [
     { name: 'cap-add', over: { capAdd: ['net_admin'] }, want: [...DEFAULT_CAPABILITIES, 'CAP_NET_ADMIN'] },

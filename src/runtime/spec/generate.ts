@@ -13,6 +13,7 @@ import {
 } from './defaults.js';
 import { type HostRlimits, type Ulimit, resolveRlimits } from './rlimits.js';
 import { type SeccompProfile, convertSeccompProfile } from './seccomp.js';
+import type { NamespaceSharing } from './settings-check.js';
 import type {
   Hooks,
   LinuxCapabilities,
@@ -82,7 +83,16 @@ export interface SpecInput {
   ulimits?: Ulimit[];
   /** The daemon's own limits (parseProcLimits); no rlimit is set above their hard limits. */
   hostRlimits?: HostRlimits;
-  namespaces?: { network?: NetworkNamespace };
+  /** The network namespace; pid, ipc and uts are the container's own unless `host`. */
+  namespaces?: { network?: NetworkNamespace; pid?: NamespaceSharing; ipc?: NamespaceSharing; uts?: NamespaceSharing };
+  /** `--cpuset-cpus`, `--cpuset-mems` (checked at create: see checkCpuset). */
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  oomKillDisable?: boolean;
+  /** 0-100; unset or -1 leaves the kernel's. */
+  memorySwappiness?: number;
+  /** The NIS domain name, set as the kernel.domainname sysctl: runc 1.1 ignores the spec's `domainname`. */
+  domainname?: string;
   /** What the runtime names the container's cgroup, e.g. `/berth/<id>`. */
   cgroupsPath: string;
   /** /dev/shm's size (`--shm-size`); DEFAULT_SHM_SIZE when unset. */
@@ -155,14 +165,20 @@ function cpuResources(input: SpecInput): LinuxCpu | undefined {
     }
     cpu.quota = input.cpuQuota;
   }
+  if (input.cpusetCpus) cpu.cpus = input.cpusetCpus;
+  if (input.cpusetMems) cpu.mems = input.cpusetMems;
   return Object.keys(cpu).length > 0 ? cpu : undefined;
 }
 
-function namespaces(network: NetworkNamespace | undefined): LinuxNamespace[] {
-  const out: LinuxNamespace[] = [{ type: 'pid' }];
+function namespaces(ns: SpecInput['namespaces'] = {}): LinuxNamespace[] {
+  const out: LinuxNamespace[] = [];
+  if (ns.pid !== 'host') out.push({ type: 'pid' });
+  const network = ns.network;
   if (network === undefined) out.push({ type: 'network' });
   else if (network !== 'host') out.push(network.path ? { type: 'network', path: network.path } : { type: 'network' });
-  out.push({ type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' });
+  if (ns.ipc !== 'host') out.push({ type: 'ipc' });
+  if (ns.uts !== 'host') out.push({ type: 'uts' });
+  out.push({ type: 'mount' }, { type: 'cgroup' });
   return out;
 }
 
@@ -253,7 +269,11 @@ export function generateSpecReport(input: SpecInput): GeneratedSpec {
 
   const { rlimits, warnings } = resolveRlimits(input.ulimits ?? [], input.hostRlimits);
 
-  const userMounts = [...(input.mounts ?? [])];
+  // As dockerd: in the host's IPC namespace, /dev/shm is the host's (a user mount there still wins).
+  const userMounts: Mount[] = [
+    ...(input.namespaces?.ipc === 'host' ? [{ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }] : []),
+    ...(input.mounts ?? []),
+  ];
   let args = [...input.args];
   if (input.init) {
     args = [INIT_DESTINATION, '--', ...args];
@@ -264,6 +284,8 @@ export function generateSpecReport(input: SpecInput): GeneratedSpec {
   const memory = memoryResources(input.memoryBytes, input.memorySwapBytes);
   if (memory) resources.memory = memory;
   if (input.memoryReservationBytes) resources.memory = { ...resources.memory, reservation: input.memoryReservationBytes };
+  if (input.oomKillDisable) resources.memory = { ...resources.memory, disableOOMKiller: true };
+  if (input.memorySwappiness !== undefined && input.memorySwappiness >= 0) resources.memory = { ...resources.memory, swappiness: input.memorySwappiness };
   const cpu = cpuResources(input);
   if (cpu) resources.cpu = cpu;
   if (input.pidsLimit !== undefined && input.pidsLimit > 0) resources.pids = { limit: input.pidsLimit };
@@ -291,7 +313,7 @@ export function generateSpecReport(input: SpecInput): GeneratedSpec {
     ...(input.hooks ? { hooks: input.hooks } : {}),
     ...(input.annotations ? { annotations: { ...input.annotations } } : {}),
     linux: {
-      namespaces: namespaces(input.namespaces?.network),
+      namespaces: namespaces(input.namespaces),
       resources,
       cgroupsPath: input.cgroupsPath,
     },
@@ -299,7 +321,8 @@ export function generateSpecReport(input: SpecInput): GeneratedSpec {
 
   const linux = spec.linux;
   if (input.devices && input.devices.length > 0) linux.devices = input.devices.map((d) => ({ ...d }));
-  if (input.sysctl && Object.keys(input.sysctl).length > 0) linux.sysctl = { ...input.sysctl };
+  const sysctl = { ...(input.domainname ? { 'kernel.domainname': input.domainname } : {}), ...input.sysctl };
+  if (Object.keys(sysctl).length > 0) linux.sysctl = sysctl;
   const seccomp = seccompFor(input, caps);
   if (seccomp) linux.seccomp = seccomp;
   if (!privileged) {

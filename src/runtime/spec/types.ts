@@ -125,12 +125,16 @@ export interface LinuxMemory {
   reservation?: number;
   /** Memory plus swap, as cgroup v1's memsw; -1 is unlimited. */
   swap?: number;
+  swappiness?: number;
+  disableOOMKiller?: boolean;
 }
 
 export interface LinuxCpu {
   shares?: number;
   quota?: number;
   period?: number;
+  cpus?: string;
+  mems?: string;
 }
 
 export interface LinuxPids {

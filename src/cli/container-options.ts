@@ -6,7 +6,7 @@
 import type { ContainerCreateRequest } from '../api/types/container.js';
 import type { HostConfig, Mount } from '../api/types/host-config.js';
 import type { NetworkingConfig } from '../api/types/network.js';
-import { parseMemory } from './format/units.js';
+import { parseMemory } from '../lib/human-units.js';
 import { networkingFromFlags, parseNetworkAttachment } from './network-attach.js';
 import { parseGoDuration } from '../lib/time-spec.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';

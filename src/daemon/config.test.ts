@@ -33,6 +33,20 @@ test('the default config file applies when present, with dockerd key names and t
   assert.equal(parseDaemonArgs([], none)!.bip, undefined);
 });
 
+test("log-driver and log-opts: flags or the file's object, checked as a container's log config", () => {
+  assert.deepEqual(parseDaemonArgs([], none)!.logConfig, { Type: 'json-file', Config: {} });
+  assert.deepEqual(parseDaemonArgs(['--log-driver', 'local', '--log-opt', 'max-size=5m', '--log-opt', 'max-file=2'], none)!.logConfig, { Type: 'local', Config: { 'max-size': '5m', 'max-file': '2' } });
+  const at = (text: string) => files({ '/c.json': text });
+  assert.deepEqual(parseDaemonArgs(['--config-file', '/c.json'], at('{"log-driver":"json-file","log-opts":{"max-size":"10m","max-file":"3"}}'))!.logConfig, { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
+  assert.throws(() => parseDaemonArgs(['--config-file', '/c.json'], at('{"log-opts":["max-size=1m"]}')), /"log-opts" must be an object of strings/);
+  assert.throws(() => parseDaemonArgs(['--config-file', '/c.json'], at('{"log-driver":"syslog"}')), /invalid default log configuration: log driver syslog is not supported by berth/);
+  assert.throws(() => parseDaemonArgs(['--log-opt', 'max-size'], none), /invalid value "max-size" for flag --log-opt: must be key=value/);
+  assert.throws(
+    () => parseDaemonArgs(['--config-file', '/c.json', '--log-opt', 'max-size=1m'], at('{"log-opts":{"max-size":"2m","compress":"true"}}')),
+    /log-opts: \(from flag: max-size=1m, from file: map\[compress:true max-size:2m\]\)/,
+  );
+});
+
 test('--config-file names another file; a missing one is an error', () => {
   const read = files({ '/etc/b.json': '{"log-level":"debug"}' });
   assert.equal(parseDaemonArgs(['--config-file', '/etc/b.json'], read)!.logLevel, 'debug');

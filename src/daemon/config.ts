@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_UPLOAD_CHUNK_SIZE } from '../distribution/blob-upload.js';
+import { normalizeLogConfig, type LogConfigSpec } from '../engine/log-config.js';
 import { errorMessage, invalidArgument } from '../lib/errors.js';
 
 export interface DaemonConfig {
@@ -22,6 +23,8 @@ export interface DaemonConfig {
   maxConcurrentUploads: number;
   /** A pushed blob bigger than this goes up in chunks of this many bytes (berth's own setting). */
   uploadChunkSize: number;
+  /** dockerd's log-driver and log-opts: a container's log settings when it names no driver (see normalizeLogConfig). */
+  logConfig: LogConfigSpec;
 }
 
 /** Where the daemon reads its settings when no --config-file is given; a missing file is no error. */
@@ -38,6 +41,7 @@ export const DEFAULTS: DaemonConfig = {
   maxConcurrentDownloads: 3,
   maxConcurrentUploads: 5,
   uploadChunkSize: DEFAULT_UPLOAD_CHUNK_SIZE,
+  logConfig: { Type: 'json-file', Config: {} },
 };
 
 const USAGE = `Usage:  berth daemon [OPTIONS]
@@ -55,6 +59,8 @@ Options:
       --insecure-registry list Enable insecure registry communication
       --certs-dir string       Per-registry CA and client certificates (default "/etc/docker/certs.d", shared with Docker)
   -l, --log-level string       Logging level: debug, info, warn, error (default "info")
+      --log-driver string      Default driver for container logs: json-file, local or none (default "json-file")
+      --log-opt map            Default log driver options for containers (default map[])
       --max-concurrent-downloads int   Set the max concurrent downloads (default 3)
       --max-concurrent-uploads int     Set the max concurrent uploads (default 5)
       --upload-chunk-size int          Push blobs bigger than this in chunks of this many bytes (default 134217728)
@@ -67,6 +73,8 @@ Options:
 interface Directive {
   flags: readonly string[];
   list?: boolean;
+  /** An object of strings in the file (each entry applied as `key=value`), repeated `key=value` flags. */
+  map?: boolean;
   apply(cfg: DaemonConfig, value: string, what: string): void;
 }
 
@@ -108,6 +116,16 @@ const DIRECTIVES: Readonly<Record<string, Directive>> = {
   'max-concurrent-downloads': { flags: ['--max-concurrent-downloads'], apply: (cfg, v, what) => (cfg.maxConcurrentDownloads = positive(v, what)) },
   'max-concurrent-uploads': { flags: ['--max-concurrent-uploads'], apply: (cfg, v, what) => (cfg.maxConcurrentUploads = positive(v, what)) },
   'upload-chunk-size': { flags: ['--upload-chunk-size'], apply: (cfg, v, what) => (cfg.uploadChunkSize = positive(v, what)) },
+  'log-driver': { flags: ['--log-driver'], apply: (cfg, v) => (cfg.logConfig = { ...cfg.logConfig, Type: v }) },
+  'log-opts': {
+    flags: ['--log-opt'],
+    map: true,
+    apply: (cfg, v, what) => {
+      const eq = v.indexOf('=');
+      if (eq <= 0) throw invalidArgument('bad_log_opt', `invalid value "${v}" for ${what}: must be key=value`);
+      cfg.logConfig = { ...cfg.logConfig, Config: { ...cfg.logConfig.Config, [v.slice(0, eq)]: v.slice(eq + 1) } };
+    },
+  },
   'log-level': {
     flags: ['-l', '--log-level'],
     apply: (cfg, v) => {
@@ -131,6 +149,18 @@ function readIfPresent(path: string): string | null {
   }
 }
 
+/** A daemon.json value as dockerd names it in an error: lists joined, objects as Go prints a map. */
+function fileValue(v: unknown): string {
+  if (Array.isArray(v)) return v.join(', ');
+  if (typeof v === 'object' && v !== null) {
+    return `map[${Object.entries(v)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, x]) => `${k}:${String(x)}`)
+      .join(' ')}]`;
+  }
+  return String(v);
+}
+
 /**
  * Applies a daemon.json's settings, as dockerd does: an unknown key, or one also given as a
  * flag, is refused, naming them all.
@@ -149,11 +179,18 @@ function applyConfigFile(cfg: DaemonConfig, path: string, text: string, fromFlag
   if (unknown.length > 0) throw fail(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
   const both = entries.filter(([k]) => fromFlags.has(k));
   if (both.length > 0) {
-    const list = both.map(([k, v]) => `${k}: (from flag: ${fromFlags.get(k)!.join(', ')}, from file: ${Array.isArray(v) ? v.join(', ') : String(v)})`);
+    const list = both.map(([k, v]) => `${k}: (from flag: ${fromFlags.get(k)!.join(', ')}, from file: ${fileValue(v)})`);
     throw fail(`the following directives are specified both as a flag and in the configuration file: ${list.join(', ')}`);
   }
   for (const [key, value] of entries) {
     const d = DIRECTIVES[key]!;
+    if (d.map) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+        throw fail(`"${key}" must be an object of strings`);
+      }
+      for (const [k, v] of Object.entries(value as Record<string, string>)) d.apply(cfg, `${k}=${v}`, `"${key}" in ${path}`);
+      continue;
+    }
     const values = d.list ? value : [value];
     if (!Array.isArray(values) || !values.every((v) => typeof v === 'string' || typeof v === 'number')) {
       throw fail(`"${key}" must be ${d.list ? 'a list of strings' : 'a string or a number'}`);
@@ -167,7 +204,7 @@ function applyConfigFile(cfg: DaemonConfig, path: string, text: string, fromFlag
  * it exists); `--help` yields null after printing usage.
  */
 export function parseDaemonArgs(argv: readonly string[], readConfig: ConfigFileReader = readIfPresent): DaemonConfig | null {
-  const cfg: DaemonConfig = { ...DEFAULTS, dns: [], insecureRegistries: [] };
+  const cfg: DaemonConfig = { ...DEFAULTS, dns: [], insecureRegistries: [], logConfig: { Type: 'json-file', Config: {} } };
   const fromFlags = new Map<string, string[]>();
   let configFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -198,6 +235,11 @@ export function parseDaemonArgs(argv: readonly string[], readConfig: ConfigFileR
   const text = readConfig(path);
   if (text === null && configFile !== undefined) throw invalidArgument('bad_config_file', `unable to configure the berth daemon with file ${path}: no such file`);
   if (text !== null) applyConfigFile(cfg, path, text, fromFlags);
+  try {
+    cfg.logConfig = normalizeLogConfig(cfg.logConfig);
+  } catch (e) {
+    throw invalidArgument('bad_log_config', `invalid default log configuration: ${errorMessage(e)}`);
+  }
   // The socket follows the exec root unless it was chosen.
   if (!fromFlags.has('hosts') && cfg.socketPath === DEFAULTS.socketPath) cfg.socketPath = `${cfg.runRoot}/berth.sock`;
   return cfg;

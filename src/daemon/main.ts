@@ -168,6 +168,7 @@ async function serve(
     network,
     userNetworks,
     dnsServers: cfg.dns,
+    logConfig: cfg.logConfig,
     volumes,
     health,
     cgroupMoves,
@@ -180,6 +181,7 @@ async function serve(
     defaultRuntime,
     runtimeProbe: probe,
     runtimeVersions: versions,
+    loggingDriver: cfg.logConfig.Type,
     heldCapabilities,
     initPath: DEFAULT_INIT_PATH,
     // dockerd makes its bridge at start, so its info always knows the subnet: describe() makes ours.

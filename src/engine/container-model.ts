@@ -3,6 +3,7 @@ import type { ContainerId } from '../oci/ids.js';
 import type { ImageId } from '../oci/digest.js';
 import type { BridgeEndpoint } from '../network/bridge-network.js';
 import type { MountRecord } from '../volume/mount-plan.js';
+import type { LogConfigSpec } from './log-config.js';
 
 /**
  * The user's container configuration as it is persisted and echoed back by inspect. Field names
@@ -67,6 +68,8 @@ export interface HostConfigSpec {
   RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
   /** /dev/shm's size in bytes; create sets dockerd's default (64 MiB) when it is 0 or unset. */
   ShmSize?: number;
+  /** As dockerd records it: the driver is named (json-file unless another is asked for). See log-config.ts. */
+  LogConfig?: LogConfigSpec;
   PidMode?: string;
   IpcMode?: string;
   UTSMode?: string;

@@ -36,6 +36,7 @@ import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
 import { readOrEmpty, writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
+import { logSizeMax, normalizeLogConfig, type LogConfigSpec } from './log-config.js';
 import { ContainerFs } from './container-fs.js';
 import { ContainerIndex } from './container-index.js';
 import {
@@ -129,6 +130,8 @@ export class ContainerService {
       userNetworks?: UserNetworkDirectory & { sweep(live: ReadonlySet<string>): Promise<void> };
       /** The daemon's --dns: nameservers of containers' resolv.conf instead of the host's. */
       dnsServers?: readonly string[];
+      /** The daemon's --log-driver and --log-opt (json-file and none when absent). */
+      logConfig?: LogConfigSpec;
       volumes: VolumeStore;
       health: Pick<HealthMonitor, 'start' | 'stop'>;
       /** Held while a start is on its way to the runtime's create, which moves the process into its cgroups. */
@@ -171,6 +174,7 @@ export class ContainerService {
     // As dockerd, which records its default size: inspect shows what /dev/shm gets.
     if (!hc.ShmSize) hc.ShmSize = DEFAULT_SHM_SIZE;
     this.validateHostConfig(hc);
+    hc.LogConfig = normalizeLogConfig(hc.LogConfig, this.deps.logConfig);
     if (namespaceSharing('uts', hc.UTSMode) === 'host' && req.config.Hostname) throw invalidArgument('conflicting_options', 'conflicting options: hostname and the UTS mode');
     validateHealthcheck(req.config.Healthcheck);
     const networks = this.networks.initialAttachments(hc.NetworkMode, req.endpoints ?? {});
@@ -404,7 +408,8 @@ export class ContainerService {
       bundle,
       exitDir: this.deps.paths.exitDir,
       persistDir: join(bundle, 'persist'),
-      logPath: this.logPath(c.id),
+      logPath: this.keepsLog(c) ? this.logPath(c.id) : undefined,
+      logSizeMax: c.hostConfig.LogConfig ? logSizeMax(c.hostConfig.LogConfig) : undefined,
       tty: c.config.Tty === true,
       stdin,
       leaveStdinOpen: stdin && c.config.StdinOnce !== true,
@@ -928,6 +933,7 @@ export class ContainerService {
 
   logs(ref: string, opts: LogOptions) {
     const c = this.index.get(ref);
+    if (!this.keepsLog(c)) throw new BerthError('NotImplemented', 'logs_not_kept', 'configured logging driver does not support reading');
     return {
       tty: c.config.Tty === true,
       entries: readLogs(this.logPath(c.id), {
@@ -1195,6 +1201,11 @@ export class ContainerService {
 
   bundleDir(id: string): string {
     return join(this.deps.paths.bundlesDir, id);
+  }
+
+  /** Whether conmon keeps the container's output in its log file: not with the `none` log driver. */
+  keepsLog(c: ContainerRecord): boolean {
+    return c.hostConfig.LogConfig?.Type !== 'none';
   }
 
   logPath(id: string): string {

@@ -22,6 +22,8 @@ export interface EngineInfo {
   runtimeVersions: Record<string, string>;
   heldCapabilities: string[];
   initPath: string;
+  /** The log driver containers get when they name none. */
+  loggingDriver: string;
   /** Daemon notices for /info's Warnings, each starting with `WARNING: ` as dockerd's do. */
   warnings: () => Promise<string[]>;
 }
@@ -56,7 +58,7 @@ export class Engine {
       c,
       {
         ...etc,
-        logPath: this.containers.logPath(c.id),
+        logPath: this.containers.keepsLog(c) ? this.containers.logPath(c.id) : '',
         upperDir: this.snapshots.get(c.snapshotKey) ? this.snapshots.upperPath(c.snapshotKey) : '',
         lowerDirs: this.snapshots.get(c.snapshotKey) ? this.snapshots.lowerPaths(c.snapshotKey) : [],
         mergedDir: join(this.containers.bundleDir(c.id), 'rootfs'),

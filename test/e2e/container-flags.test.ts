@@ -324,6 +324,28 @@ for (const { name: client, run } of CLIENTS) {
     assert.match(join.stderr, /joining another container's PID namespace is not supported by berth/);
   });
 
+  test(`${client}: --log-driver none keeps no log (logs refused); --log-opt max-size caps the log file; other drivers are refused`, async () => {
+    await withContainer(run, ['--log-driver', 'none', 'busybox', 'sh', '-c', 'echo hi; sleep 30'], async (id) => {
+      const logs = await run(['logs', id]);
+      assert.notEqual(logs.code, 0);
+      assert.match(logs.stderr, /configured logging driver does not support reading/);
+      assert.equal(ok(await run(['inspect', '--format', '{{.HostConfig.LogConfig.Type}} [{{.LogPath}}]', id]), 'inspect').trim(), 'none []');
+    });
+    const name = uniqueName('logcap');
+    try {
+      ok(await run(['run', '--name', name, '--log-opt', 'max-size=2k', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 500 ]; do echo line-$i-of-a-log-that-outgrows-its-cap; i=$((i+1)); done']), 'run --log-opt');
+      const path = ok(await run(['inspect', '--format', '{{.LogPath}}', name]), 'inspect').trim();
+      assert.ok(readFileSync(path).length <= 2000, `${path} is ${readFileSync(path).length} bytes`);
+      assert.match(ok(await run(['logs', '--tail', '1', name]), 'logs'), /^line-499-of-a-log/);
+      assert.equal(ok(await run(['inspect', '--format', '{{json .HostConfig.LogConfig}}', name]), 'inspect').trim(), '{"Type":"json-file","Config":{"max-size":"2k"}}');
+    } finally {
+      await run(['rm', '-f', name]);
+    }
+    const refused = await run(['run', '--rm', '--log-driver', 'syslog', 'busybox', 'true']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /log driver syslog is not supported by berth/);
+  });
+
   test(`${client}: --runtime runc`, async () => {
     const name = uniqueName('rt');
     const r = await run(['run', '--name', name, '--runtime', 'runc', 'busybox', 'echo', 'on runc']);

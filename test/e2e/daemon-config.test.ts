@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH_BIN, CLIENTS, makeBusybox, mountsUnder, runCommand, startPrivateDaemon, uniqueName } from './harness.js';
@@ -45,6 +45,34 @@ test('settings from --config-file take effect: bip and dns, through both CLIs', 
         assert.match(r.stdout, new RegExp(`^nameserver ${net.replace(/\./g, '\\.')}\\.53$`, 'm'), `${client}: ${r.stdout}`);
         const ipam = await run(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}}', 'bridge'], { host: d.host });
         assert.equal(ipam.stdout.trim(), `${net}.0/24 ${net}.1`, `${client}: ${ipam.stderr}`);
+      }
+    } finally {
+      await d.destroy();
+    }
+  });
+});
+
+test("the file's log-driver and log-opts are containers' defaults, as dockerd's; info names the driver", async () => {
+  await withConfigFile(JSON.stringify({ 'log-driver': 'local', 'log-opts': { 'max-size': '2k' } }), async (path) => {
+    const d = await startPrivateDaemon(uniqueName('cfglog'), undefined, ['--config-file', path]);
+    try {
+      await makeBusybox(d.host);
+      for (const { name: client, run } of CLIENTS) {
+        const info = await run(['info', '--format', '{{.LoggingDriver}}'], { host: d.host });
+        assert.equal(info.stdout.trim(), 'local', `${client}: ${info.stderr}`);
+        const name = uniqueName('cfglog');
+        const r = await run(['run', '--name', name, 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 300 ]; do echo line-$i-of-a-log-past-its-cap; i=$((i+1)); done'], { host: d.host });
+        assert.equal(r.code, 0, `${client}: ${r.stderr}`);
+        const cfg = await run(['inspect', '--format', '{{json .HostConfig.LogConfig}}|{{.LogPath}}', name], { host: d.host });
+        const [logConfig, logPath] = cfg.stdout.trim().split('|');
+        assert.equal(logConfig, '{"Type":"local","Config":{"max-size":"2k"}}', client);
+        assert.ok((await readFile(logPath ?? '')).length <= 2000, `${client}: ${logPath}`);
+        // A container naming another driver does not take the daemon's options.
+        const other = await run(['create', '--log-driver', 'json-file', 'busybox', 'true'], { host: d.host });
+        assert.equal(other.code, 0, `${client}: ${other.stderr}`);
+        const otherCfg = await run(['inspect', '--format', '{{json .HostConfig.LogConfig}}', other.stdout.trim()], { host: d.host });
+        assert.equal(otherCfg.stdout.trim(), '{"Type":"json-file","Config":{}}', client);
+        await run(['rm', '-f', name, other.stdout.trim()], { host: d.host });
       }
     } finally {
       await d.destroy();

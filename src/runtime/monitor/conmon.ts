@@ -52,8 +52,8 @@ export interface ConmonLaunchOptions {
   exitDir: string;
   /** Per-container directory: conmon writes `exit` and, when the kernel OOM-killed it, `oom`. */
   persistDir: string;
-  /** k8s-file log (see logs.ts). */
-  logPath: string;
+  /** k8s-file log (see logs.ts); none kept when undefined (the `none` log driver). */
+  logPath: string | undefined;
   /** Rotate (truncate) the log when it would exceed this many bytes. */
   logSizeMax?: number;
   /**
@@ -140,7 +140,7 @@ export async function prepareMonitor(opts: ConmonLaunchOptions): Promise<Prepare
     '--persist-dir', opts.persistDir,
     // The socket lives in the bundle; we connect through /proc/self/fd, so long paths are fine.
     '--full-attach',
-    '-l', `k8s-file:${opts.logPath}`,
+    '-l', opts.logPath === undefined ? 'none' : `k8s-file:${opts.logPath}`,
     '--log-level', 'warn',
   ];
   if (opts.logSizeMax !== undefined && opts.logSizeMax > 0) args.push('--log-size-max', String(opts.logSizeMax));

@@ -79,7 +79,7 @@ export function systemRoutes(router: Router, engine: Engine): void {
       NFd: 0,
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
-      LoggingDriver: 'json-file',
+      LoggingDriver: engine.info.loggingDriver,
       CgroupDriver: 'cgroupfs',
       CgroupVersion: '1',
       NEventsListener: engine.events.listenerCount,

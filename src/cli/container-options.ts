@@ -7,6 +7,7 @@ import type { ContainerCreateRequest } from '../api/types/container.js';
 import type { HostConfig, Mount } from '../api/types/host-config.js';
 import type { NetworkingConfig } from '../api/types/network.js';
 import { parseMemory } from '../lib/human-units.js';
+import { parseDeviceCgroupRule, parseDeviceFlag } from '../lib/device-spec.js';
 import { networkingFromFlags, parseNetworkAttachment } from './network-attach.js';
 import { parseGoDuration } from '../lib/time-spec.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
@@ -78,6 +79,8 @@ export const containerFlags: FlagSpec[] = [
   { name: 'cpuset-cpus', type: 'string', description: 'CPUs in which to allow execution (0-3, 0,1)' },
   { name: 'cpuset-mems', type: 'string', description: 'MEMs in which to allow execution (0-3, 0,1)' },
   { name: 'detach-keys', type: 'string', description: 'Override the key sequence for detaching a container' },
+  { name: 'device', type: 'list', description: 'Add a host device to the container', validate: (v) => void parseDeviceFlag(v) },
+  { name: 'device-cgroup-rule', type: 'list', description: 'Add a rule to the cgroup allowed devices list', validate: (v) => void parseDeviceCgroupRule(v) },
   { name: 'dns', type: 'list', description: 'Set custom DNS servers' },
   { name: 'dns-option', type: 'list', description: 'Set DNS options' },
   { name: 'dns-search', type: 'list', description: 'Set custom DNS search domains' },
@@ -315,6 +318,8 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
     LogConfig: { Type: flags.string('log-driver') ?? '', Config: logOpts },
     Mounts: orUndefined(mounts) ?? null,
     VolumesFrom: orUndefined(flags.list('volumes-from')) ?? null,
+    Devices: orUndefined(flags.list('device').map(parseDeviceFlag)) ?? null,
+    DeviceCgroupRules: orUndefined(flags.list('device-cgroup-rule')) ?? null,
   };
   if (flags.changed('pids-limit')) hostConfig.PidsLimit = flags.int('pids-limit') ?? 0;
   if (flags.changed('init')) hostConfig.Init = flags.bool('init');

@@ -4,6 +4,7 @@ import type { ImageId } from '../oci/digest.js';
 import type { BridgeEndpoint } from '../network/bridge-network.js';
 import type { MountRecord } from '../volume/mount-plan.js';
 import type { LogConfigSpec } from './log-config.js';
+import type { DeviceMappingSpec } from '../lib/device-spec.js';
 
 /**
  * The user's container configuration as it is persisted and echoed back by inspect. Field names
@@ -70,6 +71,9 @@ export interface HostConfigSpec {
   ShmSize?: number;
   /** As dockerd records it: the driver is named (json-file unless another is asked for). See log-config.ts. */
   LogConfig?: LogConfigSpec;
+  /** `--device`, `--device-cgroup-rule` (see device-mapping.ts). */
+  Devices?: DeviceMappingSpec[] | null;
+  DeviceCgroupRules?: string[] | null;
   PidMode?: string;
   IpcMode?: string;
   UTSMode?: string;

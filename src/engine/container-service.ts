@@ -26,7 +26,9 @@ import { DEFAULT_SHM_SIZE } from '../runtime/spec/defaults.js';
 import { checkCpuset, checkOomScoreAdj, checkSwappiness, checkSysctls, namespaceSharing } from '../runtime/spec/settings-check.js';
 import type { HostRlimits } from '../runtime/spec/rlimits.js';
 import { withDefaultEnv } from '../runtime/spec/user.js';
-import type { Mount, RuntimeSpec } from '../runtime/spec/types.js';
+import type { LinuxDevice, LinuxDeviceCgroup, Mount, RuntimeSpec } from '../runtime/spec/types.js';
+import { checkDeviceMapping, parseDeviceCgroupRule } from '../lib/device-spec.js';
+import { mappedDevices } from '../runtime/device-mapping.js';
 import type { NetworkNamespace } from '../runtime/spec/generate.js';
 import type { BridgeNetwork } from '../network/bridge-network.js';
 import { EMBEDDED_DNS_ADDRESS, redirectEmbeddedDns } from '../network/dns-nat.js';
@@ -313,6 +315,8 @@ export class ContainerService {
     // A host without NUMA has no node directory: its memory is node 0.
     if (hc.CpusetMems) checkCpuset('mems', hc.CpusetMems, readOrEmpty('/sys/devices/system/node/online') || '0');
     if (hc.OomScoreAdj) checkOomScoreAdj(hc.OomScoreAdj);
+    for (const d of hc.Devices ?? []) checkDeviceMapping(d);
+    for (const rule of hc.DeviceCgroupRules ?? []) parseDeviceCgroupRule(rule);
     if (hc.MemorySwappiness !== undefined && hc.MemorySwappiness !== null) checkSwappiness(hc.MemorySwappiness);
     for (const opt of hc.SecurityOpt ?? []) {
       if (!/^(no-new-privileges(=(true|false))?|no-new-privileges:(true|false)|seccomp[=:]unconfined|label[=:].*|apparmor[=:].*)$/.test(opt)) {
@@ -479,7 +483,7 @@ export class ContainerService {
         sysctl: hc.Sysctls ?? undefined,
         cgroupsPath: `/berth/${c.id}`,
         mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootFs))],
-        devices: hc.Privileged === true ? await listHostDevices() : undefined,
+        ...(await this.devicesOf(c)),
         init: hc.Init ? { path: this.deps.security.initPath } : undefined,
       });
       compiledBefore = this.seccompPrograms.annotate(spec, runtime);
@@ -537,6 +541,19 @@ export class ContainerService {
       nameserver: net.dns ? EMBEDDED_DNS_ADDRESS : undefined,
       dns: dnsOverrides(c, this.deps.dnsServers),
     });
+  }
+
+  /** The device nodes and cgroup rules of a start: the host's for a privileged container, `--device` and `--device-cgroup-rule`'s. */
+  private async devicesOf(c: ContainerRecord): Promise<{ devices?: LinuxDevice[]; deviceRules?: LinuxDeviceCgroup[] }> {
+    const hc = c.hostConfig;
+    const host = hc.Privileged === true ? await listHostDevices() : [];
+    if ((hc.Devices ?? []).length === 0 && (hc.DeviceCgroupRules ?? []).length === 0) return hc.Privileged === true ? { devices: host } : {};
+    const mapped = await Promise.all((hc.Devices ?? []).map(mappedDevices));
+    const own = mapped.flatMap((m) => m.nodes);
+    return {
+      devices: [...host.filter((h) => !own.some((d) => d.path === h.path)), ...own],
+      deviceRules: [...mapped.flatMap((m) => m.rules), ...(hc.DeviceCgroupRules ?? []).map(parseDeviceCgroupRule)],
+    };
   }
 
   /** The container's `--add-host` entries, `host-gateway` as the default bridge's gateway (dockerd's default host-gateway-ip). */

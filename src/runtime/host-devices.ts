@@ -1,4 +1,4 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinuxDevice } from './spec/types.js';
 
@@ -28,16 +28,26 @@ export async function listHostDevices(dir = '/dev'): Promise<LinuxDevice[]> {
       continue;
     }
     if (e.name === 'console' || !(e.isCharacterDevice() || e.isBlockDevice())) continue;
-    const st = await lstat(path, { bigint: true }).catch(() => undefined);
-    if (!st || !(st.isCharacterDevice() || st.isBlockDevice())) continue;
-    out.push({
-      path,
-      type: st.isBlockDevice() ? 'b' : 'c',
-      ...splitDev(st.rdev),
-      fileMode: Number(st.mode & 0o777n),
-      uid: Number(st.uid),
-      gid: Number(st.gid),
-    });
+    const node = await deviceNode(path, path, false);
+    if (node) out.push(node);
   }
   return out;
+}
+
+/**
+ * The character or block device at `hostPath` as a node at `containerPath`, its mode and owner as
+ * the host's; undefined when there is none there (vanished, or not a device). Symlinks are
+ * followed unless `follow` is false.
+ */
+export async function deviceNode(hostPath: string, containerPath: string, follow = true): Promise<(LinuxDevice & { type: 'c' | 'b' }) | undefined> {
+  const st = await (follow ? stat : lstat)(hostPath, { bigint: true }).catch(() => undefined);
+  if (!st || !(st.isCharacterDevice() || st.isBlockDevice())) return undefined;
+  return {
+    path: containerPath,
+    type: st.isBlockDevice() ? 'b' : 'c',
+    ...splitDev(st.rdev),
+    fileMode: Number(st.mode & 0o777n),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+  };
 }

@@ -346,6 +346,19 @@ for (const { name: client, run } of CLIENTS) {
     assert.match(refused.stderr, /log driver syslog is not supported by berth/);
   });
 
+  test(`${client}: --device adds a host device node (at another path, with its permissions), --device-cgroup-rule a rule; a missing device fails the start`, async () => {
+    const out = ok(
+      await run(['run', '--rm', '--device', '/dev/fuse:/dev/myfuse:rw', '--device-cgroup-rule', 'c 42:* m', 'busybox', 'sh', '-c', 'ls -l /dev/myfuse; grep -E "^c (10:229|42:\\*) " /sys/fs/cgroup/devices/devices.list']),
+      'run --device',
+    );
+    assert.match(out, /^c.* 10, +229 .*\/dev\/myfuse\nc 10:229 rw\nc 42:\* m\n$/, out);
+    const without = ok(await run(['run', '--rm', 'busybox', 'sh', '-c', 'ls /dev/fuse 2>&1; grep -c "^c 10:229 " /sys/fs/cgroup/devices/devices.list; true']), 'run without --device');
+    assert.match(without, /No such file or directory\n0\n$/, without);
+    const missing = await run(['run', '--rm', '--device', '/dev/nosuch-device', 'busybox', 'true']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /error gathering device information while adding custom device "\/dev\/nosuch-device": no such file or directory/);
+  });
+
   test(`${client}: --runtime runc`, async () => {
     const name = uniqueName('rt');
     const r = await run(['run', '--name', name, '--runtime', 'runc', 'busybox', 'echo', 'on runc']);

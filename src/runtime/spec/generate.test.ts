@@ -181,6 +181,19 @@ describe('generateSpec capabilities', () => {
   });
 });
 
+describe('generateSpec devices', () => {
+  it('--device nodes are created and allowed as asked, after the deny-all defaults', () => {
+    const spec = generateSpec(
+      input({
+        devices: [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }],
+        deviceRules: [{ allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }],
+      }),
+    );
+    assert.deepEqual(spec.linux.devices?.map((d) => d.path), ['/dev/fuse']);
+    assert.deepEqual(spec.linux.resources?.devices, [...defaultDeviceRules(), { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }]);
+  });
+});
+
 describe('generateSpec privileged', () => {
   const spec = generateSpec(
     input({

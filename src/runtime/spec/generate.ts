@@ -101,6 +101,8 @@ export interface SpecInput {
   mounts?: Mount[];
   /** Device nodes to create (host devices for --device or a privileged container). */
   devices?: LinuxDevice[];
+  /** Devices-cgroup allow rules after the defaults (--device's permissions, --device-cgroup-rule); a privileged container allows all. */
+  deviceRules?: LinuxDeviceCgroup[];
   sysctl?: Record<string, string>;
   oomScoreAdj?: number;
   hooks?: Hooks;
@@ -222,13 +224,7 @@ function seccompFor(input: SpecInput, caps: string[]): LinuxSeccomp | undefined 
 
 function deviceRules(input: SpecInput): LinuxDeviceCgroup[] {
   if (input.privileged) return privilegedDeviceRules();
-  const rules = defaultDeviceRules();
-  for (const d of input.devices ?? []) {
-    if (d.type === 'c' || d.type === 'b') {
-      rules.push({ allow: true, type: d.type, major: d.major, minor: d.minor, access: 'rwm' });
-    }
-  }
-  return rules;
+  return [...defaultDeviceRules(), ...(input.deviceRules ?? [])];
 }
 
 /** The spec and anything the user should be told about how their request was adjusted. */

@@ -363,3 +363,35 @@ test('exec start sends its response headers before the process runs', async () =
     }
   });
 });
+
+/** A multiplexed stream's frames as `stream:text` strings. */
+function frames(buf: Buffer): string[] {
+  const out: string[] = [];
+  for (let at = 0; at + 8 <= buf.length; at += 8 + buf.readUInt32BE(at + 4)) out.push(`${buf[at]}:${buf.subarray(at + 8, at + 8 + buf.readUInt32BE(at + 4)).toString()}`);
+  return out;
+}
+
+test('attach: logs=1 replays what the container wrote, stream=0 ends the answer after that (or at once), stream=1 goes on live', { timeout: 30_000 }, async () => {
+  const name = uniqueName('attach-logs');
+  assert.equal((await berth(['run', '--name', name, 'busybox', 'sh', '-c', 'echo out1; echo err1 >&2'])).code, 0);
+  try {
+    const replayed = await api('POST', `/containers/${name}/attach?stream=0&logs=1&stdout=1&stderr=1`);
+    assert.equal(replayed.status, 200, replayed.body);
+    assert.deepEqual(frames(Buffer.from(replayed.body, 'latin1')), ['1:out1\n', '2:err1\n']);
+    const stderrOnly = await api('POST', `/containers/${name}/attach?stream=0&logs=1&stderr=1`);
+    assert.deepEqual(frames(Buffer.from(stderrOnly.body, 'latin1')), ['2:err1\n']);
+    const nothing = await api('POST', `/containers/${name}/attach?stream=0&stdout=1`);
+    assert.equal(nothing.status, 200);
+    assert.equal(nothing.body, '');
+  } finally {
+    await berth(['rm', '-f', name]);
+  }
+  await withContainer(berth, ['busybox', 'sh', '-c', 'echo before; sleep 1; echo after'], async (_name, id) => {
+    await new Promise((r) => setTimeout(r, 300));
+    const chunks = await upgradedPost(`/containers/${id}/attach?stream=1&logs=1&stdout=1&stderr=1`, {});
+    const head = chunks[0]?.toString('latin1') ?? '';
+    assert.match(head, /^HTTP\/1\.1 101 UPGRADED\r\n/);
+    const body = Buffer.concat(chunks).subarray(head.indexOf('\r\n\r\n') + 4);
+    assert.deepEqual(frames(body), ['1:before\n', '1:after\n']);
+  });
+});

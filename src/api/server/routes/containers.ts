@@ -145,13 +145,24 @@ export function containerRoutes(router: Router, engine: Engine): void {
     const id = ctx.params['id'] ?? '';
     const c = containers.get(id);
     const wantsAll = !ctx.query.has('stdout') && !ctx.query.has('stderr');
-    const session = await containers.attach(id, {
-      stdin: boolParam(ctx.query, 'stdin'),
-      stdout: wantsAll || boolParam(ctx.query, 'stdout'),
-      stderr: wantsAll || boolParam(ctx.query, 'stderr'),
-    });
-    const client = openClientStream(ctx, c.config.Tty ? RAW_STREAM : MULTIPLEXED, Buffer.alloc(0));
-    pumpSession(session, client, { closeStdinOnEof: true });
+    const stdout = wantsAll || boolParam(ctx.query, 'stdout');
+    const stderr = wantsAll || boolParam(ctx.query, 'stderr');
+    const tty = c.config.Tty === true;
+    // As dockerd: `logs` replays what the container wrote so far, then `stream` attaches to what
+    // comes; without `stream` the answer ends after the logs (or at once).
+    const stream = boolParam(ctx.query, 'stream');
+    // Asked for before the answer starts, so a container that keeps no log gets a plain error.
+    const replay = boolParam(ctx.query, 'logs') ? containers.logs(id, { stdout, stderr, follow: false, tail: 'all' }).entries : undefined;
+    const session = stream ? await containers.attach(id, { stdin: boolParam(ctx.query, 'stdin'), stdout, stderr }) : undefined;
+    const client = openClientStream(ctx, tty ? RAW_STREAM : MULTIPLEXED, Buffer.alloc(0));
+    if (replay) {
+      for await (const e of replay) {
+        if ((e.stream === 'stdout' && !stdout) || (e.stream === 'stderr' && !stderr)) continue;
+        if (!client.write(tty ? e.line : frame(e.stream === 'stdout' ? 1 : 2, e.line))) await client.waitDrain();
+      }
+    }
+    if (session) pumpSession(session, client, { closeStdinOnEof: true });
+    else client.end();
   });
 
   router.add('POST', '/containers/{id}/resize', async (ctx) => {

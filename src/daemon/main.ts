@@ -214,8 +214,8 @@ async function serve(
   const router = new Router();
   systemRoutes(router, engine);
   eventRoutes(router, events);
-  containerRoutes(router, engine);
   const networkService = new NetworkService(service, network, join(cfg.dataRoot, 'network'), userNetworks);
+  containerRoutes(router, engine, networkService);
   networkRoutes(router, networkService);
   execRoutes(router, engine);
   statsRoutes(

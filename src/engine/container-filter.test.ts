@@ -56,6 +56,34 @@ test('container filters as docker ps applies them', () => {
   assert.deepEqual(names({ 'is-task': ['true'] }), []);
 });
 
+test('publish matches a published host port (ranges, protocols), expose a listed container port; neither matches a stopped container', () => {
+  const ep = { networkId: 'n1', endpointId: 'e1', sandboxKey: '', address: '172.17.0.2', prefixLen: 16, gateway: '172.17.0.1', mac: '', ports: [{ proto: 'tcp' as const, containerPort: 80, hostIp: '0.0.0.0', hostPort: 8089 }] };
+  const web = rec('fff666', 'pub', 'running', { networks: [{ network: 'bridge', endpoint: ep }], config: { ExposedPorts: { '53/udp': {} } } });
+  const stopped = rec('ggg777', 'stopped', 'exited', { networks: [{ network: 'bridge' }], config: { ExposedPorts: { '53/udp': {} } } });
+  const pick = (f: Record<string, string[]>) => filterContainers([web, stopped], new Map(Object.entries(f)), helpers).map((c) => c.name);
+  assert.deepEqual(pick({ publish: ['8089'] }), ['pub']);
+  assert.deepEqual(pick({ publish: ['8080-8090/tcp'] }), ['pub']);
+  assert.deepEqual(pick({ publish: ['8089/udp'] }), []);
+  assert.deepEqual(pick({ publish: ['80'] }), []);
+  assert.deepEqual(pick({ expose: ['80'] }), ['pub']);
+  assert.deepEqual(pick({ expose: ['53/udp'] }), ['pub']);
+  assert.throws(() => pick({ publish: ['127.0.0.1:8089'] }), { message: "filter for 'publish' should not contain ':': 127.0.0.1:8089" });
+  assert.throws(() => pick({ expose: ['90-80'] }), /error while looking up for expose 90-80/);
+});
+
+test('volume matches a mount by destination, volume name or bind source; network by name, id or id prefix', () => {
+  const mounts = [
+    { Type: 'volume' as const, Name: 'data', Source: '/v/data', Destination: '/data', Mode: '', RW: true, Propagation: '' },
+    { Type: 'bind' as const, Source: '/srv', Destination: '/www', Mode: '', RW: true, Propagation: '' },
+  ];
+  const c = rec('hhh888', 'vol', 'running', { mounts, networks: [{ network: 'front' }] });
+  const pick = (f: Record<string, string[]>) => filterContainers([c], new Map(Object.entries(f)), { ...helpers, networkId: (n) => (n === 'front' ? 'abcdef0123' : undefined) }).map((x) => x.name);
+  for (const v of ['/data', 'data', '/srv', '/www']) assert.deepEqual(pick({ volume: [v] }), ['vol'], v);
+  assert.deepEqual(pick({ volume: ['/v/data'] }), []);
+  for (const v of ['front', 'abcdef0123', 'abc']) assert.deepEqual(pick({ network: [v] }), ['vol'], v);
+  assert.deepEqual(pick({ network: ['bcd'] }), []);
+});
+
 test('bad filters are errors, not ignored', () => {
   assert.throws(() => names({ color: ['red'] }), { message: "invalid filter 'color'" });
   assert.throws(() => names({ status: ['sleeping'] }), { message: "invalid filter 'status=sleeping': invalid value" });

@@ -223,6 +223,9 @@ for (const { name: client, run } of CLIENTS) {
       assert.deepEqual(await fmt(['-a', '-f', `id=${upId.slice(0, 10)}`]), [names[0]]);
       assert.deepEqual(await fmt(['-a', '-f', 'ancestor=busybox']), [names[2], names[1], names[0]]);
       assert.deepEqual(await fmt(['-a', '-f', 'ancestor=nosuch-image-xyz']), []);
+      const bridgeId = ok(await run(['network', 'inspect', '--format', '{{.Id}}', 'bridge']), 'network inspect').trim();
+      assert.deepEqual(await fmt(['-a', '-f', `network=${bridgeId.slice(0, 12)}`]), [names[2], names[1], names[0]]);
+      assert.deepEqual(await fmt(['-a', '-f', `network=${bridgeId}`]), [names[2], names[1], names[0]]);
 
       const q = ok(await run(['ps', '-q', ...byLabel]), 'ps -q');
       assert.equal(q, `${upId.slice(0, 12)}\n`);
@@ -254,6 +257,25 @@ for (const { name: client, run } of CLIENTS) {
       assert.match(all['Size'] ?? '', /B \(virtual /);
     } finally {
       await run(['rm', '-f', ...names]);
+    }
+  });
+
+  test(`${client}: ps -f publish= (host port, ranges), expose=, volume= (destination, name, bind source)`, async () => {
+    const name = uniqueName('psf');
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    try {
+      ok(await run(['run', '-d', '--name', name, '-p', `${port}:90`, '--expose', '53/udp', '-v', `${name}-vol:/data`, '-v', '/tmp:/hosttmp', 'busybox', 'sleep', '60']), 'run -d');
+      const fmt = async (f: string) => ok(await run(['ps', '-f', `name=${name}`, '-f', f, '--format', '{{.Names}}']), `ps -f ${f}`).trim();
+      for (const f of [`publish=${port}`, `publish=${port - 5}-${port + 5}/tcp`, 'expose=90', 'expose=53/udp', `volume=${name}-vol`, 'volume=/data', 'volume=/tmp', 'volume=/hosttmp']) {
+        assert.equal(await fmt(f), name, f);
+      }
+      for (const f of [`publish=${port}/udp`, 'publish=90', 'expose=91', 'volume=/nothing']) assert.equal(await fmt(f), '', f);
+      const bad = await run(['ps', '-f', `publish=127.0.0.1:${port}`]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /filter for 'publish' should not contain ':'/);
+    } finally {
+      await run(['rm', '-f', '-v', name]);
+      await run(['volume', 'rm', `${name}-vol`]);
     }
   });
 

@@ -1,5 +1,6 @@
 import { BerthError, invalidArgument } from '../../../lib/errors.js';
 import type { Engine } from '../../../engine/engine.js';
+import type { NetworkService } from '../../../engine/network-service.js';
 import type { AttachSession } from '../../../engine/attach-session.js';
 import type { WaitCondition } from '../../../engine/container-service.js';
 import type { HostConfigSpec } from '../../../engine/container-model.js';
@@ -44,7 +45,7 @@ export function pumpSession(session: AttachSession, client: ClientStream, opts: 
   });
 }
 
-export function containerRoutes(router: Router, engine: Engine): void {
+export function containerRoutes(router: Router, engine: Engine, networks: Pick<NetworkService, 'list'>): void {
   const containers = engine.containers;
 
   router.add('POST', '/containers/create', async (ctx) => {
@@ -64,9 +65,12 @@ export function containerRoutes(router: Router, engine: Engine): void {
     const all = boolParam(ctx.query, 'all') || limit > 0;
     let list = containers.list();
     if (!all && !filters.has('status')) list = list.filter((c) => ['running', 'paused', 'restarting'].includes(c.state.status));
+    // Network ids only for a network filter, which may name one by id.
+    const networkIds = filters.has('network') ? new Map((await networks.list()).map((n) => [n.name, n.id])) : undefined;
     list = filterContainers(list, filters, {
       resolve: (ref) => containers.get(ref),
       imageMatches: (c, ref) => engine.imageMatches(c.imageId, ref),
+      networkId: (name) => networkIds?.get(name),
     });
     if (limit > 0) list = list.slice(0, limit);
     const withSize = boolParam(ctx.query, 'size');

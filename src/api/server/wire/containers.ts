@@ -1,6 +1,7 @@
 import { humanDuration } from '../../../lib/human-units.js';
 import type { ContainerRecord, NetworkAttachment } from '../../../engine/container-model.js';
 import { dnsNames, type EndpointRequest } from '../../../engine/container-networks.js';
+import { hasLiveEndpoints, listedPorts } from '../../../engine/container-ports.js';
 import type {
   ContainerConfig,
   ContainerInspect,
@@ -43,15 +44,14 @@ function networkName(c: ContainerRecord): string {
   return mode === 'default' ? 'bridge' : mode;
 }
 
-const isRunningRecord = (c: ContainerRecord) => c.state.status === 'running' || c.state.status === 'paused';
 
 /** The endpoints that exist: from start until the container stops. */
 function liveEndpoints(c: ContainerRecord): NonNullable<NetworkAttachment['endpoint']>[] {
-  return isRunningRecord(c) ? (c.networks ?? []).flatMap((a) => (a.endpoint ? [a.endpoint] : [])) : [];
+  return hasLiveEndpoints(c) ? (c.networks ?? []).flatMap((a) => (a.endpoint ? [a.endpoint] : [])) : [];
 }
 
 function endpoint(c: ContainerRecord, a?: NetworkAttachment): EndpointSettings {
-  const ep = a && isRunningRecord(c) ? a.endpoint : undefined;
+  const ep = a && hasLiveEndpoints(c) ? a.endpoint : undefined;
   return {
     IPAMConfig: a?.ipv4 ? { IPv4Address: a.ipv4 } : null,
     Links: null,
@@ -90,16 +90,7 @@ function portMap(c: ContainerRecord): PortMap {
 
 /** The Ports of a list summary: published ports with their host side, exposed ones without. */
 function summaryPorts(c: ContainerRecord): Port[] {
-  if (!isRunningRecord(c)) return [];
-  const out: Port[] = liveEndpoints(c)
-    .flatMap((ep) => ep.ports)
-    .map((p) => ({ IP: p.hostIp, PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto }));
-  for (const key of Object.keys(c.config.ExposedPorts ?? {})) {
-    const [port, proto = 'tcp'] = key.split('/');
-    const n = Number(port);
-    if (!out.some((p) => p.PrivatePort === n && p.Type === proto)) out.push({ PrivatePort: n, Type: proto as Port['Type'] });
-  }
-  return out;
+  return listedPorts(c).map((p) => (p.publicPort === undefined ? { PrivatePort: p.privatePort, Type: p.proto } : { IP: p.hostIp, PrivatePort: p.privatePort, PublicPort: p.publicPort, Type: p.proto }));
 }
 
 export function containerState(c: ContainerRecord): ContainerState {
@@ -134,7 +125,7 @@ export function containerInspect(
   files: { logPath: string; hostsPath: string; hostnamePath: string; resolvConfPath: string; upperDir: string; lowerDirs: string[]; mergedDir: string },
   execIds: string[],
 ): ContainerInspect {
-  const running = isRunningRecord(c);
+  const running = hasLiveEndpoints(c);
   const net = networkName(c);
   const ep = liveEndpoints(c)[0];
   // Docker fills the top-level address fields for the default bridge only.

@@ -1,4 +1,5 @@
 import { invalidArgument } from '../lib/errors.js';
+import { parseTimeSpec } from '../lib/time-spec.js';
 import type { Image } from '../image/image-service.js';
 import { familiarRepository, familiarString, parseReference } from '../oci/reference.js';
 
@@ -10,8 +11,8 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${src}$`);
 }
 
-/** `docker images --filter`. */
-export function filterImages(images: Image[], filters: Map<string, string[]>, resolve: (ref: string) => Image): Image[] {
+/** `docker images --filter`; `until` durations count back from `nowMs`. */
+export function filterImages(images: Image[], filters: Map<string, string[]>, resolve: (ref: string) => Image, nowMs = Date.now()): Image[] {
   for (const key of filters.keys()) if (!KEYS.includes(key)) throw invalidArgument('invalid_filter', `invalid filter '${key}'`);
   const dangling = filters.get('dangling')?.[0];
   if (dangling !== undefined && !['true', 'false', '1', '0'].includes(dangling)) {
@@ -19,6 +20,14 @@ export function filterImages(images: Image[], filters: Map<string, string[]>, re
   }
   const before = filters.get('before')?.map((r) => resolve(r).row.created);
   const since = filters.get('since')?.map((r) => resolve(r).row.created);
+  // As dockerd: images created before the time (a timestamp, or a duration before now).
+  const until = filters.get('until')?.map((v) => {
+    try {
+      return Number(parseTimeSpec(v, nowMs, 'until')) * 1000;
+    } catch (e) {
+      throw invalidArgument('invalid_filter', `failed to parse value as time or duration: "${v}"`, e);
+    }
+  });
   return images.filter((img) => {
     if (dangling !== undefined && (img.tags.length === 0) !== (dangling === 'true' || dangling === '1')) return false;
     const labels = img.config.config?.Labels ?? {};
@@ -39,6 +48,7 @@ export function filterImages(images: Image[], filters: Map<string, string[]>, re
     }
     if (before && !before.every((t) => img.row.created < t)) return false;
     if (since && !since.every((t) => img.row.created > t)) return false;
+    if (until && !until.every((t) => Date.parse(img.row.created) < t)) return false;
     return true;
   });
 }

@@ -181,6 +181,10 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(dangling.code, 0, dangling.stderr);
       assert.ok(!dangling.stdout.split('\n').includes(short));
 
+      // until: made just now, so not before an hour ago, but before a minute from now.
+      assert.equal((await run(['images', '-q', '-f', 'until=1h', repo])).stdout, '');
+      assert.equal((await run(['images', '-q', '-f', `until=${Math.floor(Date.now() / 1000) + 60}`, repo])).stdout, `${short}\n`);
+
       const bad = await run(['images', '-f', 'bogus=1']);
       assert.notEqual(bad.code, 0);
       assert.match(bad.stderr, /invalid filter 'bogus'/);

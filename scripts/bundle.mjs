@@ -42,6 +42,9 @@ const cli = await bundle({
   ...common,
   entryPoints: { cli: 'src/cli/main.ts' },
   format: 'cjs',
+  // vm.Script (src/bin/cli-loader.ts) runs the CLI without a dynamic-import callback: a lazy
+  // built-in (node:crypto, node:os) must be loaded with require.
+  supported: { 'dynamic-import': false },
   entryNames: '[name]-[hash]',
   outExtension: { '.js': '.cjs' },
   metafile: true,

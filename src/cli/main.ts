@@ -3,13 +3,19 @@ import { isBerthError } from '../lib/errors.js';
 import { ArgsError, checkArgs, CommandUsageError, describeError, type CommandContext, type CommandDef } from './command.js';
 import { FlagError, parseFlags, renderFlagUsages, type FlagSpec } from './flags.js';
 import { renderCommandHelp, renderGroupHelp, renderUsageError } from './help.js';
+import { resolveDaemonSocket } from './context.js';
 import type { CliIo } from './io.js';
 import { commonCommands, findEntry, managementCommands, otherCommands, topLevelCommands, type CommandEntry } from './registry.js';
 import { BERTH_VERSION, BERTH_GIT_COMMIT } from './version-info.js';
 
 const globalFlags: FlagSpec[] = [
   { name: 'config', type: 'string', description: 'Location of client config files', defaultText: '"/root/.docker"' },
-  { name: 'context', short: 'c', type: 'string', description: 'Name of the context to use (only "default" is supported)' },
+  {
+    name: 'context',
+    short: 'c',
+    type: 'string',
+    description: 'Name of the context to use to connect to the daemon (overrides DOCKER_HOST env var and default context set with "docker context use")',
+  },
   { name: 'debug', short: 'D', type: 'bool', description: 'Enable debug mode' },
   { name: 'host', short: 'H', type: 'list', description: 'Daemon socket to connect to' },
   {
@@ -46,15 +52,6 @@ function groupHelp(entry: CommandEntry): string {
     [{ title: 'Commands', entries: entry.subcommands ?? [] }],
     `Run 'berth ${entry.name} COMMAND --help' for more information on a command.`,
   );
-}
-
-/** The daemon's socket: `-H`, then BERTH_HOST, then DOCKER_HOST, then the default. Only unix sockets. */
-export function resolveSocketPath(hosts: readonly string[], env: Record<string, string | undefined>): string {
-  const host = hosts[hosts.length - 1] ?? env['BERTH_HOST'] ?? env['DOCKER_HOST'];
-  if (host === undefined || host === '') return DEFAULT_SOCKET_PATH;
-  if (host.startsWith('unix://')) return host.slice('unix://'.length);
-  if (host.startsWith('/')) return host;
-  throw new CommandUsageError(`unsupported daemon host "${host}": berth only connects to unix sockets (unix:///path)`);
 }
 
 interface Invocation {
@@ -128,13 +125,20 @@ export async function main(argv: readonly string[], io: CliIo, hooks: CliHooks =
     invocation = { path: `berth ${name}`, description: top.description, def: await top.load(), args: rest };
   }
   hooks.commandResolved?.(invocation.path);
-  return runCommand(invocation, io, global.list('host'), argv[0] ?? process.execPath, scriptPath, global.bool('debug'));
+  // --config is the docker CLI's DOCKER_CONFIG: where credentials and contexts are. The descriptors
+  // are copied so io's lazy getters (stdin) stay lazy.
+  const configDir = global.string('config');
+  const cmdIo: CliIo = configDir
+    ? Object.defineProperties({} as CliIo, { ...Object.getOwnPropertyDescriptors(io), env: { value: { ...io.env, DOCKER_CONFIG: configDir }, enumerable: true } })
+    : io;
+  const endpoint = { context: global.string('context'), hosts: global.list('host') };
+  return runCommand(invocation, cmdIo, endpoint, argv[0] ?? process.execPath, scriptPath, global.bool('debug'));
 }
 
 async function runCommand(
   inv: Invocation,
   io: CliIo,
-  hosts: string[],
+  endpoint: { context: string | undefined; hosts: readonly string[] },
   execPath: string,
   scriptPath: string,
   debug: boolean,
@@ -166,13 +170,23 @@ async function runCommand(
     throw e;
   }
 
+  let socketPath: string;
+  try {
+    socketPath = await resolveDaemonSocket({ ...endpoint, env: io.env });
+  } catch (e) {
+    if (e instanceof CommandUsageError) {
+      err(`berth: ${e.message}\n\nRun '${path} --help' for more information\n`);
+      return 125;
+    }
+    err(`Failed to initialize: ${describeError(e)}\n`);
+    return 1;
+  }
   let client: EngineClient | undefined;
   const ctx: CommandContext = {
     io,
     commandPath: path,
     client: () => {
       if (client !== undefined) return client;
-      const socketPath = resolveSocketPath(hosts, io.env);
       // autostart is imported when the daemon does not answer: it needs node:child_process, start-up
       // time every command would pay.
       const canStart = def.autoStart !== false && socketPath === DEFAULT_SOCKET_PATH && scriptPath !== '';

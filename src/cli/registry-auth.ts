@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DEFAULT_DOMAIN, parseReference } from '../oci/reference.js';
+import { clientConfigPath, readClientConfig, type DockerConfigFile } from './client-config.js';
 
 /** Docker Hub's key in config.json, as docker/cli writes it. */
 export const HUB_SERVER = 'https://index.docker.io/v1/';
@@ -11,28 +10,7 @@ export interface Credentials {
   serveraddress: string;
 }
 
-interface AuthEntry {
-  auth?: string;
-  identitytoken?: string;
-}
-
-/** The parts of ~/.docker/config.json berth reads; everything else is kept as found. */
-interface DockerConfigFile {
-  auths?: Record<string, AuthEntry>;
-  credsStore?: string;
-  credHelpers?: Record<string, string>;
-  [key: string]: unknown;
-}
-
 type Env = Record<string, string | undefined>;
-
-/**
- * `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`: shared with the docker CLI. node:os
- * loads only without HOME: push and pull read this file before their request.
- */
-async function configPath(env: Env): Promise<string> {
-  return join(env['DOCKER_CONFIG'] || join(env['HOME'] || (await import('node:os')).homedir(), '.docker'), 'config.json');
-}
 
 /** The key a registry has in `auths`: Hub's historic URL, else the host as given. */
 export function serverKey(server: string): string {
@@ -40,20 +18,9 @@ export function serverKey(server: string): string {
   return host === '' || host === DEFAULT_DOMAIN || host === 'index.docker.io' || host === 'registry-1.docker.io' ? HUB_SERVER : host;
 }
 
-/** Read synchronously: node:fs/promises would be start-up time for push and pull (~1 ms), for one small file. */
-async function readConfig(env: Env): Promise<DockerConfigFile> {
-  const file = await configPath(env);
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as DockerConfigFile;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new Error(`loading config file ${file}: ${(e as Error).message}`);
-  }
-}
-
 /** Returns the file written. The atomic write (node:crypto, node:fs/promises) loads only for login and logout. */
 async function writeConfig(env: Env, config: DockerConfigFile): Promise<string> {
-  const file = await configPath(env);
+  const file = await clientConfigPath(env);
   const { writeFileAtomic } = await import('../lib/atomic-file.js');
   await writeFileAtomic(file, JSON.stringify(config, null, '\t'), 0o600);
   return file;
@@ -74,7 +41,7 @@ async function helper(name: string, action: 'get' | 'store' | 'erase', input: st
 
 /** Stored credentials for `server`, from a credential helper when one is configured, else `auths`. */
 export async function lookupCredentials(env: Env, server: string): Promise<Credentials | undefined> {
-  const config = await readConfig(env);
+  const config = await readClientConfig(env);
   const key = serverKey(server);
   const h = helperFor(config, key);
   if (h) {
@@ -95,7 +62,7 @@ export async function lookupCredentials(env: Env, server: string): Promise<Crede
 
 /** Saves credentials as docker/cli does (helper, else base64 `user:password` in `auths`). Returns where they went. */
 export async function storeCredentials(env: Env, creds: Credentials): Promise<{ file?: string }> {
-  const config = await readConfig(env);
+  const config = await readClientConfig(env);
   const key = serverKey(creds.serveraddress);
   const h = helperFor(config, key);
   if (h) {
@@ -110,7 +77,7 @@ export async function storeCredentials(env: Env, creds: Credentials): Promise<{ 
 
 /** Forgets `server`'s credentials. */
 export async function eraseCredentials(env: Env, server: string): Promise<void> {
-  const config = await readConfig(env);
+  const config = await readClientConfig(env);
   const key = serverKey(server);
   const had = config.auths?.[key] !== undefined;
   const h = helperFor(config, key);

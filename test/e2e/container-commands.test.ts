@@ -5,8 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { api, berth, CLIENTS, SHARED_HOST, uniqueName, type RunResult } from './harness.js';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { api, berth, CLIENTS, docker, SHARED_HOST, uniqueName, type RunResult } from './harness.js';
 
 type Run = (typeof CLIENTS)[number]['run'];
 
@@ -416,4 +419,36 @@ test('attach: logs=1 replays what the container wrote, stream=0 ends the answer 
     const body = Buffer.concat(chunks).subarray(head.indexOf('\r\n\r\n') + 4);
     assert.deepEqual(frames(body), ['1:before\n', '1:after\n']);
   });
+});
+
+test("berth follows the docker CLI's contexts: -c NAME, DOCKER_CONTEXT and `docker context use`; --config names their directory; an unknown context is an error", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-contexts-'));
+  try {
+    const made = await docker(['context', 'create', 'berth-e2e', '--docker', `host=${SHARED_HOST}`], { env: { DOCKER_CONFIG: dir } });
+    assert.equal(made.code, 0, made.stderr);
+    // No BERTH_HOST or DOCKER_HOST: those would choose the default context.
+    const bare = { BERTH_HOST: '', DOCKER_HOST: '', DOCKER_CONFIG: dir };
+    const idOf = async (args: string[], env: Record<string, string>) => {
+      const r = await berth([...args, 'version', '--format', '{{.Server.Version}}'], { env });
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    const expected = (await berth(['version', '--format', '{{.Server.Version}}'])).stdout.trim();
+    assert.equal(await idOf(['-c', 'berth-e2e'], bare), expected);
+    assert.equal(await idOf(['--config', dir, '-c', 'berth-e2e'], { BERTH_HOST: '', DOCKER_HOST: '', DOCKER_CONFIG: '/nonexistent' }), expected);
+    assert.equal(await idOf([], { ...bare, DOCKER_CONTEXT: 'berth-e2e' }), expected);
+    assert.equal((await docker(['context', 'use', 'berth-e2e'], { env: { DOCKER_CONFIG: dir } })).code, 0);
+    assert.equal(await idOf([], bare), expected);
+    const unknown = await berth(['-c', 'nosuch-context', 'ps'], { env: bare });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^Failed to initialize: unable to resolve docker endpoint: context "nosuch-context": context not found: open .*meta\.json: no such file or directory\n$/);
+    // Without DOCKER_CONFIG and HOME, the directory is the user's home from the user database.
+    const homeless = await berth(['-c', 'nosuch-context', 'ps'], { env: { ...bare, DOCKER_CONFIG: '', HOME: '' } });
+    assert.match(homeless.stderr, new RegExp(`open ${homedir()}/\\.docker/contexts/meta/`));
+    const both = await berth(['-H', SHARED_HOST, '-c', 'berth-e2e', 'ps'], { env: bare });
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr, /conflicting options: cannot specify both --host and --context/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -54,7 +54,7 @@ import { VolumeService } from '../engine/volume-service.js';
 import { StatsService } from '../engine/container-stats.js';
 import { ContainerUpdater } from '../engine/container-update.js';
 import { statsRoutes } from '../api/server/routes/stats.js';
-import { blkioWeightSupported } from '../runtime/cgroup-stats.js';
+import { blkioWeightSupported, onlineCpuset } from '../runtime/cgroup-stats.js';
 import { DEFAULTS, parseDaemonArgs, type DaemonConfig } from './config.js';
 import { setUpRuntimes, type RuntimeSetup } from './runtimes.js';
 import { IdleCollector } from './idle-gc.js';
@@ -221,7 +221,11 @@ async function serve(
   statsRoutes(
     router,
     new StatsService({ containers: service, hostMemory: totalmem() }),
-    new ContainerUpdater({ containers: service, host: () => ({ blkioWeight: blkioWeightSupported(), cpus: availableParallelism() }) }),
+    new ContainerUpdater({ containers: service, host: () => {
+        const online = onlineCpuset();
+        return { blkioWeight: blkioWeightSupported(), cpus: availableParallelism(), onlineCpus: online.cpus, onlineMems: online.mems };
+      },
+    }),
   );
   const volumeService = new VolumeService(volumes);
   volumeRoutes(router, volumeService);

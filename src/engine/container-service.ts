@@ -23,6 +23,7 @@ import { cpusToQuota, generateSpec, memoryResources, type SeccompInput } from '.
 import { specToJson } from '../runtime/spec/json.js';
 import { parseCapabilities } from '../runtime/spec/capabilities.js';
 import { DEFAULT_SHM_SIZE } from '../runtime/spec/defaults.js';
+import { onlineCpuset } from '../runtime/cgroup-stats.js';
 import { checkCpuset, checkOomScoreAdj, checkSwappiness, checkSysctls, namespaceSharing } from '../runtime/spec/settings-check.js';
 import type { HostRlimits } from '../runtime/spec/rlimits.js';
 import { withDefaultEnv } from '../runtime/spec/user.js';
@@ -37,7 +38,7 @@ import { ContainerNetworks, etcNetwork, modeNetwork, type EndpointRequest, type 
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
-import { readOrEmpty, writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
+import { writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
 import { logSizeMax, normalizeLogConfig, type LogConfigSpec } from './log-config.js';
 import { ContainerFs } from './container-fs.js';
 import { ContainerIndex } from './container-index.js';
@@ -311,9 +312,8 @@ export class ContainerService {
     for (const entry of hc.ExtraHosts ?? []) parseExtraHost(entry);
     const own = { pid: namespaceSharing('pid', hc.PidMode), ipc: namespaceSharing('ipc', hc.IpcMode), uts: namespaceSharing('uts', hc.UTSMode) };
     checkSysctls(hc.Sysctls ?? {}, { network: hc.NetworkMode !== 'host', ipc: own.ipc === 'private', uts: own.uts === 'private' });
-    if (hc.CpusetCpus) checkCpuset('cpus', hc.CpusetCpus, readOrEmpty('/sys/devices/system/cpu/online'));
-    // A host without NUMA has no node directory: its memory is node 0.
-    if (hc.CpusetMems) checkCpuset('mems', hc.CpusetMems, readOrEmpty('/sys/devices/system/node/online') || '0');
+    if (hc.CpusetCpus) checkCpuset('cpus', hc.CpusetCpus, onlineCpuset().cpus);
+    if (hc.CpusetMems) checkCpuset('mems', hc.CpusetMems, onlineCpuset().mems);
     if (hc.OomScoreAdj) checkOomScoreAdj(hc.OomScoreAdj);
     for (const d of hc.Devices ?? []) checkDeviceMapping(d);
     for (const rule of hc.DeviceCgroupRules ?? []) parseDeviceCgroupRule(rule);

@@ -5,7 +5,7 @@ import type { ContainerId } from '../oci/ids.js';
 import type { HostConfigSpec } from './container-model.js';
 import { planUpdate, type ResourceUpdate } from './container-update.js';
 
-const HOST = { blkioWeight: true, cpus: 2 };
+const HOST = { blkioWeight: true, cpus: 2, onlineCpus: '0-1', onlineMems: '0' };
 const id = 'c'.repeat(64) as ContainerId;
 const plan = (hostConfig: HostConfigSpec, u: ResourceUpdate, host = HOST) => planUpdate({ id, hostConfig }, u, host);
 
@@ -38,7 +38,7 @@ test('restart policy is recorded only', () => {
 });
 
 test('an unsupported blkio weight is a warning and is discarded', () => {
-  const p = plan({}, { BlkioWeight: 300 }, { blkioWeight: false, cpus: 2 });
+  const p = plan({}, { BlkioWeight: 300 }, { ...HOST, blkioWeight: false });
   assert.deepEqual(p.warnings, ['Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.']);
   assert.equal(p.hostConfig['BlkioWeight'], undefined);
   assert.deepEqual(plan({}, { BlkioWeight: 300 }).resources, { blockIO: { weight: 300 } });
@@ -63,4 +63,13 @@ test("Docker's refusals, with its words", () => {
     () => plan({ AutoRemove: true }, { RestartPolicy: { Name: 'always' } }),
     `Cannot update container ${id}: Restart policy cannot be updated because AutoRemove is enabled for the container`,
   );
+});
+
+test('cpusets: recorded and sent to the runtime, checked against what the host has online', () => {
+  const p = plan({ CpusetCpus: '0-1' }, { CpusetCpus: '1', CpusetMems: '0' });
+  assert.equal(p.hostConfig.CpusetCpus, '1');
+  assert.equal(p.hostConfig.CpusetMems, '0');
+  assert.deepEqual(p.resources.cpu, { cpus: '1', mems: '0' });
+  assert.equal(plan({ CpusetCpus: '0' }, { CpusetCpus: '' }).hostConfig.CpusetCpus, '0');
+  throwsMessage(() => plan({}, { CpusetCpus: '3' }), 'Requested CPUs are not available - requested 3, available: 0-1');
 });

@@ -1,6 +1,7 @@
 import { BerthError, conflict, errorMessage, invalidArgument } from '../lib/errors.js';
 import type { OciRuntime } from '../runtime/monitor/oci-runtime.js';
 import { cpusToQuota } from '../runtime/spec/generate.js';
+import { checkCpuset } from '../runtime/spec/settings-check.js';
 import type { LinuxResources } from '../runtime/spec/types.js';
 import { isRunning, type ContainerRecord, type HostConfigSpec } from './container-model.js';
 
@@ -10,6 +11,8 @@ export interface ResourceUpdate {
   CpuShares?: number;
   CpuPeriod?: number;
   CpuQuota?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
   NanoCpus?: number;
   Memory?: number;
   MemorySwap?: number;
@@ -22,6 +25,9 @@ export interface HostLimits {
   /** Whether the kernel's block I/O controller takes a weight (CFQ/BFQ). */
   blkioWeight: boolean;
   cpus: number;
+  /** The host's online CPUs and memory nodes, as Linux lists them (`0-1`). */
+  onlineCpus: string;
+  onlineMems: string;
 }
 
 export interface UpdatePlan {
@@ -59,6 +65,8 @@ function checkValues(u: ResourceUpdate, host: HostLimits): string[] {
     throw invalidArgument('invalid_cpu_period', 'CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
   }
   if ((u.CpuQuota ?? 0) > 0 && (u.CpuQuota ?? 0) < 1000) throw invalidArgument('invalid_cpu_quota', 'CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  if (u.CpusetCpus) checkCpuset('cpus', u.CpusetCpus, host.onlineCpus);
+  if (u.CpusetMems) checkCpuset('mems', u.CpusetMems, host.onlineMems);
   if ((u.BlkioWeight ?? 0) > 0 && !host.blkioWeight) {
     warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
   } else if ((u.BlkioWeight ?? 0) > 0 && ((u.BlkioWeight ?? 0) < 10 || (u.BlkioWeight ?? 0) > 1000)) {
@@ -117,6 +125,8 @@ export function planUpdate(c: Pick<ContainerRecord, 'id' | 'hostConfig'>, u: Res
   }
   if ((u.CpuPeriod ?? 0) !== 0) cpu.period = hc.CpuPeriod = u.CpuPeriod ?? 0;
   if ((u.CpuQuota ?? 0) !== 0) cpu.quota = hc.CpuQuota = u.CpuQuota ?? 0;
+  if (u.CpusetCpus) cpu.cpus = hc.CpusetCpus = u.CpusetCpus;
+  if (u.CpusetMems) cpu.mems = hc.CpusetMems = u.CpusetMems;
   if (Object.keys(cpu).length > 0) resources.cpu = cpu;
   const mem: NonNullable<LinuxResources['memory']> = {};
   if (memory !== 0) mem.limit = hc.Memory = memory;

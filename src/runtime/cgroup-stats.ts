@@ -251,3 +251,15 @@ export function blkioWeightSupported(root = '/sys/fs/cgroup'): boolean {
     return false;
   }
 }
+
+/** The CPUs and memory nodes the host has online, as Linux lists them (`0-1`); a host without NUMA has node 0. */
+export function onlineCpuset(sys = '/sys/devices/system'): { cpus: string; mems: string } {
+  const read = (f: string): string => {
+    try {
+      return readFileSync(join(sys, f), 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  return { cpus: read('cpu/online'), mems: read('node/online') || '0' };
+}

@@ -161,6 +161,22 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 
+  test(`${client}: update --cpuset-cpus moves a running container onto those CPUs and is kept`, async () => {
+    const name = uniqueName('upd-cpuset');
+    ok(await run(['run', '-d', '--name', name, 'busybox', 'sleep', '100']));
+    try {
+      ok(await run(['update', '--cpuset-cpus', '1', name]));
+      const pid = Number(ok(await run(['inspect', '-f', '{{.State.Pid}}', name])).trim());
+      assert.equal(await cgroupFile(pid, 'cpuset', 'cpuset.cpus', 'cpuset.cpus'), '1');
+      assert.equal(ok(await run(['inspect', '-f', '{{.HostConfig.CpusetCpus}}', name])).trim(), '1');
+      const bad = await run(['update', '--cpuset-cpus', '999', name]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /Requested CPUs are not available - requested 999, available: \d/);
+    } finally {
+      await run(['rm', '-f', name]);
+    }
+  });
+
   test(`${client}: stats of a stopped container is zeros; of a missing one an error`, async () => {
     const name = uniqueName('stats-stopped');
     ok(await run(['create', '--name', name, 'busybox', 'true']));

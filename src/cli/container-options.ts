@@ -254,7 +254,9 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
     else tmpfs[t.slice(0, colon)] = t.slice(colon + 1);
   }
 
-  const securityOpt = flags.list('security-opt').map((opt) => {
+  // As docker/cli: `systempaths=unconfined` is sent as empty MaskedPaths and ReadonlyPaths, not as an option.
+  const unconfinedPaths = flags.list('security-opt').includes('systempaths=unconfined');
+  const securityOpt = flags.list('security-opt').filter((opt) => opt !== 'systempaths=unconfined').map((opt) => {
     const [k, v] = splitKeyValue(opt);
     // docker/cli inlines a seccomp profile file; `unconfined` and `builtin` are passed by name.
     if ((k === 'seccomp' || k === 'seccomp:') && v !== 'unconfined' && v !== 'builtin' && v !== '') {
@@ -305,6 +307,7 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
     PublishAllPorts: flags.bool('publish-all'),
     ReadonlyRootfs: flags.bool('read-only'),
     SecurityOpt: orUndefined(securityOpt) ?? null,
+    ...(unconfinedPaths ? { MaskedPaths: [], ReadonlyPaths: [] } : {}),
     Ulimits: orUndefined(flags.list('ulimit').map(parseUlimit)) ?? null,
     Memory: flags.changed('memory') ? bytesValue(flags.string('memory') ?? '') : 0,
     MemoryReservation: flags.changed('memory-reservation') ? bytesValue(flags.string('memory-reservation') ?? '') : 0,

@@ -74,6 +74,9 @@ export interface HostConfigSpec {
   /** `--device`, `--device-cgroup-rule` (see device-mapping.ts). */
   Devices?: DeviceMappingSpec[] | null;
   DeviceCgroupRules?: string[] | null;
+  /** Replace the default masked and read-only paths (empty: none, docker's `--security-opt systempaths=unconfined`). */
+  MaskedPaths?: string[] | null;
+  ReadonlyPaths?: string[] | null;
   PidMode?: string;
   IpcMode?: string;
   UTSMode?: string;

@@ -465,6 +465,8 @@ export class ContainerService {
         noNewPrivileges: sec.some((o) => /^no-new-privileges(?:[=:]true)?$/.test(o)),
         seccompProfile: sec.some((o) => /^seccomp[=:]unconfined$/.test(o)) ? 'unconfined' : this.deps.security.seccomp,
         shmSizeBytes: hc.ShmSize || undefined,
+        maskedPaths: hc.MaskedPaths ?? undefined,
+        readonlyPaths: hc.ReadonlyPaths ?? undefined,
         memoryBytes: hc.Memory || undefined,
         memorySwapBytes: hc.MemorySwap || undefined,
         memoryReservationBytes: (hc['MemoryReservation'] as number | undefined) || undefined,

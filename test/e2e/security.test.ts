@@ -151,6 +151,15 @@ for (const { name: client, run } of CLIENTS) {
     const nnp = await run(['run', '--rm', '--security-opt', 'no-new-privileges', 'busybox', 'grep', '^NoNewPrivs:', '/proc/self/status']);
     assert.match(nnp.stdout, /^NoNewPrivs:\s*1$/m);
   });
+
+  test(`${client}: --security-opt systempaths=unconfined leaves /proc and /sys paths unmasked and writable where capabilities allow`, async () => {
+    const script = 'grep -cE " /proc/(kcore|keys|timer_list|sched_debug|sys|sysrq-trigger|irq|bus) | /sys/firmware " /proc/self/mountinfo';
+    const masked = await run(['run', '--rm', 'busybox', 'sh', '-c', script]);
+    assert.notEqual(masked.stdout.trim(), '0', 'a default container has masked and read-only paths');
+    const unmasked = await run(['run', '--rm', '--security-opt', 'systempaths=unconfined', 'busybox', 'sh', '-c', `${script}; true`]);
+    assert.equal(unmasked.code, 0, unmasked.stderr);
+    assert.equal(unmasked.stdout.trim(), '0');
+  });
 }
 
 test('exec gets the container confinement; exec --privileged every capability the daemon holds', async () => {

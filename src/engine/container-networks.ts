@@ -124,6 +124,8 @@ export class ContainerNetworks {
     for (const ref of refs) {
       const net = this.find(ref);
       const name = net?.name;
+      // The mode's own network, missing: the start says so (see ContainerService.create).
+      if (!net && ref === mode) continue;
       if (!net || !name) {
         if (ref === 'host') throw invalidArgument('network_conflict', HOST_CONFLICT);
         if (ref === 'none') throw invalidArgument('network_conflict', NONE_CONFLICT);

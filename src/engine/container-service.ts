@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../lib/errors.js';
+import { BerthError, conflict, errorMessage, invalidArgument } from '../lib/errors.js';
 import { HOST_GATEWAY, parseExtraHost, type ExtraHost } from '../lib/extra-host.js';
 import { runProgram } from '../lib/exec-file.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
@@ -167,9 +167,10 @@ export class ContainerService {
         throw conflict('port publishing and the container type network mode');
       }
     } else if (!NETWORK_MODES.includes(hc.NetworkMode)) {
+      // As dockerd: a network that does not exist fails the start, not the create (a 404 here would
+      // make the docker CLI try to pull the image).
       const user = this.deps.userNetworks?.find(hc.NetworkMode);
-      if (!user) throw notFound('network_not_found', `network ${hc.NetworkMode} not found`);
-      hc.NetworkMode = user.name;
+      if (user) hc.NetworkMode = user.name;
     }
     const runtime = hc.Runtime || this.deps.defaultRuntime;
     if (!this.deps.runtimes.has(runtime)) throw invalidArgument('unknown_runtime', `unknown or invalid runtime name: ${runtime}`);
@@ -240,7 +241,7 @@ export class ContainerService {
    * use, anonymous ones get a random name, a missing `-v` bind source becomes a directory.
    */
   private async createMounts(hc: HostConfigSpec, config: ContainerConfigSpec): Promise<MountRecord[]> {
-    const from = ((hc['VolumesFrom'] as string[] | null | undefined) ?? []).flatMap((spec) => volumesFromMounts(spec, this.index.get(volumesFromContainer(spec)).mounts ?? []));
+    const from = ((hc['VolumesFrom'] as string[] | null | undefined) ?? []).flatMap((spec) => volumesFromMounts(spec, this.volumesFromSource(volumesFromContainer(spec)).mounts ?? []));
     const plan = planMounts({
       binds: (hc['Binds'] as string[] | null | undefined) ?? [],
       mounts: (hc['Mounts'] as MountInputs['mounts'] | null | undefined) ?? [],
@@ -267,6 +268,16 @@ export class ContainerService {
       out.push(m);
     }
     return out;
+  }
+
+  /** A `--volumes-from` container; missing, a bad request as dockerd answers it (a 404 would make the docker CLI pull the image). */
+  private volumesFromSource(ref: string): ContainerRecord {
+    try {
+      return this.index.get(ref);
+    } catch (e) {
+      if (e instanceof BerthError && e.kind === 'NotFound') throw invalidArgument('volumes_from_not_found', e.message);
+      throw e;
+    }
   }
 
   private async removeAnonymousVolumes(c: ContainerRecord): Promise<void> {

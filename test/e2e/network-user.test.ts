@@ -127,10 +127,24 @@ test('containers on one network reach each other; networks are isolated from eac
   }
 });
 
-test('run --network with an unknown network fails', async () => {
-  const r = await berth(['run', '--rm', '--network', 'nosuch-net-xyz', 'busybox', 'true']);
-  assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /network nosuch-net-xyz not found/);
+test('run --network with an unknown network fails at the start, as dockerd: no image pull, --rm leaves nothing, else a created container', async () => {
+  for (const { name: client, run } of CLIENTS) {
+    const r = await run(['run', '--rm', '--network', 'nosuch-net-xyz', 'busybox', 'true']);
+    assert.equal(r.code, 125, `${client}: ${r.stderr}`);
+    assert.match(r.stderr, /network nosuch-net-xyz not found/);
+    assert.doesNotMatch(r.stderr, /Unable to find image/, client);
+    const name = uniqueName('nonet');
+    try {
+      const kept = await run(['run', '--name', name, '--network', 'nosuch-net-xyz', 'busybox', 'true']);
+      assert.equal(kept.code, 125, `${client}: ${kept.stderr}`);
+      const state = await run(['inspect', '-f', '{{.State.Status}} {{.HostConfig.NetworkMode}}', name]);
+      assert.equal(state.stdout.trim(), 'created nosuch-net-xyz', client);
+    } finally {
+      await run(['rm', '-f', name]);
+    }
+  }
+  const left = (await berth(['ps', '-a', '--filter', 'network=nosuch-net-xyz', '-q'])).stdout;
+  assert.equal(left, '');
 });
 
 test('network prune removes unused networks matching the filter', async () => {

@@ -128,10 +128,14 @@ for (const { name: client, run } of CLIENTS) {
       assert.deepEqual(mounts.map((m) => [m.Destination, m.Type, m.RW, m.Name ?? '']).sort(), [['/anon', 'volume', false, anon], ['/bound', 'bind', false, '']]);
       const own = await run(['run', '--rm', '--volumes-from', src, '-v', `${dir}:/anon:ro`, 'busybox', 'ls', '/anon']);
       assert.equal(own.stdout, 'b\n', own.stderr);
-      // A 404, as dockerd's (on which the docker CLI tries to pull the image, as it does for any 404 of a create).
+      // A 400, as dockerd's: a 404 would make the docker CLI try to pull the image.
       const unknown = await api('POST', '/containers/create', { Image: 'busybox', HostConfig: { VolumesFrom: ['nosuch-vf-container:ro'] } });
-      assert.equal(unknown.status, 404, unknown.body);
+      assert.equal(unknown.status, 400, unknown.body);
       assert.deepEqual(unknown.json(), { message: 'No such container: nosuch-vf-container' });
+      const viaCli = await run(['run', '--rm', '--volumes-from', 'nosuch-vf-container', 'busybox', 'true']);
+      assert.notEqual(viaCli.code, 0);
+      assert.match(viaCli.stderr, /No such container: nosuch-vf-container/);
+      assert.doesNotMatch(viaCli.stderr, /Unable to find image/);
       // The anonymous volume stays while a container still uses it, and goes with the last.
       ok(await run(['rm', '-v', src]), 'rm -v source');
       assert.equal(ok(await run(['volume', 'ls', '-q', '--filter', `name=${anon}`]), 'ls'), `${anon}\n`);

@@ -23,6 +23,14 @@ export interface CommitSpec {
   copyFiles?: CopyManifest;
 }
 
+/**
+ * BuildKit's `RUN --mount` kinds this builder serves: a cache directory that outlives the build
+ * (by `id`, the target by default), or a tmpfs. Targets are absolute.
+ */
+export type RunMount =
+  | { type: 'cache'; target: string; id: string; readonly: boolean; mode: number; uid: number; gid: number }
+  | { type: 'tmpfs'; target: string; size?: number };
+
 export interface RunSpec {
   image: BuildImage;
   /** Full argv (shell prefix included). */
@@ -34,6 +42,7 @@ export interface RunSpec {
   network: string;
   /** HostConfig.ExtraHosts of the RUN container. */
   extraHosts: readonly string[];
+  mounts: readonly RunMount[];
   /** Called once the container exists, before it starts. */
   onCreated: (containerId: string) => void;
   onOutput: (chunk: Buffer) => void;
@@ -55,6 +64,8 @@ export interface BuildBackend {
   commit(spec: CommitSpec, layer: Readable | null): Promise<BuildImage>;
   /** Runs a command to its end in a new container; the container stays until `removeContainer`. */
   run(spec: RunSpec): Promise<{ containerId: string; exitCode: number }>;
+  /** Removes these directories from the container's writable layer when they are empty (mount points the runtime made). */
+  removeMountStubs(containerId: string, paths: readonly string[]): Promise<void>;
   /** The container's writable layer as a new image on `spec.parent`. */
   commitContainer(containerId: string, spec: CommitSpec): Promise<BuildImage>;
   removeContainer(containerId: string): Promise<void>;

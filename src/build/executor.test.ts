@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { ImageRunConfig } from '../oci/image.js';
 import type { CacheCandidate, CopyManifest } from './cache-explain.js';
 import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from './backend.js';
-import { runBuild, type BuildOptions } from './executor.js';
+import { parseRunMount, runBuild, type BuildOptions } from './executor.js';
 import { LayeredFs } from './image-fs.js';
 
 /** An in-memory backend: images are configs, RUN records what it would run and exits with `exitCode`. */
@@ -62,6 +62,8 @@ class FakeBackend implements BuildBackend {
     spec.onOutput(Buffer.from('output\n'));
     return { containerId: 'c0ffee0000000000', exitCode: this.exitCode };
   }
+
+  async removeMountStubs(): Promise<void> {}
 
   async commitContainer(_id: string, spec: CommitSpec): Promise<BuildImage> {
     return this.commit(spec, null);
@@ -207,4 +209,23 @@ test('--explain-cache names the build arg and the copied file that made a step m
   assert.match(fileChanged.out, /Cache miss: files copied by COPY \/etc\/motd differ: changed: etc\/motd\n/);
   const quiet = await build(b, df('again'), { buildArgs: new Map([['V', '1']]) });
   assert.doesNotMatch(quiet.out, /Cache miss/);
+});
+
+test("RUN --mount: BuildKit's cache and tmpfs options; other kinds refused by name", () => {
+  assert.deepEqual(parseRunMount('type=cache,target=/root/.cache', '/'), { type: 'cache', target: '/root/.cache', id: '/root/.cache', readonly: false, mode: 0o755, uid: 0, gid: 0 });
+  assert.deepEqual(parseRunMount('type=cache,dst=c,id=pip,mode=0700,uid=1000,gid=1000,ro', '/app'), { type: 'cache', target: '/app/c', id: 'pip', readonly: true, mode: 0o700, uid: 1000, gid: 1000 });
+  assert.deepEqual(parseRunMount('type=tmpfs,target=/t,size=1m', '/'), { type: 'tmpfs', target: '/t', size: 1024 * 1024 });
+  assert.throws(() => parseRunMount('target=/src', '/'), /RUN --mount=type=bind is not supported by this builder: use type=cache or type=tmpfs/);
+  assert.throws(() => parseRunMount('type=secret,id=x,target=/s', '/'), /type=secret is not supported/);
+  assert.throws(() => parseRunMount('type=cache', '/'), /a target is required/);
+  assert.throws(() => parseRunMount('type=cache,target=/c,from=stage', '/'), /seeded from "from" is not supported/);
+  assert.throws(() => parseRunMount('type=cache,target=/c,uid=x', '/'), /invalid uid "x"/);
+});
+
+test('RUN --mount and --network reach the backend and the cache key; a bad network is refused', async () => {
+  const b = new FakeBackend();
+  await build(b, 'FROM busybox\nRUN --mount=type=tmpfs,target=/t --network=none echo hi\n');
+  assert.deepEqual(b.runs[0]!.mounts, [{ type: 'tmpfs', target: '/t' }]);
+  assert.equal(b.runs[0]!.network, 'none');
+  await assert.rejects(build(new FakeBackend(), 'FROM busybox\nRUN --network=bridge echo\n'), /RUN --network=bridge: use default, none or host/);
 });

@@ -1,8 +1,9 @@
 import { posix } from 'node:path';
 import { BerthError, invalidArgument } from '../lib/errors.js';
+import { parseMemory } from '../lib/human-units.js';
 import type { HistoryEntry, ImageRunConfig } from '../oci/image.js';
 import { familiarString, parseReference, withDefaultTag } from '../oci/reference.js';
-import type { BuildBackend, BuildImage } from './backend.js';
+import type { BuildBackend, BuildImage, RunMount } from './backend.js';
 import { explainCacheMiss, type CopyManifest } from './cache-explain.js';
 import { hashPlan, planCopy, resolveInScope, writeCopyTar, type CopyPlan } from './copy-sources.js';
 import { parseDockerfile, splitQuoted, type Instruction } from './dockerfile-parser.js';
@@ -415,17 +416,73 @@ async function commitOrReuse(ctx: Ctx, state: State, cc: ImageRunConfig, make: (
   opts.out(` ---> ${shortOf(state.image.id)}\n`);
 }
 
+/** The network modes a RUN may ask for with `--network` (BuildKit's). */
+const RUN_NETWORKS = ['default', 'none', 'host'];
+
+/**
+ * `RUN --mount=type=cache|tmpfs,target=…` as BuildKit reads it (`dst`/`destination` for target,
+ * `ro`/`readonly`, a cache's `id`, `mode`, `uid`, `gid`, a tmpfs's `size`); a relative target is
+ * under the working directory. Other kinds, and cache sharing or seeding options beyond these,
+ * are refused by name.
+ */
+export function parseRunMount(text: string, workdir: string): RunMount {
+  const fields = new Map<string, string>();
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    fields.set((eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase(), eq < 0 ? 'true' : part.slice(eq + 1).trim());
+  }
+  const type = fields.get('type') ?? 'bind';
+  const raw = fields.get('target') ?? fields.get('dst') ?? fields.get('destination');
+  if (!raw) throw invalidArgument('dockerfile_mount', `RUN --mount=${text}: a target is required`);
+  const target = posix.resolve(workdir || '/', raw);
+  const flag = (k: string) => fields.has(k) && fields.get(k) !== 'false';
+  if (type === 'cache') {
+    for (const k of ['from', 'source', 'src']) if (fields.has(k)) throw invalidArgument('dockerfile_mount', `RUN --mount=${text}: a cache seeded from "${k}" is not supported by this builder`);
+    const num = (k: string, dflt: number, base = 10) => {
+      const v = fields.get(k);
+      const n = v === undefined ? dflt : parseInt(v, base);
+      if (!Number.isInteger(n) || n < 0) throw invalidArgument('dockerfile_mount', `RUN --mount=${text}: invalid ${k} "${v}"`);
+      return n;
+    };
+    return { type, target, id: fields.get('id') || target, readonly: flag('ro') || flag('readonly'), mode: num('mode', 0o755, 8), uid: num('uid', 0), gid: num('gid', 0) };
+  }
+  if (type === 'tmpfs') {
+    const size = fields.get('size');
+    return { type, target, ...(size !== undefined ? { size: parseMemory(size) } : {}) };
+  }
+  throw invalidArgument('dockerfile_mount', `RUN --mount=type=${type} is not supported by this builder: use type=cache or type=tmpfs`);
+}
+
+/**
+ * The directories a RUN's mounts make that the image does not have (a target and its missing
+ * parents), deepest first: as BuildKit, the layer keeps none of them.
+ */
+function mountStubs(image: BuildImage | null, mounts: readonly RunMount[]): string[] {
+  if (!image || mounts.length === 0) return [];
+  const fs = new LayeredFs(image.layerDirs);
+  const out = new Set<string>();
+  for (const m of mounts) {
+    for (let p = m.target; p !== '/' && fs.lstat(p.slice(1)) === null; p = posix.dirname(p)) out.add(p);
+  }
+  return [...out].sort((a, b) => b.split('/').length - a.split('/').length);
+}
+
 async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> {
   const { backend, opts } = ctx;
-  checkFlags(ins, []);
+  checkFlags(ins, ['mount', 'network']);
+  const mounts = ins.flags.filter((f) => f.name === 'mount').map((f) => parseRunMount(f.value ?? '', state.config.WorkingDir ?? '/'));
+  const network = flagValue(ins, 'network') ?? opts.network;
+  if (!RUN_NETWORKS.includes(network)) throw invalidArgument('dockerfile_flag', `RUN --network=${network}: use default, none or host`);
   if (!state.image) throw invalidArgument('build_run_scratch', 'RUN needs a base image with a shell: this stage starts FROM scratch with no layers');
   const argv = ins.json ?? [...shellOf(state.config), heredocScript(ins)];
   if (ins.json && ins.json.length === 0) throw invalidArgument('dockerfile_run', 'RUN requires at least one argument');
   const env = envMap(state.config);
   const args = [...state.args].filter((e): e is [string, string] => e[1] !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  // Build args are part of the cache key and of history, as Docker's `|N k=v` prefix.
+  // Build args are part of the cache key and of history, as Docker's `|N k=v` prefix; so are the
+  // step's own flags, written as BuildKit writes them in history.
   const prefix = args.length > 0 ? [`|${args.length}`, ...args.map(([k, v]) => `${k}=${v}`)] : [];
-  const cc = containerConfigOf(state.config, [...prefix, ...argv]);
+  const cc = containerConfigOf(state.config, [...prefix, ...ins.flags.map((f) => `--${f.name}=${f.value ?? ''}`), ...argv]);
+  const stubs = mountStubs(state.image, mounts);
   const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' ') };
   const image = state.image;
   await commitOrReuse(ctx, state, cc, async () => {
@@ -437,8 +494,9 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
         env: [...(state.config.Env ?? []), ...args.filter(([k]) => !env.has(k)).map(([k, v]) => `${k}=${v}`)],
         user: state.config.User ?? '',
         workingDir: state.config.WorkingDir ?? '',
-        network: opts.network,
+        network,
         extraHosts: opts.extraHosts,
+        mounts,
         onCreated: (cid) => {
           id = cid;
           opts.out(` ---> Running in ${shortOf(cid)}\n`);
@@ -455,6 +513,7 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
       if (result.exitCode !== 0) {
         throw new BuildStepError(`The command '${argv.join(' ')}' returned a non-zero code: ${result.exitCode}`, result.exitCode);
       }
+      if (stubs.length > 0) await backend.removeMountStubs(result.containerId, stubs);
       const img = await backend.commitContainer(result.containerId, { parent: image, runConfig: state.config, containerConfig: cc, history, sourceDateEpoch: opts.sourceDateEpoch });
       if (opts.rm || opts.forceRm) {
         await backend.removeContainer(result.containerId);

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
-import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from '../build/backend.js';
+import type { BuildBackend, BuildImage, CommitSpec, RunMount, RunSpec } from '../build/backend.js';
 import type { CacheCandidate } from '../build/cache-explain.js';
 import { ContextIndex } from '../build/context-index.js';
 import { resolveInScope } from '../build/copy-sources.js';
@@ -18,7 +19,7 @@ import type { ImageRunConfig } from '../oci/image.js';
 import type { Image } from '../image/image-service.js';
 import { decompressedStream } from '../image/layer/compression.js';
 import { TarParser } from '../image/layer/tar-reader.js';
-import { copyFilesPath, readCopyFiles, scratchRoot } from './build-scratch.js';
+import { cacheMountDir, cacheMountsInUse, copyFilesPath, readCopyFiles, scratchRoot } from './build-scratch.js';
 import { containerLayer } from './commit.js';
 import type { Engine } from './engine.js';
 
@@ -76,6 +77,15 @@ class EngineBuildBackend implements BuildBackend {
   }
 
   async run(spec: RunSpec): Promise<{ containerId: string; exitCode: number }> {
+    const release = this.holdCacheMounts(spec.mounts);
+    try {
+      return await this.runHeld(spec);
+    } finally {
+      release();
+    }
+  }
+
+  private async runHeld(spec: RunSpec): Promise<{ containerId: string; exitCode: number }> {
     const { containers } = this.engine;
     const { id } = await containers.create({
       config: {
@@ -86,7 +96,11 @@ class EngineBuildBackend implements BuildBackend {
         User: spec.user,
         WorkingDir: spec.workingDir,
       },
-      hostConfig: { NetworkMode: spec.network === 'default' ? '' : spec.network, ExtraHosts: [...spec.extraHosts] },
+      hostConfig: {
+        NetworkMode: spec.network === 'default' ? '' : spec.network,
+        ExtraHosts: [...spec.extraHosts],
+        Mounts: await Promise.all(spec.mounts.map((m) => this.runMount(m))),
+      },
     });
     spec.onCreated(id);
     const session = await containers.attach(id, { stdin: false, stdout: true, stderr: true });
@@ -111,6 +125,41 @@ class EngineBuildBackend implements BuildBackend {
     } finally {
       spec.signal.removeEventListener('abort', abort);
     }
+  }
+
+  /** A RUN's mount as the container's: a cache its directory under the data root, made at its first use. */
+  private async runMount(m: RunMount): Promise<Record<string, unknown>> {
+    if (m.type === 'tmpfs') return { Type: 'tmpfs', Target: m.target, ...(m.size !== undefined ? { TmpfsOptions: { SizeBytes: m.size } } : {}) };
+    const dir = cacheMountDir(this.engine, m.id);
+    if (!existsSync(dir)) {
+      // Made under a temporary name, then renamed: a build running beside this one sees it whole.
+      const tmp = `${dir}.${randomBytes(4).toString('hex')}`;
+      await mkdir(tmp, { recursive: true });
+      await chmod(tmp, m.mode);
+      await chown(tmp, m.uid, m.gid);
+      await rename(tmp, dir).catch(async () => rm(tmp, { recursive: true, force: true }));
+    }
+    return { Type: 'bind', Source: dir, Target: m.target, ReadOnly: m.readonly };
+  }
+
+  /** Holds the step's cache directories against build prune until `release`. */
+  private holdCacheMounts(mounts: readonly RunMount[]): () => void {
+    const dirs = mounts.flatMap((m) => (m.type === 'cache' ? [cacheMountDir(this.engine, m.id)] : []));
+    for (const d of dirs) cacheMountsInUse.set(d, (cacheMountsInUse.get(d) ?? 0) + 1);
+    return () => {
+      for (const d of dirs) {
+        const n = (cacheMountsInUse.get(d) ?? 1) - 1;
+        if (n > 0) cacheMountsInUse.set(d, n);
+        else cacheMountsInUse.delete(d);
+      }
+    };
+  }
+
+  async removeMountStubs(containerId: string, paths: readonly string[]): Promise<void> {
+    const c = this.engine.containers.get(containerId);
+    const upper = this.engine.snapshots.upperPath(c.snapshotKey);
+    // rmdir only: a directory something wrote into stays.
+    for (const p of paths) await rmdir(join(upper, p)).catch(() => undefined);
   }
 
   async commitContainer(containerId: string, spec: CommitSpec): Promise<BuildImage> {

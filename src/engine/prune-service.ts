@@ -1,6 +1,7 @@
 import { isBerthError } from '../lib/errors.js';
 import type { RemovalItem } from '../image/image-service.js';
 import type { Engine, Image } from './engine.js';
+import { pruneCacheMounts } from './build-scratch.js';
 import { isRunning } from './container-model.js';
 import type { NetworkService } from './network-service.js';
 import { parsePruneFilter, pruneMatches, PRUNE_KEYS } from './prune-filter.js';
@@ -27,6 +28,11 @@ export class PruneService {
     private readonly layersSize: () => number,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** The build cache that is not the images themselves: `RUN --mount=type=cache` directories no build uses now. */
+  async buildCache(): Promise<{ deleted: string[]; reclaimed: number }> {
+    return pruneCacheMounts(this.engine);
+  }
 
   /** Stopped (created, exited, dead) containers; reclaimed = their writable layers. */
   async containers(filters: Map<string, string[]>): Promise<ContainerPruneReport> {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -145,6 +146,49 @@ for (const { name: client, run } of CLIENTS) {
       assert.notEqual(bad.code, 0);
       assert.match(bad.stderr, /invalid IP address in add-host: "nohost"/);
       assert.doesNotMatch(bad.stdout, /Step 1/);
+    } finally {
+      await run(['rmi', '-f', tag]);
+      await ctx.cleanup();
+    }
+  });
+
+  test(`${client}: RUN --mount=type=cache keeps its directory across builds, type=tmpfs is scratch; neither leaves a trace in the layer; --network=none`, async () => {
+    const id = uniqueName('cachemount');
+    const ctx = await makeContext({
+      Dockerfile: [
+        'FROM busybox',
+        `RUN --mount=type=cache,target=/root/.cache/tool,id=${id} sh -c "echo run >> /root/.cache/tool/runs; wc -l < /root/.cache/tool/runs"`,
+        'RUN --mount=type=tmpfs,target=/scratch/tmp sh -c "echo x > /scratch/tmp/f && df /scratch/tmp | grep -c tmpfs"',
+        'RUN --network=none sh -c "ip -o link | wc -l"',
+        'RUN --mount=type=bind,target=/src true',
+        '',
+      ].join('\n'),
+    });
+    const tag = `${id}:v1`;
+    try {
+      const first = await run(['build', '--no-cache', '-t', tag, ctx.dir]);
+      assert.notEqual(first.code, 0, 'type=bind is refused');
+      assert.match(first.stderr + first.stdout, /RUN --mount=type=bind is not supported by this builder/);
+      await writeFile(join(ctx.dir, 'Dockerfile'), (await readFile(join(ctx.dir, 'Dockerfile'), 'utf8')).replace('RUN --mount=type=bind,target=/src true\n', ''));
+      const built = await run(['build', '--no-cache', '-t', tag, ctx.dir]);
+      assert.equal(built.code, 0, built.stdout + built.stderr);
+      // Two builds wrote to the same cache: the first run (refused later) and this one.
+      assert.match(built.stdout, /Step 2\/4 : RUN --mount[^\n]*\n ---> Running in [0-9a-f]{12}\n2\n/);
+      assert.match(built.stdout, /Step 3\/4 : RUN --mount[^\n]*\n ---> Running in [0-9a-f]{12}\n1\n/);
+      assert.match(built.stdout, /Step 4\/4 : RUN --network=none[^\n]*\n ---> Running in [0-9a-f]{12}\n1\n/);
+      const inImage = await run(['run', '--rm', tag, 'sh', '-c', 'ls -A /root; ls -d /scratch']);
+      assert.equal(inImage.stdout, '');
+      assert.match(inImage.stderr, /\/scratch: No such file or directory/);
+      const history = (await api('GET', `/images/${tag}/history`)).json() as { CreatedBy: string }[];
+      assert.ok(history.some((h) => h.CreatedBy.startsWith('--network=none /bin/sh -c ')), JSON.stringify(history));
+      assert.ok(history.some((h) => h.CreatedBy.includes(`--mount=type=cache,target=/root/.cache/tool,id=${id}`)), JSON.stringify(history));
+      // Build prune removes the cache directories no build uses.
+      const pruned = (await api('POST', '/build/prune')).json() as { CachesDeleted: string[]; SpaceReclaimed: number };
+      assert.ok(pruned.CachesDeleted.includes(createHash('sha256').update(id).digest('hex')), JSON.stringify(pruned));
+      assert.ok(pruned.SpaceReclaimed >= 8, JSON.stringify(pruned));
+      const again = await run(['build', '--no-cache', '-t', tag, ctx.dir]);
+      assert.match(again.stdout, /Step 2\/4 : RUN --mount[^\n]*\n ---> Running in [0-9a-f]{12}\n1\n/, 'a fresh cache after the prune');
+      await api('POST', '/build/prune');
     } finally {
       await run(['rmi', '-f', tag]);
       await ctx.cleanup();

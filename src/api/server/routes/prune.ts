@@ -19,8 +19,9 @@ export function pruneRoutes(router: Router, prune: PruneService): void {
   router.add('POST', '/networks/prune', async (ctx) => {
     sendJson(ctx, 200, { NetworksDeleted: await prune.networks(filtersParam(ctx.query)) });
   });
-  // The classic builder's cache is the images themselves: `image prune` frees it.
+  // The classic builder's cache is the images themselves (`image prune` frees it), but for RUN's cache mounts.
   router.add('POST', '/build/prune', async (ctx) => {
-    sendJson(ctx, 200, { CachesDeleted: [], SpaceReclaimed: 0 });
+    const r = await prune.buildCache();
+    sendJson(ctx, 200, { CachesDeleted: r.deleted, SpaceReclaimed: r.reclaimed });
   });
 }

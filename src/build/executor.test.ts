@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { ImageRunConfig } from '../oci/image.js';
 import type { CacheCandidate, CopyManifest } from './cache-explain.js';
 import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from './backend.js';
-import { parseRunMount, runBuild, type BuildOptions } from './executor.js';
+import { parseRunMount, PLATFORM_ARGS, runBuild, type BuildOptions } from './executor.js';
 import { LayeredFs } from './image-fs.js';
 
 /** An in-memory backend: images are configs, RUN records what it would run and exits with `exitCode`. */
@@ -228,4 +228,16 @@ test('RUN --mount and --network reach the backend and the cache key; a bad netwo
   assert.deepEqual(b.runs[0]!.mounts, [{ type: 'tmpfs', target: '/t' }]);
   assert.equal(b.runs[0]!.network, 'none');
   await assert.rejects(build(new FakeBackend(), 'FROM busybox\nRUN --network=bridge echo\n'), /RUN --network=bridge: use default, none or host/);
+});
+
+test("BuildKit's platform args: an ARG TARGETARCH without a value gets the host's, a --build-arg wins", async () => {
+  const arch = PLATFORM_ARGS.get('TARGETARCH')!;
+  assert.match(arch, /^[a-z0-9]+$/);
+  assert.equal(PLATFORM_ARGS.get('TARGETPLATFORM'), `linux/${arch}${PLATFORM_ARGS.get('TARGETVARIANT') ? `/${PLATFORM_ARGS.get('TARGETVARIANT')}` : ''}`);
+  const b = new FakeBackend();
+  await build(b, 'FROM busybox\nARG TARGETARCH\nARG TARGETOS\nRUN echo\n');
+  assert.deepEqual(b.runs[0]!.env.filter((e) => e.startsWith('TARGET')), [`TARGETARCH=${arch}`, 'TARGETOS=linux']);
+  const given = new FakeBackend();
+  await build(given, 'FROM busybox\nARG TARGETARCH\nRUN echo\n', { buildArgs: new Map([['TARGETARCH', 'riscv64']]) });
+  assert.deepEqual(given.runs[0]!.env.filter((e) => e.startsWith('TARGET')), ['TARGETARCH=riscv64']);
 });

@@ -41,7 +41,21 @@ export interface BuildOptions {
 }
 
 /** Args a build may set without an ARG line (Docker's predefined proxy args). */
-const PREDEFINED_ARGS = new Set(['SOURCE_DATE_EPOCH', 'HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+/** Node's names of architectures as OCI platforms spell them. */
+const OCI_ARCH: Readonly<Record<string, string>> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+/**
+ * BuildKit's automatic platform args, in the global scope and for an `ARG TARGETARCH` without a
+ * value: target and build platform are both this host's (a build makes one platform's image).
+ */
+export const PLATFORM_ARGS: ReadonlyMap<string, string> = (() => {
+  const arch = OCI_ARCH[process.arch] ?? process.arch;
+  const variant = arch === 'arm' ? 'v7' : '';
+  const platform = `linux/${arch}${variant ? `/${variant}` : ''}`;
+  return new Map(['TARGET', 'BUILD'].flatMap((p) => [[`${p}PLATFORM`, platform], [`${p}OS`, 'linux'], [`${p}ARCH`, arch], [`${p}VARIANT`, variant]] as [string, string][]));
+})();
+
+const PREDEFINED_ARGS = new Set([...PLATFORM_ARGS.keys(), 'SOURCE_DATE_EPOCH', 'HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
 
 interface Stage {
@@ -126,7 +140,7 @@ export async function runBuild(backend: BuildBackend, opts: BuildOptions): Promi
   for (const [ix, stage] of stages.entries()) {
     if (opts.signal.aborted) throw canceled();
     step(stage.from);
-    const fromVars = new Map([...metaArgs].filter((e): e is [string, string] => e[1] !== undefined));
+    const fromVars = new Map([...PLATFORM_ARGS, ...[...metaArgs].filter((e): e is [string, string] => e[1] !== undefined)]);
     const ref = processWord(stage.from.rest.split(/\s+/)[0]!, fromVars, escape);
     const state: State = { image: null, config: {}, args: new Map(), cmdSet: false };
     const prior = byName.get(ref.toLowerCase());
@@ -197,7 +211,7 @@ function declareArgs(
     const name = eq < 0 ? word : word.slice(0, eq);
     used.add(name);
     const given = buildArgs.get(name);
-    const dflt = eq < 0 ? inherited?.get(name) : processWord(word.slice(eq + 1), vars, escape);
+    const dflt = eq < 0 ? (inherited?.get(name) ?? PLATFORM_ARGS.get(name)) : processWord(word.slice(eq + 1), vars, escape);
     into.set(name, given !== undefined && given !== null ? given : dflt);
   }
 }

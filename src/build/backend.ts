@@ -29,7 +29,21 @@ export interface CommitSpec {
  */
 export type RunMount =
   | { type: 'cache'; target: string; id: string; readonly: boolean; mode: number; uid: number; gid: number }
-  | { type: 'tmpfs'; target: string; size?: number };
+  | { type: 'tmpfs'; target: string; size?: number }
+  | BindRunMount;
+
+/**
+ * A bind of the build context's (or a stage's) files: their tar, which the backend unpacks into a
+ * directory of the step's own; `file` names the one file when the source is a file. Writes with
+ * `readwrite` go to that copy and are discarded, as BuildKit's.
+ */
+export interface BindRunMount {
+  type: 'bind';
+  target: string;
+  readwrite: boolean;
+  tar: () => Readable;
+  file?: string;
+}
 
 export interface RunSpec {
   image: BuildImage;

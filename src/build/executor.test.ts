@@ -215,7 +215,8 @@ test("RUN --mount: BuildKit's cache and tmpfs options; other kinds refused by na
   assert.deepEqual(parseRunMount('type=cache,target=/root/.cache', '/'), { type: 'cache', target: '/root/.cache', id: '/root/.cache', readonly: false, mode: 0o755, uid: 0, gid: 0 });
   assert.deepEqual(parseRunMount('type=cache,dst=c,id=pip,mode=0700,uid=1000,gid=1000,ro', '/app'), { type: 'cache', target: '/app/c', id: 'pip', readonly: true, mode: 0o700, uid: 1000, gid: 1000 });
   assert.deepEqual(parseRunMount('type=tmpfs,target=/t,size=1m', '/'), { type: 'tmpfs', target: '/t', size: 1024 * 1024 });
-  assert.throws(() => parseRunMount('target=/src', '/'), /RUN --mount=type=bind is not supported by this builder: use type=cache or type=tmpfs/);
+  assert.deepEqual(parseRunMount('target=/src', '/'), { type: 'bind', target: '/src', source: '.', readwrite: false });
+  assert.deepEqual(parseRunMount('type=bind,src=req.txt,dst=req.txt,from=deps,rw', '/app'), { type: 'bind', target: '/app/req.txt', source: 'req.txt', from: 'deps', readwrite: true });
   assert.throws(() => parseRunMount('type=secret,id=x,target=/s', '/'), /type=secret is not supported/);
   assert.throws(() => parseRunMount('type=cache', '/'), /a target is required/);
   assert.throws(() => parseRunMount('type=cache,target=/c,from=stage', '/'), /seeded from "from" is not supported/);

@@ -3,7 +3,7 @@ import { BerthError, invalidArgument } from '../lib/errors.js';
 import { parseMemory } from '../lib/human-units.js';
 import type { HistoryEntry, ImageRunConfig } from '../oci/image.js';
 import { familiarString, parseReference, withDefaultTag } from '../oci/reference.js';
-import type { BuildBackend, BuildImage, RunMount } from './backend.js';
+import type { BindRunMount, BuildBackend, BuildImage, RunMount } from './backend.js';
 import { explainCacheMiss, type CopyManifest } from './cache-explain.js';
 import { hashPlan, planCopy, resolveInScope, writeCopyTar, type CopyPlan } from './copy-sources.js';
 import { parseDockerfile, splitQuoted, type Instruction } from './dockerfile-parser.js';
@@ -433,13 +433,23 @@ async function commitOrReuse(ctx: Ctx, state: State, cc: ImageRunConfig, make: (
 /** The network modes a RUN may ask for with `--network` (BuildKit's). */
 const RUN_NETWORKS = ['default', 'none', 'host'];
 
+/** A `RUN --mount=type=bind` as written: its files are found when the step runs. */
+interface BindRequest {
+  type: 'bind';
+  target: string;
+  /** In the build context, or in `from` (a stage or an image). */
+  source: string;
+  from?: string;
+  readwrite: boolean;
+}
+
 /**
- * `RUN --mount=type=cache|tmpfs,target=…` as BuildKit reads it (`dst`/`destination` for target,
- * `ro`/`readonly`, a cache's `id`, `mode`, `uid`, `gid`, a tmpfs's `size`); a relative target is
- * under the working directory. Other kinds, and cache sharing or seeding options beyond these,
- * are refused by name.
+ * `RUN --mount=type=cache|tmpfs|bind,target=…` as BuildKit reads it (`dst`/`destination` for
+ * target, `ro`/`readonly`, a cache's `id`, `mode`, `uid`, `gid`, a tmpfs's `size`, a bind's
+ * `source`/`src`, `from` and `rw`/`readwrite`; bind is the default type); a relative target is under
+ * the working directory. Other kinds, and cache options beyond these, are refused by name.
  */
-export function parseRunMount(text: string, workdir: string): RunMount {
+export function parseRunMount(text: string, workdir: string): Exclude<RunMount, BindRunMount> | BindRequest {
   const fields = new Map<string, string>();
   for (const part of text.split(',')) {
     const eq = part.indexOf('=');
@@ -464,7 +474,33 @@ export function parseRunMount(text: string, workdir: string): RunMount {
     const size = fields.get('size');
     return { type, target, ...(size !== undefined ? { size: parseMemory(size) } : {}) };
   }
-  throw invalidArgument('dockerfile_mount', `RUN --mount=type=${type} is not supported by this builder: use type=cache or type=tmpfs`);
+  if (type === 'bind') {
+    const from = fields.get('from');
+    return { type, target, source: fields.get('source') ?? fields.get('src') ?? '.', ...(from ? { from } : {}), readwrite: flag('rw') || flag('readwrite') };
+  }
+  throw invalidArgument('dockerfile_mount', `RUN --mount=type=${type} is not supported by this builder: use type=cache, type=tmpfs or type=bind`);
+}
+
+/** A bind mount's files: the context's (or `from`'s), planned as a COPY of them, and their hash. */
+async function bindMount(ctx: Ctx, m: BindRequest): Promise<{ mount: BindRunMount; hash: string }> {
+  const { backend, opts } = ctx;
+  let fs: SourceTree;
+  let what = 'build context';
+  if (m.from !== undefined) {
+    const ix = ctx.byName.get(m.from.toLowerCase());
+    fs = new LayeredFs((ix !== undefined ? ctx.built[ix]! : await backend.image(m.from)).layerDirs);
+    what = 'image';
+  } else {
+    await opts.contextReady;
+    fs = opts.context;
+  }
+  const plan = planCopy({ fs, what, sources: [m.source], dest: '/', destIsDir: true, owner: null, chmod: undefined, keyword: 'RUN --mount' });
+  const rel = resolveInScope(fs, posix.normalize(m.source).replace(/^\/+/, '').replace(/\/+$/, '').replace(/^\.$/, ''));
+  const file = fs.stat(rel)?.type === 'directory' ? undefined : posix.basename(rel);
+  return {
+    mount: { type: 'bind', target: m.target, readwrite: m.readwrite, tar: () => writeCopyTar(plan, (input) => backend.openArchive(input)), ...(file ? { file } : {}) },
+    hash: hashPlan(plan).hash,
+  };
 }
 
 /**
@@ -484,7 +520,10 @@ function mountStubs(image: BuildImage | null, mounts: readonly RunMount[]): stri
 async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> {
   const { backend, opts } = ctx;
   checkFlags(ins, ['mount', 'network']);
-  const mounts = ins.flags.filter((f) => f.name === 'mount').map((f) => parseRunMount(f.value ?? '', state.config.WorkingDir ?? '/'));
+  const parsed = ins.flags.filter((f) => f.name === 'mount').map((f) => parseRunMount(f.value ?? '', state.config.WorkingDir ?? '/'));
+  // A bind's files count in the step's cache key, as the files a COPY copies do.
+  const bound = await Promise.all(parsed.map((m) => (m.type === 'bind' ? bindMount(ctx, m) : { mount: m, hash: '' })));
+  const mounts = bound.map((b) => b.mount);
   const network = flagValue(ins, 'network') ?? opts.network;
   if (!RUN_NETWORKS.includes(network)) throw invalidArgument('dockerfile_flag', `RUN --network=${network}: use default, none or host`);
   if (!state.image) throw invalidArgument('build_run_scratch', 'RUN needs a base image with a shell: this stage starts FROM scratch with no layers');
@@ -495,7 +534,9 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
   // Build args are part of the cache key and of history, as Docker's `|N k=v` prefix; so are the
   // step's own flags, written as BuildKit writes them in history.
   const prefix = args.length > 0 ? [`|${args.length}`, ...args.map(([k, v]) => `${k}=${v}`)] : [];
-  const cc = containerConfigOf(state.config, [...prefix, ...ins.flags.map((f) => `--${f.name}=${f.value ?? ''}`), ...argv]);
+  const flagText = ins.flags.map((f) => `--${f.name}=${f.value ?? ''}`);
+  const bindHashes = bound.filter((b) => b.hash !== '').map((b) => `#${b.hash}`);
+  const cc = containerConfigOf(state.config, [...prefix, ...flagText, ...bindHashes, ...argv]);
   const stubs = mountStubs(state.image, mounts);
   const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' ') };
   const image = state.image;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, rename, rm, rmdir } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
@@ -19,6 +19,7 @@ import type { ImageRunConfig } from '../oci/image.js';
 import type { Image } from '../image/image-service.js';
 import { decompressedStream } from '../image/layer/compression.js';
 import { TarParser } from '../image/layer/tar-reader.js';
+import { applyLayer } from '../image/layer/apply.js';
 import { cacheMountDir, cacheMountsInUse, copyFilesPath, readCopyFiles, scratchRoot } from './build-scratch.js';
 import { containerLayer } from './commit.js';
 import type { Engine } from './engine.js';
@@ -78,14 +79,16 @@ class EngineBuildBackend implements BuildBackend {
 
   async run(spec: RunSpec): Promise<{ containerId: string; exitCode: number }> {
     const release = this.holdCacheMounts(spec.mounts);
+    const scratch: string[] = [];
     try {
-      return await this.runHeld(spec);
+      return await this.runHeld(spec, scratch);
     } finally {
       release();
+      for (const dir of scratch) await rm(dir, { recursive: true, force: true });
     }
   }
 
-  private async runHeld(spec: RunSpec): Promise<{ containerId: string; exitCode: number }> {
+  private async runHeld(spec: RunSpec, scratch: string[]): Promise<{ containerId: string; exitCode: number }> {
     const { containers } = this.engine;
     const { id } = await containers.create({
       config: {
@@ -99,7 +102,7 @@ class EngineBuildBackend implements BuildBackend {
       hostConfig: {
         NetworkMode: spec.network === 'default' ? '' : spec.network,
         ExtraHosts: [...spec.extraHosts],
-        Mounts: await Promise.all(spec.mounts.map((m) => this.runMount(m))),
+        Mounts: await Promise.all(spec.mounts.map((m) => this.runMount(m, scratch))),
       },
     });
     spec.onCreated(id);
@@ -127,9 +130,19 @@ class EngineBuildBackend implements BuildBackend {
     }
   }
 
-  /** A RUN's mount as the container's: a cache its directory under the data root, made at its first use. */
-  private async runMount(m: RunMount): Promise<Record<string, unknown>> {
+  /**
+   * A RUN's mount as the container's: a cache its directory under the data root, made at its first
+   * use; a bind its files unpacked into a scratch directory, which `scratch` collects for removal.
+   */
+  private async runMount(m: RunMount, scratch: string[]): Promise<Record<string, unknown>> {
     if (m.type === 'tmpfs') return { Type: 'tmpfs', Target: m.target, ...(m.size !== undefined ? { TmpfsOptions: { SizeBytes: m.size } } : {}) };
+    if (m.type === 'bind') {
+      const dir = join(scratchRoot(this.engine), `${randomBytes(8).toString('hex')}.mount`);
+      scratch.push(dir);
+      await mkdir(dir, { recursive: true });
+      await applyLayer(m.tar(), dir, { whiteouts: false });
+      return { Type: 'bind', Source: m.file ? join(dir, m.file) : dir, Target: m.target, ReadOnly: !m.readwrite };
+    }
     const dir = cacheMountDir(this.engine, m.id);
     if (!existsSync(dir)) {
       // Made under a temporary name, then renamed: a build running beside this one sees it whole.
@@ -158,8 +171,13 @@ class EngineBuildBackend implements BuildBackend {
   async removeMountStubs(containerId: string, paths: readonly string[]): Promise<void> {
     const c = this.engine.containers.get(containerId);
     const upper = this.engine.snapshots.upperPath(c.snapshotKey);
-    // rmdir only: a directory something wrote into stays.
-    for (const p of paths) await rmdir(join(upper, p)).catch(() => undefined);
+    // Empty ones only: a directory something wrote into stays. A file's mount point is an empty file.
+    for (const p of paths) {
+      const at = join(upper, p);
+      const st = await lstat(at).catch(() => undefined);
+      if (st?.isDirectory()) await rmdir(at).catch(() => undefined);
+      else if (st?.isFile() && st.size === 0) await rm(at, { force: true });
+    }
   }
 
   async commitContainer(containerId: string, spec: CommitSpec): Promise<BuildImage> {

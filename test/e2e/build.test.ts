@@ -160,16 +160,18 @@ for (const { name: client, run } of CLIENTS) {
         `RUN --mount=type=cache,target=/root/.cache/tool,id=${id} sh -c "echo run >> /root/.cache/tool/runs; wc -l < /root/.cache/tool/runs"`,
         'RUN --mount=type=tmpfs,target=/scratch/tmp sh -c "echo x > /scratch/tmp/f && df /scratch/tmp | grep -c tmpfs"',
         'RUN --network=none sh -c "ip -o link | wc -l"',
-        'RUN --mount=type=bind,target=/src true',
+        'RUN --mount=type=secret,id=s,target=/s true',
         '',
       ].join('\n'),
+      'req.txt': 'one\ntwo\n',
+      'lib/a.py': 'print(1)\n',
     });
     const tag = `${id}:v1`;
     try {
       const first = await run(['build', '--no-cache', '-t', tag, ctx.dir]);
-      assert.notEqual(first.code, 0, 'type=bind is refused');
-      assert.match(first.stderr + first.stdout, /RUN --mount=type=bind is not supported by this builder/);
-      await writeFile(join(ctx.dir, 'Dockerfile'), (await readFile(join(ctx.dir, 'Dockerfile'), 'utf8')).replace('RUN --mount=type=bind,target=/src true\n', ''));
+      assert.notEqual(first.code, 0, 'type=secret is refused');
+      assert.match(first.stderr + first.stdout, /RUN --mount=type=secret is not supported by this builder/);
+      await writeFile(join(ctx.dir, 'Dockerfile'), (await readFile(join(ctx.dir, 'Dockerfile'), 'utf8')).replace('RUN --mount=type=secret,id=s,target=/s true\n', ''));
       const built = await run(['build', '--no-cache', '-t', tag, ctx.dir]);
       assert.equal(built.code, 0, built.stdout + built.stderr);
       // Two builds wrote to the same cache: the first run (refused later) and this one.
@@ -189,6 +191,40 @@ for (const { name: client, run } of CLIENTS) {
       const again = await run(['build', '--no-cache', '-t', tag, ctx.dir]);
       assert.match(again.stdout, /Step 2\/4 : RUN --mount[^\n]*\n ---> Running in [0-9a-f]{12}\n1\n/, 'a fresh cache after the prune');
       await api('POST', '/build/prune');
+    } finally {
+      await run(['rmi', '-f', tag]);
+      await ctx.cleanup();
+    }
+  });
+
+  test(`${client}: RUN --mount=type=bind mounts context files read-only (rw: a throwaway copy), keyed in the cache by their content, leaving no trace`, async () => {
+    const ctx = await makeContext({
+      Dockerfile: [
+        'FROM busybox',
+        'WORKDIR /app',
+        'RUN --mount=type=bind,source=req.txt,target=req.txt cat req.txt',
+        'RUN --mount=type=bind,source=lib,target=/mnt/lib sh -c "ls /mnt/lib; touch /mnt/lib/x 2>/dev/null || echo read-only"',
+        'RUN --mount=type=bind,target=/ctx,rw sh -c "echo x > /ctx/new && ls /ctx | tr \\"\\n\\" \\" \\""',
+        '',
+      ].join('\n'),
+      'req.txt': 'one\ntwo\n',
+      'lib/a.py': 'print(1)\n',
+    });
+    const tag = `${uniqueName('bindmount')}:v1`;
+    try {
+      const built = await run(['build', '--no-cache', '-t', tag, ctx.dir]);
+      assert.equal(built.code, 0, built.stdout + built.stderr);
+      assert.match(built.stdout, /Step 3\/5 : [^\n]*\n ---> Running in [0-9a-f]{12}\none\ntwo\n/);
+      assert.match(built.stdout, /Step 4\/5 : [^\n]*\n ---> Running in [0-9a-f]{12}\na\.py\nread-only\n/);
+      assert.match(built.stdout, /Step 5\/5 : [^\n]*\n ---> Running in [0-9a-f]{12}\nDockerfile lib new req\.txt /);
+      assert.ok(!existsSync(join(ctx.dir, 'new')), 'the context is not written');
+      const inImage = await run(['run', '--rm', tag, 'sh', '-c', 'ls -A /app; ls /mnt /ctx 2>&1 | wc -l']);
+      assert.equal(inImage.stdout, '2\n', 'no mount points left in the layers');
+      const cached = await run(['build', '-t', tag, ctx.dir]);
+      assert.equal((cached.stdout.match(/Using cache/g) ?? []).length, 4, cached.stdout);
+      await writeFile(join(ctx.dir, 'req.txt'), 'three\n');
+      const changed = await run(['build', '-t', tag, ctx.dir]);
+      assert.match(changed.stdout, /Step 3\/5 : [^\n]*\n ---> Running in [0-9a-f]{12}\nthree\n/, 'a changed source misses the cache');
     } finally {
       await run(['rmi', '-f', tag]);
       await ctx.cleanup();

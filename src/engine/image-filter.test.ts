@@ -15,3 +15,11 @@ test('until: images created before a timestamp, or a duration before now', () =>
   assert.deepEqual(pick(String(Date.parse('2026-06-01T09:00:00Z') / 1000)), []);
   assert.throws(() => pick('yesterday'), { message: 'failed to parse value as time or duration: "yesterday"' });
 });
+
+test('reference keeps only the matching tags of an image, as dockerd lists them', () => {
+  const img = { ...image('busybox:latest', '2026-06-01T10:00:00Z'), tags: ['busybox:latest', 'x1:latest', 'x2:latest'] } as Image;
+  const pick = (refs: string[]) => filterImages([img], new Map([['reference', refs]]), () => img).map((i) => i.tags);
+  assert.deepEqual(pick(['busybox']), [['busybox:latest']]);
+  assert.deepEqual(pick(['x*']), [['x1:latest', 'x2:latest']]);
+  assert.deepEqual(pick(['nope']), []);
+});

@@ -181,6 +181,13 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(dangling.code, 0, dangling.stderr);
       assert.ok(!dangling.stdout.split('\n').includes(short));
 
+      // Another tag of the same image: a reference lists only the tags it matches.
+      assert.equal((await run(['tag', ref, `${repo}-other:v2`])).code, 0);
+      assert.equal((await run(['images', '--format', '{{.Repository}}:{{.Tag}}', repo])).stdout, `${ref}\n`);
+      assert.equal((await run(['images', '-q', repo])).stdout, `${short}\n`);
+      assert.equal((await run(['images', '--format', '{{.Repository}}:{{.Tag}}', '-f', `reference=${repo}-*`])).stdout, `${repo}-other:v2\n`);
+      await run(['rmi', `${repo}-other:v2`]);
+
       // until: made just now, so not before an hour ago, but before a minute from now.
       assert.equal((await run(['images', '-q', '-f', 'until=1h', repo])).stdout, '');
       assert.equal((await run(['images', '-q', '-f', `until=${Math.floor(Date.now() / 1000) + 60}`, repo])).stdout, `${short}\n`);

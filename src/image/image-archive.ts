@@ -8,7 +8,7 @@ import { MEDIA_TYPES, type Descriptor, type ImageConfig, type ImageManifest } fr
 import { familiarRepository, familiarString, normalizeReference, parseReference } from '../oci/reference.js';
 import type { ContentStore } from '../store/content/content-store.js';
 import type { Image, ImageService } from './image-service.js';
-import { detectCompression } from './layer/compression.js';
+import { decompressedStream, detectCompression } from './layer/compression.js';
 
 /** One entry of a docker-archive's manifest.json. */
 interface ArchiveManifestEntry {
@@ -144,7 +144,8 @@ export class ImageArchive {
       }
     })();
     try {
-      await Promise.all([pipeline(input, extract), reading]);
+      // As dockerd, a compressed archive (`docker save | gzip`) loads too.
+      await Promise.all([pipeline(await decompressedStream(input), extract), reading]);
     } catch (e) {
       throw isTarError(e) ? invalidArgument('invalid_archive', `invalid tar header: ${errorMessage(e)}`, e) : e;
     }

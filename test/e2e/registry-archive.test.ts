@@ -5,8 +5,9 @@ import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { berth, BERTH_BIN, CLIENTS, runCommand, SHARED_HOST, uniqueName, type RunResult } from './harness.js';
+import { berth, BERTH_BIN, CLIENTS, docker, runCommand, SHARED_HOST, uniqueName, type RunResult } from './harness.js';
 
 const ok = (r: RunResult, what: string): RunResult => {
   assert.equal(r.code, 0, `${what}: ${r.stderr}`);
@@ -145,6 +146,12 @@ test('save | load round-trips through a pipe, and an OCI layout alone loads with
     ok(await berth(['rmi', ref]), 'rmi');
     const piped = ok(await berth(['load'], { input: readFileSync(file) }), 'load from stdin');
     assert.equal(piped.stdout, `Loaded image: ${ref}\n`);
+    assert.equal(await imageId(ref), id);
+
+    // Compressed, as `docker save | gzip` makes it: dockerd loads that too.
+    ok(await berth(['rmi', ref]), 'rmi');
+    const gzipped = ok(await docker(['load'], { input: gzipSync(readFileSync(file)) }), 'load gzip');
+    assert.equal(gzipped.stdout, `Loaded image: ${ref}\n`);
     assert.equal(await imageId(ref), id);
 
     const oci = join(dir, 'oci.tar');

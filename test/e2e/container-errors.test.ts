@@ -180,6 +180,10 @@ for (const { name: client, run } of CLIENTS) {
       assert.match(r.stderr, /permission denied/);
       assertNoRuntimeState(readFileSync(cidfile, 'utf8').trim(), true);
       await assertNothingLeft(run, before);
+      // A directory as the command: 126 too, as Docker.
+      const dir = await run(['run', '--rm', 'busybox', '/etc']);
+      assert.equal(dir.code, 126, dir.stderr);
+      assert.match(dir.stderr, /permission denied/);
     } finally {
       rmSync(cidfile, { force: true });
       await run(['rmi', '-f', tag]);

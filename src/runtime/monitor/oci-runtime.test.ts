@@ -20,6 +20,8 @@ test('runtimeMessage keeps the messages of logrus lines and plain lines', () => 
     ["executable file `nope` not found in $PATH: No such file or directory\n", 'exec: "nope": executable file not found in $PATH'],
     ['executable file `/bin/nope` not found: No such file or directory\n', 'exec: "/bin/nope": stat /bin/nope: no such file or directory'],
     ['open executable: Permission denied\n', 'open executable: permission denied'],
+    // crun's EPERM for a directory as the command.
+    ['open executable: Operation not permitted\n', 'open executable: permission denied'],
     ['', ''],
   ];
   for (const [stderr, want] of cases) assert.equal(runtimeMessage(stderr), want, stderr);

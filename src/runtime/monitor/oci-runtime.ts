@@ -109,6 +109,8 @@ function dockerWording(message: string): string {
     .replace(/executable file `([^`]*)` not found(?: in \$PATH)?(?:: No such file or directory)?/, (_m, cmd: string) =>
       cmd.includes('/') ? `exec: "${cmd}": stat ${cmd}: no such file or directory` : `exec: "${cmd}": executable file not found in $PATH`,
     )
+    // crun refuses a directory as the command with EPERM where runc (and Docker) say permission denied.
+    .replace(/open executable: Operation not permitted/, 'open executable: permission denied')
     .replace(/: (Permission denied|Is a directory|No such file or directory)\b/g, (m) => m.toLowerCase());
 }
 

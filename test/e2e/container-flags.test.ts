@@ -112,6 +112,11 @@ for (const { name: client, run } of CLIENTS) {
     assert.equal(ok(await run(['run', '--rm', '-u', 'nobody', 'busybox', 'sh', '-c', 'echo $(id -u):$(id -g):$(id -un)']), '-u name').trim(), '65534:65534:nobody');
     assert.equal(ok(await run(['run', '--rm', '-u', '1000', 'busybox', 'sh', '-c', 'echo $(id -u):$(id -g)']), '-u uid').trim(), '1000:0');
     assert.equal(ok(await run(['run', '--rm', '--user', '1000:33', 'busybox', 'sh', '-c', 'echo $(id -u):$(id -g)']), '-u uid:gid').trim(), '1000:33');
+    // The primary group leads the supplementary ones, as in a Docker container.
+    const groups = (args: string[]) => run(['run', '--rm', ...args, 'busybox', 'sh', '-c', 'grep ^Groups: /proc/self/status']).then((r) => ok(r, args.join(' ')).trim().replace(/\s+/g, ' '));
+    assert.equal(await groups([]), 'Groups: 0');
+    assert.equal(await groups(['-u', '1234:5678']), 'Groups: 5678');
+    assert.equal(await groups(['--group-add', '42']), 'Groups: 0 42');
     assert.equal(ok(await run(['run', '--rm', '-h', 'my-host', 'busybox', 'hostname']), '-h').trim(), 'my-host');
     assert.equal(ok(await run(['run', '--rm', '--hostname', 'other', 'busybox', 'cat', '/proc/sys/kernel/hostname']), '--hostname').trim(), 'other');
   });

@@ -22,20 +22,20 @@ audio:x:29:app , www-data
 
 describe('resolveUser', () => {
   const cases: { spec: string; groupAdd?: string[]; passwd?: string; group?: string; want: ResolvedUser }[] = [
-    { spec: '', want: { uid: 0, gid: 0, additionalGids: [10], home: '/root' } },
-    { spec: '', passwd: '', group: '', want: { uid: 0, gid: 0, additionalGids: [], home: '/root' } },
-    { spec: 'root', want: { uid: 0, gid: 0, additionalGids: [10], home: '/root' } },
-    { spec: 'app', want: { uid: 1000, gid: 1000, additionalGids: [10, 50, 29], home: '/home/app' } },
-    { spec: '1000', want: { uid: 1000, gid: 1000, additionalGids: [10, 50, 29], home: '/home/app' } },
-    { spec: '33', want: { uid: 33, gid: 33, additionalGids: [29], home: '/var/www' } },
-    { spec: '4242', want: { uid: 4242, gid: 0, additionalGids: [], home: '/' } },
-    { spec: 'app:staff', want: { uid: 1000, gid: 50, additionalGids: [], home: '/home/app' } },
-    { spec: 'app:7', want: { uid: 1000, gid: 7, additionalGids: [], home: '/home/app' } },
-    { spec: '1000:33', want: { uid: 1000, gid: 33, additionalGids: [], home: '/home/app' } },
-    { spec: '4242:4343', want: { uid: 4242, gid: 4343, additionalGids: [], home: '/' } },
-    { spec: '4242:wheel', want: { uid: 4242, gid: 10, additionalGids: [], home: '/' } },
-    { spec: 'daemon', groupAdd: ['audio', '777', 'daemon'], want: { uid: 1, gid: 1, additionalGids: [29, 777, 1], home: '/usr/sbin' } },
-    { spec: 'app', groupAdd: ['staff'], want: { uid: 1000, gid: 1000, additionalGids: [10, 50, 29], home: '/home/app' } },
+    { spec: '', want: { uid: 0, gid: 0, additionalGids: [0, 10], home: '/root' } },
+    { spec: '', passwd: '', group: '', want: { uid: 0, gid: 0, additionalGids: [0], home: '/root' } },
+    { spec: 'root', want: { uid: 0, gid: 0, additionalGids: [0, 10], home: '/root' } },
+    { spec: 'app', want: { uid: 1000, gid: 1000, additionalGids: [1000, 10, 50, 29], home: '/home/app' } },
+    { spec: '1000', want: { uid: 1000, gid: 1000, additionalGids: [1000, 10, 50, 29], home: '/home/app' } },
+    { spec: '33', want: { uid: 33, gid: 33, additionalGids: [33, 29], home: '/var/www' } },
+    { spec: '4242', want: { uid: 4242, gid: 0, additionalGids: [0], home: '/' } },
+    { spec: 'app:staff', want: { uid: 1000, gid: 50, additionalGids: [50], home: '/home/app' } },
+    { spec: 'app:7', want: { uid: 1000, gid: 7, additionalGids: [7], home: '/home/app' } },
+    { spec: '1000:33', want: { uid: 1000, gid: 33, additionalGids: [33], home: '/home/app' } },
+    { spec: '4242:4343', want: { uid: 4242, gid: 4343, additionalGids: [4343], home: '/' } },
+    { spec: '4242:wheel', want: { uid: 4242, gid: 10, additionalGids: [10], home: '/' } },
+    { spec: 'daemon', groupAdd: ['audio', '777', 'daemon'], want: { uid: 1, gid: 1, additionalGids: [1, 29, 777], home: '/usr/sbin' } },
+    { spec: 'app', groupAdd: ['staff'], want: { uid: 1000, gid: 1000, additionalGids: [1000, 10, 50, 29], home: '/home/app' } },
   ];
   for (const c of cases) {
     it(`"${c.spec}"${c.groupAdd ? ` +${c.groupAdd.join(',')}` : ''}`, () => {

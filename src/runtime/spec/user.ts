@@ -81,7 +81,8 @@ function findGroup(groups: readonly GroupEntry[], arg: string): number | undefin
  * - a numeric uid need not be in passwd (gid then 0, home /); a name must be;
  * - an explicit group replaces the primary gid and gives no supplementary groups; otherwise the
  *   supplementary groups are those listing the user's name as a member;
- * - `groupAdd` (docker `--group-add`, names or gids) is appended to the supplementary groups.
+ * - `groupAdd` (docker `--group-add`, names or gids) is appended to the supplementary groups;
+ * - the primary gid leads them, as a Docker container's process has it (its Groups: `0` for root).
  * Throws InvalidArgument with docker's texts for a name that is not found.
  */
 export function resolveUser(
@@ -128,7 +129,7 @@ export function resolveUser(
     }
     resolved.additionalGids.push(gid);
   }
-  resolved.additionalGids = [...new Set(resolved.additionalGids)];
+  resolved.additionalGids = [...new Set([resolved.gid, ...resolved.additionalGids])];
   return resolved;
 }
 

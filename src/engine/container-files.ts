@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import type { ExtraHost } from '../lib/extra-host.js';
 
 /** The files berth writes for a container and bind-mounts over /etc/{hostname,hosts,resolv.conf}. */
@@ -104,7 +103,7 @@ export function writeEtcFiles(
 ): void {
   const extraHosts = opts.extraHosts ?? [];
   if (opts.hostNetwork) {
-    writeFileSync(paths.hostnamePath, `${hostname()}\n`);
+    writeFileSync(paths.hostnamePath, `${opts.hostname}\n`);
     // As dockerd: the host's file, unless there are extra hosts to add to the loopback names.
     writeFileSync(paths.hostsPath, extraHosts.length > 0 ? hostsFile('', [], extraHosts) : readOrEmpty('/etc/hosts'));
     writeFileSync(paths.resolvConfPath, readOrEmpty('/etc/resolv.conf'));

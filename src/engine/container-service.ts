@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { BerthError, conflict, errorMessage, invalidArgument } from '../lib/errors.js';
 import { HOST_GATEWAY, parseExtraHost, type ExtraHost } from '../lib/extra-host.js';
@@ -155,7 +155,7 @@ export class ContainerService {
     const hc = { ...req.hostConfig };
     hc.NetworkMode = hc.NetworkMode || 'default';
     if (hc.NetworkMode.startsWith('container:')) {
-      const owner = this.index.get(hc.NetworkMode.slice('container:'.length));
+      const owner = this.containerNamedBy(hc.NetworkMode.slice('container:'.length));
       hc.NetworkMode = `container:${owner.id}`;
       // dockerd's checks, in its order: what the owner's namespace and files already decide.
       const conflict = (what: string) => invalidArgument('conflicting_options', `conflicting options: ${what}`);
@@ -178,6 +178,7 @@ export class ContainerService {
     // As dockerd, which records its default size: inspect shows what /dev/shm gets.
     if (!hc.ShmSize) hc.ShmSize = DEFAULT_SHM_SIZE;
     this.validateHostConfig(hc);
+    if (req.config.StopSignal) signalNumber(req.config.StopSignal);
     hc.LogConfig = normalizeLogConfig(hc.LogConfig, this.deps.logConfig);
     if (namespaceSharing('uts', hc.UTSMode) === 'host' && req.config.Hostname) throw invalidArgument('conflicting_options', 'conflicting options: hostname and the UTS mode');
     validateHealthcheck(req.config.Healthcheck);
@@ -190,7 +191,8 @@ export class ContainerService {
     const id = newContainerId();
     const name = req.name ? validateName(req.name) : generateName((n) => this.index.nameTaken(n));
     this.index.assertNameFree(name);
-    const config = mergeImageConfig({ ...req.config }, image.config.config ?? {}, shortId(id));
+    // As dockerd: on the host's network the default name is the host's.
+    const config = mergeImageConfig({ ...req.config }, image.config.config ?? {}, hc.NetworkMode === 'host' ? hostname() : shortId(id));
     const { path, args } = commandOf(config);
     const mounts = await this.createMounts(hc, config);
     const rec: ContainerRecord = {
@@ -241,7 +243,7 @@ export class ContainerService {
    * use, anonymous ones get a random name, a missing `-v` bind source becomes a directory.
    */
   private async createMounts(hc: HostConfigSpec, config: ContainerConfigSpec): Promise<MountRecord[]> {
-    const from = ((hc['VolumesFrom'] as string[] | null | undefined) ?? []).flatMap((spec) => volumesFromMounts(spec, this.volumesFromSource(volumesFromContainer(spec)).mounts ?? []));
+    const from = ((hc['VolumesFrom'] as string[] | null | undefined) ?? []).flatMap((spec) => volumesFromMounts(spec, this.containerNamedBy(volumesFromContainer(spec)).mounts ?? []));
     const plan = planMounts({
       binds: (hc['Binds'] as string[] | null | undefined) ?? [],
       mounts: (hc['Mounts'] as MountInputs['mounts'] | null | undefined) ?? [],
@@ -270,8 +272,11 @@ export class ContainerService {
     return out;
   }
 
-  /** A `--volumes-from` container; missing, a bad request as dockerd answers it (a 404 would make the docker CLI pull the image). */
-  private volumesFromSource(ref: string): ContainerRecord {
+  /**
+   * A container a create names (`--volumes-from`, `--network container:`); missing, a bad request
+   * as dockerd answers it (a 404 would make the docker CLI pull the image).
+   */
+  private containerNamedBy(ref: string): ContainerRecord {
     try {
       return this.index.get(ref);
     } catch (e) {
@@ -317,7 +322,14 @@ export class ContainerService {
   private validateHostConfig(hc: HostConfigSpec): void {
     validateRestartPolicy(hc.RestartPolicy, hc.AutoRemove === true);
     if (hc.Memory) memoryResources(hc.Memory, hc.MemorySwap);
-    if (hc.NanoCpus !== undefined && hc.NanoCpus < 0) throw invalidArgument('invalid_cpus', 'Range of CPUs is from 0.01 to available CPUs');
+    const cpus = availableParallelism();
+    if (hc.NanoCpus !== undefined && (hc.NanoCpus < 0 || hc.NanoCpus > cpus * 1e9)) {
+      throw invalidArgument('invalid_cpus', `Range of CPUs is from 0.01 to ${cpus}.00, as there are only ${cpus} CPUs available`);
+    }
+    const reservation = (hc['MemoryReservation'] as number | undefined) ?? 0;
+    if (hc.Memory && reservation > 0 && hc.Memory < reservation) {
+      throw invalidArgument('invalid_memory', 'Minimum memory limit can not be less than memory reservation limit, see usage');
+    }
     parseCapabilities([...(hc.CapAdd ?? []), ...(hc.CapDrop ?? [])]);
     if ((hc.ShmSize ?? 0) < 0) throw invalidArgument('invalid_shm_size', 'SHM size can not be less than 0');
     for (const entry of hc.ExtraHosts ?? []) parseExtraHost(entry);
@@ -467,7 +479,8 @@ export class ContainerService {
         cwd: c.config.WorkingDir || '/',
         user,
         terminal: c.config.Tty === true,
-        hostname: hostNetwork || utsHost ? undefined : (c.config.Hostname ?? shortId(c.id)),
+        // Docker keeps the UTS namespace private on the host's network: the name is -h's, else the host's.
+        hostname: utsHost ? undefined : this.hostnameOf(c, hostNetwork),
         domainname: utsHost ? undefined : c.config.Domainname || undefined,
         privileged: hc.Privileged === true,
         capAdd: hc.CapAdd ?? [],
@@ -546,7 +559,7 @@ export class ContainerService {
     const net = etcNetwork(c);
     writeEtcFiles(this.etcFiles(c.id), {
       // In the host's UTS namespace the container's name is the host's.
-      hostname: namespaceSharing('uts', c.hostConfig.UTSMode) === 'host' ? hostname() : (c.config.Hostname ?? shortId(c.id)),
+      hostname: namespaceSharing('uts', c.hostConfig.UTSMode) === 'host' ? hostname() : this.hostnameOf(c, hostNetwork),
       domainname: c.config.Domainname ?? '',
       hostNetwork,
       addresses: net.addresses,
@@ -567,6 +580,11 @@ export class ContainerService {
       devices: [...host.filter((h) => !own.some((d) => d.path === h.path)), ...own],
       deviceRules: [...mapped.flatMap((m) => m.rules), ...(hc.DeviceCgroupRules ?? []).map(parseDeviceCgroupRule)],
     };
+  }
+
+  /** The container's hostname: `-h`'s, else its short ID, or the host's on the host's network. */
+  private hostnameOf(c: ContainerRecord, hostNetwork: boolean): string {
+    return c.config.Hostname ?? (hostNetwork ? hostname() : shortId(c.id));
   }
 
   /** The container's `--add-host` entries, `host-gateway` as the default bridge's gateway (dockerd's default host-gateway-ip). */
@@ -994,6 +1012,7 @@ export class ContainerService {
   rename(ref: string, newName: string): void {
     const c = this.index.get(ref);
     const oldName = c.name;
+    if (newName.replace(/^\//, '') === oldName) throw invalidArgument('same_name', 'Renaming a container with the same name as its current name');
     this.index.rename(c, validateName(newName));
     this.recordEvent(c, 'rename', { oldName: `/${oldName}` });
   }

@@ -11,7 +11,7 @@ test('parseBind: host paths are binds, names are volumes, modes are read', () =>
     Type: 'volume', Name: 'data', Source: '', Destination: '/var/lib/x', Driver: 'local', Mode: 'z', RW: true, Propagation: '', noCopy: false,
   });
   assert.equal(parseBind('data:/x:nocopy').noCopy, true);
-  assert.throws(() => parseBind('/h:/c:bogus'), /invalid volume specification: '\/h:\/c:bogus'/);
+  assert.throws(() => parseBind('/h:/c:bogus'), { message: 'invalid mode: bogus' });
   assert.throws(() => parseBind('/h'), /invalid volume specification/);
   assert.throws(() => parseBind('/h:rel'), /mount path must be absolute/);
   assert.throws(() => parseBind('/h:/'), /destination can't be '\/'/);
@@ -64,4 +64,11 @@ test('planMounts: the container\'s own binds win over --volumes-from, which wins
   ];
   const plan = planMounts({ binds: ['/host:/data'], mounts: [], tmpfs: {}, volumes: ['/cache', '/logs'], from });
   assert.deepEqual(plan.map((m) => [m.Destination, m.Type, m.Name ?? m.Source]), [['/data', 'bind', '/host'], ['/cache', 'volume', 'v2'], ['/logs', 'volume', '']]);
+});
+
+test("parseBind: Docker's mode rules, each kind of option once", () => {
+  assert.throws(() => parseBind('/tmp:/x:ro,rw'), { message: 'invalid mode: ro,rw' });
+  assert.throws(() => parseBind('/tmp:/x:bogus'), { message: 'invalid mode: bogus' });
+  assert.throws(() => parseBind('/tmp:/x:shared,slave'), { message: 'invalid mode: shared,slave' });
+  assert.equal(parseBind('/tmp:/x:ro,z').RW, false);
 });

@@ -73,12 +73,16 @@ export function parseBind(spec: string): PlannedMount {
   let rw = true;
   let propagation = '';
   let noCopy = false;
+  // As Docker's ValidMountMode: each kind of option at most once (`ro,rw` is no mode).
+  const badMode = () => invalidArgument('invalid_mode', `invalid mode: ${mode}`);
+  const count = (pred: (o: string) => boolean) => opts.filter(pred).length;
+  if ([(o: string) => o === 'ro' || o === 'rw', (o: string) => PROPAGATIONS.includes(o), (o: string) => o === 'nocopy', (o: string) => o === 'z' || o === 'Z'].some((kind) => count(kind) > 1)) throw badMode();
   for (const o of opts) {
     if (o === 'ro') rw = false;
     else if (o === 'rw') rw = true;
     else if (PROPAGATIONS.includes(o)) propagation = o;
     else if (o === 'nocopy') noCopy = true;
-    else if (o !== 'z' && o !== 'Z') throw invalidSpec(spec);
+    else if (o !== 'z' && o !== 'Z') throw badMode();
   }
   if (src.startsWith('/')) {
     return { Type: 'bind', Source: cleanPath(src), Destination: dst, Mode: mode, RW: rw, Propagation: propagation || 'rprivate', createSource: true };

@@ -201,7 +201,33 @@ for (const { name: client, run } of CLIENTS) {
     const unknown = await run(['run', '--no-such-flag', 'busybox', 'true']);
     assert.equal(unknown.code, 125);
     assert.match(unknown.stderr, /unknown flag: --no-such-flag/);
+    // Values the daemon refuses, as dockerd, before it creates anything.
+    const refused: [string[], RegExp][] = [
+      [['--stop-signal', 'BOGUS'], /Invalid signal: BOGUS/],
+      [['--cpus', '1000'], /Range of CPUs is from 0\.01 to \d+\.00, as there are only \d+ CPUs available/],
+      [['--memory', '20m', '--memory-reservation', '30m'], /Minimum memory limit can not be less than memory reservation limit/],
+      [['-v', '/tmp:/x:ro,rw'], /invalid mode: ro,rw/],
+      [['--network', 'container:nosuch-owner-xyz'], /No such container: nosuch-owner-xyz/],
+    ];
+    for (const [flags, message] of refused) {
+      const r = await run(['run', '--rm', ...flags, 'busybox', 'true']);
+      assert.equal(r.code, 125, `${flags.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, flags.join(' '));
+      assert.doesNotMatch(r.stderr, /Unable to find image/, flags.join(' '));
+    }
     await assertNothingLeft(run, before);
+  });
+
+  test(`${client}: rename to the container's own name is refused`, async () => {
+    const name = uniqueName('same');
+    try {
+      assert.equal((await run(['create', '--name', name, 'busybox', 'true'])).code, 0);
+      const r = await run(['rename', name, name]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /Renaming a container with the same name as its current name/);
+    } finally {
+      await run(['rm', '-f', name]);
+    }
   });
 
   test(`${client}: an unknown runtime is refused clearly`, async () => {

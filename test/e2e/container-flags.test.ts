@@ -386,6 +386,9 @@ for (const { name: client, run } of CLIENTS) {
     for (const n of hostBefore) if (hostAfter.has(n)) assert.ok(inside.has(n), `host interface ${n} missing in --net host`);
     for (const n of inside) assert.ok(hostBefore.has(n) || hostAfter.has(n), `${n} is not a host interface`);
     assert.ok(inside.size > 1);
+    // The UTS namespace stays the container's own, as Docker's: -h names it; without, the host's name.
+    assert.equal(ok(await run(['run', '--rm', '--net', 'host', '-h', 'myhost', 'busybox', 'sh', '-c', 'hostname; cat /etc/hostname']), '--net host -h'), 'myhost\nmyhost\n');
+    assert.equal(ok(await run(['run', '--rm', '--net', 'host', 'busybox', 'hostname']), '--net host').trim(), hostname());
   });
 
   test(`${client}: create takes the same flags and records them`, async () => {

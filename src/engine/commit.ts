@@ -26,10 +26,11 @@ export interface CommitRequest {
 }
 
 /**
- * Files the engine bind-mounts over the rootfs: the runtime creates empty mount points for them in
- * the writable layer, which Docker keeps in a separate init layer. They are no change of the user's.
+ * Files the engine bind-mounts over the rootfs (the runtime creates empty mount points for them in
+ * the writable layer), and the empty /.dockerenv it makes: Docker keeps these in a separate init
+ * layer. They are no change of the user's.
  */
-const MOUNT_POINTS = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf'];
+const MOUNT_POINTS = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf', '.dockerenv'];
 
 /**
  * Relative paths of the upper dir that only exist as mount points of the engine's files: the empty

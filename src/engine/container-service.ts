@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -457,6 +457,7 @@ export class ContainerService {
       if (prepared.status === 'rejected') throw prepared.reason;
       waiting = prepared.value;
       sw.lap('mount-network');
+      markDockerEnv(rootfs);
       if (net.value !== undefined) {
         netns = { path: net.value.netnsPath };
         // Like the links, the DNS NAT's process runs while the spec is made and the runtime creates the container.
@@ -1273,6 +1274,19 @@ export class ContainerService {
 }
 
 /** The container's --dns, --dns-search and --dns-option; the daemon's --dns when it has no servers of its own. */
+/**
+ * The empty /.dockerenv every Docker container has, by which tools tell they run in one. Made in
+ * the writable layer without following a link (an image's link must not lead out of the root);
+ * commit and diff leave it out, as Docker's init layer.
+ */
+function markDockerEnv(rootfs: string): void {
+  try {
+    closeSync(openSync(join(rootfs, '.dockerenv'), constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o755));
+  } catch {
+    // The image has something else there (a link, a directory): it stays.
+  }
+}
+
 function dnsOverrides(c: ContainerRecord, daemonServers: readonly string[] = []): DnsOverrides {
   const list = (key: string) => (c.hostConfig[key] as string[] | null | undefined) ?? [];
   return { servers: list('Dns').length > 0 ? list('Dns') : daemonServers, search: list('DnsSearch'), options: list('DnsOptions') };

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLIENTS, uniqueName, type RunResult } from './harness.js';
@@ -139,6 +139,8 @@ for (const { name: client, run } of CLIENTS) {
       writeFileSync(join(root, hostDir, 'group'), 'root:x:0:\ninimage:x:778:\n');
       symlinkSync(join(hostDir, 'passwd'), join(root, 'etc/passwd'));
       symlinkSync(join(hostDir, 'group'), join(root, 'etc/group'));
+      // An image whose /.dockerenv links to a host path: berthd's marker must not follow it.
+      symlinkSync(join(hostDir, 'dockerenv-made'), join(root, '.dockerenv'));
       const tar = join(work, `${client}-linked-etc.tar`);
       execFileSync('tar', ['-C', root, '--owner=0', '--group=0', '-cf', tar, '.']);
       ok(await run(['import', tar, tag]), 'import');
@@ -154,6 +156,7 @@ for (const { name: client, run } of CLIENTS) {
         assert.match(execRefused.stdout, /unable to find user hostonly: no matching entries in passwd file/);
         assert.equal(ok(await run(['exec', '-u', 'inimage', id, 'sh', '-c', 'echo $(id -u):$(id -g)']), 'exec -u').trim(), '777:778');
       });
+      assert.ok(!existsSync(join(hostDir, 'dockerenv-made')), 'no host file made through the image\'s /.dockerenv link');
     } finally {
       await run(['rmi', '-f', tag]);
       rmSync(hostDir, { recursive: true, force: true });

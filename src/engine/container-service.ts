@@ -692,6 +692,13 @@ export class ContainerService {
         // event loop (hence the turn of the loop, which sends the answer first). A crash meanwhile
         // leaves runtime state, mounts and network without a record: restore removes them.
         this.announceCleanup(c);
+        // Its anonymous volumes go first, as dockerd's: a client that saw the removal finds none
+        // left. Its processes are gone, so nothing has them mounted; the record goes first, else
+        // they would count as in use.
+        if (hasAnonymousVolumes(c)) {
+          this.index.delete(c);
+          await this.removeAnonymousVolumes(c);
+        }
         this.forget(c);
         removal.end = this.trackRemoval();
         await new Promise((resolve) => setImmediate(resolve));
@@ -712,7 +719,6 @@ export class ContainerService {
     if (autoRemove) {
       const removeWatch = this.stopwatch('remove');
       await this.removeFiles(c, removeWatch).catch((e: unknown) => this.deps.log.warn(`auto-remove ${c.id}: ${errorMessage(e)}`));
-      await this.removeAnonymousVolumes(c);
       removeWatch.done(c.id);
     }
   }
@@ -1066,9 +1072,9 @@ export class ContainerService {
     sw.done(c.id);
   }
 
-  /** Deletes the record: for the API the container is gone, its name free, its removal reported. */
+  /** Deletes the record (if still there): for the API the container is gone, its name free, its removal reported. */
   private forget(c: ContainerRecord): void {
-    this.index.delete(c);
+    if (this.index.find(c.id)) this.index.delete(c);
     this.recordEvent(c, 'destroy');
     this.wake(c.id, ['not-running', 'next-exit', 'removed'], c.state.exitCode);
   }
@@ -1285,6 +1291,10 @@ function markDockerEnv(rootfs: string): void {
   } catch {
     // The image has something else there (a link, a directory): it stays.
   }
+}
+
+function hasAnonymousVolumes(c: ContainerRecord): boolean {
+  return (c.mounts ?? []).some((m) => m.Type === 'volume' && m.anonymous === true && m.Name !== undefined);
 }
 
 function dnsOverrides(c: ContainerRecord, daemonServers: readonly string[] = []): DnsOverrides {

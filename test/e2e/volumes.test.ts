@@ -103,6 +103,10 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(ok(await run(['volume', 'ls', '-q', '--filter', `name=${name}`]), 'ls'), `${name}\n`);
       ok(await run(['rm', '-v', c]), 'rm -v');
       assert.equal(ok(await run(['volume', 'ls', '-q', '--filter', `name=${name}`]), 'ls after'), '');
+      // run --rm: the anonymous volume is gone when the client returns, as with dockerd.
+      const before = ok(await run(['volume', 'ls', '-q']), 'ls before --rm');
+      ok(await run(['run', '--rm', '-v', '/scratch', 'busybox', 'sh', '-c', 'echo x > /scratch/f']), 'run --rm -v');
+      assert.equal(ok(await run(['volume', 'ls', '-q']), 'ls after --rm'), before);
     } finally {
       await run(['rm', '-f', '-v', c]);
     }

@@ -168,6 +168,9 @@ for (const { name: client, run } of CLIENTS) {
       const until = await run(['logs', '--until', mid, name]);
       assert.deepEqual([until.stdout, until.stderr], ['one\n', 'two\n']);
       assert.equal(ok(await run(['logs', '--since', '1h', '--tail', '1', name]), 'logs --since 1h'), 'four\n');
+      // --details: the (here empty) attributes and a space before each line, after a timestamp.
+      assert.equal(ok(await run(['logs', '--details', '--tail', '1', name]), 'logs --details'), ' four\n');
+      assert.match(ok(await run(['logs', '--details', '-t', '--tail', '1', name]), 'logs --details -t'), /^\d{4}-\d\d-\d\dT[^ ]+Z  four\n$/);
     });
   });
 

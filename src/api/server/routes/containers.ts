@@ -200,10 +200,13 @@ export function containerRoutes(router: Router, engine: Engine, networks: Pick<N
     res.flushHeaders();
     res.on('close', () => abort.abort());
     const timestamps = boolParam(q, 'timestamps');
+    // As dockerd: `details` puts the log's attributes (none here: no log-opt labels or env) and a space before each line.
+    const details = boolParam(q, 'details') ? ' ' : '';
     try {
       for await (const e of entries) {
         if ((e.stream === 'stdout' && !stdout) || (e.stream === 'stderr' && !stderr)) continue;
-        const data = timestamps ? Buffer.concat([Buffer.from(`${e.time} `), e.line]) : e.line;
+        const prefix = `${timestamps ? `${e.time} ` : ''}${details}`;
+        const data = prefix ? Buffer.concat([Buffer.from(prefix), e.line]) : e.line;
         const ok = res.write(tty ? data : frame(e.stream === 'stdout' ? 1 : 2, data));
         if (!ok) await new Promise((r) => res.once('drain', r));
       }

@@ -84,6 +84,13 @@ test('volume matches a mount by destination, volume name or bind source; network
   assert.deepEqual(pick({ network: ['bcd'] }), []);
 });
 
+test("exited needs a number, is-task true or false, as dockerd's; isolation is default on Linux", () => {
+  assert.throws(() => names({ exited: ['abc'] }), { message: 'strconv.Atoi: parsing "abc": invalid syntax' });
+  assert.throws(() => names({ 'is-task': ['maybe'] }), { message: "Invalid filter 'is-task=[maybe]'" });
+  assert.deepEqual(names({ isolation: ['default'] }), ['web', 'db', 'web2']);
+  assert.deepEqual(names({ isolation: ['hyperv'] }), []);
+});
+
 test('bad filters are errors, not ignored', () => {
   assert.throws(() => names({ color: ['red'] }), { message: "invalid filter 'color'" });
   assert.throws(() => names({ status: ['sleeping'] }), { message: "invalid filter 'status=sleeping': invalid value" });

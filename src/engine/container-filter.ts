@@ -4,7 +4,7 @@ import type { ContainerRecord, ContainerStatus } from './container-model.js';
 import { listedPorts } from './container-ports.js';
 
 const STATUSES: readonly ContainerStatus[] = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
-const KEYS = ['status', 'name', 'id', 'label', 'ancestor', 'exited', 'before', 'since', 'volume', 'network', 'publish', 'expose', 'health', 'is-task'];
+const KEYS = ['status', 'name', 'id', 'label', 'ancestor', 'exited', 'before', 'since', 'volume', 'network', 'publish', 'expose', 'health', 'is-task', 'isolation'];
 
 /** A label filter value, `k` or `k=v`, against a label (or attribute) map. */
 export function labelMatches(labels: Record<string, string>, want: string): boolean {
@@ -68,6 +68,11 @@ export function filterContainers(
       throw invalidArgument('invalid_filter', `invalid filter 'status=${s}': invalid value`);
     }
   }
+  for (const e of filters.get('exited') ?? []) {
+    if (!/^[+-]?\d+$/.test(e)) throw invalidArgument('invalid_filter', `strconv.Atoi: parsing "${e}": invalid syntax`);
+  }
+  const isTask = filters.get('is-task') ?? [];
+  if (isTask.some((v) => v !== 'true' && v !== 'false')) throw invalidArgument('invalid_filter', `Invalid filter 'is-task=[${isTask.join(' ')}]'`);
   for (const h of filters.get('health') ?? []) {
     if (!HEALTH_VALUES.includes(h)) throw invalidArgument('invalid_filter', `Unrecognised filter value for health: ${h}`);
   }
@@ -94,6 +99,8 @@ export function filterContainers(
       any('volume', (v) => mountMatches(c, v)) &&
       any('health', (v) => healthOf(c) === v) &&
       any('is-task', (v) => v === 'false') &&
+      // Linux containers have the one isolation, `default`.
+      any('isolation', (v) => v === 'default') &&
       (before ?? []).every((t) => c.created < t) &&
       (since ?? []).every((t) => c.created > t)
     );

@@ -30,6 +30,11 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(ls.stdout, `${id.slice(0, 12)} ${name} bridge local\n`);
       const custom = await run(['network', 'ls', '-q', '--filter', 'type=custom']);
       assert.ok(custom.stdout.split('\n').includes(id.slice(0, 12)));
+      const badType = await run(['network', 'ls', '--filter', 'type=bogus']);
+      assert.notEqual(badType.code, 0);
+      assert.match(badType.stderr, /invalid filter: 'type'='bogus'/);
+      const badDangling = await run(['network', 'ls', '--filter', 'dangling=maybe']);
+      assert.match(badDangling.stderr, /invalid value for filter 'dangling'/);
       const ins = await run(['network', 'inspect', name]);
       assert.equal(ins.code, 0, ins.stderr);
       const [n] = JSON.parse(ins.stdout) as { Id: string; Driver: string; Internal: boolean; Labels: Record<string, string>; IPAM: { Config: { Subnet: string; Gateway: string }[] } }[];

@@ -62,6 +62,11 @@ const FILTERS = ['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling'];
 /** Docker's network filters: name and id match substrings/prefixes, label `k` or `k=v`, type custom|builtin. */
 function networkFilter(filters: Map<string, string[]>): (n: NetworkView) => boolean {
   for (const key of filters.keys()) if (!FILTERS.includes(key)) throw invalidArgument('invalid_filter', `invalid filter '${key}'`);
+  // dockerd's checks of the values it can tell are wrong.
+  for (const v of filters.get('type') ?? []) if (v !== 'custom' && v !== 'builtin') throw invalidArgument('invalid_filter', `invalid filter: 'type'='${v}'`);
+  for (const v of filters.get('dangling') ?? []) {
+    if (!['true', '1', 'false', '0'].includes(v)) throw invalidArgument('invalid_filter', `invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`);
+  }
   const any = (key: string, test: (v: string) => boolean) => {
     const values = filters.get(key);
     return !values || values.length === 0 || values.some(test);

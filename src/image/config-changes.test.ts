@@ -31,3 +31,12 @@ test('rejects instructions that are not metadata', () => {
   assert.throws(() => applyConfigChanges({}, ['RUN echo']), /run is not a valid change command/);
   assert.throws(() => applyConfigChanges({}, ['EXPOSE eighty']), /invalid containerPort: eighty/);
 });
+
+test("Docker's argument checks: USER one, VOLUME at least one, STOPSIGNAL a signal", () => {
+  assert.throws(() => applyConfigChanges({}, ['USER']), { message: 'USER requires exactly one argument' });
+  assert.throws(() => applyConfigChanges({}, ['USER a b']), { message: 'USER requires exactly one argument' });
+  assert.throws(() => applyConfigChanges({}, ['VOLUME']), { message: 'VOLUME requires at least one argument' });
+  assert.throws(() => applyConfigChanges({}, ['STOPSIGNAL BOGUS']), { message: 'Invalid signal: BOGUS' });
+  assert.equal(applyConfigChanges({}, ['STOPSIGNAL SIGUSR1']).StopSignal, 'SIGUSR1');
+  assert.equal(applyConfigChanges({}, ['STOPSIGNAL 9']).StopSignal, '9');
+});

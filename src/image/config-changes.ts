@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import { invalidArgument } from '../lib/errors.js';
 import type { ImageRunConfig } from '../oci/image.js';
 
@@ -35,6 +36,11 @@ function parsePairs(keyword: string, rest: string): [string, string][] {
     out.push([(m[1] ?? '').replace(/^"(.*)"$/, '$1'), v]);
   }
   return out;
+}
+
+function isSignal(text: string): boolean {
+  if (/^\d+$/.test(text)) return Number(text) > 0 && Number(text) <= 64;
+  return `SIG${text.toUpperCase().replace(/^SIG/, '')}` in osConstants.signals;
 }
 
 export function applyConfigChanges(base: ImageRunConfig, changes: readonly string[]): ImageRunConfig {
@@ -78,16 +84,20 @@ export function applyConfigChanges(base: ImageRunConfig, changes: readonly strin
         }
         break;
       case 'VOLUME':
+        if (rest === '') throw invalidArgument('invalid_change', 'VOLUME requires at least one argument');
         cfg.Volumes = { ...(cfg.Volumes ?? {}) };
         for (const v of parseJsonArray(rest) ?? rest.split(/\s+/)) cfg.Volumes[v] = {};
         break;
       case 'USER':
+        if (rest === '' || /\s/.test(rest)) throw invalidArgument('invalid_change', 'USER requires exactly one argument');
         cfg.User = rest;
         break;
       case 'WORKDIR':
         cfg.WorkingDir = rest.startsWith('/') ? rest : `${(cfg.WorkingDir ?? '/').replace(/\/$/, '')}/${rest}`;
         break;
       case 'STOPSIGNAL':
+        // As dockerd: a name or number of a signal (SIGTERM, TERM, 15).
+        if (!isSignal(rest)) throw invalidArgument('invalid_change', `Invalid signal: ${rest}`);
         cfg.StopSignal = rest;
         break;
       case 'ONBUILD':

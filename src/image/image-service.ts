@@ -349,6 +349,8 @@ export class ImageService {
 
   /** Points a tag at the image; a `tag` event unless the caller reports the change itself (load). */
   tag(id: ImageId, refInput: string, opts: { event: boolean } = { event: true }): void {
+    // As dockerd: a name spelled like a digest algorithm would read as an image ID.
+    if (/^sha256:/i.test(refInput)) throw invalidArgument('ambiguous_tag', 'refusing to create an ambiguous tag using digest algorithm as name');
     const ref = formatReference(withDefaultTag(parseReference(refInput)));
     this.meta.transaction(() => {
       this.meta.setTag(ref, id);

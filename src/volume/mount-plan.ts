@@ -99,6 +99,7 @@ export function parseMountEntry(m: MountInputs['mounts'][number]): PlannedMount 
   switch (type) {
     case 'bind': {
       const src = m.Source ?? '';
+      if (src === '') throw invalidArgument('invalid_mount', 'invalid mount config for type "bind": field Source must not be empty');
       if (!src.startsWith('/')) throw invalidArgument('invalid_mount', `invalid mount config for type "bind": invalid mount path: '${src}' mount path must be absolute`);
       return {
         Type: 'bind',

@@ -53,6 +53,9 @@ export class VolumeStore {
   /** Creates a volume, or returns the existing one of that name (Docker's create is idempotent). */
   async create(opts: { name?: string; labels?: Record<string, string>; options?: Record<string, string>; anonymous?: boolean }): Promise<Volume> {
     const name = opts.name || randomBytes(32).toString('hex');
+    if (name.length === 1 && /^[a-zA-Z0-9]$/.test(name)) {
+      throw invalidArgument('invalid_volume_name', `create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
+    }
     if (!NAME_RE.test(name)) {
       throw invalidArgument(
         'invalid_volume_name',

@@ -279,6 +279,12 @@ test('API: errors are {"message"} with Content-Type application/json and Docker 
   await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { OomScoreAdj: 5000 } }, 400, /^Invalid value 5000, range for oom score adj is \[-1000, 1000\]$/);
   await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { MemorySwappiness: 200 } }, 400, /^Invalid value: 200, valid memory swappiness range is 0-100$/);
   await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { IpcMode: 'bogus' } }, 400, /^invalid IPC mode: bogus$/);
+  await expectError('POST', '/v1.50/containers/create', { Image: 'busybox', HostConfig: { Mounts: [{ Type: 'bind', Target: '/x' }] } }, 400, /^invalid mount config for type "bind": field Source must not be empty$/);
+  await expectError('POST', '/v1.50/volumes/create', { Name: 'a' }, 400, /volume name is too short, names should be at least two alphanumeric characters/);
+  await expectError('POST', '/v1.50/images/busybox/tag?repo=sha256&tag=abc', undefined, 400, /^refusing to create an ambiguous tag using digest algorithm as name$/);
+  await expectError('POST', '/v1.50/networks/create', { Name: uniqueName('swarmnet'), Scope: 'swarm' }, 400, /^cannot create a swarm scoped network when swarm is not active$/);
+  const info = (await api('GET', '/v1.50/info')).json() as { Plugins: { Network: string[]; Log: string[] } };
+  assert.deepEqual(info.Plugins.Network, ['bridge', 'host', 'null']);
   assert.equal((await berth(['ps', '-aq', '--no-trunc'])).stdout, before, 'a refused create leaves no container');
 
   const name = uniqueName('api-err');

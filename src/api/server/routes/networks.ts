@@ -95,6 +95,7 @@ export function networkRoutes(router: Router, networks: NetworkService): void {
   });
   router.add('POST', '/networks/create', async (ctx) => {
     const body = (await jsonBody<NetworkCreateRequest>(ctx)) ?? {};
+    if ((body as { Scope?: string }).Scope === 'swarm') throw invalidArgument('swarm_scope', 'cannot create a swarm scoped network when swarm is not active');
     const ipam = body.IPAM?.Config?.[0];
     const id = await networks.create({
       name: body.Name ?? '',

@@ -72,3 +72,8 @@ test("parseBind: Docker's mode rules, each kind of option once", () => {
   assert.throws(() => parseBind('/tmp:/x:shared,slave'), { message: 'invalid mode: shared,slave' });
   assert.equal(parseBind('/tmp:/x:ro,z').RW, false);
 });
+
+test('planMounts: --tmpfs options are key=value data or known mount flags', () => {
+  assert.deepEqual(planMounts({ binds: [], mounts: [], tmpfs: { '/t': 'size=1m,noexec,mode=1777' }, volumes: [] })[0]?.tmpfsOptions, ['size=1m', 'noexec', 'mode=1777']);
+  assert.throws(() => planMounts({ binds: [], mounts: [], tmpfs: { '/t': 'bogus' }, volumes: [] }), { message: 'invalid tmpfs option ["bogus"]' });
+});

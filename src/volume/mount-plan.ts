@@ -48,6 +48,13 @@ export type PlannedMount = MountRecord & { createSource?: boolean };
 
 const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
 
+/** The mount flags a `--tmpfs` option may be (Docker's list). */
+const TMPFS_FLAGS = [
+  'defaults', 'ro', 'rw', 'suid', 'nosuid', 'dev', 'nodev', 'exec', 'noexec', 'sync', 'async', 'dirsync', 'remount', 'mand', 'nomand',
+  'atime', 'noatime', 'diratime', 'nodiratime', 'bind', 'rbind', 'unbindable', 'runbindable', 'relatime', 'norelatime', 'strictatime', 'nostrictatime',
+  ...PROPAGATIONS,
+];
+
 function invalidSpec(spec: string): Error {
   return invalidArgument('invalid_volume_spec', `invalid volume specification: '${spec}'`);
 }
@@ -141,7 +148,11 @@ export function planMounts(inputs: MountInputs): PlannedMount[] {
   for (const m of inputs.mounts) add(parseMountEntry(m));
   for (const [path, options] of Object.entries(inputs.tmpfs)) {
     const dst = checkDestination(path, path);
-    add({ Type: 'tmpfs', Source: '', Destination: dst, Mode: '', RW: true, Propagation: '', tmpfsOptions: options ? options.split(',') : [], hidden: true });
+    const tmpfsOptions = options ? options.split(',') : [];
+    // As dockerd: `key=value` data, or a mount flag it knows.
+    const bad = tmpfsOptions.filter((o) => !o.includes('=') && !TMPFS_FLAGS.includes(o));
+    if (bad.length > 0) throw invalidArgument('invalid_tmpfs', `invalid tmpfs option ${JSON.stringify(bad)}`);
+    add({ Type: 'tmpfs', Source: '', Destination: dst, Mode: '', RW: true, Propagation: '', tmpfsOptions, hidden: true });
   }
   // As dockerd: the container's own binds and mounts win over another's at the same path; another's win over image VOLUMEs.
   for (const m of inputs.from ?? []) if (!taken.has(m.Destination)) add(m);

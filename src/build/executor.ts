@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { BerthError, invalidArgument } from '../lib/errors.js';
 import { parseMemory } from '../lib/human-units.js';
+import { HEALTHCHECK_FLAGS, healthcheckOf } from '../oci/healthcheck.js';
 import type { HistoryEntry, ImageRunConfig } from '../oci/image.js';
 import { familiarString, parseReference, withDefaultTag } from '../oci/reference.js';
 import type { BindRunMount, BuildBackend, BuildImage, RunMount } from './backend.js';
@@ -270,19 +271,6 @@ function checkFlags(ins: Instruction, allowed: string[]): void {
   }
 }
 
-function parseDuration(text: string, flag: string): number {
-  let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  let matched = '';
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    matched += m[0];
-    const unit = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2]!]!;
-    total += Number(m[1]) * unit;
-  }
-  if (matched !== text || text === '') throw invalidArgument('dockerfile_flag', `time: invalid duration "${text}" for --${flag}`);
-  return total;
-}
-
 /** Go's %q of a string slice, as Docker's commit messages print commands: `["a" "b"]`. */
 const goList = (items: readonly string[]): string => `[${items.map((i) => JSON.stringify(i)).join(' ')}]`;
 
@@ -356,35 +344,9 @@ function applyMetadata(ins: Instruction, state: State, ctx: Ctx): string {
     case 'MAINTAINER':
       return `MAINTAINER ${processWord(ins.rest, vars, esc)}`;
     case 'HEALTHCHECK': {
-      checkFlags(ins, ['interval', 'timeout', 'start-period', 'start-interval', 'retries']);
-      const kind = ins.rest.split(/\s+/, 1)[0]!.toUpperCase();
-      if (kind === 'NONE') {
-        c.Healthcheck = { Test: ['NONE'] };
-        return 'HEALTHCHECK NONE';
-      }
-      if (kind !== 'CMD') throw invalidArgument('dockerfile_healthcheck', `Unknown type "${kind}" in HEALTHCHECK (try CMD)`);
-      const cmdText = ins.rest.slice(3).trim();
-      let json: string[] | undefined;
-      try {
-        const v: unknown = JSON.parse(cmdText);
-        if (Array.isArray(v) && v.every((s) => typeof s === 'string')) json = v as string[];
-      } catch {
-        json = undefined;
-      }
-      const hc: NonNullable<ImageRunConfig['Healthcheck']> = { Test: json ? ['CMD', ...json] : ['CMD-SHELL', cmdText] };
-      const dur = (f: string): number | undefined => {
-        const v = flagValue(ins, f);
-        return v === undefined ? undefined : parseDuration(v, f);
-      };
-      const [interval, timeout, startPeriod, startInterval] = [dur('interval'), dur('timeout'), dur('start-period'), dur('start-interval')];
-      if (interval !== undefined) hc.Interval = interval;
-      if (timeout !== undefined) hc.Timeout = timeout;
-      if (startPeriod !== undefined) hc.StartPeriod = startPeriod;
-      if (startInterval !== undefined) hc.StartInterval = startInterval;
-      const retries = flagValue(ins, 'retries');
-      if (retries !== undefined) hc.Retries = Number(retries);
-      c.Healthcheck = hc;
-      return `HEALTHCHECK ${ins.rest}`;
+      checkFlags(ins, HEALTHCHECK_FLAGS);
+      c.Healthcheck = healthcheckOf(ins.rest, (f) => flagValue(ins, f));
+      return c.Healthcheck.Test?.[0] === 'NONE' ? 'HEALTHCHECK NONE' : `HEALTHCHECK ${ins.rest}`;
     }
     default:
       throw invalidArgument('dockerfile_parse', `unknown instruction: ${ins.keyword}`);
@@ -402,7 +364,7 @@ async function dispatch(ctx: Ctx, state: State, ins: Instruction, counted: boole
   if (ins.keyword === 'FROM') throw invalidArgument('dockerfile_parse', 'FROM is not allowed here');
   if (ins.keyword === 'RUN') return runStep(ctx, state, ins);
   if (ins.keyword === 'COPY' || ins.keyword === 'ADD') return copyStep(ctx, state, ins);
-  checkFlags(ins, ins.keyword === 'HEALTHCHECK' ? ['interval', 'timeout', 'start-period', 'start-interval', 'retries'] : []);
+  checkFlags(ins, ins.keyword === 'HEALTHCHECK' ? HEALTHCHECK_FLAGS : []);
   const text = applyMetadata(ins, state, ctx);
   const cc = containerConfigOf(state.config, [...shellOf(state.config), `#(nop) ${text}`]);
   const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' '), empty_layer: true };

@@ -40,3 +40,12 @@ test("Docker's argument checks: USER one, VOLUME at least one, STOPSIGNAL a sign
   assert.equal(applyConfigChanges({}, ['STOPSIGNAL SIGUSR1']).StopSignal, 'SIGUSR1');
   assert.equal(applyConfigChanges({}, ['STOPSIGNAL 9']).StopSignal, '9');
 });
+
+test('HEALTHCHECK as a Dockerfile writes it: flags, then NONE or CMD in either form', () => {
+  assert.deepEqual(applyConfigChanges({}, ['HEALTHCHECK --interval=5s --retries=2 CMD true']).Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 5e9, Retries: 2 });
+  assert.deepEqual(applyConfigChanges({}, ['HEALTHCHECK CMD ["/bin/check", "-q"]']).Healthcheck, { Test: ['CMD', '/bin/check', '-q'] });
+  assert.deepEqual(applyConfigChanges({ Healthcheck: { Test: ['CMD', 'x'] } }, ['HEALTHCHECK NONE']).Healthcheck, { Test: ['NONE'] });
+  assert.throws(() => applyConfigChanges({}, ['HEALTHCHECK --bogus=1 CMD true']), { message: 'Unknown flag: bogus' });
+  assert.throws(() => applyConfigChanges({}, ['HEALTHCHECK --interval=soon CMD true']), /time: invalid duration "soon" for --interval/);
+  assert.throws(() => applyConfigChanges({}, ['HEALTHCHECK RUN true']), /Unknown type "RUN" in HEALTHCHECK/);
+});

@@ -1,12 +1,13 @@
 import { constants as osConstants } from 'node:os';
 import { invalidArgument } from '../lib/errors.js';
+import { HEALTHCHECK_FLAGS, healthcheckOf } from '../oci/healthcheck.js';
 import type { ImageRunConfig } from '../oci/image.js';
 
 /**
  * Applies `--change` instructions (`import -c`, `commit -c`): the Dockerfile instructions that only
  * alter image metadata. Returns a new config; the input is not modified.
  */
-const ALLOWED = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
+const ALLOWED = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
 
 function parseJsonArray(s: string): string[] | undefined {
   if (!s.startsWith('[')) return undefined;
@@ -103,6 +104,18 @@ export function applyConfigChanges(base: ImageRunConfig, changes: readonly strin
       case 'ONBUILD':
         cfg.OnBuild = [...(cfg.OnBuild ?? []), rest];
         break;
+      case 'HEALTHCHECK': {
+        // Its `--flag=value`s, then NONE or CMD.
+        const flags = new Map<string, string>();
+        let args = rest;
+        for (let m = /^--([a-z-]+)=(\S*)\s*/.exec(args); m; m = /^--([a-z-]+)=(\S*)\s*/.exec(args)) {
+          if (!HEALTHCHECK_FLAGS.includes(m[1]!)) throw invalidArgument('invalid_change', `Unknown flag: ${m[1]}`);
+          flags.set(m[1]!, m[2]!);
+          args = args.slice(m[0].length);
+        }
+        cfg.Healthcheck = healthcheckOf(args, (f) => flags.get(f));
+        break;
+      }
     }
   }
   return cfg;

@@ -30,6 +30,13 @@ for (const { name: client, run } of CLIENTS) {
       const gone = await run(['run', '--rm', `${repo}:v1`, 'sh', '-c', 'test -e /etc/group || echo no-group; env | grep FOO; wc -c < /etc/hosts']);
       assert.match(gone.stdout, /^no-group\nFOO=bar\n\d+\n$/);
 
+      // HEALTHCHECK as a Dockerfile writes it, as dockerd's --change takes it.
+      const hc = await run(['commit', '-c', 'HEALTHCHECK --interval=5s --retries=2 CMD true', name, `${repo}:hc`]);
+      assert.equal(hc.code, 0, hc.stderr);
+      const hcConfig = await run(['image', 'inspect', '--format', '{{json .Config.Healthcheck}}', `${repo}:hc`]);
+      assert.equal(hcConfig.stdout.trim(), '{"Test":["CMD-SHELL","true"],"Interval":5000000000,"Retries":2}');
+      await run(['rmi', `${repo}:hc`]);
+
       const info = await run(['image', 'inspect', '--format', '{{.Id}}|{{.Author}}|{{.Comment}}|{{json .Config.Cmd}}|{{len .RootFS.Layers}}', `${repo}:v1`]);
       assert.equal(info.stdout.trim(), `${c.stdout.trim()}|A. Author|a message|["cat","/test/name.txt"]|2`);
       const base = await run(['image', 'inspect', '--format', '{{.Id}}', 'busybox']);

@@ -160,8 +160,13 @@ test('the image HEALTHCHECK runs unless --no-healthcheck', async () => {
   const withCheck = uniqueName('hc-on');
   const without = uniqueName('hc-off');
   try {
-    await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nHEALTHCHECK --interval=200ms --retries=1 CMD echo from-image\n');
+    await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nSHELL ["/bin/sh", "-ec"]\nHEALTHCHECK --interval=200ms --retries=1 CMD echo from-image\n');
     await ok(berth, ['build', '-q', '-t', tag, ctx]);
+    // The image's own inspect shows them, as dockerd's does.
+    assert.equal(
+      await ok(berth, ['image', 'inspect', '--format', '{{json .Config.Healthcheck}} {{json .Config.Shell}}', tag]),
+      '{"Test":["CMD-SHELL","echo from-image"],"Interval":200000000,"Retries":1} ["/bin/sh","-ec"]',
+    );
     await ok(berth, ['run', '-d', '--name', withCheck, tag, 'sleep', '100']);
     await ok(berth, ['run', '-d', '--name', without, '--no-healthcheck', tag, 'sleep', '100']);
     await waitFor('healthy', async () => (await inspect(berth, withCheck, '{{.State.Health.Status}}')) === 'healthy');

@@ -33,6 +33,9 @@ export function imageInspect(img: Image, layerDirs: { lower: string[] }): ImageI
     StdinOnce: false,
     Env: cfg.Env ?? null,
     Cmd: cfg.Cmd ?? null,
+    // Docker omits Healthcheck, ArgsEscaped, StopSignal and Shell when unset, in its field order.
+    ...(cfg.Healthcheck ? { Healthcheck: cfg.Healthcheck } : {}),
+    ...(cfg.ArgsEscaped ? { ArgsEscaped: true } : {}),
     Image: '',
     Volumes: cfg.Volumes ?? null,
     WorkingDir: cfg.WorkingDir ?? '',
@@ -40,6 +43,7 @@ export function imageInspect(img: Image, layerDirs: { lower: string[] }): ImageI
     OnBuild: cfg.OnBuild ?? null,
     Labels: cfg.Labels ?? null,
     ...(cfg.StopSignal ? { StopSignal: cfg.StopSignal } : {}),
+    ...(cfg.Shell && cfg.Shell.length > 0 ? { Shell: cfg.Shell } : {}),
   } as ContainerConfig;
   const [upper, ...lower] = layerDirs.lower;
   return {

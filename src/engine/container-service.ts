@@ -2,8 +2,9 @@ import { closeSync, constants, mkdirSync, openSync, writeFileSync } from 'node:f
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
-import { BerthError, conflict, errorMessage, invalidArgument } from '../lib/errors.js';
+import { BerthError, conflict, errorMessage, internal, invalidArgument } from '../lib/errors.js';
 import { HOST_GATEWAY, parseExtraHost, type ExtraHost } from '../lib/extra-host.js';
+import { parseLink } from '../lib/link-spec.js';
 import { runProgram } from '../lib/exec-file.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
 import type { EventRecorder } from '../lib/event-bus.js';
@@ -38,6 +39,7 @@ import { ContainerNetworks, etcNetwork, modeNetwork, type EndpointRequest, type 
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
+import { linkEnv } from './container-links.js';
 import { writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
 import { logSizeMax, normalizeLogConfig, type LogConfigSpec } from './log-config.js';
 import { ContainerFs } from './container-fs.js';
@@ -57,7 +59,7 @@ import { validateHealthcheck } from './health.js';
 import { restartAfterExit, RestartScheduler, startOnDaemonStart, validateRestartPolicy } from './restart-policy.js';
 import { copyUp } from '../volume/copy-up.js';
 import { planMounts, tmpfsMountOptions, volumesFromContainer, volumesFromMounts, type MountInputs, type MountRecord } from '../volume/mount-plan.js';
-import type { VolumeStore } from '../volume/volume-store.js';
+import { checkVolumeDriver, volumeName, type VolumeStore } from '../volume/volume-store.js';
 
 export interface EnginePaths {
   /** Persistent per-container files: etc files, logs. */
@@ -191,6 +193,8 @@ export class ContainerService {
     const id = newContainerId();
     const name = req.name ? validateName(req.name) : generateName((n) => this.index.nameTaken(n));
     this.index.assertNameFree(name);
+    checkStorageOpts(hc.StorageOpt ?? {});
+    this.resolveLinks(hc, name);
     // As dockerd: on the host's network the default name is the host's.
     const config = mergeImageConfig({ ...req.config }, image.config.config ?? {}, hc.NetworkMode === 'host' ? hostname() : shortId(id));
     const { path, args } = commandOf(config);
@@ -250,7 +254,12 @@ export class ContainerService {
       tmpfs: (hc['Tmpfs'] as Record<string, string> | null | undefined) ?? {},
       volumes: Object.keys(config.Volumes ?? {}),
       from,
+      volumeDriver: hc.VolumeDriver,
     });
+    // Every volume's driver before anything is created: only `local` exists.
+    for (const m of plan) {
+      if (m.Type === 'volume') checkVolumeDriver(m.Name || volumeName(undefined), m.Driver);
+    }
     for (const m of plan) {
       if (m.Type !== 'bind') continue;
       const exists = await stat(m.Source).then(() => true, () => false);
@@ -283,6 +292,64 @@ export class ContainerService {
       if (e instanceof BerthError && e.kind === 'NotFound') throw invalidArgument('volumes_from_not_found', e.message);
       throw e;
     }
+  }
+
+  /**
+   * `--link` as dockerd's registerLinks checks it at create: the linked container exists (followed
+   * through `--network container:`) and is not on the host's network. Kept as `/child:/parent/alias`,
+   * the form dockerd's inspect shows. On a user network links are the endpoint's (see resolveName)
+   * and dockerd's inspect shows no HostConfig.Links.
+   */
+  private resolveLinks(hc: HostConfigSpec, parent: string): void {
+    const links = hc.Links ?? [];
+    if (links.length === 0) return;
+    const mode = hc.NetworkMode ?? 'default';
+    const undefinedBehaviour = (what: string) => invalidArgument('conflicting_options', `conflicting options: ${what} can't be used with links. This would result in undefined behavior`);
+    if (mode === 'host') throw undefinedBehaviour('host type networking');
+    if (mode.startsWith('container:')) throw undefinedBehaviour('container type network');
+    if (!NETWORK_MODES.includes(mode)) {
+      hc.Links = null;
+      return;
+    }
+    const target = (ref: string): ContainerRecord => {
+      try {
+        return this.index.get(ref);
+      } catch (e) {
+        // A bad request, as dockerd's: a 404 would make the docker CLI pull the image.
+        if (e instanceof BerthError && e.kind === 'NotFound') throw invalidArgument('link_not_found', `could not get container for ${ref}: ${e.message}`);
+        throw e;
+      }
+    };
+    hc.Links = links.map((l) => {
+      const { name, alias } = parseLink(l);
+      let child = target(name);
+      while (child.hostConfig.NetworkMode?.startsWith('container:')) child = target(child.hostConfig.NetworkMode.slice('container:'.length));
+      if (child.hostConfig.NetworkMode === 'host') throw undefinedBehaviour('host type networking');
+      return `/${child.name}:/${parent}/${alias}`;
+    });
+  }
+
+  /**
+   * At start on the default bridge, as dockerd's: each linked container, running there, gives a
+   * /etc/hosts line (alias, hostname and name at its address) and its link variables (see linkEnv).
+   * Not `strict` (a rewrite of a running container's hosts), a link that cannot be served is left out.
+   */
+  private linkedContainers(c: ContainerRecord, strict = true): { hosts: ExtraHost[]; env: string[] } {
+    const out = { hosts: [] as ExtraHost[], env: [] as string[] };
+    if (!c.networks?.some((a) => a.network === 'bridge')) return out;
+    for (const link of c.hostConfig.Links ?? []) {
+      const linkName = link.slice(link.indexOf(':') + 1);
+      const { name, alias } = parseLink(link);
+      const child = this.index.find(name);
+      const ip = child?.networks?.find((a) => a.network === 'bridge')?.endpoint?.address;
+      // A linked container removed since: dockerd forgets the link with it.
+      if (!child || (!strict && (!isRunning(child) || !ip))) continue;
+      if (!isRunning(child)) throw internal('link_not_running', `Cannot link to a non running container: /${child.name} AS ${linkName}`);
+      if (!ip) throw internal('link_not_bridged', `Cannot link to /${child.name}, as it does not belong to the default network`);
+      out.hosts.push({ name: [alias, child.config.Hostname ?? shortId(child.id), ...(alias === child.name ? [] : [child.name])].join(' '), ip });
+      out.env.push(...linkEnv(linkName, ip, child.config.Env ?? [], Object.keys(child.config.ExposedPorts ?? {})));
+    }
+    return out;
   }
 
   private async removeAnonymousVolumes(c: ContainerRecord): Promise<void> {
@@ -465,8 +532,10 @@ export class ContainerService {
         const dns = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
         netFinish = Promise.all([links, dns]).then(([a, b]) => a ?? b);
       }
+      checkDeviceRequests(hc.DeviceRequests ?? []);
+      const linked = this.linkedContainers(c);
       // The container's /etc files and the image's users: small files, at once (see writeEtcFiles).
-      if (!owner) this.writeEtc(c, hostNetwork, (hc.ExtraHosts ?? []).length > 0 ? await this.extraHosts(c) : []);
+      if (!owner) this.writeEtc(c, hostNetwork, [...((hc.ExtraHosts ?? []).length > 0 ? await this.extraHosts(c) : []), ...linked.hosts]);
       const rootFs = new ContainerFs(rootfs, [], false);
       const user = rootFs.resolveUser(c.config.User ?? '', (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
       sw.lap('etc');
@@ -476,7 +545,7 @@ export class ContainerService {
         rootfsPath: rootfs,
         readonlyRootfs: hc.ReadonlyRootfs === true,
         args: [c.path, ...c.args],
-        env: withDefaultEnv(processEnv(c, hostNetwork), user.home),
+        env: withDefaultEnv(processEnv(c, hostNetwork, linked.env), user.home),
         cwd: c.config.WorkingDir || '/',
         user,
         terminal: c.config.Tty === true,
@@ -512,6 +581,7 @@ export class ContainerService {
         mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootFs))],
         ...(await this.devicesOf(c)),
         init: hc.Init ? { path: this.deps.security.initPath } : undefined,
+        annotations: hc.Annotations ?? undefined,
       });
       compiledBefore = this.seccompPrograms.annotate(spec, runtime);
       // At once, as the /etc files (see writeEtcFiles): the runtime's create waits for it.
@@ -616,7 +686,7 @@ export class ContainerService {
       this.index.save(c);
       if (isRunning(c)) {
         await this.aimEmbeddedDns(c, true);
-        this.writeEtc(c, false, await this.extraHosts(c));
+        this.writeEtc(c, false, [...(await this.extraHosts(c)), ...this.linkedContainers(c, false).hosts]);
       }
     });
   }
@@ -629,7 +699,7 @@ export class ContainerService {
       this.index.save(c);
       if (isRunning(c)) {
         await this.aimEmbeddedDns(c, true);
-        this.writeEtc(c, false, await this.extraHosts(c));
+        this.writeEtc(c, false, [...(await this.extraHosts(c)), ...this.linkedContainers(c, false).hosts]);
       }
     });
   }
@@ -1307,10 +1377,33 @@ function publishRequests(c: ContainerRecord): PortRequest[] {
   return portRequests(c.hostConfig['PortBindings'] as Parameters<typeof portRequests>[0], c.config.ExposedPorts, c.hostConfig['PublishAllPorts'] === true);
 }
 
-/** What Docker adds to the process environment (not to Config.Env): HOSTNAME, and TERM with a TTY. */
-function processEnv(c: ContainerRecord, hostNetwork: boolean): string[] {
+/**
+ * `--storage-opt` as dockerd's overlay2 answers it at create (a 500, as there): `size` needs project
+ * quotas, which berth's overlay layers never have; any other key is unknown.
+ */
+function checkStorageOpts(opts: Record<string, string>): void {
+  const keys = Object.keys(opts);
+  if (keys.length === 0) return;
+  if (keys.some((k) => k.toLowerCase() === 'size')) throw internal('storage_opt', "--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
+  throw internal('storage_opt', `Unknown option ${keys[0]!.toLowerCase()}`);
+}
+
+/**
+ * `--gpus` as dockerd without a device driver answers it at start (a 500, as there): none of its
+ * drivers (nvidia, cdi) is set up here, so no request can be served.
+ */
+function checkDeviceRequests(requests: NonNullable<HostConfigSpec['DeviceRequests']>): void {
+  const r = requests[0];
+  if (!r) return;
+  const caps = `[${(r.Capabilities ?? []).map((set) => `[${set.join(' ')}]`).join(' ')}]`;
+  throw internal('device_request', `could not select device driver "${r.Driver ?? ''}" with capabilities: ${caps}`);
+}
+
+/** What Docker adds to the process environment (not to Config.Env): HOSTNAME, TERM with a TTY, the links' variables. */
+function processEnv(c: ContainerRecord, hostNetwork: boolean, linkedEnv: readonly string[]): string[] {
   const daemonEnv = [`HOSTNAME=${hostNetwork ? hostname() : (c.config.Hostname ?? shortId(c.id))}`];
   if (c.config.Tty) daemonEnv.push('TERM=xterm');
+  daemonEnv.push(...linkedEnv);
   return mergeEnv(daemonEnv, c.config.Env ?? []);
 }
 

@@ -10,6 +10,7 @@ import { frame, MULTIPLEXED, openClientStream, RAW_STREAM, readBody, type Client
 import type { RequestContext, Router } from '../router.js';
 import { sendEmpty, sendJson } from '../server.js';
 import { boolParam, filtersParam, intParam } from '../query.js';
+import { compareVersions } from '../headers.js';
 import { containerInspect, containerSummary, endpointRequest } from '../wire/containers.js';
 
 export async function jsonBody<T>(ctx: RequestContext): Promise<T | undefined> {
@@ -55,7 +56,10 @@ export function containerRoutes(router: Router, engine: Engine, networks: Pick<N
     const endpoints = Object.fromEntries(
       Object.entries(networking?.EndpointsConfig ?? {}).map(([net, e]) => [net, endpointRequest(e)]),
     );
-    const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig: (HostConfig ?? {}) as HostConfigSpec, endpoints });
+    const hostConfig = { ...HostConfig } as HostConfigSpec;
+    // As dockerd: Annotations came with API 1.43; an older client's are not its own.
+    if (compareVersions(ctx.version, '1.43') < 0) delete hostConfig.Annotations;
+    const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig, endpoints });
     sendJson(ctx, 201, { Id: id, Warnings: warnings });
   });
 

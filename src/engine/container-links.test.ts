@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { linkEnv } from './container-links.js';
+import { linkEnv, renameInLink } from './container-links.js';
 
 test('linkEnv writes moby’s variables: tcp ports first, a consecutive run as START/END, the env but HOME and PATH', () => {
   const env = linkEnv('/app/my-db', '172.17.0.2', ['PATH=/bin', 'HOME=/root', 'PASS=x=y', 'BARE'], ['53/udp', '6380/tcp', '6379/tcp']);
@@ -26,4 +26,11 @@ test('linkEnv writes moby’s variables: tcp ports first, a consecutive run as S
     'MY_DB_ENV_PASS=x=y',
   ]);
   assert.deepEqual(linkEnv('/a/b', '10.0.0.1', [], []), ['B_NAME=/a/b']);
+});
+
+test('renameInLink: the linked container and the linking one follow a rename', () => {
+  assert.equal(renameInLink('/db:/app/data', 'db', 'db2'), '/db2:/app/data');
+  assert.equal(renameInLink('/db:/app/data', 'app', 'web'), '/db:/web/data');
+  assert.equal(renameInLink('/db:/app/data', 'ap', 'x'), '/db:/app/data');
+  assert.equal(renameInLink('db', 'db', 'x'), 'db', 'as a client sent it');
 });

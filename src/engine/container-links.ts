@@ -55,3 +55,15 @@ export function linkEnv(linkName: string, childIp: string, childEnv: readonly st
   }
   return env;
 }
+
+/**
+ * A stored link (`/child:/parent/alias`) after container `from` is renamed `to`: dockerd keeps links
+ * by container, so both ends follow a rename.
+ */
+export function renameInLink(link: string, from: string, to: string): string {
+  const colon = link.indexOf(':');
+  if (colon === -1) return link;
+  const child = link.slice(0, colon);
+  const name = link.slice(colon + 1);
+  return `${child === `/${from}` ? `/${to}` : child}:${name.startsWith(`/${from}/`) ? `/${to}/${name.slice(from.length + 2)}` : name}`;
+}

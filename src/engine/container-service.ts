@@ -39,7 +39,7 @@ import { ContainerNetworks, etcNetwork, modeNetwork, type EndpointRequest, type 
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
-import { linkEnv } from './container-links.js';
+import { linkEnv, renameInLink } from './container-links.js';
 import { writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
 import { logSizeMax, normalizeLogConfig, type LogConfigSpec } from './log-config.js';
 import { ContainerFs } from './container-fs.js';
@@ -1091,6 +1091,13 @@ export class ContainerService {
     const oldName = c.name;
     if (newName.replace(/^\//, '') === oldName) throw invalidArgument('same_name', 'Renaming a container with the same name as its current name');
     this.index.rename(c, validateName(newName));
+    for (const o of this.index.all()) {
+      const links = o.hostConfig.Links ?? [];
+      const renamed = links.map((l) => renameInLink(l, oldName, c.name));
+      if (renamed.every((l, i) => l === links[i])) continue;
+      o.hostConfig.Links = renamed;
+      this.index.save(o);
+    }
     this.recordEvent(c, 'rename', { oldName: `/${oldName}` });
   }
 

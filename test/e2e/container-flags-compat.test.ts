@@ -120,6 +120,14 @@ for (const { name: client, run } of CLIENTS) {
       assert.ok(out.includes(`${ip}\tdata dbhost ${db}\n`), out);
       for (const v of [`DATA_PORT=tcp://${ip}:5432`, `DATA_PORT_5432_TCP_ADDR=${ip}`, `DATA_NAME=/${app}/data`, 'DATA_ENV_SECRET=s3']) assert.ok(out.split('\n').includes(v), `${v} missing:\n${out}`);
       assert.equal(ok(await run(['inspect', '--format', '{{json .HostConfig.Links}}', app]), 'inspect').trim(), JSON.stringify([`/${db}:/${app}/data`]));
+      // The link follows a rename of either end, as dockerd's.
+      ok(await run(['rename', db, `${db}-2`]), 'rename');
+      ok(await run(['rename', app, `${app}-2`]), 'rename');
+      assert.equal(ok(await run(['inspect', '--format', '{{json .HostConfig.Links}}', `${app}-2`]), 'inspect').trim(), JSON.stringify([`/${db}-2:/${app}-2/data`]));
+      const again = ok(await run(['start', '-a', `${app}-2`]), 'start again');
+      assert.ok(again.split('\n').includes(`DATA_NAME=/${app}-2/data`), again);
+      ok(await run(['rename', `${db}-2`, db]), 'rename back');
+      ok(await run(['rename', `${app}-2`, app]), 'rename back');
       ok(await run(['stop', '-t', '0', db]), 'stop');
       const start = await run(['start', app]);
       assert.notEqual(start.code, 0);

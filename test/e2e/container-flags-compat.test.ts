@@ -41,6 +41,11 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(spec.annotations?.['bare'], '');
       const shown = ok(await run(['inspect', '--format', '{{json .HostConfig.Annotations}}', name]), 'inspect').trim();
       assert.deepEqual(JSON.parse(shown), { bare: '', 'org.example.key': 'a=b' });
+      // The list shows them from API 1.46, as dockerd's.
+      const list = async (version: string) =>
+        ((await api('GET', `/v${version}/containers/json?filters=${encodeURIComponent(JSON.stringify({ name: [name] }))}`)).json() as { HostConfig: { Annotations?: unknown } }[])[0]?.HostConfig;
+      assert.deepEqual((await list('1.46'))?.Annotations, { bare: '', 'org.example.key': 'a=b' });
+      assert.equal((await list('1.45'))?.Annotations, undefined);
     } finally {
       await run(['rm', '-f', name]);
     }

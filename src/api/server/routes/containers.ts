@@ -78,10 +78,18 @@ export function containerRoutes(router: Router, engine: Engine, networks: Pick<N
     });
     if (limit > 0) list = list.slice(0, limit);
     const withSize = boolParam(ctx.query, 'size');
+    // As dockerd: the list shows Annotations from API 1.46.
+    const annotations = compareVersions(ctx.version, '1.46') >= 0;
     sendJson(
       ctx,
       200,
-      await Promise.all(list.map(async (c) => ({ ...containerSummary(c), ...(withSize ? await engine.containerSizes(c.id) : {}) }))),
+      await Promise.all(
+        list.map(async (c) => {
+          const summary = containerSummary(c);
+          if (!annotations) delete summary.HostConfig.Annotations;
+          return { ...summary, ...(withSize ? await engine.containerSizes(c.id) : {}) };
+        }),
+      ),
     );
   });
 

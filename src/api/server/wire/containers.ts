@@ -202,7 +202,7 @@ export function containerSummary(c: ContainerRecord): ContainerSummary {
     Labels: c.config.Labels ?? {},
     State: c.state.status,
     Status: statusText(c),
-    HostConfig: { NetworkMode: net },
+    HostConfig: { NetworkMode: net, ...(c.hostConfig.Annotations && Object.keys(c.hostConfig.Annotations).length > 0 ? { Annotations: c.hostConfig.Annotations } : {}) },
     NetworkSettings: { Networks: networks(c) },
     Mounts: mountPoints(c),
   };

@@ -621,6 +621,7 @@ export class ContainerService {
     c.stoppedByUser = false;
     this.index.save(c);
     this.deps.health.start(c, true);
+    await this.updateLinkingHosts(c);
     sw.lap('record');
     sw.done(c.id);
   }
@@ -638,6 +639,22 @@ export class ContainerService {
       nameserver: net.dns ? EMBEDDED_DNS_ADDRESS : undefined,
       dns: dnsOverrides(c, this.deps.dnsServers),
     });
+  }
+
+  /** A running container's /etc files again, after its endpoints or its linked containers' addresses changed. */
+  private async rewriteEtc(c: ContainerRecord): Promise<void> {
+    this.writeEtc(c, false, [...(await this.extraHosts(c)), ...this.linkedContainers(c, false).hosts]);
+  }
+
+  /**
+   * As libnetwork's parent updates: the running containers that link to `c` get its address (new
+   * at each start) in their /etc/hosts. Their trouble is not `c`'s start's.
+   */
+  private async updateLinkingHosts(c: ContainerRecord): Promise<void> {
+    for (const parent of this.index.all()) {
+      if (parent === c || !isRunning(parent) || !(parent.hostConfig.Links ?? []).some((l) => l.startsWith(`/${c.name}:`))) continue;
+      await this.rewriteEtc(parent).catch((e: unknown) => this.deps.log.warn(`hosts of ${parent.id} for the link to ${c.id}: ${errorMessage(e)}`));
+    }
   }
 
   /** The device nodes and cgroup rules of a start: the host's for a privileged container, `--device` and `--device-cgroup-rule`'s. */
@@ -686,7 +703,7 @@ export class ContainerService {
       this.index.save(c);
       if (isRunning(c)) {
         await this.aimEmbeddedDns(c, true);
-        this.writeEtc(c, false, [...(await this.extraHosts(c)), ...this.linkedContainers(c, false).hosts]);
+        await this.rewriteEtc(c);
       }
     });
   }
@@ -699,7 +716,7 @@ export class ContainerService {
       this.index.save(c);
       if (isRunning(c)) {
         await this.aimEmbeddedDns(c, true);
-        this.writeEtc(c, false, [...(await this.extraHosts(c)), ...this.linkedContainers(c, false).hosts]);
+        await this.rewriteEtc(c);
       }
     });
   }

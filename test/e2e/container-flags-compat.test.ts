@@ -133,6 +133,20 @@ for (const { name: client, run } of CLIENTS) {
       assert.ok(again.split('\n').includes(`DATA_NAME=/${app}-2/data`), again);
       ok(await run(['rename', `${db}-2`, db]), 'rename back');
       ok(await run(['rename', `${app}-2`, app]), 'rename back');
+      // A linked container started again at another address: the running linking one's hosts follow.
+      const holder = uniqueName('holder');
+      ok(await run(['run', '-d', '--name', `${app}-r`, '--link', `${db}:data`, 'busybox', 'sleep', '60']), 'run linking');
+      try {
+        ok(await run(['stop', '-t', '0', db]), 'stop');
+        ok(await run(['run', '-d', '--name', holder, 'busybox', 'sleep', '60']), 'run holder');
+        ok(await run(['start', db]), 'start');
+        const moved = ok(await run(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', db]), 'inspect').trim();
+        assert.notEqual(moved, ip, 'the address did not change');
+        const hosts = ok(await run(['exec', `${app}-r`, 'cat', '/etc/hosts']), 'exec');
+        assert.ok(hosts.includes(`${moved}\tdata dbhost ${db}\n`) && !hosts.includes(`${ip}\t`), hosts);
+      } finally {
+        await run(['rm', '-f', `${app}-r`, holder]);
+      }
       ok(await run(['stop', '-t', '0', db]), 'stop');
       const start = await run(['start', app]);
       assert.notEqual(start.code, 0);

@@ -341,11 +341,12 @@ export class ContainerService {
       const linkName = link.slice(link.indexOf(':') + 1);
       const { name, alias } = parseLink(link);
       const child = this.index.find(name);
-      const ip = child?.networks?.find((a) => a.network === 'bridge')?.endpoint?.address;
+      const bridged = child?.networks?.find((a) => a.network === 'bridge');
+      const ip = bridged?.endpoint?.address;
       // A linked container removed since: dockerd forgets the link with it.
       if (!child || (!strict && (!isRunning(child) || !ip))) continue;
-      if (!isRunning(child)) throw internal('link_not_running', `Cannot link to a non running container: /${child.name} AS ${linkName}`);
-      if (!ip) throw internal('link_not_bridged', `Cannot link to /${child.name}, as it does not belong to the default network`);
+      if (!bridged) throw internal('link_not_bridged', `Cannot link to /${child.name}, as it does not belong to the default network`);
+      if (!isRunning(child) || !ip) throw internal('link_not_running', `Cannot link to a non running container: /${child.name} AS ${linkName}`);
       out.hosts.push({ name: [alias, child.config.Hostname ?? shortId(child.id), ...(alias === child.name ? [] : [child.name])].join(' '), ip });
       out.env.push(...linkEnv(linkName, ip, child.config.Env ?? [], Object.keys(child.config.ExposedPorts ?? {})));
     }

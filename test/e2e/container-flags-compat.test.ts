@@ -161,6 +161,7 @@ for (const { name: client, run } of CLIENTS) {
     const net = uniqueName('lnet');
     const db = uniqueName('db');
     const app = uniqueName('app');
+    const bridged = uniqueName('bridged');
     ok(await run(['network', 'create', net]), 'network create');
     try {
       ok(await run(['run', '-d', '--name', db, '--network', net, 'busybox', 'sleep', '60']), 'run db');
@@ -172,8 +173,13 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(shown, `null ["${db}:database"]`);
       const other = await run(['run', '--rm', '--network', net, 'busybox', 'nslookup', 'database']);
       assert.notEqual(other.code, 0, 'the alias resolved for a container without the link');
+      // A legacy link from the default bridge needs the linked container there.
+      ok(await run(['create', '--name', bridged, '--link', db, 'busybox', 'true']), 'create');
+      const start = await run(['start', bridged]);
+      assert.notEqual(start.code, 0);
+      assert.match(start.stderr, new RegExp(`Cannot link to /${db}, as it does not belong to the default network`));
     } finally {
-      await run(['rm', '-f', app, db]);
+      await run(['rm', '-f', app, db, bridged]);
       await run(['network', 'rm', net]);
     }
   });

@@ -2,7 +2,7 @@ import { closeSync, constants, mkdirSync, openSync, writeFileSync } from 'node:f
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
-import { BerthError, conflict, errorMessage, internal, invalidArgument } from '../lib/errors.js';
+import { BerthError, conflict, errorMessage, internal, invalidArgument, notFound } from '../lib/errors.js';
 import { HOST_GATEWAY, parseExtraHost, type ExtraHost } from '../lib/extra-host.js';
 import { parseLink } from '../lib/link-spec.js';
 import { runProgram } from '../lib/exec-file.js';
@@ -1117,6 +1117,28 @@ export class ContainerService {
       this.index.save(o);
     }
     this.recordEvent(c, 'rename', { oldName: `/${oldName}` });
+  }
+
+  /**
+   * `rm --link PARENT/ALIAS`, as dockerd's rmLink: the linking container forgets the link (its
+   * /etc/hosts too, when it runs); both containers stay.
+   */
+  async removeLink(ref: string): Promise<void> {
+    const full = ref.startsWith('/') ? ref : `/${ref}`;
+    const slash = full.lastIndexOf('/');
+    if (slash === 0) {
+      this.index.get(ref);
+      throw internal('default_link_name', 'Conflict, cannot remove the default link name of the container');
+    }
+    const parent = this.index.find(full.slice(1, slash));
+    const links = parent?.hostConfig.Links ?? [];
+    const kept = links.filter((l) => l.slice(l.indexOf(':') + 1) !== full);
+    if (!parent || kept.length === links.length) throw notFound('container_not_found', `No such container: ${ref}`);
+    await this.locks.run(parent.id, async () => {
+      parent.hostConfig.Links = kept.length > 0 ? kept : null;
+      this.index.save(parent);
+      if (isRunning(parent) && parent.networks) await this.rewriteEtc(parent);
+    });
   }
 
   async remove(ref: string, opts: { force: boolean; volumes?: boolean }): Promise<void> {

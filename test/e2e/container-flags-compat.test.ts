@@ -151,6 +151,11 @@ for (const { name: client, run } of CLIENTS) {
       const start = await run(['start', app]);
       assert.notEqual(start.code, 0);
       assert.match(start.stderr, new RegExp(`Cannot link to a non running container: /${db} AS /${app}/data`));
+      // `rm --link PARENT/ALIAS` takes the link away; both containers stay.
+      refused(await run(['rm', '--link', `/${app}/nosuch`]), `No such container: ${app}/nosuch`);
+      assert.equal(ok(await run(['rm', '--link', `/${app}/data`]), 'rm --link').trim(), `/${app}/data`);
+      assert.equal(ok(await run(['inspect', '--format', '{{json .HostConfig.Links}}', app]), 'inspect').trim(), 'null');
+      ok(await run(['start', app]), 'start without the link');
       refused(await run(['create', '--net', 'host', '--link', db, 'busybox']), "conflicting options: host type networking can't be used with links. This would result in undefined behavior");
     } finally {
       await run(['rm', '-f', app, db]);
@@ -234,6 +239,11 @@ test('API: statuses as dockerd: storage-opt 500 at create, volume driver 404, gp
     const start = await api('POST', `/v1.50/containers/${ids[0]}/start`);
     assert.equal(start.status, 500, start.body);
     assert.deepEqual(start.json(), { message: 'could not select device driver "" with capabilities: [[gpu utility]]' });
+    // `rm --link` of a container's own name, as dockerd answers it; the container stays.
+    const ownName = await api('DELETE', `/v1.50/containers/${ids[0]}?link=1`);
+    assert.equal(ownName.status, 500, ownName.body);
+    assert.deepEqual(ownName.json(), { message: 'Conflict, cannot remove the default link name of the container' });
+    assert.equal((await api('GET', `/v1.50/containers/${ids[0]}/json`)).status, 200);
     // Before API 1.43 a client's Annotations are not its own: dockerd drops them.
     const old = await create({ Annotations: { 'org.example': 'x' } }, '1.42');
     assert.equal(old.status, 201, old.body);

@@ -1,4 +1,4 @@
-import { BerthError, invalidArgument } from '../../../lib/errors.js';
+import { invalidArgument } from '../../../lib/errors.js';
 import type { Engine } from '../../../engine/engine.js';
 import type { NetworkService } from '../../../engine/network-service.js';
 import type { AttachSession } from '../../../engine/attach-session.js';
@@ -136,8 +136,13 @@ export function containerRoutes(router: Router, engine: Engine, networks: Pick<N
     sendEmpty(ctx, 204);
   });
 
-  router.add('DELETE', '/containers/{id}', async (ctx) => {
-    if (boolParam(ctx.query, 'link')) throw new BerthError('NotImplemented', 'links', 'container links are not supported by berth');
+  // A link's name has a slash (`PARENT/ALIAS`), which the docker CLI sends unescaped.
+  router.add('DELETE', '/containers/{id*}', async (ctx) => {
+    if (boolParam(ctx.query, 'link')) {
+      await containers.removeLink(ctx.params['id'] ?? '');
+      sendEmpty(ctx, 204);
+      return;
+    }
     await engine.removeContainer(ctx.params['id'] ?? '', { force: boolParam(ctx.query, 'force'), volumes: boolParam(ctx.query, 'v') });
     sendEmpty(ctx, 204);
   });

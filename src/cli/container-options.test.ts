@@ -107,3 +107,21 @@ test('capabilities are normalized as docker/cli does', () => {
   });
   assert.deepEqual(effectiveCaps(['NET_ADMIN'], ['all', 'CHOWN']), { add: ['CAP_NET_ADMIN'], drop: ['ALL'] });
 });
+
+test('--annotation, --storage-opt, --volume-driver, --gpus and --link go into HostConfig as docker/cli sends them', () => {
+  const hc = plan(['--annotation', 'a.b=c=d', '--annotation', 'bare', '--storage-opt', 'size=1G', '--volume-driver', 'x', '--gpus', 'all', '--link', 'db:d', 'busybox']).body.HostConfig;
+  assert.deepEqual(hc?.Annotations, { 'a.b': 'c=d', bare: '' });
+  assert.deepEqual(hc?.StorageOpt, { size: '1G' });
+  assert.equal(hc?.VolumeDriver, 'x');
+  assert.deepEqual(hc?.DeviceRequests, [{ Driver: '', Count: -1, DeviceIDs: null, Capabilities: [['gpu']], Options: {} }]);
+  assert.deepEqual(hc?.Links, ['db:d']);
+  const none = plan(['busybox']).body.HostConfig;
+  assert.deepEqual([none?.Annotations, none?.StorageOpt, none?.VolumeDriver, none?.DeviceRequests, none?.Links], [undefined, undefined, undefined, null, null]);
+  assert.throws(() => plan(['--storage-opt', 'size', 'busybox']), /^Error: invalid storage option$/);
+  assert.throws(() => plan(['--link', 'a:b:c', 'busybox']), /bad format for links: a:b:c/);
+});
+
+test('--userns: host or nothing, as docker/cli checks it', () => {
+  assert.equal(plan(['--userns', 'host', 'busybox']).body.HostConfig?.UsernsMode, 'host');
+  assert.throws(() => plan(['--userns', 'private', 'busybox']), /^Error: --userns: invalid USER mode$/);
+});

@@ -8,6 +8,7 @@ import type { HostConfig, Mount } from '../api/types/host-config.js';
 import type { NetworkingConfig } from '../api/types/network.js';
 import { parseMemory } from '../lib/human-units.js';
 import { parseDeviceCgroupRule, parseDeviceFlag } from '../lib/device-spec.js';
+import { parseLink } from '../lib/link-spec.js';
 import { networkingFromFlags, parseNetworkAttachment } from './network-attach.js';
 import { parseGoDuration } from '../lib/time-spec.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
@@ -16,6 +17,7 @@ import {
   parseEnvFile,
   parseExpose,
   parseExtraHost,
+  parseGpuRequest,
   parseLabelFile,
   parseMount,
   parsePublish,
@@ -66,6 +68,7 @@ const FORMAT_KV = (what: string) => (text: string): void => {
 /** Flags shared by `run` and `create`. */
 export const containerFlags: FlagSpec[] = [
   { name: 'add-host', type: 'list', description: 'Add a custom host-to-IP mapping (host:ip)', validate: (v) => void parseExtraHost(v) },
+  { name: 'annotation', type: 'list', valueName: 'map', description: 'Add an annotation to the container (passed through to the OCI runtime)' },
   { name: 'attach', short: 'a', type: 'list', description: 'Attach to STDIN, STDOUT or STDERR', validate: checkAttach },
   { name: 'cap-add', type: 'list', description: 'Add Linux capabilities' },
   { name: 'cap-drop', type: 'list', description: 'Drop Linux capabilities' },
@@ -89,6 +92,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'env', short: 'e', type: 'list', description: 'Set environment variables' },
   { name: 'env-file', type: 'list', description: 'Read in a file of environment variables' },
   { name: 'expose', type: 'list', description: 'Expose a port or a range of ports', validate: (v) => void parseExpose(v) },
+  { name: 'gpus', type: 'list', valueName: 'gpu-request', description: "GPU devices to add to the container ('all' to pass all GPUs)", validate: (v) => void parseGpuRequest(v) },
   { name: 'group-add', type: 'list', description: 'Add additional groups to join' },
   { name: 'health-cmd', type: 'string', description: 'Command to run to check health' },
   ...(['interval', 'start-interval', 'start-period', 'timeout'] as const).map(
@@ -101,6 +105,8 @@ export const containerFlags: FlagSpec[] = [
   { name: 'ipc', type: 'string', description: 'IPC mode to use' },
   { name: 'label', short: 'l', type: 'list', description: 'Set meta data on a container' },
   { name: 'label-file', type: 'list', description: 'Read in a line delimited file of labels' },
+  { name: 'link', type: 'list', description: 'Add link to another container', validate: (v) => void parseLink(v) },
+  { name: 'link-local-ip', type: 'list', description: 'Container IPv4/IPv6 link-local addresses' },
   { name: 'log-driver', type: 'string', description: 'Logging driver for the container' },
   { name: 'log-opt', type: 'list', description: 'Log driver options', validate: FORMAT_KV('log-opt') },
   { name: 'memory', short: 'm', type: 'string', valueName: 'bytes', description: 'Memory limit', validate: (v) => void bytesValue(v) },
@@ -115,6 +121,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'memory-swappiness', type: 'int', description: 'Tune container memory swappiness (0 to 100)', defaultText: '-1' },
   { name: 'mount', type: 'list', valueName: 'mount', description: 'Attach a filesystem mount to the container', validate: (v) => void parseMount(v, bytesValue) },
   { name: 'ip', type: 'string', description: 'IPv4 address (e.g., 172.30.100.104)' },
+  { name: 'ip6', type: 'string', description: 'IPv6 address (e.g., 2001:db8::33)' },
   { name: 'mac-address', type: 'string', description: 'Container MAC address (e.g., 92:d0:c6:0a:29:33)' },
   { name: 'name', type: 'string', description: 'Assign a name to the container' },
   { name: 'net', type: 'list', valueName: 'network', description: 'Connect a container to a network', hidden: true, validate: (v) => void parseNetworkAttachment(v) },
@@ -139,6 +146,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'shm-size', type: 'string', valueName: 'bytes', description: 'Size of /dev/shm', validate: (v) => void bytesValue(v) },
   { name: 'stop-signal', type: 'string', description: 'Signal to stop the container' },
   { name: 'stop-timeout', type: 'int', description: 'Timeout (in seconds) to stop a container' },
+  { name: 'storage-opt', type: 'list', description: 'Storage driver options for the container' },
   { name: 'sysctl', type: 'list', valueName: 'map', description: 'Sysctl options', validate: FORMAT_KV('sysctl') },
   { name: 'tmpfs', type: 'list', description: 'Mount a tmpfs directory' },
   { name: 'tty', short: 't', type: 'bool', description: 'Allocate a pseudo-TTY' },
@@ -147,6 +155,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'userns', type: 'string', description: 'User namespace to use' },
   { name: 'uts', type: 'string', description: 'UTS namespace to use' },
   { name: 'volume', short: 'v', type: 'list', description: 'Bind mount a volume' },
+  { name: 'volume-driver', type: 'string', description: 'Optional volume driver for the container' },
   { name: 'volumes-from', type: 'list', description: 'Mount volumes from the specified container(s)' },
   { name: 'workdir', short: 'w', type: 'string', description: 'Working directory inside the container' },
 ];
@@ -285,6 +294,9 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
   const { mode: network, endpoints } = networkingFromFlags([...flags.list('network'), ...flags.list('net')], {
     aliases: flags.list('network-alias'),
     ip: flags.string('ip'),
+    ip6: flags.string('ip6'),
+    linkLocalIps: flags.list('link-local-ip'),
+    links: flags.list('link'),
     mac: flags.string('mac-address'),
   });
   const networking: NetworkingConfig = { EndpointsConfig: endpoints };
@@ -323,7 +335,18 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
     VolumesFrom: orUndefined(flags.list('volumes-from')) ?? null,
     Devices: orUndefined(flags.list('device').map(parseDeviceFlag)) ?? null,
     DeviceCgroupRules: orUndefined(flags.list('device-cgroup-rule')) ?? null,
+    DeviceRequests: orUndefined(flags.list('gpus').map(parseGpuRequest)) ?? null,
+    Links: orUndefined(flags.list('link')) ?? null,
   };
+  const annotations = Object.fromEntries(flags.list('annotation').map(splitKeyValue));
+  if (Object.keys(annotations).length > 0) hostConfig.Annotations = annotations;
+  const storageOpts = flags.list('storage-opt').map((o) => {
+    if (!o.includes('=')) throw new Error('invalid storage option');
+    return splitKeyValue(o);
+  });
+  if (storageOpts.length > 0) hostConfig.StorageOpt = Object.fromEntries(storageOpts);
+  const volumeDriver = flags.string('volume-driver');
+  if (volumeDriver) hostConfig.VolumeDriver = volumeDriver;
   if (flags.changed('pids-limit')) hostConfig.PidsLimit = flags.int('pids-limit') ?? 0;
   if (flags.changed('init')) hostConfig.Init = flags.bool('init');
   if (flags.changed('oom-kill-disable')) hostConfig.OomKillDisable = flags.bool('oom-kill-disable');
@@ -344,6 +367,8 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
     const v = flags.string(flag);
     if (v !== undefined) hostConfig[field] = v;
   }
+  const userns = flags.string('userns');
+  if (userns !== undefined && userns !== '' && userns !== 'host') throw new Error('--userns: invalid USER mode');
   const cgroupns = flags.string('cgroupns');
   if (cgroupns !== undefined) {
     if (!['', 'host', 'private'].includes(cgroupns)) throw new Error(`--cgroupns: invalid CGROUP mode "${cgroupns}"`);

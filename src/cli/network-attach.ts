@@ -6,6 +6,10 @@ export interface NetworkAttachment {
   target: string;
   aliases: string[];
   ipv4?: string;
+  ipv6?: string;
+  linkLocalIps: string[];
+  /** `--link` on a user-defined network: an endpoint setting. */
+  links: string[];
   mac?: string;
   driverOpts: Record<string, string>;
 }
@@ -14,12 +18,15 @@ export interface NetworkAttachment {
 export interface LegacyNetworkFlags {
   aliases: readonly string[];
   ip?: string;
+  ip6?: string;
+  linkLocalIps?: readonly string[];
+  links?: readonly string[];
   mac?: string;
 }
 
 /** Parses a `--network` value as docker's CLI does; an error message names the bad field. */
 export function parseNetworkAttachment(value: string): NetworkAttachment {
-  const out: NetworkAttachment = { target: '', aliases: [], driverOpts: {} };
+  const out: NetworkAttachment = { target: '', aliases: [], linkLocalIps: [], links: [], driverOpts: {} };
   // docker's test for the advanced form: key=value pairs; anything else is a network name or mode.
   if (!/\w+=\w+(,\w+=\w+)*/.test(value)) return { ...out, target: value };
   for (const field of splitCsv(value)) {
@@ -37,6 +44,12 @@ export function parseNetworkAttachment(value: string): NetworkAttachment {
       case 'ip':
         out.ipv4 = val;
         break;
+      case 'ip6':
+        out.ipv6 = val;
+        break;
+      case 'link-local-ip':
+        out.linkLocalIps.push(val);
+        break;
       case 'mac-address':
         out.mac = val;
         break;
@@ -53,6 +66,12 @@ export function parseNetworkAttachment(value: string): NetworkAttachment {
   return out;
 }
 
+/** EndpointSettings.IPAMConfig for the addresses asked for, none when none is. */
+export function ipamConfig(ipv4: string | undefined, ipv6: string | undefined, linkLocal: readonly string[]): Pick<EndpointSettings, 'IPAMConfig'> {
+  if (!ipv4 && !ipv6 && linkLocal.length === 0) return {};
+  return { IPAMConfig: { ...(ipv4 ? { IPv4Address: ipv4 } : {}), ...(ipv6 ? { IPv6Address: ipv6 } : {}), ...(linkLocal.length > 0 ? { LinkLocalIPs: [...linkLocal] } : {}) } };
+}
+
 /** Networks docker's CLI treats as built in (no aliases): anything else is user-defined. */
 function isUserDefined(target: string): boolean {
   return !['default', 'bridge', 'host', 'none'].includes(target) && !target.startsWith('container:');
@@ -65,7 +84,7 @@ function isUserDefined(target: string): boolean {
  * sends no endpoint at all.
  */
 export function networkingFromFlags(values: readonly string[], legacy: LegacyNetworkFlags): { mode: string; endpoints: Record<string, EndpointSettings> } {
-  const nets = values.length > 0 ? values.map(parseNetworkAttachment) : [{ target: 'default', aliases: [], driverOpts: {} } as NetworkAttachment];
+  const nets = values.length > 0 ? values.map(parseNetworkAttachment) : [{ target: 'default', aliases: [], linkLocalIps: [], links: [], driverOpts: {} } as NetworkAttachment];
   const endpoints: Record<string, EndpointSettings> = {};
   let userDefined = false;
   let builtIn = false;
@@ -80,7 +99,8 @@ export function networkingFromFlags(values: readonly string[], legacy: LegacyNet
     const ep: EndpointSettings = {
       ...(n.aliases.length > 0 ? { Aliases: n.aliases } : {}),
       ...(Object.keys(n.driverOpts).length > 0 ? { DriverOpts: n.driverOpts } : {}),
-      ...(n.ipv4 ? { IPAMConfig: { IPv4Address: n.ipv4 } } : {}),
+      ...(n.links.length > 0 ? { Links: n.links } : {}),
+      ...ipamConfig(n.ipv4, n.ipv6, n.linkLocalIps),
       ...(n.mac ? { MacAddress: n.mac } : {}),
     };
     if (nets.length === 1 && Object.keys(ep).length === 0) continue;
@@ -99,8 +119,18 @@ function applyLegacy(n: NetworkAttachment, legacy: LegacyNetworkFlags): void {
     if (n.ipv4) throw new Error('conflicting options: cannot specify both --ip and per-network IPv4 address');
     n.ipv4 = legacy.ip;
   }
+  if (legacy.ip6) {
+    if (n.ipv6) throw new Error('conflicting options: cannot specify both --ip6 and per-network IPv6 address');
+    n.ipv6 = legacy.ip6;
+  }
   if (legacy.mac) {
     if (n.mac) throw new Error('conflicting options: cannot specify both --mac-address and per-network MAC address');
     n.mac = legacy.mac;
   }
+  if (legacy.linkLocalIps?.length) {
+    if (n.linkLocalIps.length > 0) throw new Error('conflicting options: cannot specify both --link-local-ip and per-network link-local IP addresses');
+    n.linkLocalIps = [...legacy.linkLocalIps];
+  }
+  // On a user-defined network `--link` is an endpoint setting; on the default bridge a legacy link (HostConfig.Links).
+  if (isUserDefined(n.target) && legacy.links?.length) n.links = [...legacy.links];
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCpus, parseEnvFile, parseExtraHost, parseMount, parsePublish, parseRestartPolicy, parseUlimit } from './opts.js';
+import { parseCpus, parseEnvFile, parseExtraHost, parseGpuRequest, parseMount, parsePublish, parseRestartPolicy, parseUlimit } from './opts.js';
 
 const size = (s: string): number => Number.parseInt(s, 10) * (s.endsWith('m') ? 1024 * 1024 : 1);
 
@@ -65,4 +65,16 @@ test('parses env files and add-host', () => {
   assert.equal(parseExtraHost('db:10.0.0.2'), 'db:10.0.0.2');
   assert.equal(parseExtraHost('db=::1'), 'db:::1');
   assert.throws(() => parseExtraHost('db'), /bad format for add-host/);
+});
+
+test('parseGpuRequest: docker/cli\'s GpuOpts', () => {
+  const req = (Driver: string, Count: number, DeviceIDs: string[] | null, Capabilities: string[][], Options: Record<string, string> = {}) => ({ Driver, Count, DeviceIDs, Capabilities, Options });
+  assert.deepEqual(parseGpuRequest('all'), req('', -1, null, [['gpu']]));
+  assert.deepEqual(parseGpuRequest('2'), req('', 2, null, [['gpu']]));
+  assert.deepEqual(parseGpuRequest('driver=nvidia'), req('nvidia', 1, null, [['gpu']]));
+  assert.deepEqual(parseGpuRequest('"device=0,1",capabilities=utility'), req('', 0, ['0', '1'], [['utility', 'gpu']]));
+  assert.deepEqual(parseGpuRequest('count=1,"options=a=b,c"'), req('', 1, null, [['gpu']], { a: 'b', c: '' }));
+  assert.throws(() => parseGpuRequest('some'), /^Error: invalid count \(some\): value must be either "all" or an integer: invalid syntax$/);
+  assert.throws(() => parseGpuRequest('all,count=2'), /gpu request key 'count' can be specified only once/);
+  assert.throws(() => parseGpuRequest('foo=bar'), /unexpected key 'foo' in 'foo=bar'/);
 });

@@ -4,7 +4,7 @@
  * flag parser or the command prefixes as docker does.
  */
 import { isIP } from 'node:net';
-import type { Mount, PortBinding, RestartPolicy, Ulimit } from '../api/types/host-config.js';
+import type { DeviceRequest, Mount, PortBinding, RestartPolicy, Ulimit } from '../api/types/host-config.js';
 import { parseExtraHost as parseExtraHostEntry } from '../lib/extra-host.js';
 
 export interface PortMappings {
@@ -311,4 +311,43 @@ export function parseMount(spec: string, parseSize: (s: string) => number): Moun
 export function parseExtraHost(text: string): string {
   const { name, ip } = parseExtraHostEntry(text);
   return `${name}:${ip}`;
+}
+
+/** `--gpus` count: `all` (-1) or an integer, with strconv.Atoi's complaint otherwise. */
+function gpuCount(text: string): number {
+  if (text === 'all') return -1;
+  if (!/^[+-]?\d+$/.test(text)) throw new Error(`invalid count (${text}): value must be either "all" or an integer: invalid syntax`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`invalid count (${text}): value must be either "all" or an integer: value out of range`);
+  return n;
+}
+
+/**
+ * `--gpus all`, `--gpus 2`, `--gpus '"device=0,1",capabilities=utility,driver=nvidia,options=k=v'`
+ * into a DeviceRequest, as docker/cli's GpuOpts: one GPU unless a count or devices are given,
+ * capabilities `gpu` plus any asked for.
+ */
+export function parseGpuRequest(value: string): DeviceRequest {
+  const req: DeviceRequest = { Driver: '', Count: 0, DeviceIDs: undefined, Capabilities: undefined, Options: {} };
+  const seen = new Set<string>();
+  for (const field of splitCsv(value)) {
+    const eq = field.indexOf('=');
+    const key = eq === -1 ? field : field.slice(0, eq);
+    const val = field.slice(eq + 1);
+    if (seen.has(key)) throw new Error(`gpu request key '${key}' can be specified only once`);
+    seen.add(key);
+    if (eq === -1) {
+      seen.add('count');
+      req.Count = gpuCount(key);
+      continue;
+    }
+    if (key === 'driver') req.Driver = val;
+    else if (key === 'count') req.Count = gpuCount(val);
+    else if (key === 'device') req.DeviceIDs = val.split(',');
+    else if (key === 'capabilities') req.Capabilities = [[...val.split(','), 'gpu']];
+    else if (key === 'options') req.Options = Object.fromEntries(splitCsv(val).map(splitKeyValue));
+    else throw new Error(`unexpected key '${key}' in '${field}'`);
+  }
+  if (!seen.has('count') && req.DeviceIDs === undefined) req.Count = 1;
+  return { Driver: req.Driver, Count: req.Count, DeviceIDs: req.DeviceIDs ?? null, Capabilities: req.Capabilities ?? [['gpu']], Options: req.Options };
 }

@@ -89,6 +89,16 @@ export interface HostConfigSpec {
   MemorySwappiness?: number | null;
   /** `--add-host` entries: `name:ip` (or `name=ip`), the IP possibly `host-gateway`. */
   ExtraHosts?: string[] | null;
+  /** `--annotation`: into the runtime spec's annotations. */
+  Annotations?: Record<string, string> | null;
+  /** `--storage-opt`: refused as dockerd's overlay2 refuses it without xfs project quotas. */
+  StorageOpt?: Record<string, string> | null;
+  /** `--volume-driver`: only `local` exists. */
+  VolumeDriver?: string;
+  /** `--gpus`: no device driver serves them; the start fails as dockerd's without one. */
+  DeviceRequests?: { Driver?: string; Capabilities?: string[][] | null }[] | null;
+  /** `--link NAME[:ALIAS]` on the default bridge. */
+  Links?: string[] | null;
   [extra: string]: unknown;
 }
 
@@ -164,6 +174,10 @@ export interface NetworkAttachment {
   aliases?: string[];
   /** `--ip`: the address asked for. */
   ipv4?: string;
+  /** `--link NAME:ALIAS` on a user network: ALIAS resolves to NAME for this container only, as libnetwork's. */
+  links?: string[];
+  /** `--link-local-ip`: extra addresses on the endpoint's interface (/16, or /64 for IPv6), as libnetwork adds them. */
+  linkLocalIps?: string[];
   /** `--mac-address` / `mac-address=`: the endpoint's MAC instead of the derived one. */
   mac?: string;
   /** `driver-opt=`: recorded and shown by inspect. */

@@ -1,15 +1,23 @@
+import { isIP } from 'node:net';
 import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '../lib/errors.js';
 import type { EventRecorder } from '../lib/event-bus.js';
 import type { Logger } from '../lib/logger.js';
 import type { BridgeEndpoint, BridgeNetwork } from '../network/bridge-network.js';
 import type { DnsTarget } from '../network/dns-nat.js';
 import type { PortRequest } from '../network/port-rules.js';
+import { parseLink } from '../lib/link-spec.js';
 import { isRunning, type ContainerRecord, type NetworkAttachment } from './container-model.js';
 
 /** What a create request or `network connect` asks of one endpoint (EndpointSettings' request side). */
 export interface EndpointRequest {
   aliases?: string[];
   ipv4?: string;
+  /** IPAMConfig.IPv6Address: refused, as on dockerd's networks without an IPv6 subnet (berth has none). */
+  ipv6?: string;
+  /** Links: see NetworkAttachment.links. */
+  links?: string[];
+  /** IPAMConfig.LinkLocalIPs: see NetworkAttachment.linkLocalIps. */
+  linkLocalIps?: string[];
   /** MacAddress: instead of the one derived from the address. */
   mac?: string;
   /** DriverOpts: kept and shown; the bridge driver acts on none of them. */
@@ -43,8 +51,10 @@ export function liveAttachments(c: ContainerRecord): (NetworkAttachment & { endp
  * shares with them (the queried network first), each with its address on that network.
  */
 export function resolveName(all: readonly ContainerRecord[], network: string, name: string, from: string): string[] {
-  const q = name.toLowerCase();
   const asker = askerOf(all, network, from);
+  // The asker's own links on this network: an alias stands for the linked container's name.
+  const ownLinks = asker?.networks?.find((a) => a.network === network)?.links ?? [];
+  const q = (ownLinks.map(parseLink).find((l) => l.alias.toLowerCase() === name.toLowerCase())?.name ?? name).toLowerCase();
   const shared = asker ? withEndpoints(asker).map((a) => a.network) : [];
   // The default bridge has no name resolution in Docker.
   const nets = [network, ...shared.filter((n) => n !== network && n !== 'bridge')];
@@ -155,7 +165,7 @@ export class ContainerNetworks {
       for (const [i, a] of atts.entries()) {
         const bridge = this.bridgeOf(a.network);
         if (!bridge) throw notFound('network_not_found', `network ${a.network} not found`);
-        const attached = await bridge.attach(c.id, i === 0 ? publish : [], { name: c.name, ifIndex: i, loopbackUp: i === 0, defaultRoute: i === 0, address: a.ipv4, mac: a.mac });
+        const attached = await bridge.attach(c.id, i === 0 ? publish : [], { name: c.name, ifIndex: i, loopbackUp: i === 0, defaultRoute: i === 0, address: a.ipv4, mac: a.mac, linkLocal: a.linkLocalIps });
         a.endpoint = attached.endpoint;
         pending.push(attached.links);
       }
@@ -233,7 +243,7 @@ export class ContainerNetworks {
     while (used.has(ifIndex)) ifIndex++;
     // The endpoint that gets the default route publishes the ports too.
     const route = live.length === 0;
-    const attached = await net.bridge.attach(c.id, route ? publish : [], { name: c.name, ifIndex, loopbackUp: false, defaultRoute: route, address: req.ipv4, mac: req.mac });
+    const attached = await net.bridge.attach(c.id, route ? publish : [], { name: c.name, ifIndex, loopbackUp: false, defaultRoute: route, address: req.ipv4, mac: req.mac, linkLocal: req.linkLocalIps });
     await attached.links;
     attachment.endpoint = attached.endpoint;
     if (existing) atts.splice(atts.indexOf(existing), 1, attachment);
@@ -309,22 +319,40 @@ interface ResolvedNetwork {
   fixedAddresses: boolean;
 }
 
-/** Docker's checks of an endpoint request: aliases only on user networks, fixed addresses only in subnets the user chose. */
+/**
+ * Docker's checks of an endpoint request, its errors one a line in dockerd's order: fixed addresses
+ * and aliases only on user networks, addresses well-formed, a fixed address only in a subnet the user
+ * chose (no network here has an IPv6 one).
+ */
 function validateRequest(net: ResolvedNetwork, req: EndpointRequest): void {
+  const errs: string[] = [];
   if (net.name === 'bridge') {
-    if (req.ipv4) throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nuser specified IP address is supported on user defined networks only');
-    if (req.aliases?.length) throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nnetwork-scoped alias is supported only for containers in user defined networks');
+    if (req.ipv4 || req.ipv6) errs.push('user specified IP address is supported on user defined networks only');
+    if (req.aliases?.length) errs.push('network-scoped alias is supported only for containers in user defined networks');
+  }
+  if (req.ipv6 && (isIP(req.ipv6) !== 6 || isUnspecified(req.ipv6) || /^::ffff:[\d.]+$/i.test(req.ipv6))) errs.push(`invalid IPv6 address: ${req.ipv6}`);
+  for (const link of req.links ?? []) parseLink(link);
+  for (const ip of req.linkLocalIps ?? []) if (isIP(ip) === 0 || isUnspecified(ip)) errs.push(`invalid link-local IP address: ${ip}`);
+  if (net.name !== 'bridge') {
+    const noSubnet = 'user specified IP address is supported only when connecting to networks with user configured subnets';
+    if (req.ipv4 && !net.fixedAddresses) errs.push(noSubnet);
+    if (req.ipv6) errs.push(noSubnet);
   }
   if (req.mac !== undefined && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(req.mac)) throw invalidArgument('invalid_mac', `invalid MAC address: ${req.mac}`);
-  if (req.ipv4 && !net.fixedAddresses) {
-    throw invalidArgument('invalid_endpoint', 'invalid endpoint settings:\nuser specified IP address is supported only when connecting to networks with user configured subnets');
-  }
+  if (errs.length > 0) throw invalidArgument('invalid_endpoint', `invalid endpoint settings:\n${errs.join('\n')}`);
+}
+
+/** `0.0.0.0` or `::` in any spelling. */
+function isUnspecified(ip: string): boolean {
+  return isIP(ip) === 4 ? ip.split('.').every((n) => Number(n) === 0) : /^[0:]+$/.test(ip);
 }
 
 /** The per-endpoint settings a request records besides its aliases. */
-function requestFields(req: EndpointRequest): Pick<NetworkAttachment, 'ipv4' | 'mac' | 'driverOpts'> {
+function requestFields(req: EndpointRequest): Pick<NetworkAttachment, 'ipv4' | 'linkLocalIps' | 'links' | 'mac' | 'driverOpts'> {
   return {
+    ...(req.links?.length ? { links: req.links } : {}),
     ...(req.ipv4 ? { ipv4: req.ipv4 } : {}),
+    ...(req.linkLocalIps?.length ? { linkLocalIps: req.linkLocalIps } : {}),
     ...(req.mac ? { mac: req.mac.toLowerCase() } : {}),
     ...(req.driverOpts && Object.keys(req.driverOpts).length > 0 ? { driverOpts: req.driverOpts } : {}),
   };

@@ -2,8 +2,9 @@ import { closeSync, constants, mkdirSync, openSync, writeFileSync } from 'node:f
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
-import { BerthError, conflict, errorMessage, invalidArgument } from '../lib/errors.js';
+import { BerthError, conflict, errorMessage, internal, invalidArgument, notFound } from '../lib/errors.js';
 import { HOST_GATEWAY, parseExtraHost, type ExtraHost } from '../lib/extra-host.js';
+import { parseLink } from '../lib/link-spec.js';
 import { runProgram } from '../lib/exec-file.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
 import type { EventRecorder } from '../lib/event-bus.js';
@@ -38,6 +39,7 @@ import { ContainerNetworks, etcNetwork, modeNetwork, type EndpointRequest, type 
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
 import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
+import { linkEnv, renameInLink } from './container-links.js';
 import { writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
 import { logSizeMax, normalizeLogConfig, type LogConfigSpec } from './log-config.js';
 import { ContainerFs } from './container-fs.js';
@@ -57,7 +59,7 @@ import { validateHealthcheck } from './health.js';
 import { restartAfterExit, RestartScheduler, startOnDaemonStart, validateRestartPolicy } from './restart-policy.js';
 import { copyUp } from '../volume/copy-up.js';
 import { planMounts, tmpfsMountOptions, volumesFromContainer, volumesFromMounts, type MountInputs, type MountRecord } from '../volume/mount-plan.js';
-import type { VolumeStore } from '../volume/volume-store.js';
+import { checkVolumeDriver, volumeName, type VolumeStore } from '../volume/volume-store.js';
 
 export interface EnginePaths {
   /** Persistent per-container files: etc files, logs. */
@@ -191,6 +193,8 @@ export class ContainerService {
     const id = newContainerId();
     const name = req.name ? validateName(req.name) : generateName((n) => this.index.nameTaken(n));
     this.index.assertNameFree(name);
+    checkStorageOpts(hc.StorageOpt ?? {});
+    this.resolveLinks(hc, name);
     // As dockerd: on the host's network the default name is the host's.
     const config = mergeImageConfig({ ...req.config }, image.config.config ?? {}, hc.NetworkMode === 'host' ? hostname() : shortId(id));
     const { path, args } = commandOf(config);
@@ -250,7 +254,12 @@ export class ContainerService {
       tmpfs: (hc['Tmpfs'] as Record<string, string> | null | undefined) ?? {},
       volumes: Object.keys(config.Volumes ?? {}),
       from,
+      volumeDriver: hc.VolumeDriver,
     });
+    // Every volume's driver before anything is created: only `local` exists.
+    for (const m of plan) {
+      if (m.Type === 'volume') checkVolumeDriver(m.Name || volumeName(undefined), m.Driver);
+    }
     for (const m of plan) {
       if (m.Type !== 'bind') continue;
       const exists = await stat(m.Source).then(() => true, () => false);
@@ -283,6 +292,65 @@ export class ContainerService {
       if (e instanceof BerthError && e.kind === 'NotFound') throw invalidArgument('volumes_from_not_found', e.message);
       throw e;
     }
+  }
+
+  /**
+   * `--link` as dockerd's registerLinks checks it at create: the linked container exists (followed
+   * through `--network container:`) and is not on the host's network. Kept as `/child:/parent/alias`,
+   * the form dockerd's inspect shows. On a user network links are the endpoint's (see resolveName)
+   * and dockerd's inspect shows no HostConfig.Links.
+   */
+  private resolveLinks(hc: HostConfigSpec, parent: string): void {
+    const links = hc.Links ?? [];
+    if (links.length === 0) return;
+    const mode = hc.NetworkMode ?? 'default';
+    const undefinedBehaviour = (what: string) => invalidArgument('conflicting_options', `conflicting options: ${what} can't be used with links. This would result in undefined behavior`);
+    if (mode === 'host') throw undefinedBehaviour('host type networking');
+    if (mode.startsWith('container:')) throw undefinedBehaviour('container type network');
+    if (!NETWORK_MODES.includes(mode)) {
+      hc.Links = null;
+      return;
+    }
+    const target = (ref: string): ContainerRecord => {
+      try {
+        return this.index.get(ref);
+      } catch (e) {
+        // A bad request, as dockerd's: a 404 would make the docker CLI pull the image.
+        if (e instanceof BerthError && e.kind === 'NotFound') throw invalidArgument('link_not_found', `could not get container for ${ref}: ${e.message}`);
+        throw e;
+      }
+    };
+    hc.Links = links.map((l) => {
+      const { name, alias } = parseLink(l);
+      let child = target(name);
+      while (child.hostConfig.NetworkMode?.startsWith('container:')) child = target(child.hostConfig.NetworkMode.slice('container:'.length));
+      if (child.hostConfig.NetworkMode === 'host') throw undefinedBehaviour('host type networking');
+      return `/${child.name}:/${parent}/${alias}`;
+    });
+  }
+
+  /**
+   * At start on the default bridge, as dockerd's: each linked container, running there, gives a
+   * /etc/hosts line (alias, hostname and name at its address) and its link variables (see linkEnv).
+   * Not `strict` (a rewrite of a running container's hosts), a link that cannot be served is left out.
+   */
+  private linkedContainers(c: ContainerRecord, strict = true): { hosts: ExtraHost[]; env: string[] } {
+    const out = { hosts: [] as ExtraHost[], env: [] as string[] };
+    if (!c.networks?.some((a) => a.network === 'bridge')) return out;
+    for (const link of c.hostConfig.Links ?? []) {
+      const linkName = link.slice(link.indexOf(':') + 1);
+      const { name, alias } = parseLink(link);
+      const child = this.index.find(name);
+      const bridged = child?.networks?.find((a) => a.network === 'bridge');
+      const ip = bridged?.endpoint?.address;
+      // A linked container removed since: dockerd forgets the link with it.
+      if (!child || (!strict && (!isRunning(child) || !ip))) continue;
+      if (!bridged) throw internal('link_not_bridged', `Cannot link to /${child.name}, as it does not belong to the default network`);
+      if (!isRunning(child) || !ip) throw internal('link_not_running', `Cannot link to a non running container: /${child.name} AS ${linkName}`);
+      out.hosts.push({ name: [alias, child.config.Hostname ?? shortId(child.id), ...(alias === child.name ? [] : [child.name])].join(' '), ip });
+      out.env.push(...linkEnv(linkName, ip, child.config.Env ?? [], Object.keys(child.config.ExposedPorts ?? {})));
+    }
+    return out;
   }
 
   private async removeAnonymousVolumes(c: ContainerRecord): Promise<void> {
@@ -465,8 +533,10 @@ export class ContainerService {
         const dns = this.aimEmbeddedDns(c, false).then(() => undefined, (e: unknown) => e);
         netFinish = Promise.all([links, dns]).then(([a, b]) => a ?? b);
       }
+      checkDeviceRequests(hc.DeviceRequests ?? []);
+      const linked = this.linkedContainers(c);
       // The container's /etc files and the image's users: small files, at once (see writeEtcFiles).
-      if (!owner) this.writeEtc(c, hostNetwork, (hc.ExtraHosts ?? []).length > 0 ? await this.extraHosts(c) : []);
+      if (!owner) this.writeEtc(c, hostNetwork, [...((hc.ExtraHosts ?? []).length > 0 ? await this.extraHosts(c) : []), ...linked.hosts]);
       const rootFs = new ContainerFs(rootfs, [], false);
       const user = rootFs.resolveUser(c.config.User ?? '', (c.hostConfig['GroupAdd'] as string[] | null) ?? []);
       sw.lap('etc');
@@ -476,7 +546,7 @@ export class ContainerService {
         rootfsPath: rootfs,
         readonlyRootfs: hc.ReadonlyRootfs === true,
         args: [c.path, ...c.args],
-        env: withDefaultEnv(processEnv(c, hostNetwork), user.home),
+        env: withDefaultEnv(processEnv(c, hostNetwork, linked.env), user.home),
         cwd: c.config.WorkingDir || '/',
         user,
         terminal: c.config.Tty === true,
@@ -512,6 +582,7 @@ export class ContainerService {
         mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootFs))],
         ...(await this.devicesOf(c)),
         init: hc.Init ? { path: this.deps.security.initPath } : undefined,
+        annotations: hc.Annotations ?? undefined,
       });
       compiledBefore = this.seccompPrograms.annotate(spec, runtime);
       // At once, as the /etc files (see writeEtcFiles): the runtime's create waits for it.
@@ -551,6 +622,7 @@ export class ContainerService {
     c.stoppedByUser = false;
     this.index.save(c);
     this.deps.health.start(c, true);
+    await this.updateLinkingHosts(c);
     sw.lap('record');
     sw.done(c.id);
   }
@@ -568,6 +640,22 @@ export class ContainerService {
       nameserver: net.dns ? EMBEDDED_DNS_ADDRESS : undefined,
       dns: dnsOverrides(c, this.deps.dnsServers),
     });
+  }
+
+  /** A running container's /etc files again, after its endpoints or its linked containers' addresses changed. */
+  private async rewriteEtc(c: ContainerRecord): Promise<void> {
+    this.writeEtc(c, false, [...(await this.extraHosts(c)), ...this.linkedContainers(c, false).hosts]);
+  }
+
+  /**
+   * As libnetwork's parent updates: the running containers that link to `c` get its address (new
+   * at each start) in their /etc/hosts. Their trouble is not `c`'s start's.
+   */
+  private async updateLinkingHosts(c: ContainerRecord): Promise<void> {
+    for (const parent of this.index.all()) {
+      if (parent === c || !isRunning(parent) || !(parent.hostConfig.Links ?? []).some((l) => l.startsWith(`/${c.name}:`))) continue;
+      await this.rewriteEtc(parent).catch((e: unknown) => this.deps.log.warn(`hosts of ${parent.id} for the link to ${c.id}: ${errorMessage(e)}`));
+    }
   }
 
   /** The device nodes and cgroup rules of a start: the host's for a privileged container, `--device` and `--device-cgroup-rule`'s. */
@@ -616,7 +704,7 @@ export class ContainerService {
       this.index.save(c);
       if (isRunning(c)) {
         await this.aimEmbeddedDns(c, true);
-        this.writeEtc(c, false, await this.extraHosts(c));
+        await this.rewriteEtc(c);
       }
     });
   }
@@ -629,7 +717,7 @@ export class ContainerService {
       this.index.save(c);
       if (isRunning(c)) {
         await this.aimEmbeddedDns(c, true);
-        this.writeEtc(c, false, await this.extraHosts(c));
+        await this.rewriteEtc(c);
       }
     });
   }
@@ -1021,7 +1109,36 @@ export class ContainerService {
     const oldName = c.name;
     if (newName.replace(/^\//, '') === oldName) throw invalidArgument('same_name', 'Renaming a container with the same name as its current name');
     this.index.rename(c, validateName(newName));
+    for (const o of this.index.all()) {
+      const links = o.hostConfig.Links ?? [];
+      const renamed = links.map((l) => renameInLink(l, oldName, c.name));
+      if (renamed.every((l, i) => l === links[i])) continue;
+      o.hostConfig.Links = renamed;
+      this.index.save(o);
+    }
     this.recordEvent(c, 'rename', { oldName: `/${oldName}` });
+  }
+
+  /**
+   * `rm --link PARENT/ALIAS`, as dockerd's rmLink: the linking container forgets the link (its
+   * /etc/hosts too, when it runs); both containers stay.
+   */
+  async removeLink(ref: string): Promise<void> {
+    const full = ref.startsWith('/') ? ref : `/${ref}`;
+    const slash = full.lastIndexOf('/');
+    if (slash === 0) {
+      this.index.get(ref);
+      throw internal('default_link_name', 'Conflict, cannot remove the default link name of the container');
+    }
+    const parent = this.index.find(full.slice(1, slash));
+    const links = parent?.hostConfig.Links ?? [];
+    const kept = links.filter((l) => l.slice(l.indexOf(':') + 1) !== full);
+    if (!parent || kept.length === links.length) throw notFound('container_not_found', `No such container: ${ref}`);
+    await this.locks.run(parent.id, async () => {
+      parent.hostConfig.Links = kept.length > 0 ? kept : null;
+      this.index.save(parent);
+      if (isRunning(parent) && parent.networks) await this.rewriteEtc(parent);
+    });
   }
 
   async remove(ref: string, opts: { force: boolean; volumes?: boolean }): Promise<void> {
@@ -1307,10 +1424,33 @@ function publishRequests(c: ContainerRecord): PortRequest[] {
   return portRequests(c.hostConfig['PortBindings'] as Parameters<typeof portRequests>[0], c.config.ExposedPorts, c.hostConfig['PublishAllPorts'] === true);
 }
 
-/** What Docker adds to the process environment (not to Config.Env): HOSTNAME, and TERM with a TTY. */
-function processEnv(c: ContainerRecord, hostNetwork: boolean): string[] {
+/**
+ * `--storage-opt` as dockerd's overlay2 answers it at create (a 500, as there): `size` needs project
+ * quotas, which berth's overlay layers never have; any other key is unknown.
+ */
+function checkStorageOpts(opts: Record<string, string>): void {
+  const keys = Object.keys(opts);
+  if (keys.length === 0) return;
+  if (keys.some((k) => k.toLowerCase() === 'size')) throw internal('storage_opt', "--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
+  throw internal('storage_opt', `Unknown option ${keys[0]!.toLowerCase()}`);
+}
+
+/**
+ * `--gpus` as dockerd without a device driver answers it at start (a 500, as there): none of its
+ * drivers (nvidia, cdi) is set up here, so no request can be served.
+ */
+function checkDeviceRequests(requests: NonNullable<HostConfigSpec['DeviceRequests']>): void {
+  const r = requests[0];
+  if (!r) return;
+  const caps = `[${(r.Capabilities ?? []).map((set) => `[${set.join(' ')}]`).join(' ')}]`;
+  throw internal('device_request', `could not select device driver "${r.Driver ?? ''}" with capabilities: ${caps}`);
+}
+
+/** What Docker adds to the process environment (not to Config.Env): HOSTNAME, TERM with a TTY, the links' variables. */
+function processEnv(c: ContainerRecord, hostNetwork: boolean, linkedEnv: readonly string[]): string[] {
   const daemonEnv = [`HOSTNAME=${hostNetwork ? hostname() : (c.config.Hostname ?? shortId(c.id))}`];
   if (c.config.Tty) daemonEnv.push('TERM=xterm');
+  daemonEnv.push(...linkedEnv);
   return mergeEnv(daemonEnv, c.config.Env ?? []);
 }
 

@@ -12,7 +12,7 @@ export class VolumeService {
     return this.store.list().filter(keep);
   }
 
-  create(opts: { name?: string; labels?: Record<string, string>; options?: Record<string, string> }): Promise<Volume> {
+  create(opts: { name?: string; driver?: string; labels?: Record<string, string>; options?: Record<string, string> }): Promise<Volume> {
     return this.store.create(opts);
   }
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,6 +47,8 @@ export interface AttachOptions {
   address?: string;
   /** EndpointSettings.MacAddress: instead of the one derived from the address. */
   mac?: string;
+  /** IPAMConfig.LinkLocalIPs: more addresses on the interface, /16 (IPv4) or /64 (IPv6), as libnetwork's. */
+  linkLocal?: readonly string[];
 }
 
 export interface BridgeOptions {
@@ -151,6 +154,7 @@ export class BridgeNetwork {
         ifName: `eth${opts.ifIndex}`,
         mac: ep.mac,
         addressCidr: `${ep.address}/${ep.prefixLen}`,
+        extraCidrs: (opts.linkLocal ?? []).map((ip) => (isIP(ip) === 6 ? `${ip}/64` : `${ip}/16`)),
         gateway: opts.defaultRoute ? ep.gateway : undefined,
         bridge: this.opts.bridge,
       }),

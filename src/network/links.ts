@@ -75,6 +75,8 @@ export class Links {
     ifName: string;
     mac: string;
     addressCidr: string;
+    /** Further addresses on the interface. */
+    extraCidrs?: readonly string[];
     gateway?: string;
     bridge: string;
   }): Promise<void> {
@@ -83,7 +85,7 @@ export class Links {
       ...(opts.loopbackUp ? ['link set lo up'] : []),
       // Created from inside, the peer is sent to the daemon's namespace by path.
       `link add ${opts.ifName} address ${opts.mac} type veth peer name ${opts.hostName} netns /proc/${process.pid}/ns/net`,
-      `addr add ${opts.addressCidr} dev ${opts.ifName}`,
+      ...[opts.addressCidr, ...(opts.extraCidrs ?? [])].map((cidr) => `addr add ${cidr} dev ${opts.ifName}`),
       `link set ${opts.ifName} up`,
       ...(opts.gateway ? [`route add default via ${opts.gateway} dev ${opts.ifName}`] : []),
     ];

@@ -33,7 +33,7 @@ export interface MountInputs {
     Target?: string;
     ReadOnly?: boolean;
     BindOptions?: { Propagation?: string; CreateMountpoint?: boolean };
-    VolumeOptions?: { NoCopy?: boolean };
+    VolumeOptions?: { NoCopy?: boolean; DriverConfig?: { Name?: string } | null };
     TmpfsOptions?: { SizeBytes?: number; Mode?: number };
   }[];
   tmpfs: Readonly<Record<string, string>>;
@@ -41,6 +41,8 @@ export interface MountInputs {
   volumes: readonly string[];
   /** Mounts taken from other containers (`--volumes-from`, see volumesFromMounts). */
   from?: readonly MountRecord[];
+  /** HostConfig.VolumeDriver: the driver of `-v` volumes and anonymous ones, `local` when empty. */
+  volumeDriver?: string;
 }
 
 /** A planned mount: `Name` '' on a volume means a new anonymous one; `createSource` a missing bind source to make. */
@@ -119,7 +121,7 @@ export function parseMountEntry(m: MountInputs['mounts'][number]): PlannedMount 
       };
     }
     case 'volume':
-      return { Type: 'volume', Name: m.Source ?? '', anonymous: !m.Source, Source: '', Destination: dst, Driver: 'local', Mode: 'z', RW: rw, Propagation: '', noCopy: m.VolumeOptions?.NoCopy === true };
+      return { Type: 'volume', Name: m.Source ?? '', anonymous: !m.Source, Source: '', Destination: dst, Driver: m.VolumeOptions?.DriverConfig?.Name || 'local', Mode: 'z', RW: rw, Propagation: '', noCopy: m.VolumeOptions?.NoCopy === true };
     case 'tmpfs': {
       if (m.Source) throw invalidArgument('invalid_mount', 'invalid mount config for type "tmpfs": field Source must not be specified');
       const opts: string[] = [];
@@ -144,7 +146,11 @@ export function planMounts(inputs: MountInputs): PlannedMount[] {
     taken.add(m.Destination);
     out.push(m);
   };
-  for (const b of inputs.binds) add(parseBind(b));
+  const driver = inputs.volumeDriver || 'local';
+  for (const b of inputs.binds) {
+    const m = parseBind(b);
+    add(m.Type === 'volume' ? { ...m, Driver: driver } : m);
+  }
   for (const m of inputs.mounts) add(parseMountEntry(m));
   for (const [path, options] of Object.entries(inputs.tmpfs)) {
     const dst = checkDestination(path, path);
@@ -159,7 +165,7 @@ export function planMounts(inputs: MountInputs): PlannedMount[] {
   for (const v of inputs.volumes) {
     const dst = checkDestination(v, v);
     if (taken.has(dst)) continue;
-    add({ Type: 'volume', Name: '', anonymous: true, Source: '', Destination: dst, Driver: 'local', Mode: '', RW: true, Propagation: '' });
+    add({ Type: 'volume', Name: '', anonymous: true, Source: '', Destination: dst, Driver: driver, Mode: '', RW: true, Propagation: '' });
   }
   return out;
 }

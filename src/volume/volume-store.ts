@@ -21,6 +21,16 @@ const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
+/** A new volume's name: the one asked for, else a random one, as Docker's. */
+export function volumeName(name: string | undefined): string {
+  return name || randomBytes(32).toString('hex');
+}
+
+/** Only the `local` driver exists (no volume plugins): another is dockerd's not-found plugin. */
+export function checkVolumeDriver(name: string, driver: string | undefined): void {
+  if (driver && driver !== 'local') throw notFound('volume_driver', `create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+}
+
 /**
  * Named local volumes: a directory each under <root>/<name>/_data (Docker's layout), records in
  * the meta store. Whether a volume is in use is asked of the containers through `usedBy`.
@@ -51,8 +61,8 @@ export class VolumeStore {
   }
 
   /** Creates a volume, or returns the existing one of that name (Docker's create is idempotent). */
-  async create(opts: { name?: string; labels?: Record<string, string>; options?: Record<string, string>; anonymous?: boolean }): Promise<Volume> {
-    const name = opts.name || randomBytes(32).toString('hex');
+  async create(opts: { name?: string; driver?: string; labels?: Record<string, string>; options?: Record<string, string>; anonymous?: boolean }): Promise<Volume> {
+    const name = volumeName(opts.name);
     if (name.length === 1 && /^[a-zA-Z0-9]$/.test(name)) {
       throw invalidArgument('invalid_volume_name', `create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
     }
@@ -62,6 +72,7 @@ export class VolumeStore {
         `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
       );
     }
+    checkVolumeDriver(name, opts.driver);
     const driver = opts.options && Object.keys(opts.options).length > 0;
     if (driver) throw invalidArgument('volume_options', `create ${name}: volume options are not supported by berth's local driver`);
     const existing = this.volumes.get(name);

@@ -359,3 +359,27 @@ services:
   assert.equal((await inspect(`${project}_c_1`)).State.Health?.Status, 'unhealthy');
   assert.deepEqual((await projectContainers(project)).filter((c) => c.Names[0] === `/${project}_d_1`), [], 'd is never created');
 });
+
+composeTest('docker-compose 1.29: [networks] links: the alias resolves to the linked service for the linking one only', async (dir, project) => {
+  await writeProject(
+    dir,
+    `  db:
+    image: busybox
+    command: ["sleep", "3600"]
+  app:
+    image: busybox
+    command: ["sleep", "3600"]
+    links:
+      - "db:database"
+`,
+  );
+  const up = await compose(dir, project, ['up', '-d']);
+  assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
+  const db = (await api('GET', `/containers/${project}_db_1/json`)).json() as { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } };
+  const ip = db.NetworkSettings.Networks[`${project}_default`]?.IPAddress;
+  assert.ok(ip, 'db on the project network');
+  const lookup = await berth(['exec', `${project}_app_1`, 'sh', '-c', 'nslookup database | grep -A1 "^Name:" | tail -n 1']);
+  assert.equal(lookup.stdout.trim(), `Address: ${ip}`, lookup.stderr);
+  const fromDb = await berth(['exec', `${project}_db_1`, 'nslookup', 'database']);
+  assert.notEqual(fromDb.code, 0, 'the alias resolved for the service without the link');
+});

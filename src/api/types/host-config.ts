@@ -39,7 +39,7 @@ export interface DeviceMapping {
 export interface DeviceRequest {
   Driver?: string;
   Count?: number;
-  DeviceIDs?: string[];
+  DeviceIDs?: string[] | null;
   Capabilities?: string[][];
   Options?: Record<string, string>;
 }

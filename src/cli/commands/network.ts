@@ -1,5 +1,6 @@
 import { encodeFilters } from '../../api/client/engine-client.js';
 import { isBerthError } from '../../lib/errors.js';
+import { parseLink } from '../../lib/link-spec.js';
 import type { NetworkResource } from '../../api/types/index.js';
 import { describeError, type CommandDef } from '../command.js';
 import { filterFlag, formatFlag, parseFilters } from '../filters.js';
@@ -7,6 +8,7 @@ import { renderList } from '../format/formatter.js';
 import { keyValues } from './volume.js';
 import { inspectObjects } from '../inspect-objects.js';
 import { splitKeyValue } from '../opts.js';
+import { ipamConfig } from '../network-attach.js';
 
 const LS_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}';
 const LS_HEADERS: Record<string, string> = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv4: 'IPV4', IPv6: 'IPV6', Internal: 'INTERNAL', CreatedAt: 'CREATED AT', Labels: 'LABELS' };
@@ -107,11 +109,17 @@ export const networkConnectCommand: CommandDef = {
     { name: 'alias', type: 'list', valueName: 'strings', description: 'Add network-scoped alias for the container' },
     { name: 'driver-opt', type: 'list', valueName: 'strings', description: 'driver options for the network' },
     { name: 'ip', type: 'string', description: 'IPv4 address (e.g., "172.30.100.104")' },
+    { name: 'ip6', type: 'string', description: 'IPv6 address (e.g., "2001:db8::33")' },
+    { name: 'link', type: 'list', description: 'Add link to another container', validate: (v) => void parseLink(v) },
+    { name: 'link-local-ip', type: 'list', valueName: 'strings', description: 'Add a link-local address for the container' },
   ],
   args: { kind: 'exact', n: 2 },
   run: async (ctx, flags) => {
     const [network, container] = flags.args as [string, string];
     const ip = flags.string('ip');
+    const ip6 = flags.string('ip6');
+    const linkLocal = flags.list('link-local-ip');
+    const links = flags.list('link');
     const aliases = flags.list('alias');
     // docker's CLI: key=value pairs, keys lower-cased.
     const driverOpts = Object.fromEntries(flags.list('driver-opt').map((o) => splitKeyValue(o)).map(([k, v]) => [k.trim().toLowerCase(), v.trim()]));
@@ -120,7 +128,8 @@ export const networkConnectCommand: CommandDef = {
         Container: container,
         EndpointConfig: {
           ...(aliases.length > 0 ? { Aliases: aliases } : {}),
-          ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}),
+          ...(links.length > 0 ? { Links: links } : {}),
+          ...ipamConfig(ip, ip6, linkLocal),
           ...(Object.keys(driverOpts).length > 0 ? { DriverOpts: driverOpts } : {}),
         },
       },

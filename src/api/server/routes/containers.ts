@@ -1,4 +1,4 @@
-import { BerthError, invalidArgument } from '../../../lib/errors.js';
+import { invalidArgument } from '../../../lib/errors.js';
 import type { Engine } from '../../../engine/engine.js';
 import type { NetworkService } from '../../../engine/network-service.js';
 import type { AttachSession } from '../../../engine/attach-session.js';
@@ -10,6 +10,7 @@ import { frame, MULTIPLEXED, openClientStream, RAW_STREAM, readBody, type Client
 import type { RequestContext, Router } from '../router.js';
 import { sendEmpty, sendJson } from '../server.js';
 import { boolParam, filtersParam, intParam } from '../query.js';
+import { compareVersions } from '../headers.js';
 import { containerInspect, containerSummary, endpointRequest } from '../wire/containers.js';
 
 export async function jsonBody<T>(ctx: RequestContext): Promise<T | undefined> {
@@ -55,7 +56,10 @@ export function containerRoutes(router: Router, engine: Engine, networks: Pick<N
     const endpoints = Object.fromEntries(
       Object.entries(networking?.EndpointsConfig ?? {}).map(([net, e]) => [net, endpointRequest(e)]),
     );
-    const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig: (HostConfig ?? {}) as HostConfigSpec, endpoints });
+    const hostConfig = { ...HostConfig } as HostConfigSpec;
+    // As dockerd: Annotations came with API 1.43; an older client's are not its own.
+    if (compareVersions(ctx.version, '1.43') < 0) delete hostConfig.Annotations;
+    const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig, endpoints });
     sendJson(ctx, 201, { Id: id, Warnings: warnings });
   });
 
@@ -74,10 +78,18 @@ export function containerRoutes(router: Router, engine: Engine, networks: Pick<N
     });
     if (limit > 0) list = list.slice(0, limit);
     const withSize = boolParam(ctx.query, 'size');
+    // As dockerd: the list shows Annotations from API 1.46.
+    const annotations = compareVersions(ctx.version, '1.46') >= 0;
     sendJson(
       ctx,
       200,
-      await Promise.all(list.map(async (c) => ({ ...containerSummary(c), ...(withSize ? await engine.containerSizes(c.id) : {}) }))),
+      await Promise.all(
+        list.map(async (c) => {
+          const summary = containerSummary(c);
+          if (!annotations) delete summary.HostConfig.Annotations;
+          return { ...summary, ...(withSize ? await engine.containerSizes(c.id) : {}) };
+        }),
+      ),
     );
   });
 
@@ -124,8 +136,13 @@ export function containerRoutes(router: Router, engine: Engine, networks: Pick<N
     sendEmpty(ctx, 204);
   });
 
-  router.add('DELETE', '/containers/{id}', async (ctx) => {
-    if (boolParam(ctx.query, 'link')) throw new BerthError('NotImplemented', 'links', 'container links are not supported by berth');
+  // A link's name has a slash (`PARENT/ALIAS`), which the docker CLI sends unescaped.
+  router.add('DELETE', '/containers/{id*}', async (ctx) => {
+    if (boolParam(ctx.query, 'link')) {
+      await containers.removeLink(ctx.params['id'] ?? '');
+      sendEmpty(ctx, 204);
+      return;
+    }
     await engine.removeContainer(ctx.params['id'] ?? '', { force: boolParam(ctx.query, 'force'), volumes: boolParam(ctx.query, 'v') });
     sendEmpty(ctx, 204);
   });

@@ -1,4 +1,3 @@
-import { invalidArgument } from '../../../lib/errors.js';
 import type { Volume, VolumeService } from '../../../engine/volume-service.js';
 import type { Router } from '../router.js';
 import { sendEmpty, sendJson } from '../server.js';
@@ -32,10 +31,7 @@ export function volumeRoutes(router: Router, volumes: VolumeService): void {
   });
   router.add('POST', '/volumes/create', async (ctx) => {
     const body = (await jsonBody<VolumeCreateBody>(ctx)) ?? {};
-    if (body.Driver && body.Driver !== 'local') {
-      throw invalidArgument('volume_driver', `create ${body.Name ?? ''}: error looking up volume plugin ${body.Driver}: plugin "${body.Driver}" not found`);
-    }
-    const v = await volumes.create({ name: body.Name, labels: body.Labels ?? {}, options: body.DriverOpts ?? {} });
+    const v = await volumes.create({ name: body.Name, driver: body.Driver, labels: body.Labels ?? {}, options: body.DriverOpts ?? {} });
     sendJson(ctx, 201, volumeResource(v));
   });
   router.add('POST', '/volumes/prune', async (ctx) => {

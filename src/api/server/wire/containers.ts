@@ -53,8 +53,8 @@ function liveEndpoints(c: ContainerRecord): NonNullable<NetworkAttachment['endpo
 function endpoint(c: ContainerRecord, a?: NetworkAttachment): EndpointSettings {
   const ep = a && hasLiveEndpoints(c) ? a.endpoint : undefined;
   return {
-    IPAMConfig: a?.ipv4 ? { IPv4Address: a.ipv4 } : null,
-    Links: null,
+    IPAMConfig: a?.ipv4 || a?.linkLocalIps ? { ...(a.ipv4 ? { IPv4Address: a.ipv4 } : {}), ...(a.linkLocalIps ? { LinkLocalIPs: a.linkLocalIps } : {}) } : null,
+    Links: a?.links ?? null,
     Aliases: a?.aliases ?? null,
     MacAddress: ep?.mac ?? '',
     DriverOpts: a?.driverOpts ?? null,
@@ -202,7 +202,7 @@ export function containerSummary(c: ContainerRecord): ContainerSummary {
     Labels: c.config.Labels ?? {},
     State: c.state.status,
     Status: statusText(c),
-    HostConfig: { NetworkMode: net },
+    HostConfig: { NetworkMode: net, ...(c.hostConfig.Annotations && Object.keys(c.hostConfig.Annotations).length > 0 ? { Annotations: c.hostConfig.Annotations } : {}) },
     NetworkSettings: { Networks: networks(c) },
     Mounts: mountPoints(c),
   };
@@ -229,6 +229,9 @@ export function endpointRequest(e: EndpointSettings | null | undefined): Endpoin
   return {
     aliases: e?.Aliases ?? undefined,
     ipv4: e?.IPAMConfig?.IPv4Address || undefined,
+    ipv6: e?.IPAMConfig?.IPv6Address || undefined,
+    links: e?.Links?.length ? e.Links : undefined,
+    linkLocalIps: e?.IPAMConfig?.LinkLocalIPs?.length ? e.IPAMConfig.LinkLocalIPs : undefined,
     mac: e?.MacAddress || undefined,
     driverOpts: e?.DriverOpts ?? undefined,
   };

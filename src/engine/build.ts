@@ -71,6 +71,7 @@ class EngineBuildBackend implements BuildBackend {
       runConfig: spec.runConfig,
       containerConfig: spec.containerConfig,
       history: spec.history,
+      ...(spec.author ? { author: spec.author } : {}),
       created: spec.history.created ?? new Date().toISOString(),
     });
     if (spec.copyFiles) await writeFileAtomic(copyFilesPath(this.engine, img.id), JSON.stringify(spec.copyFiles));

@@ -83,12 +83,13 @@ for (const { name: client, run } of CLIENTS) {
       // Every step is in the history; metadata steps add no layer.
       const hist = (await api('GET', `/images/${repo}/history`)).json() as { CreatedBy: string; Size: number }[];
       assert.equal(hist.length, 9, JSON.stringify(hist));
-      assert.match(hist[0]!.CreatedBy, /#\(nop\) CMD \["sh" "-c" "cat greet.txt sub\/more.txt made.txt"\]$/);
-      assert.match(hist[1]!.CreatedBy, /#\(nop\) EXPOSE map\[8080\/tcp:\{\}\]$/);
-      assert.match(hist[5]!.CreatedBy, /#\(nop\) WORKDIR \/srv$/);
-      assert.match(hist[6]!.CreatedBy, /#\(nop\) ENV GREETING=hello there DIR=\/srv$/);
+      // dockerd's texts: `#(nop) ` and the step as two words (two spaces), WORKDIR and COPY as one.
+      assert.equal(hist[0]!.CreatedBy, '/bin/sh -c #(nop)  CMD ["sh" "-c" "cat greet.txt sub/more.txt made.txt"]');
+      assert.equal(hist[1]!.CreatedBy, '/bin/sh -c #(nop)  EXPOSE 8080');
+      assert.equal(hist[5]!.CreatedBy, '/bin/sh -c #(nop) WORKDIR /srv');
+      assert.equal(hist[6]!.CreatedBy, '/bin/sh -c #(nop)  ENV GREETING=hello there DIR=/srv');
       assert.equal(hist[0]!.Size, 0);
-      assert.match(hist[2]!.CreatedBy, /#\(nop\) LABEL org.example.kind=demo$/);
+      assert.equal(hist[2]!.CreatedBy, '/bin/sh -c #(nop)  LABEL org.example.kind=demo');
       assert.match(hist[3]!.CreatedBy, /^\|1 WHO=berth \/bin\/sh -c echo /);
       assert.ok(hist[3]!.Size > 0);
       assert.match(hist[4]!.CreatedBy, /#\(nop\) COPY dir:[0-9a-f]{64} in \/srv\/ /);
@@ -453,6 +454,47 @@ test('--explain-cache says which file and which build arg made a step miss', asy
     // Each rebuild left the previous image untagged: remove them all, with their step images.
     const ids = builds.map((b) => /Successfully built ([0-9a-f]{12})/.exec(b.stdout)?.[1]).filter((id) => id !== undefined);
     await run(['rmi', repo, ...new Set(ids)]);
+    await ctx.cleanup();
+  }
+});
+
+test("image metadata as dockerd's classic builder records it: default PATH, MAINTAINER, EXPOSE ranges, HEALTHCHECK and RUN's build args in history", async () => {
+  const run = CLIENTS[1].run;
+  const repo = uniqueName('meta');
+  const ctx = await makeContext({
+    Dockerfile: [
+      'FROM busybox',
+      `LABEL run=${repo}`,
+      'MAINTAINER Jane Doe <jane@example.com>',
+      'ENV PATH=/opt/bin:$PATH',
+      'ARG A=1',
+      'ARG B=2',
+      'ENV B=env',
+      'RUN echo "$A $B" > /ab',
+      'EXPOSE 8000-8002 53/udp',
+      'HEALTHCHECK --interval=1m30s --timeout=3s --retries=4 CMD wget -q localhost || exit 1',
+      '',
+    ].join('\n'),
+  });
+  try {
+    const b = await run(['build', '-t', repo, ctx.dir]);
+    assert.equal(b.code, 0, b.stderr + b.stdout);
+    const inspect = await run(['image', 'inspect', '--format', '{{.Author}}|{{json .Config.Env}}|{{json .Config.ExposedPorts}}', repo]);
+    assert.equal(
+      inspect.stdout,
+      'Jane Doe <jane@example.com>|["PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","B=env"]|{"53/udp":{},"8000/tcp":{},"8001/tcp":{},"8002/tcp":{}}\n',
+    );
+    assert.equal((await run(['run', '--rm', repo, 'cat', '/ab'])).stdout, '1 env\n');
+    const hist = (await run(['history', '--no-trunc', '--format', '{{.CreatedBy}}', repo])).stdout.split('\n');
+    assert.deepEqual(hist.slice(0, 3), [
+      `/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "wget -q localhost || exit 1"] "1m30s" "3s" "0s" "0s" '\\x04'}`,
+      '/bin/sh -c #(nop)  EXPOSE 53/udp 8000-8002',
+      '|1 A=1 /bin/sh -c echo "$A $B" > /ab',
+    ]);
+    assert.equal(hist[6], '/bin/sh -c #(nop)  ENV PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    assert.equal(hist[7], '/bin/sh -c #(nop)  MAINTAINER Jane Doe <jane@example.com>');
+  } finally {
+    await run(['rmi', repo]);
     await ctx.cleanup();
   }
 });

@@ -482,3 +482,21 @@ async function tarOf(entries: { name: string; type?: 'file' | 'symlink' | 'link'
   await done;
   return Buffer.concat(chunks);
 }
+
+test("inspect and list write maps as dockerd's Go encoder does: keys sorted, ExposedPorts absent when there are none", async () => {
+  const run = CLIENTS[1].run;
+  const repo = uniqueName('maps');
+  try {
+    await importOk(run, ['-c', 'LABEL zz=1 aa=2 mm=3', '-c', 'EXPOSE 9001-9002 80 53/udp', '-c', 'VOLUME /z /a', rootTar, `${repo}:ports`]);
+    await importOk(run, ['-c', 'LABEL b=1 a=2', rootTar, `${repo}:plain`]);
+    const img = (await inspectImage(`${repo}:ports`))!;
+    assert.deepEqual(Object.keys(img['Config']['Labels']), ['aa', 'mm', 'zz']);
+    assert.deepEqual(Object.keys(img['Config']['ExposedPorts']), ['53/udp', '80/tcp', '9001/tcp', '9002/tcp']);
+    assert.deepEqual(Object.keys(img['Config']['Volumes']), ['/a', '/z']);
+    assert.equal('ExposedPorts' in (await inspectImage(`${repo}:plain`))!['Config'], false);
+    const list = (await api('GET', `/images/json?filters=${encodeURIComponent(JSON.stringify({ reference: [`${repo}:plain`] }))}`)).json() as { Labels: Record<string, string> }[];
+    assert.deepEqual(Object.keys(list[0]!.Labels), ['a', 'b']);
+  } finally {
+    await removeImages(run, [`${repo}:ports`, `${repo}:plain`]);
+  }
+});

@@ -4,6 +4,12 @@ import type { ContainerConfig, HistoryItem, ImageInspect, ImageSummary } from '.
 
 const familiar = (ref: string): string => familiarString(parseReference(ref));
 
+/** A map as Go's encoding/json writes it: keys sorted (scripts and diffs see dockerd's order). */
+function sortedMap<T>(map: Record<string, T> | null | undefined): Record<string, T> | null {
+  if (!map) return null;
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 export function imageSummary(img: Image, containers: number): ImageSummary {
   return {
     Id: img.id,
@@ -13,7 +19,7 @@ export function imageSummary(img: Image, containers: number): ImageSummary {
     Created: Math.floor(Date.parse(img.config.created ?? img.row.created) / 1000),
     Size: img.row.size,
     SharedSize: -1,
-    Labels: img.config.config?.Labels ?? null,
+    Labels: sortedMap(img.config.config?.Labels),
     Containers: containers,
   };
 }
@@ -27,7 +33,8 @@ export function imageInspect(img: Image, layerDirs: { lower: string[] }): ImageI
     AttachStdin: false,
     AttachStdout: false,
     AttachStderr: false,
-    ExposedPorts: cfg.ExposedPorts ?? null,
+    // omitempty in Docker's struct: absent when there are none.
+    ...(cfg.ExposedPorts && Object.keys(cfg.ExposedPorts).length > 0 ? { ExposedPorts: sortedMap(cfg.ExposedPorts) } : {}),
     Tty: false,
     OpenStdin: false,
     StdinOnce: false,
@@ -37,11 +44,11 @@ export function imageInspect(img: Image, layerDirs: { lower: string[] }): ImageI
     ...(cfg.Healthcheck ? { Healthcheck: cfg.Healthcheck } : {}),
     ...(cfg.ArgsEscaped ? { ArgsEscaped: true } : {}),
     Image: '',
-    Volumes: cfg.Volumes ?? null,
+    Volumes: sortedMap(cfg.Volumes),
     WorkingDir: cfg.WorkingDir ?? '',
     Entrypoint: cfg.Entrypoint ?? null,
     OnBuild: cfg.OnBuild ?? null,
-    Labels: cfg.Labels ?? null,
+    Labels: sortedMap(cfg.Labels),
     ...(cfg.StopSignal ? { StopSignal: cfg.StopSignal } : {}),
     ...(cfg.Shell && cfg.Shell.length > 0 ? { Shell: cfg.Shell } : {}),
   } as ContainerConfig;

@@ -184,6 +184,7 @@ class EngineBuildBackend implements BuildBackend {
   async commitContainer(containerId: string, spec: CommitSpec): Promise<BuildImage> {
     const c = this.engine.containers.get(containerId);
     const layer = await containerLayer(this.engine, c, spec.sourceDateEpoch !== undefined ? { sourceDateEpoch: spec.sourceDateEpoch } : {});
+    if (!layer) return this.commit({ ...spec, history: { ...spec.history, empty_layer: true } }, null);
     return this.commit(spec, Readable.from(layer, { objectMode: false }));
   }
 

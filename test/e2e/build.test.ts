@@ -471,6 +471,7 @@ test("image metadata as dockerd's classic builder records it: default PATH, MAIN
       'ARG B=2',
       'ENV B=env',
       'RUN echo "$A $B" > /ab',
+      'RUN true',
       'EXPOSE 8000-8002 53/udp',
       'HEALTHCHECK --interval=1m30s --timeout=3s --retries=4 CMD wget -q localhost || exit 1',
       '',
@@ -479,20 +480,22 @@ test("image metadata as dockerd's classic builder records it: default PATH, MAIN
   try {
     const b = await run(['build', '-t', repo, ctx.dir]);
     assert.equal(b.code, 0, b.stderr + b.stdout);
-    const inspect = await run(['image', 'inspect', '--format', '{{.Author}}|{{json .Config.Env}}|{{json .Config.ExposedPorts}}', repo]);
+    const inspect = await run(['image', 'inspect', '--format', '{{.Author}}|{{json .Config.Env}}|{{json .Config.ExposedPorts}}|{{len .RootFS.Layers}}', repo]);
+    // busybox's layer and the first RUN's: a RUN that changed nothing adds none.
     assert.equal(
       inspect.stdout,
-      'Jane Doe <jane@example.com>|["PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","B=env"]|{"53/udp":{},"8000/tcp":{},"8001/tcp":{},"8002/tcp":{}}\n',
+      'Jane Doe <jane@example.com>|["PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","B=env"]|{"53/udp":{},"8000/tcp":{},"8001/tcp":{},"8002/tcp":{}}|2\n',
     );
     assert.equal((await run(['run', '--rm', repo, 'cat', '/ab'])).stdout, '1 env\n');
-    const hist = (await run(['history', '--no-trunc', '--format', '{{.CreatedBy}}', repo])).stdout.split('\n');
+    const hist = (await run(['history', '--no-trunc', '--format', '{{.CreatedBy}}\t{{.Size}}', repo])).stdout.split('\n');
     assert.deepEqual(hist.slice(0, 3), [
-      `/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "wget -q localhost || exit 1"] "1m30s" "3s" "0s" "0s" '\\x04'}`,
-      '/bin/sh -c #(nop)  EXPOSE 53/udp 8000-8002',
-      '|1 A=1 /bin/sh -c echo "$A $B" > /ab',
+      `/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "wget -q localhost || exit 1"] "1m30s" "3s" "0s" "0s" '\\x04'}\t0B`,
+      '/bin/sh -c #(nop)  EXPOSE 53/udp 8000-8002\t0B',
+      '|1 A=1 /bin/sh -c true\t0B',
     ]);
-    assert.equal(hist[6], '/bin/sh -c #(nop)  ENV PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
-    assert.equal(hist[7], '/bin/sh -c #(nop)  MAINTAINER Jane Doe <jane@example.com>');
+    assert.match(hist[3]!, /^\|1 A=1 \/bin\/sh -c echo "\$A \$B" > \/ab\t\d/);
+    assert.equal(hist[7], '/bin/sh -c #(nop)  ENV PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\t0B');
+    assert.equal(hist[8], '/bin/sh -c #(nop)  MAINTAINER Jane Doe <jane@example.com>\t0B');
   } finally {
     await run(['rmi', repo]);
     await ctx.cleanup();

@@ -56,6 +56,23 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 
+  test(`${client}: commit of a container that changed nothing adds no layer, as dockerd's`, async () => {
+    const name = uniqueName('commit-none');
+    const repo = uniqueName('unchanged');
+    try {
+      assert.equal((await run(['run', '--name', name, 'busybox', 'true'])).code, 0);
+      const c = await run(['commit', '-m', 'nothing', name, repo]);
+      assert.equal(c.code, 0, c.stderr);
+      const layers = async (ref: string): Promise<string> => (await run(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', ref])).stdout;
+      assert.equal(await layers(repo), await layers('busybox'));
+      const hist = (await api('GET', `/images/${repo}/history`)).json() as { CreatedBy: string; Size: number; Comment: string }[];
+      assert.deepEqual(hist[0], { ...hist[0], CreatedBy: 'true', Size: 0, Comment: 'nothing' });
+    } finally {
+      await run(['rm', '-f', name]);
+      await run(['rmi', repo]);
+    }
+  });
+
   test(`${client}: commit a running container, paused meanwhile by default`, async () => {
     const name = uniqueName('commit-live');
     const repo = uniqueName('live');

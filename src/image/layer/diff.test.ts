@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { extract } from 'tar-stream';
 import { applyLayer } from './apply.js';
-import { diffChanges, fileBody, writeLayerDiff } from './diff.js';
+import { diffChanges, fileBody, upperDirIsEmpty, writeLayerDiff } from './diff.js';
 import { DigestingTransform } from './digesting.js';
 import { collect, removeDir, snapshotTree, streamOf, tempDir } from './test-fixtures.js';
 import type { TarHeader } from './tar-header.js';
@@ -170,6 +170,21 @@ describe('writeLayerDiff', () => {
     });
     await pipeline(streamOf(tar), ex);
     assert.deepEqual(theirs, ours.map((e) => e.path));
+  });
+});
+
+describe('upperDirIsEmpty', () => {
+  it('is true with nothing but the excluded paths, false with any other node', async () => {
+    const dir = await tempDir('empty-upper');
+    try {
+      assert.equal(await upperDirIsEmpty(dir), true);
+      await mkdir(join(dir, 'etc'));
+      await writeFile(join(dir, 'etc', 'hosts'), '');
+      assert.equal(await upperDirIsEmpty(dir, new Set(['etc', 'etc/hosts'])), true);
+      assert.equal(await upperDirIsEmpty(dir, new Set(['etc/hosts'])), false);
+    } finally {
+      await removeDir(dir);
+    }
   });
 });
 

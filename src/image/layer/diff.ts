@@ -188,6 +188,14 @@ export async function* fileBody(path: string, size: number, pool?: BufferPool): 
   }
 }
 
+/**
+ * Whether the upper dir holds nothing but the `exclude`d paths: its layer would be the empty tar,
+ * which Docker leaves out of an image (a commit or RUN that changed nothing adds no layer).
+ */
+export async function upperDirIsEmpty(upperDir: string, exclude: ReadonlySet<string> = new Set()): Promise<boolean> {
+  return (await walk(await realpath(upperDir))).every((n) => exclude.has(n.rel));
+}
+
 /** The chunks of `writeLayerDiff`'s tar; file contents in `opts.pool`'s buffers when given, headers and padding not. */
 export async function* layerDiffChunks(upperDir: string, opts: DiffOptions = {}): AsyncGenerator<Buffer> {
   const root = await realpath(upperDir);

@@ -185,7 +185,7 @@ class EngineBuildBackend implements BuildBackend {
     const c = this.engine.containers.get(containerId);
     const layer = await containerLayer(this.engine, c, spec.sourceDateEpoch !== undefined ? { sourceDateEpoch: spec.sourceDateEpoch } : {});
     if (!layer) return this.commit({ ...spec, history: { ...spec.history, empty_layer: true } }, null);
-    return this.commit(spec, Readable.from(layer, { objectMode: false }));
+    return this.commit(spec, Readable.from(layer.chunks, { objectMode: false }));
   }
 
   async removeContainer(containerId: string): Promise<void> {

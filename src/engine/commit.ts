@@ -6,7 +6,7 @@ import type { ImageRunConfig } from '../oci/image.js';
 import { familiarString, formatReference, parseReference, withDefaultTag } from '../oci/reference.js';
 import { applyConfigChanges } from '../image/config-changes.js';
 import type { Image } from '../image/image-service.js';
-import { diffChanges, layerDiffChunks, upperDirIsEmpty, type Change, type DiffOptions } from '../image/layer/diff.js';
+import { diffChanges, layerDiffChunks, upperDirUsage, type Change, type DiffOptions } from '../image/layer/diff.js';
 import type { ContainerConfigSpec, ContainerRecord } from './container-model.js';
 import type { Engine } from './engine.js';
 
@@ -51,14 +51,19 @@ async function mountPlaceholders(upperDir: string): Promise<Set<string>> {
 
 /**
  * A container's writable layer as the chunks of an uncompressed layer tar, read from its upper
- * dir, without the engine's mount points; file contents in `opts.pool`'s buffers when given.
- * null when nothing changed: as dockerd, the image then gets no layer, and an `empty_layer` history entry.
+ * dir, without the engine's mount points (file contents in `opts.pool`'s buffers when given), and
+ * its size as Docker counts it. null when nothing changed: as dockerd, the image then gets no
+ * layer, and an `empty_layer` history entry.
  */
-export async function containerLayer(engine: Engine, c: ContainerRecord, opts: Pick<DiffOptions, 'sourceDateEpoch' | 'pool'> = {}): Promise<AsyncGenerator<Buffer> | null> {
+export async function containerLayer(
+  engine: Engine,
+  c: ContainerRecord,
+  opts: Pick<DiffOptions, 'sourceDateEpoch' | 'pool'> = {},
+): Promise<{ chunks: AsyncGenerator<Buffer>; size: number } | null> {
   const upperDir = engine.snapshots.upperPath(c.snapshotKey);
   const exclude = await mountPlaceholders(upperDir);
-  if (await upperDirIsEmpty(upperDir, exclude)) return null;
-  return layerDiffChunks(upperDir, { exclude, ...opts });
+  const usage = await upperDirUsage(upperDir, exclude);
+  return usage.empty ? null : { chunks: layerDiffChunks(upperDir, { exclude, ...opts }), size: usage.size };
 }
 
 /** Buffers a commit reads its layer's files into: enough to keep reads, hashing and writes going at once. */
@@ -127,7 +132,7 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
     const image = await engine.images.createImage({
       ref,
       parent,
-      layer: layer ? { plainTar: layer, pool } : null,
+      layer: layer ? { plainTar: layer.chunks, size: layer.size, pool } : null,
       runConfig,
       history: {
         created,

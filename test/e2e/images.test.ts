@@ -500,3 +500,18 @@ test("inspect and list write maps as dockerd's Go encoder does: keys sorted, Exp
     await removeImages(run, [`${repo}:ports`, `${repo}:plain`]);
   }
 });
+
+test("an image's and its layer's size count files and symlink targets, as dockerd's graph driver, not the tar's bytes", async () => {
+  const run = CLIENTS[1].run;
+  const repo = uniqueName('sized');
+  const t = uniqueRootfsTar('sized');
+  try {
+    await importOk(run, [t.path, repo]);
+    const want = statSync('/bin/busybox').size + APPLETS.length * 'busybox'.length + `${t.marker}\n`.length;
+    assert.equal((await inspectImage(repo))!['Size'], want);
+    const hist = (await api('GET', `/images/${repo}/history`)).json() as { Size: number }[];
+    assert.equal(hist[0]!.Size, want);
+  } finally {
+    await removeImages(run, [repo]);
+  }
+});

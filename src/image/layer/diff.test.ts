@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { extract } from 'tar-stream';
 import { applyLayer } from './apply.js';
-import { diffChanges, fileBody, upperDirIsEmpty, writeLayerDiff } from './diff.js';
+import { diffChanges, fileBody, upperDirUsage, writeLayerDiff } from './diff.js';
 import { DigestingTransform } from './digesting.js';
 import { collect, removeDir, snapshotTree, streamOf, tempDir } from './test-fixtures.js';
 import type { TarHeader } from './tar-header.js';
@@ -173,15 +173,19 @@ describe('writeLayerDiff', () => {
   });
 });
 
-describe('upperDirIsEmpty', () => {
-  it('is true with nothing but the excluded paths, false with any other node', async () => {
+describe('upperDirUsage', () => {
+  it('is empty with nothing but the excluded paths; its size counts files and symlinks, hard links once', async () => {
     const dir = await tempDir('empty-upper');
     try {
-      assert.equal(await upperDirIsEmpty(dir), true);
+      assert.deepEqual(await upperDirUsage(dir), { empty: true, size: 0 });
       await mkdir(join(dir, 'etc'));
       await writeFile(join(dir, 'etc', 'hosts'), '');
-      assert.equal(await upperDirIsEmpty(dir, new Set(['etc', 'etc/hosts'])), true);
-      assert.equal(await upperDirIsEmpty(dir, new Set(['etc/hosts'])), false);
+      assert.deepEqual(await upperDirUsage(dir, new Set(['etc', 'etc/hosts'])), { empty: true, size: 0 });
+      assert.deepEqual(await upperDirUsage(dir, new Set(['etc/hosts'])), { empty: false, size: 0 });
+      await writeFile(join(dir, 'f'), 'x'.repeat(100));
+      await link(join(dir, 'f'), join(dir, 'g'));
+      await symlink('/bin/busybox', join(dir, 'l'));
+      assert.deepEqual(await upperDirUsage(dir), { empty: false, size: 100 + '/bin/busybox'.length });
     } finally {
       await removeDir(dir);
     }

@@ -515,3 +515,23 @@ test("an image's and its layer's size count files and symlink targets, as docker
     await removeImages(run, [repo]);
   }
 });
+
+test("API 1.50's image Config has only the fields that are set; before 1.50, the container config's shape; templates see zero values either way", async () => {
+  const repo = uniqueName('ociconf');
+  try {
+    await importOk(CLIENTS[1].run, ['-c', 'CMD ["sh"]', '-c', 'LABEL a=b', rootTar, repo]);
+    const current = (await api('GET', `/images/${repo}/json`)).json() as { Config: Record<string, unknown> };
+    assert.deepEqual(current.Config, { Cmd: ['sh'], Labels: { a: 'b' } });
+    const old = (await api('GET', `/v1.41/images/${repo}/json`)).json() as { Config: Record<string, unknown> };
+    assert.deepEqual(Object.keys(old.Config).slice(0, 3), ['Hostname', 'Domainname', 'User']);
+    assert.equal(old.Config['Env'], null);
+    // docker/cli evaluates templates on its typed struct; berth's CLI on the JSON, with the zeros added.
+    const format = '{{.Config.User}}|{{json .Config.Env}}|{{.Config.Healthcheck}}|{{json .Config}}';
+    for (const { name, run } of CLIENTS) {
+      const r = await run(['image', 'inspect', '-f', format, repo]);
+      assert.equal(r.stdout, '|null|<nil>|{"Cmd":["sh"],"Labels":{"a":"b"}}\n', `${name}: ${r.stderr}`);
+    }
+  } finally {
+    await removeImages(CLIENTS[1].run, [repo]);
+  }
+});

@@ -41,7 +41,7 @@ export function imageRoutes(router: Router, engine: Engine, pull: Handler): void
     const img = images.resolve(ctx.params['name'] ?? '');
     // GraphDriver names every layer's directory, as Docker's: a commit's layer gets its own now.
     await images.ensureUnpacked(img);
-    sendJson(ctx, 200, imageInspect(img, { lower: engine.imageLayerDirs(img) }));
+    sendJson(ctx, 200, imageInspect(img, { lower: engine.imageLayerDirs(img) }, ctx.version));
   });
 
   router.add('GET', '/images/{name*}/history', async (ctx) => {

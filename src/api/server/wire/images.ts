@@ -1,6 +1,7 @@
 import type { Image } from '../../../engine/engine.js';
 import { familiarString, parseReference } from '../../../oci/reference.js';
-import type { ContainerConfig, HistoryItem, ImageInspect, ImageSummary } from '../../types/index.js';
+import type { ContainerConfig, HistoryItem, ImageConfig, ImageInspect, ImageSummary } from '../../types/index.js';
+import { compareVersions } from '../headers.js';
 
 const familiar = (ref: string): string => familiarString(parseReference(ref));
 
@@ -24,7 +25,34 @@ export function imageSummary(img: Image, containers: number): ImageSummary {
   };
 }
 
-export function imageInspect(img: Image, layerDirs: { lower: string[] }): ImageInspect {
+/**
+ * API 1.50's image Config (dockerd 28's DockerOCIImageConfig): the OCI image config's fields and
+ * Docker's three additions, in Go's field order, each left out when empty (omitempty). Before 1.50
+ * dockerd wrote a container config, with fields that are always empty (Hostname, Tty, Image…).
+ */
+function ociImageConfig(cfg: NonNullable<Image['config']['config']>): ImageConfig {
+  const present = <T>(v: T | null | undefined): v is T =>
+    v !== undefined && v !== null && v !== '' && v !== false && (typeof v !== 'object' || Object.keys(v).length > 0);
+  const fields: [keyof ImageConfig, unknown][] = [
+    ['User', cfg.User],
+    ['ExposedPorts', sortedMap(cfg.ExposedPorts)],
+    ['Env', cfg.Env],
+    ['Entrypoint', cfg.Entrypoint],
+    ['Cmd', cfg.Cmd],
+    ['Volumes', sortedMap(cfg.Volumes)],
+    ['WorkingDir', cfg.WorkingDir],
+    ['Labels', sortedMap(cfg.Labels)],
+    ['StopSignal', cfg.StopSignal],
+    ['ArgsEscaped', cfg.ArgsEscaped],
+    ['Healthcheck', cfg.Healthcheck],
+    ['OnBuild', cfg.OnBuild],
+    ['Shell', cfg.Shell],
+  ];
+  return Object.fromEntries(fields.filter(([, v]) => present(v))) as ImageConfig;
+}
+
+/** `apiVersion`: the request's; the Config's shape depends on it (see ociImageConfig). */
+export function imageInspect(img: Image, layerDirs: { lower: string[] }, apiVersion: string): ImageInspect {
   const cfg = img.config.config ?? {};
   const config = {
     Hostname: '',
@@ -62,7 +90,7 @@ export function imageInspect(img: Image, layerDirs: { lower: string[] }): ImageI
     Created: img.config.created ?? img.row.created,
     DockerVersion: '',
     Author: img.config.author ?? '',
-    Config: config,
+    Config: compareVersions(apiVersion, '1.50') >= 0 ? ociImageConfig(cfg) : config,
     Architecture: img.config.architecture,
     Os: img.config.os,
     Size: img.row.size,

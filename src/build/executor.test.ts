@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { extract } from 'tar-stream';
 import type { ImageRunConfig } from '../oci/image.js';
 import type { CacheCandidate, CopyManifest } from './cache-explain.js';
 import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from './backend.js';
@@ -15,6 +17,8 @@ import { LayeredFs } from './image-fs.js';
 class FakeBackend implements BuildBackend {
   images = new Map<string, BuildImage & { parent: string; cc?: ImageRunConfig; files?: CopyManifest }>();
   runs: RunSpec[] = [];
+  /** Each committed layer's entries: `path:type:mode:uid:gid`. */
+  layers: string[][] = [];
   removed: string[] = [];
   exitCode = 0;
   private n = 0;
@@ -41,7 +45,16 @@ class FakeBackend implements BuildBackend {
   }
 
   async commit(spec: CommitSpec, layer: Readable | null): Promise<BuildImage> {
-    layer?.resume();
+    if (layer) {
+      const entries: string[] = [];
+      const ex = extract();
+      ex.on('entry', (h, body, next) => {
+        entries.push(`${h.name}:${h.type}:${(h.mode ?? 0).toString(8)}:${h.uid}:${h.gid}`);
+        body.on('end', next).resume();
+      });
+      await pipeline(layer, ex);
+      this.layers.push(entries);
+    }
     const id = `sha256:img${++this.n}`;
     const base = spec.parent?.config;
     const img = {
@@ -134,9 +147,10 @@ test('metadata steps: empty_layer history in Docker wording; ENTRYPOINT drops an
   assert.deepEqual(c.ExposedPorts, { '80/tcp': {}, '53/udp': {}, '8000/tcp': {}, '8001/tcp': {} });
   assert.deepEqual([c.StopSignal, c.User, c.Volumes], ['SIGTERM', '1:2', { '/data': {} }]);
   const hist = image.config.history!.map((h) => [h.created_by, h.empty_layer]);
+  // This busybox has no /a: each WORKDIR makes its directory in a layer.
   assert.deepEqual(hist.slice(0, 3), [
-    ['/bin/sh -c #(nop) WORKDIR /a', true],
-    ['/bin/sh -c #(nop) WORKDIR /a/b', true],
+    ['/bin/sh -c #(nop) WORKDIR /a', undefined],
+    ['/bin/sh -c #(nop) WORKDIR /a/b', undefined],
     ['/bin/sh -c #(nop)  ENTRYPOINT ["/bin/x"]', true],
   ]);
   assert.deepEqual(hist[3], ['/bin/sh -c #(nop)  EXPOSE 53/udp 80 8000-8001', true]);
@@ -257,4 +271,26 @@ test("dockerd's builder: a default PATH, MAINTAINER as author, HEALTHCHECK histo
   // An image with a PATH keeps it; FROM's author is not inherited.
   assert.deepEqual(none.image.config.config?.Env, ['PATH=/bin']);
   assert.equal(none.image.config.history!.at(-1)!.author, undefined);
+});
+
+test("WORKDIR makes the directories the image lacks in a layer, as dockerd's builder; one it has adds none", async () => {
+  const layer = mkdtempSync(join(tmpdir(), 'berth-workdir-'));
+  try {
+    mkdirSync(join(layer, 'srv'));
+    symlinkSync('/srv', join(layer, 'link'));
+    const b = new FakeBackend();
+    b.images.get('busybox')!.layerDirs = [layer];
+    const base = b.images.get('busybox')!.config.rootfs.diff_ids.length;
+    // (This fake's images have no layer directories of their own: one step after FROM each.)
+    const has = await build(b, 'FROM busybox\nWORKDIR /srv');
+    assert.equal(has.image.config.history!.at(-1)!.empty_layer, true);
+    assert.equal(has.image.config.rootfs.diff_ids.length, base);
+    const lacks = await build(b, 'FROM busybox\nWORKDIR /link/app/x');
+    assert.equal(lacks.image.config.history!.at(-1)!.empty_layer, undefined);
+    assert.equal(lacks.image.config.rootfs.diff_ids.length, base + 1);
+    // The symlink is followed inside the image: the directories go under /srv.
+    assert.deepEqual(b.layers.at(-1), ['srv/app/:directory:755:0:0', 'srv/app/x/:directory:755:0:0']);
+  } finally {
+    rmSync(layer, { recursive: true, force: true });
+  }
 });

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import { BerthError, invalidArgument } from '../lib/errors.js';
 import { parseMemory } from '../lib/human-units.js';
 import { exposedPortKeys } from '../oci/exposed-ports.js';
@@ -7,7 +8,7 @@ import type { HistoryEntry, ImageRunConfig } from '../oci/image.js';
 import { familiarString, parseReference, withDefaultTag } from '../oci/reference.js';
 import type { BindRunMount, BuildBackend, BuildImage, RunMount } from './backend.js';
 import { explainCacheMiss, type CopyManifest } from './cache-explain.js';
-import { hashPlan, planCopy, resolveInScope, writeCopyTar, type CopyPlan } from './copy-sources.js';
+import { hashPlan, planCopy, resolveInScope, writeCopyTar, type CopyEntry, type CopyPlan } from './copy-sources.js';
 import { parseDockerfile, splitQuoted, type Instruction } from './dockerfile-parser.js';
 import { LayeredFs } from './image-fs.js';
 import { processWord, processWords } from './shell-words.js';
@@ -380,8 +381,25 @@ async function dispatch(ctx: Ctx, state: State, ins: Instruction, counted: boole
   // word for WORKDIR (as for COPY and ADD).
   const nop = ins.keyword === 'WORKDIR' ? [`#(nop) ${text}`] : ['#(nop) ', text];
   const cc = containerConfigOf(state.config, [...shellOf(state.config), ...nop]);
-  const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' '), ...authorOf(state), empty_layer: true };
-  await commitOrReuse(ctx, state, cc, () => backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history, ...authorOf(state) }, null));
+  const dirs = ins.keyword === 'WORKDIR' ? missingDirs(state.image, state.config.WorkingDir!, opts) : [];
+  const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' '), ...authorOf(state), ...(dirs.length === 0 ? { empty_layer: true } : {}) };
+  const layer = (): Readable | null => (dirs.length === 0 ? null : writeCopyTar({ tree: null, entries: dirs, archives: [] }, (input) => backend.openArchive(input)));
+  await commitOrReuse(ctx, state, cc, () => backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history, ...authorOf(state) }, layer()));
+}
+
+/**
+ * The directories of a WORKDIR the image lacks (symlinks on the way followed inside it), parents
+ * first: dockerd's builder makes them, root's with mode 0755, in a layer of the step's own.
+ */
+function missingDirs(image: BuildImage | null, dir: string, opts: BuildOptions): CopyEntry[] {
+  const fs = new LayeredFs(image?.layerDirs ?? []);
+  const now = Math.floor(Date.parse(opts.now()) / 1000);
+  const mtime = opts.sourceDateEpoch === undefined ? now : Math.min(now, opts.sourceDateEpoch);
+  const parts = resolveInScope(fs, dir.replace(/^\/+/, '')).split('/').filter((p) => p !== '');
+  return parts
+    .map((_, i) => parts.slice(0, i + 1).join('/'))
+    .filter((name) => fs.lstat(name) === null)
+    .map((name) => ({ name, type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime, size: 0 }));
 }
 
 /** Takes the cached child image for this step if there is one, else makes it. */

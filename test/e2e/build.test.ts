@@ -78,7 +78,8 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(out.stdout, 'hello from the context\nmore\nhello there berth\n', out.stderr);
 
       const inspect = await run(['image', 'inspect', '--format', '{{.RootFS.Type}} {{len .RootFS.Layers}} {{.Config.WorkingDir}} {{json .Config.ExposedPorts}} {{index .Config.Labels "org.example.kind"}}', repo]);
-      assert.equal(inspect.stdout, 'layers 3 /srv {"8080/tcp":{}} demo\n');
+      // busybox, WORKDIR (busybox has no /srv: it makes it, as dockerd), COPY, RUN.
+      assert.equal(inspect.stdout, 'layers 4 /srv {"8080/tcp":{}} demo\n');
 
       // Every step is in the history; metadata steps add no layer.
       const hist = (await api('GET', `/images/${repo}/history`)).json() as { CreatedBy: string; Size: number }[];
@@ -470,6 +471,8 @@ test("image metadata as dockerd's classic builder records it: default PATH, MAIN
       'ARG A=1',
       'ARG B=2',
       'ENV B=env',
+      'WORKDIR /tmp',
+      'WORKDIR /w/x',
       'RUN echo "$A $B" > /ab',
       'RUN true',
       'EXPOSE 8000-8002 53/udp',
@@ -481,10 +484,11 @@ test("image metadata as dockerd's classic builder records it: default PATH, MAIN
     const b = await run(['build', '-t', repo, ctx.dir]);
     assert.equal(b.code, 0, b.stderr + b.stdout);
     const inspect = await run(['image', 'inspect', '--format', '{{.Author}}|{{json .Config.Env}}|{{json .Config.ExposedPorts}}|{{len .RootFS.Layers}}', repo]);
-    // busybox's layer and the first RUN's: a RUN that changed nothing adds none.
+    // busybox's layer, the new WORKDIR's and the first RUN's: a RUN that changed nothing, or a
+    // WORKDIR the image has, adds none.
     assert.equal(
       inspect.stdout,
-      'Jane Doe <jane@example.com>|["PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","B=env"]|{"53/udp":{},"8000/tcp":{},"8001/tcp":{},"8002/tcp":{}}|2\n',
+      'Jane Doe <jane@example.com>|["PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","B=env"]|{"53/udp":{},"8000/tcp":{},"8001/tcp":{},"8002/tcp":{}}|3\n',
     );
     assert.equal((await run(['run', '--rm', repo, 'cat', '/ab'])).stdout, '1 env\n');
     const hist = (await run(['history', '--no-trunc', '--format', '{{.CreatedBy}}\t{{.Size}}', repo])).stdout.split('\n');
@@ -494,8 +498,20 @@ test("image metadata as dockerd's classic builder records it: default PATH, MAIN
       '|1 A=1 /bin/sh -c true\t0B',
     ]);
     assert.match(hist[3]!, /^\|1 A=1 \/bin\/sh -c echo "\$A \$B" > \/ab\t\d/);
-    assert.equal(hist[7], '/bin/sh -c #(nop)  ENV PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\t0B');
-    assert.equal(hist[8], '/bin/sh -c #(nop)  MAINTAINER Jane Doe <jane@example.com>\t0B');
+    assert.deepEqual(hist.slice(4, 6), ['/bin/sh -c #(nop) WORKDIR /w/x\t0B', '/bin/sh -c #(nop) WORKDIR /tmp\t0B']);
+    assert.equal(hist[9], '/bin/sh -c #(nop)  ENV PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\t0B');
+    assert.equal(hist[10], '/bin/sh -c #(nop)  MAINTAINER Jane Doe <jane@example.com>\t0B');
+    // The image holds the directories (a container not yet started has them).
+    const ctr = uniqueName('meta-ctr');
+    try {
+      assert.equal((await run(['create', '--name', ctr, repo])).code, 0);
+      const cp = await run(['cp', `${ctr}:/w`, '-']);
+      assert.equal(cp.code, 0, cp.stderr);
+      assert.match(cp.stdout, /^w\/\0/);
+      assert.match(cp.stdout, /w\/x\/\0/);
+    } finally {
+      await run(['rm', '-f', ctr]);
+    }
   } finally {
     await run(['rmi', repo]);
     await ctx.cleanup();

@@ -459,7 +459,9 @@ test('--explain-cache says which file and which build arg made a step miss', asy
   }
 });
 
-test("image metadata as dockerd's classic builder records it: default PATH, MAINTAINER, EXPOSE ranges, HEALTHCHECK and RUN's build args in history", async () => {
+const inspectId = async (ref: string): Promise<string> => ((await api('GET', `/images/${ref}/json`)).json() as { Id: string }).Id;
+
+test("image metadata as dockerd's classic builder records it: default PATH, MAINTAINER, EXPOSE ranges, WORKDIR's layer, HEALTHCHECK and RUN's build args in history, whose entries name their step images", async () => {
   const run = CLIENTS[1].run;
   const repo = uniqueName('meta');
   const ctx = await makeContext({
@@ -501,6 +503,14 @@ test("image metadata as dockerd's classic builder records it: default PATH, MAIN
     assert.deepEqual(hist.slice(4, 6), ['/bin/sh -c #(nop) WORKDIR /w/x\t0B', '/bin/sh -c #(nop) WORKDIR /tmp\t0B']);
     assert.equal(hist[9], '/bin/sh -c #(nop)  ENV PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\t0B');
     assert.equal(hist[10], '/bin/sh -c #(nop)  MAINTAINER Jane Doe <jane@example.com>\t0B');
+    // As dockerd: each entry names the image its step made (the parent chain), down to busybox's.
+    const ids = (await api('GET', `/images/${repo}/history`)).json() as { Id: string; Tags: string[] | null }[];
+    const parent = (ref: string) => api('GET', `/images/${ref}/json`).then((r) => (r.json() as { Parent: string }).Parent);
+    assert.equal(ids[1]!.Id, await parent(repo));
+    assert.equal(ids[2]!.Id, await parent(ids[1]!.Id));
+    assert.deepEqual(ids.at(-1), { ...ids.at(-1), Id: (await inspectId('busybox')), Tags: ['busybox:latest'] });
+    assert.deepEqual([ids[0]!.Tags, ids[1]!.Tags], [[`${repo}:latest`], null]);
+    assert.ok(ids.every((h) => h.Id !== '<missing>'), JSON.stringify(ids));
     // The image holds the directories (a container not yet started has them).
     const ctr = uniqueName('meta-ctr');
     try {

@@ -1,5 +1,6 @@
 import { invalidArgument } from '../../../lib/errors.js';
 import type { Engine } from '../../../engine/engine.js';
+import { parseImageId } from '../../../oci/digest.js';
 import type { Handler, Router } from '../router.js';
 import { sendJson } from '../server.js';
 import { boolParam, filtersParam } from '../query.js';
@@ -46,7 +47,8 @@ export function imageRoutes(router: Router, engine: Engine, pull: Handler): void
 
   router.add('GET', '/images/{name*}/history', async (ctx) => {
     const img = images.resolve(ctx.params['name'] ?? '');
-    sendJson(ctx, 200, imageHistory(img, images.layerSizes(img)));
+    const parentOf = (id: string) => (images.exists(parseImageId(id)) ? images.get(parseImageId(id)) : undefined);
+    sendJson(ctx, 200, imageHistory(img, images.layerSizes(img), parentOf));
   });
 
   router.add('POST', '/images/{name*}/tag', async (ctx) => {

@@ -106,21 +106,32 @@ export function imageInspect(img: Image, layerDirs: { lower: string[] }, apiVers
   };
 }
 
-/** `layerSizes`: each layer's size, bottom first; entries that made no layer count 0, as Docker's. */
-export function imageHistory(img: Image, layerSizes: readonly number[]): HistoryItem[] {
+/**
+ * `layerSizes`: each layer's size, bottom first; entries that made no layer count 0, as Docker's.
+ * As dockerd, the entries, newest first, take the IDs and tags of the image and its parents
+ * (`parentOf`) while that chain lasts (a build's step images, a commit's base): `<missing>` after.
+ */
+export function imageHistory(img: Image, layerSizes: readonly number[], parentOf: (id: string) => Image | undefined): HistoryItem[] {
   const history = img.config.history ?? [];
   const out: HistoryItem[] = [];
   let layer = 0;
-  history.forEach((h, i) => {
-    const top = i === history.length - 1;
+  for (const h of history) {
     out.push({
-      Id: top ? img.id : '<missing>',
+      Id: '<missing>',
       Created: Math.floor(Date.parse(h.created ?? img.row.created) / 1000),
       CreatedBy: h.created_by ?? '',
-      Tags: top ? img.tags.map(familiar) : null,
+      Tags: null,
       Size: h.empty_layer === true ? 0 : (layerSizes[layer++] ?? 0),
       Comment: h.comment ?? '',
     });
-  });
-  return out.reverse();
+  }
+  out.reverse();
+  let owner: Image | undefined = img;
+  for (const item of out) {
+    if (!owner) break;
+    item.Id = owner.id;
+    item.Tags = owner.tags.length > 0 ? owner.tags.map(familiar) : null;
+    owner = owner.row.parent ? parentOf(owner.row.parent) : undefined;
+  }
+  return out;
 }

@@ -329,8 +329,8 @@ export class ImageService {
     const hex = input.replace(/^sha256:/, '');
     if (/^[0-9a-f]+$/.test(hex) && hex.length > 0 && (hex.length === 64 || input.length >= 1)) {
       const matches = this.meta.listImages().filter((r) => r.id.slice(7).startsWith(hex));
+      // A prefix of several IDs names none, as dockerd's GetImage says (so a run or FROM pulls).
       if (matches.length === 1 && matches[0]) return this.get(matches[0].id as ImageId);
-      if (matches.length > 1) throw new BerthError('InvalidArgument', 'ambiguous_image', `multiple IDs found with provided prefix: ${hex}`);
     }
     throw notFound('image_not_found', `No such image: ${parsed ? familiarString(parsed) : input}`);
   }

@@ -535,3 +535,27 @@ test("API 1.50's image Config has only the fields that are set; before 1.50, the
     await removeImages(CLIENTS[1].run, [repo]);
   }
 });
+
+test('an ID prefix several images share names none: 404 "No such image", as dockerd, not a refusal', async () => {
+  const run = CLIENTS[1].run;
+  const repo = uniqueName('prefix');
+  const refs: string[] = [];
+  try {
+    // Seventeen IDs hold two with the same first digit.
+    const byDigit = new Map<string, number>();
+    let shared = '';
+    for (let i = 0; i < 17 && shared === ''; i++) {
+      refs.push(`${repo}:${i}`);
+      const digit = (await importOk(run, ['-c', `LABEL n=${i}`, rootTar, `${repo}:${i}`])).slice(7, 8);
+      byDigit.set(digit, (byDigit.get(digit) ?? 0) + 1);
+      if (byDigit.get(digit)! > 1) shared = digit;
+    }
+    const all = (await run(['images', '-q', '--no-trunc'])).stdout.split('\n').filter((id) => id.slice(7, 8) === shared);
+    assert.ok(all.length > 1);
+    const r = await api('GET', `/images/${shared}/json`);
+    assert.equal(r.status, 404);
+    assert.match(r.body, new RegExp(`No such image: ${shared}:latest`));
+  } finally {
+    await removeImages(run, refs);
+  }
+});

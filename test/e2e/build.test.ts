@@ -130,6 +130,12 @@ for (const { name: client, run } of CLIENTS) {
       assert.match(r.stdout, /partial output\n/);
       assert.match(r.stderr, /The command '\/bin\/sh -c echo partial output; exit 3' returned a non-zero code: 3/);
       assert.deepEqual(await leftoverContainers(run, r.stdout), []);
+      // -q: the output held back is shown with the error, and the exit code is the command's, as dockerd's.
+      const q = await run(['build', '-q', '--no-cache', ctx.dir]);
+      assert.equal(q.code, 3, q.stdout + q.stderr);
+      assert.match(q.stdout + q.stderr, /partial output\n/);
+      assert.match(q.stderr, /^The command '\/bin\/sh -c echo partial output; exit 3' returned a non-zero code: 3$/m);
+      assert.deepEqual(await leftoverContainers(run, q.stdout + q.stderr), []);
     } finally {
       await ctx.cleanup();
     }

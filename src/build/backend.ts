@@ -17,6 +17,8 @@ export interface CommitSpec {
   /** What the cache compares (Docker's `container_config`): the run config with the step as Cmd. */
   containerConfig: ImageRunConfig;
   history: HistoryEntry;
+  /** MAINTAINER's text, the image's `author`. */
+  author?: string;
   /** Clamps the layer's mtimes to this (seconds), for reproducible layers. */
   sourceDateEpoch?: number;
   /** COPY/ADD: what each copied path hashed to, kept so a later cache miss can name the files. */

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { extract } from 'tar-stream';
 import type { ImageRunConfig } from '../oci/image.js';
 import type { CacheCandidate, CopyManifest } from './cache-explain.js';
 import type { BuildBackend, BuildImage, CommitSpec, RunSpec } from './backend.js';
@@ -15,6 +17,8 @@ import { LayeredFs } from './image-fs.js';
 class FakeBackend implements BuildBackend {
   images = new Map<string, BuildImage & { parent: string; cc?: ImageRunConfig; files?: CopyManifest }>();
   runs: RunSpec[] = [];
+  /** Each committed layer's entries: `path:type:mode:uid:gid`. */
+  layers: string[][] = [];
   removed: string[] = [];
   exitCode = 0;
   private n = 0;
@@ -41,7 +45,16 @@ class FakeBackend implements BuildBackend {
   }
 
   async commit(spec: CommitSpec, layer: Readable | null): Promise<BuildImage> {
-    layer?.resume();
+    if (layer) {
+      const entries: string[] = [];
+      const ex = extract();
+      ex.on('entry', (h, body, next) => {
+        entries.push(`${h.name}:${h.type}:${(h.mode ?? 0).toString(8)}:${h.uid}:${h.gid}`);
+        body.on('end', next).resume();
+      });
+      await pipeline(layer, ex);
+      this.layers.push(entries);
+    }
     const id = `sha256:img${++this.n}`;
     const base = spec.parent?.config;
     const img = {
@@ -120,25 +133,28 @@ test('ARG scope, --build-arg, ENV precedence and RUN environment', async () => {
   assert.deepEqual(run.argv, ['/bin/sh', '-c', 'echo']);
   // ENV wins over an ARG of the same name; other args are in the environment.
   assert.deepEqual(run.env, ['PATH=/bin', 'W=from-env', 'X=global-cli', 'V=global']);
-  assert.equal(image.config.history?.at(-2)?.created_by, '|2 V=global W=cli /bin/sh -c echo');
+  // As dockerd's: the prefix leaves out W, which an ENV overrides.
+  assert.equal(image.config.history?.at(-2)?.created_by, '|1 V=global /bin/sh -c echo');
 });
 
 test('metadata steps: empty_layer history in Docker wording; ENTRYPOINT drops an inherited CMD', async () => {
   const b = new FakeBackend();
-  const { image, out } = await build(b, ['FROM busybox', 'WORKDIR /a', 'WORKDIR b', 'ENTRYPOINT ["/bin/x"]', 'EXPOSE 80 53/udp', 'SHELL ["/bin/bash", "-c"]', 'CMD run me', 'STOPSIGNAL SIGTERM', 'USER 1:2', 'VOLUME /data'].join('\n'));
+  const { image, out } = await build(b, ['FROM busybox', 'WORKDIR /a', 'WORKDIR b', 'ENTRYPOINT ["/bin/x"]', 'EXPOSE 80 53/udp 8000-8001', 'SHELL ["/bin/bash", "-c"]', 'CMD run me', 'STOPSIGNAL SIGTERM', 'USER 1:2', 'VOLUME /data'].join('\n'));
   const c = image.config.config!;
   assert.equal(c.WorkingDir, '/a/b');
   assert.deepEqual(c.Entrypoint, ['/bin/x']);
   assert.deepEqual(c.Cmd, ['/bin/bash', '-c', 'run me']);
-  assert.deepEqual(c.ExposedPorts, { '80/tcp': {}, '53/udp': {} });
+  assert.deepEqual(c.ExposedPorts, { '80/tcp': {}, '53/udp': {}, '8000/tcp': {}, '8001/tcp': {} });
   assert.deepEqual([c.StopSignal, c.User, c.Volumes], ['SIGTERM', '1:2', { '/data': {} }]);
   const hist = image.config.history!.map((h) => [h.created_by, h.empty_layer]);
+  // This busybox has no /a: each WORKDIR makes its directory in a layer.
   assert.deepEqual(hist.slice(0, 3), [
-    ['/bin/sh -c #(nop) WORKDIR /a', true],
-    ['/bin/sh -c #(nop) WORKDIR /a/b', true],
-    ['/bin/sh -c #(nop) ENTRYPOINT ["/bin/x"]', true],
+    ['/bin/sh -c #(nop) WORKDIR /a', undefined],
+    ['/bin/sh -c #(nop) WORKDIR /a/b', undefined],
+    ['/bin/sh -c #(nop)  ENTRYPOINT ["/bin/x"]', true],
   ]);
-  assert.deepEqual(hist[5], ['/bin/bash -c #(nop) CMD ["/bin/bash" "-c" "run me"]', true]);
+  assert.deepEqual(hist[3], ['/bin/sh -c #(nop)  EXPOSE 53/udp 80 8000-8001', true]);
+  assert.deepEqual(hist[5], ['/bin/bash -c #(nop)  CMD ["/bin/bash" "-c" "run me"]', true]);
   assert.match(out, /^Step 1\/10 : FROM busybox\n ---> base\nStep 2\/10 : WORKDIR \/a\n ---> img1\n/);
   const noCmd = await build(new FakeBackend(), 'FROM busybox\nENTRYPOINT ["e"]');
   assert.equal(noCmd.image.config.config?.Cmd, null);
@@ -241,4 +257,40 @@ test("BuildKit's platform args: an ARG TARGETARCH without a value gets the host'
   const given = new FakeBackend();
   await build(given, 'FROM busybox\nARG TARGETARCH\nRUN echo\n', { buildArgs: new Map([['TARGETARCH', 'riscv64']]) });
   assert.deepEqual(given.runs[0]!.env.filter((e) => e.startsWith('TARGET')), ['TARGETARCH=riscv64']);
+});
+
+test("dockerd's builder: a default PATH, MAINTAINER as author, HEALTHCHECK history as Go's %q", async () => {
+  const b = new FakeBackend();
+  const { image } = await build(b, ['FROM scratch', 'MAINTAINER Jane <j@x>', 'ENV PATH=/opt:$PATH', 'HEALTHCHECK --interval=1m30s --retries=4 CMD true', 'LABEL a=b'].join('\n'));
+  assert.deepEqual(image.config.config?.Env, ['PATH=/opt:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+  const hist = image.config.history!;
+  assert.deepEqual(hist.map((h) => h.author), ['Jane <j@x>', 'Jane <j@x>', 'Jane <j@x>', 'Jane <j@x>']);
+  assert.equal(hist[2]!.created_by, `/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "true"] "1m30s" "0s" "0s" "0s" '\\x04'}`);
+  const none = await build(new FakeBackend(), 'FROM busybox\nHEALTHCHECK NONE');
+  assert.equal(none.image.config.history!.at(-1)!.created_by, `/bin/sh -c #(nop)  HEALTHCHECK &{["NONE"] "0s" "0s" "0s" "0s" '\\x00'}`);
+  // An image with a PATH keeps it; FROM's author is not inherited.
+  assert.deepEqual(none.image.config.config?.Env, ['PATH=/bin']);
+  assert.equal(none.image.config.history!.at(-1)!.author, undefined);
+});
+
+test("WORKDIR makes the directories the image lacks in a layer, as dockerd's builder; one it has adds none", async () => {
+  const layer = mkdtempSync(join(tmpdir(), 'berth-workdir-'));
+  try {
+    mkdirSync(join(layer, 'srv'));
+    symlinkSync('/srv', join(layer, 'link'));
+    const b = new FakeBackend();
+    b.images.get('busybox')!.layerDirs = [layer];
+    const base = b.images.get('busybox')!.config.rootfs.diff_ids.length;
+    // (This fake's images have no layer directories of their own: one step after FROM each.)
+    const has = await build(b, 'FROM busybox\nWORKDIR /srv');
+    assert.equal(has.image.config.history!.at(-1)!.empty_layer, true);
+    assert.equal(has.image.config.rootfs.diff_ids.length, base);
+    const lacks = await build(b, 'FROM busybox\nWORKDIR /link/app/x');
+    assert.equal(lacks.image.config.history!.at(-1)!.empty_layer, undefined);
+    assert.equal(lacks.image.config.rootfs.diff_ids.length, base + 1);
+    // The symlink is followed inside the image: the directories go under /srv.
+    assert.deepEqual(b.layers.at(-1), ['srv/app/:directory:755:0:0', 'srv/app/x/:directory:755:0:0']);
+  } finally {
+    rmSync(layer, { recursive: true, force: true });
+  }
 });

@@ -1,12 +1,14 @@
 import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import { BerthError, invalidArgument } from '../lib/errors.js';
 import { parseMemory } from '../lib/human-units.js';
-import { HEALTHCHECK_FLAGS, healthcheckOf } from '../oci/healthcheck.js';
+import { exposedPortKeys } from '../oci/exposed-ports.js';
+import { HEALTHCHECK_FLAGS, healthcheckHistoryText, healthcheckOf } from '../oci/healthcheck.js';
 import type { HistoryEntry, ImageRunConfig } from '../oci/image.js';
 import { familiarString, parseReference, withDefaultTag } from '../oci/reference.js';
 import type { BindRunMount, BuildBackend, BuildImage, RunMount } from './backend.js';
 import { explainCacheMiss, type CopyManifest } from './cache-explain.js';
-import { hashPlan, planCopy, resolveInScope, writeCopyTar, type CopyPlan } from './copy-sources.js';
+import { hashPlan, planCopy, resolveInScope, writeCopyTar, type CopyEntry, type CopyPlan } from './copy-sources.js';
 import { parseDockerfile, splitQuoted, type Instruction } from './dockerfile-parser.js';
 import { LayeredFs } from './image-fs.js';
 import { processWord, processWords } from './shell-words.js';
@@ -58,6 +60,8 @@ export const PLATFORM_ARGS: ReadonlyMap<string, string> = (() => {
 
 const PREDEFINED_ARGS = new Set([...PLATFORM_ARGS.keys(), 'SOURCE_DATE_EPOCH', 'HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
+/** What dockerd's builder gives a stage whose image sets no PATH, so `ENV PATH=/x:$PATH` extends it. */
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 interface Stage {
   name: string;
@@ -71,6 +75,8 @@ interface State {
   /** ARGs declared in this stage, with their values (undefined: declared without one). */
   args: Map<string, string | undefined>;
   cmdSet: boolean;
+  /** MAINTAINER's text: the author of this stage's images from there on (not inherited from FROM's). */
+  maintainer?: string;
 }
 
 const shortOf = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
@@ -151,6 +157,7 @@ export async function runBuild(backend: BuildBackend, opts: BuildOptions): Promi
       state.config = structuredClone(state.image.config.config ?? {});
       opts.out(` ---> ${shortOf(state.image.id)}\n`);
     }
+    if (!envMap(state.config).has('PATH')) state.config.Env = [...(state.config.Env ?? []), DEFAULT_PATH];
     const triggers = state.config.OnBuild ?? [];
     delete state.config.OnBuild;
     const ctx = { backend, opts, escape, metaArgs, used, built, fresh, byName, step: (ins: Instruction) => step(ins) };
@@ -309,9 +316,10 @@ function applyMetadata(ins: Instruction, state: State, ctx: Ctx): string {
       return `STOPSIGNAL ${c.StopSignal}`;
     case 'EXPOSE': {
       c.ExposedPorts = { ...(c.ExposedPorts ?? {}) };
-      const ports = processWords(ins.rest, vars, esc).map((p) => (p.includes('/') ? p.toLowerCase() : `${p}/tcp`));
-      for (const p of ports) c.ExposedPorts[p] = {};
-      return `EXPOSE map[${[...new Set(ports)].sort().map((p) => `${p}:{}`).join(' ')}]`;
+      // As dockerd: the words sorted as written, then each expanded (one may name several ports).
+      const ports = ins.rest.split(/\s+/).filter((w) => w !== '').sort().flatMap((w) => processWords(w, vars, esc));
+      for (const p of ports) for (const key of exposedPortKeys(p)) c.ExposedPorts[key] = {};
+      return `EXPOSE ${ports.join(' ')}`;
     }
     case 'VOLUME': {
       const vols = ins.json ?? processWords(ins.rest, vars, esc);
@@ -342,16 +350,19 @@ function applyMetadata(ins: Instruction, state: State, ctx: Ctx): string {
       return `ONBUILD ${ins.rest}`;
     }
     case 'MAINTAINER':
-      return `MAINTAINER ${processWord(ins.rest, vars, esc)}`;
+      state.maintainer = processWord(ins.rest, vars, esc);
+      return `MAINTAINER ${state.maintainer}`;
     case 'HEALTHCHECK': {
       checkFlags(ins, HEALTHCHECK_FLAGS);
       c.Healthcheck = healthcheckOf(ins.rest, (f) => flagValue(ins, f));
-      return c.Healthcheck.Test?.[0] === 'NONE' ? 'HEALTHCHECK NONE' : `HEALTHCHECK ${ins.rest}`;
+      return `HEALTHCHECK ${healthcheckHistoryText(c.Healthcheck)}`;
     }
     default:
       throw invalidArgument('dockerfile_parse', `unknown instruction: ${ins.keyword}`);
   }
 }
+
+const authorOf = (state: State): { author?: string } => (state.maintainer ? { author: state.maintainer } : {});
 
 /** Docker's `container_config` for a step: the run config with the step as its command. */
 function containerConfigOf(config: ImageRunConfig, cmd: string[]): ImageRunConfig {
@@ -366,9 +377,29 @@ async function dispatch(ctx: Ctx, state: State, ins: Instruction, counted: boole
   if (ins.keyword === 'COPY' || ins.keyword === 'ADD') return copyStep(ctx, state, ins);
   checkFlags(ins, ins.keyword === 'HEALTHCHECK' ? HEALTHCHECK_FLAGS : []);
   const text = applyMetadata(ins, state, ctx);
-  const cc = containerConfigOf(state.config, [...shellOf(state.config), `#(nop) ${text}`]);
-  const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' '), empty_layer: true };
-  await commitOrReuse(ctx, state, cc, () => backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history }, null));
+  // dockerd's two forms: `#(nop) ` and the text as two words (history shows two spaces), but one
+  // word for WORKDIR (as for COPY and ADD).
+  const nop = ins.keyword === 'WORKDIR' ? [`#(nop) ${text}`] : ['#(nop) ', text];
+  const cc = containerConfigOf(state.config, [...shellOf(state.config), ...nop]);
+  const dirs = ins.keyword === 'WORKDIR' ? missingDirs(state.image, state.config.WorkingDir!, opts) : [];
+  const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' '), ...authorOf(state), ...(dirs.length === 0 ? { empty_layer: true } : {}) };
+  const layer = (): Readable | null => (dirs.length === 0 ? null : writeCopyTar({ tree: null, entries: dirs, archives: [] }, (input) => backend.openArchive(input)));
+  await commitOrReuse(ctx, state, cc, () => backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history, ...authorOf(state) }, layer()));
+}
+
+/**
+ * The directories of a WORKDIR the image lacks (symlinks on the way followed inside it), parents
+ * first: dockerd's builder makes them, root's with mode 0755, in a layer of the step's own.
+ */
+function missingDirs(image: BuildImage | null, dir: string, opts: BuildOptions): CopyEntry[] {
+  const fs = new LayeredFs(image?.layerDirs ?? []);
+  const now = Math.floor(Date.parse(opts.now()) / 1000);
+  const mtime = opts.sourceDateEpoch === undefined ? now : Math.min(now, opts.sourceDateEpoch);
+  const parts = resolveInScope(fs, dir.replace(/^\/+/, '')).split('/').filter((p) => p !== '');
+  return parts
+    .map((_, i) => parts.slice(0, i + 1).join('/'))
+    .filter((name) => fs.lstat(name) === null)
+    .map((name) => ({ name, type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime, size: 0 }));
 }
 
 /** Takes the cached child image for this step if there is one, else makes it. */
@@ -492,7 +523,8 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
   const argv = ins.json ?? [...shellOf(state.config), heredocScript(ins)];
   if (ins.json && ins.json.length === 0) throw invalidArgument('dockerfile_run', 'RUN requires at least one argument');
   const env = envMap(state.config);
-  const args = [...state.args].filter((e): e is [string, string] => e[1] !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Args an ENV of the same name overrides are neither in the environment nor in the prefix.
+  const args = [...state.args].filter((e): e is [string, string] => e[1] !== undefined && !env.has(e[0])).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   // Build args are part of the cache key and of history, as Docker's `|N k=v` prefix; so are the
   // step's own flags, written as BuildKit writes them in history.
   const prefix = args.length > 0 ? [`|${args.length}`, ...args.map(([k, v]) => `${k}=${v}`)] : [];
@@ -500,7 +532,7 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
   const bindHashes = bound.filter((b) => b.hash !== '').map((b) => `#${b.hash}`);
   const cc = containerConfigOf(state.config, [...prefix, ...flagText, ...bindHashes, ...argv]);
   const stubs = mountStubs(state.image, mounts);
-  const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' ') };
+  const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' '), ...authorOf(state) };
   const image = state.image;
   await commitOrReuse(ctx, state, cc, async () => {
     let id = '';
@@ -508,7 +540,7 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
       .run({
         image,
         argv,
-        env: [...(state.config.Env ?? []), ...args.filter(([k]) => !env.has(k)).map(([k, v]) => `${k}=${v}`)],
+        env: [...(state.config.Env ?? []), ...args.map(([k, v]) => `${k}=${v}`)],
         user: state.config.User ?? '',
         workingDir: state.config.WorkingDir ?? '',
         network,
@@ -531,7 +563,7 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
         throw new BuildStepError(`The command '${argv.join(' ')}' returned a non-zero code: ${result.exitCode}`, result.exitCode);
       }
       if (stubs.length > 0) await backend.removeMountStubs(result.containerId, stubs);
-      const img = await backend.commitContainer(result.containerId, { parent: image, runConfig: state.config, containerConfig: cc, history, sourceDateEpoch: opts.sourceDateEpoch });
+      const img = await backend.commitContainer(result.containerId, { parent: image, runConfig: state.config, containerConfig: cc, history, sourceDateEpoch: opts.sourceDateEpoch, ...authorOf(state) });
       if (opts.rm || opts.forceRm) {
         await backend.removeContainer(result.containerId);
         opts.out(` ---> Removed intermediate container ${shortOf(result.containerId)}\n`);
@@ -643,9 +675,9 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
   const kind = plan.entries.length === 1 && plan.entries[0]!.type === 'file' && plan.archives.length === 0 ? 'file' : 'dir';
   const text = `${ins.keyword} ${kind}:${hash} in ${dest} `;
   const cc = containerConfigOf(state.config, [...shellOf(state.config), `#(nop) ${text}`]);
-  const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' ') };
+  const history: HistoryEntry = { created: opts.now(), created_by: cc.Cmd!.join(' '), ...authorOf(state) };
   await commitOrReuse(ctx, state, cc, () =>
-    backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history, copyFiles: hashed.files }, writeCopyTar(plan, (input) => backend.openArchive(input))),
+    backend.commit({ parent: state.image, runConfig: state.config, containerConfig: cc, history, copyFiles: hashed.files, ...authorOf(state) }, writeCopyTar(plan, (input) => backend.openArchive(input))),
     () => hashed.files,
   );
 }

@@ -71,6 +71,7 @@ class EngineBuildBackend implements BuildBackend {
       runConfig: spec.runConfig,
       containerConfig: spec.containerConfig,
       history: spec.history,
+      ...(spec.author ? { author: spec.author } : {}),
       created: spec.history.created ?? new Date().toISOString(),
     });
     if (spec.copyFiles) await writeFileAtomic(copyFilesPath(this.engine, img.id), JSON.stringify(spec.copyFiles));
@@ -183,7 +184,8 @@ class EngineBuildBackend implements BuildBackend {
   async commitContainer(containerId: string, spec: CommitSpec): Promise<BuildImage> {
     const c = this.engine.containers.get(containerId);
     const layer = await containerLayer(this.engine, c, spec.sourceDateEpoch !== undefined ? { sourceDateEpoch: spec.sourceDateEpoch } : {});
-    return this.commit(spec, Readable.from(layer, { objectMode: false }));
+    if (!layer) return this.commit({ ...spec, history: { ...spec.history, empty_layer: true } }, null);
+    return this.commit(spec, Readable.from(layer.chunks, { objectMode: false }));
   }
 
   async removeContainer(containerId: string): Promise<void> {

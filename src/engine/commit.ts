@@ -6,7 +6,7 @@ import type { ImageRunConfig } from '../oci/image.js';
 import { familiarString, formatReference, parseReference, withDefaultTag } from '../oci/reference.js';
 import { applyConfigChanges } from '../image/config-changes.js';
 import type { Image } from '../image/image-service.js';
-import { diffChanges, layerDiffChunks, type Change, type DiffOptions } from '../image/layer/diff.js';
+import { diffChanges, layerDiffChunks, upperDirUsage, type Change, type DiffOptions } from '../image/layer/diff.js';
 import type { ContainerConfigSpec, ContainerRecord } from './container-model.js';
 import type { Engine } from './engine.js';
 
@@ -51,11 +51,19 @@ async function mountPlaceholders(upperDir: string): Promise<Set<string>> {
 
 /**
  * A container's writable layer as the chunks of an uncompressed layer tar, read from its upper
- * dir, without the engine's mount points; file contents in `opts.pool`'s buffers when given.
+ * dir, without the engine's mount points (file contents in `opts.pool`'s buffers when given), and
+ * its size as Docker counts it. null when nothing changed: as dockerd, the image then gets no
+ * layer, and an `empty_layer` history entry.
  */
-export async function containerLayer(engine: Engine, c: ContainerRecord, opts: Pick<DiffOptions, 'sourceDateEpoch' | 'pool'> = {}): Promise<AsyncGenerator<Buffer>> {
+export async function containerLayer(
+  engine: Engine,
+  c: ContainerRecord,
+  opts: Pick<DiffOptions, 'sourceDateEpoch' | 'pool'> = {},
+): Promise<{ chunks: AsyncGenerator<Buffer>; size: number } | null> {
   const upperDir = engine.snapshots.upperPath(c.snapshotKey);
-  return layerDiffChunks(upperDir, { exclude: await mountPlaceholders(upperDir), ...opts });
+  const exclude = await mountPlaceholders(upperDir);
+  const usage = await upperDirUsage(upperDir, exclude);
+  return usage.empty ? null : { chunks: layerDiffChunks(upperDir, { exclude, ...opts }), size: usage.size };
 }
 
 /** Buffers a commit reads its layer's files into: enough to keep reads, hashing and writes going at once. */
@@ -120,16 +128,18 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
   try {
     const created = new Date().toISOString();
     const pool = new BufferPool(COMMIT_BUFFERS, COMMIT_BUFFER_SIZE);
+    const layer = await containerLayer(engine, c, { pool });
     const image = await engine.images.createImage({
       ref,
       parent,
-      layer: { plainTar: await containerLayer(engine, c, { pool }), pool },
+      layer: layer ? { plainTar: layer.chunks, size: layer.size, pool } : null,
       runConfig,
       history: {
         created,
         created_by: (c.config.Cmd ?? []).join(' '),
         ...(req.author ? { author: req.author } : {}),
         ...(req.comment ? { comment: req.comment } : {}),
+        ...(layer ? {} : { empty_layer: true }),
       },
       author: req.author,
       comment: req.comment,

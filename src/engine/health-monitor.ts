@@ -1,7 +1,8 @@
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { formatGoDuration } from '../lib/time-spec.js';
 import type { ContainerRecord } from './container-model.js';
-import { applyProbeResult, formatGoDuration, healthSettings, probeDelay, startingHealth, type HealthSettings } from './health.js';
+import { applyProbeResult, healthSettings, probeDelay, startingHealth, type HealthSettings } from './health.js';
 
 /** Runs one probe in a running container; `exitCode` null when it outlived `timeoutMs` (it is then killed). */
 export type ProbeRunner = (containerId: string, argv: string[], timeoutMs: number) => Promise<{ exitCode: number | null; output: string }>;

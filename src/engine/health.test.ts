@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import type { HealthState } from './container-model.js';
 import {
   applyProbeResult,
-  formatGoDuration,
   healthSettings,
   mergeHealthcheck,
   probeDelay,
@@ -84,15 +83,6 @@ test('probeDelay uses the start interval only while starting within the start pe
   assert.equal(probeDelay(h, settings, T0, T0 + 100), 100);
   assert.equal(probeDelay(h, settings, T0, T0 + 6000), 1000);
   assert.equal(probeDelay({ ...h, status: 'healthy' }, settings, T0, T0 + 100), 1000);
-});
-
-test('formatGoDuration prints as Go does', () => {
-  assert.equal(formatGoDuration(0), '0s');
-  assert.equal(formatGoDuration(500), '500ms');
-  assert.equal(formatGoDuration(1000), '1s');
-  assert.equal(formatGoDuration(1500), '1.5s');
-  assert.equal(formatGoDuration(90_000), '1m30s');
-  assert.equal(formatGoDuration(3_600_000), '1h0m0s');
 });
 
 test('truncateOutput keeps at most 4096 bytes', () => {

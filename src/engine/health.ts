@@ -106,20 +106,6 @@ export function probeDelay(health: HealthState, settings: HealthSettings, starte
   return inStartPeriod && health.status === 'starting' ? settings.startIntervalMs : settings.intervalMs;
 }
 
-/** A duration as Go's time.Duration prints it (`500ms`, `1s`, `1m30s`, `1.5s`), for Docker's messages. */
-export function formatGoDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 1000) return `${trimNumber(ms)}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = (ms % 60_000) / 1000;
-  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${trimNumber(s)}s`;
-}
-
-function trimNumber(n: number): string {
-  return String(Number(n.toFixed(9)));
-}
-
 /** Probe output as Docker stores it: at most MAX_OUTPUT_BYTES bytes of stdout and stderr together. */
 export function truncateOutput(chunks: Buffer[]): string {
   return Buffer.concat(chunks).subarray(0, MAX_OUTPUT_BYTES).toString('utf8');

@@ -9,7 +9,7 @@ test('applies metadata changes', () => {
     'ENV A=2 B="two words"',
     'ENV LEGACY some value',
     'LABEL version=1.0 "org"=x',
-    'EXPOSE 80 53/udp',
+    'EXPOSE 80 53/udp 8000-8001',
     'WORKDIR /app',
     'WORKDIR sub',
     'USER nobody',
@@ -20,7 +20,7 @@ test('applies metadata changes', () => {
   assert.deepEqual(cfg.Entrypoint, ['/bin/sh', '-c', '/entry.sh']);
   assert.deepEqual(cfg.Env, ['PATH=/bin', 'A=2', 'B=two words', 'LEGACY=some value']);
   assert.deepEqual(cfg.Labels, { version: '1.0', org: 'x' });
-  assert.deepEqual(cfg.ExposedPorts, { '80/tcp': {}, '53/udp': {} });
+  assert.deepEqual(cfg.ExposedPorts, { '80/tcp': {}, '53/udp': {}, '8000/tcp': {}, '8001/tcp': {} });
   assert.equal(cfg.WorkingDir, '/app/sub');
   assert.equal(cfg.User, 'nobody');
   assert.deepEqual(cfg.Volumes, { '/data': {} });

@@ -1,6 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import { invalidArgument } from '../lib/errors.js';
 import { HEALTHCHECK_FLAGS, healthcheckOf } from '../oci/healthcheck.js';
+import { exposedPortKeys } from '../oci/exposed-ports.js';
 import type { ImageRunConfig } from '../oci/image.js';
 
 /**
@@ -79,10 +80,7 @@ export function applyConfigChanges(base: ImageRunConfig, changes: readonly strin
         break;
       case 'EXPOSE':
         cfg.ExposedPorts = { ...(cfg.ExposedPorts ?? {}) };
-        for (const p of rest.split(/\s+/)) {
-          if (!/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/i.test(p)) throw invalidArgument('invalid_change', `invalid containerPort: ${p}`);
-          cfg.ExposedPorts[p.includes('/') ? p.toLowerCase() : `${p}/tcp`] = {};
-        }
+        for (const p of rest.split(/\s+/)) for (const key of exposedPortKeys(p)) cfg.ExposedPorts[key] = {};
         break;
       case 'VOLUME':
         if (rest === '') throw invalidArgument('invalid_change', 'VOLUME requires at least one argument');

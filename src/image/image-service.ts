@@ -52,9 +52,10 @@ export interface NewLayerImage {
    * commit's fast path, the tar's chunks (the bigger ones lent from `pool`), stored as the plain
    * tar (its digest is then its DiffID), as Docker stores a commit, and unpacked only when
    * something first needs it (`ensureUnpacked`), so the user waits for one write of it, not two.
-   * Push compresses such layers. null adds no layer (a builder's metadata-only step).
+   * Push compresses such layers; `size` is the layer's as Docker counts it (ApplyResult.contentBytes),
+   * which nothing here reads from the tar. null adds no layer (a builder's metadata-only step).
    */
-  layer: { tar: Readable } | { plainTar: AsyncIterable<Buffer>; pool: BufferPool } | null;
+  layer: { tar: Readable } | { plainTar: AsyncIterable<Buffer>; size: number; pool: BufferPool } | null;
   runConfig: ImageRunConfig;
   /** The builder's record of the step (Docker's `container_config`), which its cache compares. */
   containerConfig?: ImageRunConfig;
@@ -70,7 +71,7 @@ export interface NewLayerImage {
 interface NewLayer {
   diffId: DiffId;
   blob: { digest: Digest; size: number };
-  /** Bytes of the uncompressed tar. */
+  /** The layer's size as Docker counts it (ApplyResult.contentBytes). */
   size: number;
   /** The blob is the plain tar. */
   plain: boolean;
@@ -130,7 +131,7 @@ export class ImageService {
   /** Adds one layer on `parent` (commit, import): stores blobs, snapshot, config, manifest and the image row. */
   async createImage(req: NewLayerImage): Promise<Image> {
     const parentChain = req.parent && req.parent.config.rootfs.diff_ids.length > 0 ? this.topChainId(req.parent) : null;
-    const layer = req.layer === null ? null : 'plainTar' in req.layer ? await this.storeTar(req.layer.plainTar, req.layer.pool) : await this.ingest(req.layer.tar, parentChain);
+    const layer = req.layer === null ? null : 'plainTar' in req.layer ? await this.storeTar(req.layer.plainTar, req.layer.size, req.layer.pool) : await this.ingest(req.layer.tar, parentChain);
     const base = req.parent?.config;
     const config: ImageConfig = {
       architecture: base?.architecture ?? hostArchitecture(),
@@ -182,9 +183,9 @@ export class ImageService {
   }
 
   /** The tar as its own blob, not unpacked: the content store's digest of it is the DiffID. */
-  private async storeTar(chunks: AsyncIterable<Buffer>, pool: BufferPool): Promise<NewLayer> {
+  private async storeTar(chunks: AsyncIterable<Buffer>, size: number, pool: BufferPool): Promise<NewLayer> {
     const blob = await this.content.putLent(chunks, pool);
-    return { diffId: parseDiffId(blob.digest), blob, size: blob.size, plain: true };
+    return { diffId: parseDiffId(blob.digest), blob, size, plain: true };
   }
 
   /**
@@ -328,8 +329,8 @@ export class ImageService {
     const hex = input.replace(/^sha256:/, '');
     if (/^[0-9a-f]+$/.test(hex) && hex.length > 0 && (hex.length === 64 || input.length >= 1)) {
       const matches = this.meta.listImages().filter((r) => r.id.slice(7).startsWith(hex));
+      // A prefix of several IDs names none, as dockerd's GetImage says (so a run or FROM pulls).
       if (matches.length === 1 && matches[0]) return this.get(matches[0].id as ImageId);
-      if (matches.length > 1) throw new BerthError('InvalidArgument', 'ambiguous_image', `multiple IDs found with provided prefix: ${hex}`);
     }
     throw notFound('image_not_found', `No such image: ${parsed ? familiarString(parsed) : input}`);
   }
@@ -365,14 +366,13 @@ export class ImageService {
   }
 
   /**
-   * Bytes of each layer's tar, bottom first (what `history` reports per layer): its snapshot's
-   * record, or for a layer not unpacked yet, its blob's size when that is the plain tar.
+   * Each layer's size, bottom first (what `history` reports per layer): its snapshot's record. Only
+   * a commit's top layer can be not unpacked yet; its size is what the image's adds to the others.
    */
   layerSizes(image: Image): number[] {
-    return this.chainIds(image).map((c, i) => {
-      const blob = image.manifest.layers[i];
-      return this.snapshots.get(c)?.size ?? (blob?.mediaType === MEDIA_TYPES.dockerLayer ? blob.size : 0);
-    });
+    const sizes = this.chainIds(image).map((c) => this.snapshots.get(c)?.size);
+    const known = sizes.reduce<number>((n, s) => n + (s ?? 0), 0);
+    return sizes.map((s, i) => s ?? (i === sizes.length - 1 ? Math.max(0, image.row.size - known) : 0));
   }
 
   topChainId(image: Image): ChainId {

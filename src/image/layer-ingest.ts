@@ -16,7 +16,7 @@ export interface IngestedLayer {
   diffId: DiffId;
   chainId: ChainId;
   blob: { digest: Digest; size: number };
-  /** Bytes of the uncompressed tar. */
+  /** The layer's size as Docker counts it (ApplyResult.contentBytes). */
   size: number;
   snapshot: SnapshotRow;
 }
@@ -40,19 +40,17 @@ function unpackGate(): { gate: Transform; settle: (ok: boolean) => void } {
   return { gate, settle };
 }
 
-/** Passes bytes through, keeping their count and their sha256. */
-function measuring(): { stream: Transform; digest: () => string; size: () => number } {
+/** Passes bytes through, keeping their sha256. */
+function measuring(): { stream: Transform; digest: () => string } {
   const hash = createHash('sha256');
-  let size = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
-      size += chunk.length;
       cb(null, chunk);
     },
   });
   let digest: string | undefined;
-  return { stream, digest: () => (digest ??= `sha256:${hash.digest('hex')}`), size: () => size };
+  return { stream, digest: () => (digest ??= `sha256:${hash.digest('hex')}`) };
 }
 
 /**
@@ -96,10 +94,10 @@ export async function ingestLayer(
   const snapshot = await snapshots.commit(parent?.snapshotKey ?? null, async (dir) => {
     const unpacked = applyLayer(toDisk, dir);
     unpacked.then(() => settleApply(true), () => settleApply(false));
-    const [, stored] = await Promise.all([unpacked, blobDone]);
+    const [applied, stored] = await Promise.all([unpacked, blobDone]);
     blob = stored;
     diffId = parseDiffId(measured.digest());
-    return { key: nextChainId(parent?.chainId ?? null, diffId), size: measured.size() };
+    return { key: nextChainId(parent?.chainId ?? null, diffId), size: applied.contentBytes };
   }).catch(async (e: unknown) => {
     settleApply(false);
     // The unpack stopped reading: detach it, or `measure` stays paused waiting for its drain and
@@ -110,17 +108,17 @@ export async function ingestLayer(
     throw e;
   });
   if (blob === undefined || diffId === undefined) throw new Error('layer ingest finished without a digest');
-  return { diffId, chainId: snapshot.key as ChainId, blob, size: measured.size(), snapshot };
+  return { diffId, chainId: snapshot.key as ChainId, blob, size: snapshot.size, snapshot };
 }
 
 /**
  * Unpacks a (possibly compressed) layer blob into `dir` and checks it against the config's
- * DiffID; returns the size of the uncompressed tar.
+ * DiffID; returns the layer's size as Docker counts it (ApplyResult.contentBytes).
  */
 export async function unpackCompressedLayer(blob: Readable, dir: string, digest: Digest, diffId: DiffId): Promise<number> {
   // A blob whose digest is its DiffID is the tar itself, and its bytes are checked against that
   // digest by whoever stores them: hashing them again here would only repeat it.
-  if ((digest as string) === (diffId as string)) return applyCounted(blob, dir);
+  if ((digest as string) === (diffId as string)) return (await applyLayer(blob, dir)).contentBytes;
   return unpackTar(await decompressedStream(blob), dir, digest, diffId);
 }
 
@@ -128,24 +126,11 @@ export async function unpackCompressedLayer(blob: Readable, dir: string, digest:
 async function unpackTar(tar: Readable, dir: string, digest: Digest, diffId: DiffId): Promise<number> {
   const measured = measuring();
   tar.on('error', (e) => measured.stream.destroy(e));
-  await applyLayer(tar.pipe(measured.stream), dir);
+  const { contentBytes } = await applyLayer(tar.pipe(measured.stream), dir);
   if (measured.digest() !== diffId) {
     throw invalidArgument('diff_id_mismatch', `layer ${digest} unpacks to ${measured.digest()}, but the image config says ${diffId}`);
   }
-  return measured.size();
-}
-
-async function applyCounted(tar: Readable, dir: string): Promise<number> {
-  let size = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  tar.on('error', (e) => counter.destroy(e));
-  await applyLayer(tar.pipe(counter), dir);
-  return size;
+  return contentBytes;
 }
 
 /**
@@ -178,7 +163,7 @@ class UnpackFeed {
     this.resolveStopped();
   }
 
-  /** Unpacks what is written into `dir`; returns the tar's size. */
+  /** Unpacks what is written into `dir`; returns the layer's size. */
   unpack(dir: string): Promise<number> {
     return this.gzip ? unpackTar(this.input, dir, this.digest, this.diffId) : unpackCompressedLayer(this.input, dir, this.digest, this.diffId);
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseGoDuration, parseTimeSpec } from './time-spec.js';
+import { formatGoDuration, parseGoDuration, parseTimeSpec } from './time-spec.js';
 
 const NOW = Date.UTC(2024, 0, 2, 3, 4, 5, 0);
 
@@ -26,4 +26,15 @@ test('parses Go durations', () => {
   assert.equal(parseGoDuration('250ms'), 250);
   assert.equal(parseGoDuration('-1m'), -60_000);
   assert.equal(parseGoDuration('abc'), undefined);
+});
+
+test('formatGoDuration prints as Go does', () => {
+  assert.equal(formatGoDuration(0), '0s');
+  assert.equal(formatGoDuration(500), '500ms');
+  assert.equal(formatGoDuration(0.5), '500µs');
+  assert.equal(formatGoDuration(0.0001), '100ns');
+  assert.equal(formatGoDuration(1000), '1s');
+  assert.equal(formatGoDuration(1500), '1.5s');
+  assert.equal(formatGoDuration(90_000), '1m30s');
+  assert.equal(formatGoDuration(3_600_000), '1h0m0s');
 });

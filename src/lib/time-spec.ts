@@ -25,6 +25,22 @@ export function parseGoDuration(text: string): number | undefined {
   return m[1] === '-' ? -total : total;
 }
 
+/** A duration as Go's time.Duration prints it (`500ms`, `1s`, `1m30s`, `1.5s`), for Docker's messages. */
+export function formatGoDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 0.001) return `${Math.round(ms * 1e6)}ns`;
+  if (ms < 1) return `${trimNumber(ms * 1000)}µs`;
+  if (ms < 1000) return `${trimNumber(ms)}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = (ms % 60_000) / 1000;
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${trimNumber(s)}s`;
+}
+
+function trimNumber(n: number): string {
+  return String(Number(n.toFixed(9)));
+}
+
 function formatSeconds(ms: number): string {
   const whole = Math.floor(ms / 1000);
   const nanos = Math.round((ms - whole * 1000) * 1e6);

@@ -1,4 +1,5 @@
 import { invalidArgument } from '../lib/errors.js';
+import { formatGoDuration } from '../lib/time-spec.js';
 import type { ImageRunConfig } from './image.js';
 
 export type Healthcheck = NonNullable<ImageRunConfig['Healthcheck']>;
@@ -49,4 +50,23 @@ export function healthcheckOf(args: string, flag: (name: string) => string | und
   const retries = flag('retries');
   if (retries !== undefined) hc.Retries = Number(retries);
   return hc;
+}
+
+/** Go's %q of a rune (strconv.QuoteRune): `'a'`, `'\n'`, `'\x04'`. */
+function goQuoteRune(n: number): string {
+  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 39: "\\'", 92: '\\\\' };
+  if (named[n] !== undefined) return `'${named[n]}'`;
+  if (n < 0x20 || n === 0x7f) return `'\\x${n.toString(16).padStart(2, '0')}'`;
+  return `'${String.fromCodePoint(n)}'`;
+}
+
+/**
+ * A healthcheck as dockerd's classic builder writes it in history: Go's `%q` of its HealthConfig
+ * (`&{["CMD-SHELL" "curl x"] "30s" "0s" "0s" "0s" '\x03'}`: test, interval, timeout, start period,
+ * start interval, retries), which scripts reading `docker history` see.
+ */
+export function healthcheckHistoryText(hc: Healthcheck): string {
+  const dur = (ns: number | undefined): string => JSON.stringify(formatGoDuration((ns ?? 0) / 1e6));
+  const test = `[${(hc.Test ?? []).map((t) => JSON.stringify(t)).join(' ')}]`;
+  return `&{${test} ${dur(hc.Interval)} ${dur(hc.Timeout)} ${dur(hc.StartPeriod)} ${dur(hc.StartInterval)} ${goQuoteRune(hc.Retries ?? 0)}}`;
 }

@@ -78,17 +78,19 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(out.stdout, 'hello from the context\nmore\nhello there berth\n', out.stderr);
 
       const inspect = await run(['image', 'inspect', '--format', '{{.RootFS.Type}} {{len .RootFS.Layers}} {{.Config.WorkingDir}} {{json .Config.ExposedPorts}} {{index .Config.Labels "org.example.kind"}}', repo]);
-      assert.equal(inspect.stdout, 'layers 3 /srv {"8080/tcp":{}} demo\n');
+      // busybox, WORKDIR (busybox has no /srv: it makes it, as dockerd), COPY, RUN.
+      assert.equal(inspect.stdout, 'layers 4 /srv {"8080/tcp":{}} demo\n');
 
       // Every step is in the history; metadata steps add no layer.
       const hist = (await api('GET', `/images/${repo}/history`)).json() as { CreatedBy: string; Size: number }[];
       assert.equal(hist.length, 9, JSON.stringify(hist));
-      assert.match(hist[0]!.CreatedBy, /#\(nop\) CMD \["sh" "-c" "cat greet.txt sub\/more.txt made.txt"\]$/);
-      assert.match(hist[1]!.CreatedBy, /#\(nop\) EXPOSE map\[8080\/tcp:\{\}\]$/);
-      assert.match(hist[5]!.CreatedBy, /#\(nop\) WORKDIR \/srv$/);
-      assert.match(hist[6]!.CreatedBy, /#\(nop\) ENV GREETING=hello there DIR=\/srv$/);
+      // dockerd's texts: `#(nop) ` and the step as two words (two spaces), WORKDIR and COPY as one.
+      assert.equal(hist[0]!.CreatedBy, '/bin/sh -c #(nop)  CMD ["sh" "-c" "cat greet.txt sub/more.txt made.txt"]');
+      assert.equal(hist[1]!.CreatedBy, '/bin/sh -c #(nop)  EXPOSE 8080');
+      assert.equal(hist[5]!.CreatedBy, '/bin/sh -c #(nop) WORKDIR /srv');
+      assert.equal(hist[6]!.CreatedBy, '/bin/sh -c #(nop)  ENV GREETING=hello there DIR=/srv');
       assert.equal(hist[0]!.Size, 0);
-      assert.match(hist[2]!.CreatedBy, /#\(nop\) LABEL org.example.kind=demo$/);
+      assert.equal(hist[2]!.CreatedBy, '/bin/sh -c #(nop)  LABEL org.example.kind=demo');
       assert.match(hist[3]!.CreatedBy, /^\|1 WHO=berth \/bin\/sh -c echo /);
       assert.ok(hist[3]!.Size > 0);
       assert.match(hist[4]!.CreatedBy, /#\(nop\) COPY dir:[0-9a-f]{64} in \/srv\/ /);
@@ -128,6 +130,12 @@ for (const { name: client, run } of CLIENTS) {
       assert.match(r.stdout, /partial output\n/);
       assert.match(r.stderr, /The command '\/bin\/sh -c echo partial output; exit 3' returned a non-zero code: 3/);
       assert.deepEqual(await leftoverContainers(run, r.stdout), []);
+      // -q: the output held back is shown with the error, and the exit code is the command's, as dockerd's.
+      const q = await run(['build', '-q', '--no-cache', ctx.dir]);
+      assert.equal(q.code, 3, q.stdout + q.stderr);
+      assert.match(q.stdout + q.stderr, /partial output\n/);
+      assert.match(q.stderr, /^The command '\/bin\/sh -c echo partial output; exit 3' returned a non-zero code: 3$/m);
+      assert.deepEqual(await leftoverContainers(run, q.stdout + q.stderr), []);
     } finally {
       await ctx.cleanup();
     }
@@ -453,6 +461,75 @@ test('--explain-cache says which file and which build arg made a step miss', asy
     // Each rebuild left the previous image untagged: remove them all, with their step images.
     const ids = builds.map((b) => /Successfully built ([0-9a-f]{12})/.exec(b.stdout)?.[1]).filter((id) => id !== undefined);
     await run(['rmi', repo, ...new Set(ids)]);
+    await ctx.cleanup();
+  }
+});
+
+const inspectId = async (ref: string): Promise<string> => ((await api('GET', `/images/${ref}/json`)).json() as { Id: string }).Id;
+
+test("image metadata as dockerd's classic builder records it: default PATH, MAINTAINER, EXPOSE ranges, WORKDIR's layer, HEALTHCHECK and RUN's build args in history, whose entries name their step images", async () => {
+  const run = CLIENTS[1].run;
+  const repo = uniqueName('meta');
+  const ctx = await makeContext({
+    Dockerfile: [
+      'FROM busybox',
+      `LABEL run=${repo}`,
+      'MAINTAINER Jane Doe <jane@example.com>',
+      'ENV PATH=/opt/bin:$PATH',
+      'ARG A=1',
+      'ARG B=2',
+      'ENV B=env',
+      'WORKDIR /tmp',
+      'WORKDIR /w/x',
+      'RUN echo "$A $B" > /ab',
+      'RUN true',
+      'EXPOSE 8000-8002 53/udp',
+      'HEALTHCHECK --interval=1m30s --timeout=3s --retries=4 CMD wget -q localhost || exit 1',
+      '',
+    ].join('\n'),
+  });
+  try {
+    const b = await run(['build', '-t', repo, ctx.dir]);
+    assert.equal(b.code, 0, b.stderr + b.stdout);
+    const inspect = await run(['image', 'inspect', '--format', '{{.Author}}|{{json .Config.Env}}|{{json .Config.ExposedPorts}}|{{len .RootFS.Layers}}', repo]);
+    // busybox's layer, the new WORKDIR's and the first RUN's: a RUN that changed nothing, or a
+    // WORKDIR the image has, adds none.
+    assert.equal(
+      inspect.stdout,
+      'Jane Doe <jane@example.com>|["PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","B=env"]|{"53/udp":{},"8000/tcp":{},"8001/tcp":{},"8002/tcp":{}}|3\n',
+    );
+    assert.equal((await run(['run', '--rm', repo, 'cat', '/ab'])).stdout, '1 env\n');
+    const hist = (await run(['history', '--no-trunc', '--format', '{{.CreatedBy}}\t{{.Size}}', repo])).stdout.split('\n');
+    assert.deepEqual(hist.slice(0, 3), [
+      `/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "wget -q localhost || exit 1"] "1m30s" "3s" "0s" "0s" '\\x04'}\t0B`,
+      '/bin/sh -c #(nop)  EXPOSE 53/udp 8000-8002\t0B',
+      '|1 A=1 /bin/sh -c true\t0B',
+    ]);
+    assert.match(hist[3]!, /^\|1 A=1 \/bin\/sh -c echo "\$A \$B" > \/ab\t\d/);
+    assert.deepEqual(hist.slice(4, 6), ['/bin/sh -c #(nop) WORKDIR /w/x\t0B', '/bin/sh -c #(nop) WORKDIR /tmp\t0B']);
+    assert.equal(hist[9], '/bin/sh -c #(nop)  ENV PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\t0B');
+    assert.equal(hist[10], '/bin/sh -c #(nop)  MAINTAINER Jane Doe <jane@example.com>\t0B');
+    // As dockerd: each entry names the image its step made (the parent chain), down to busybox's.
+    const ids = (await api('GET', `/images/${repo}/history`)).json() as { Id: string; Tags: string[] | null }[];
+    const parent = (ref: string) => api('GET', `/images/${ref}/json`).then((r) => (r.json() as { Parent: string }).Parent);
+    assert.equal(ids[1]!.Id, await parent(repo));
+    assert.equal(ids[2]!.Id, await parent(ids[1]!.Id));
+    assert.deepEqual(ids.at(-1), { ...ids.at(-1), Id: (await inspectId('busybox')), Tags: ['busybox:latest'] });
+    assert.deepEqual([ids[0]!.Tags, ids[1]!.Tags], [[`${repo}:latest`], null]);
+    assert.ok(ids.every((h) => h.Id !== '<missing>'), JSON.stringify(ids));
+    // The image holds the directories (a container not yet started has them).
+    const ctr = uniqueName('meta-ctr');
+    try {
+      assert.equal((await run(['create', '--name', ctr, repo])).code, 0);
+      const cp = await run(['cp', `${ctr}:/w`, '-']);
+      assert.equal(cp.code, 0, cp.stderr);
+      assert.match(cp.stdout, /^w\/\0/);
+      assert.match(cp.stdout, /w\/x\/\0/);
+    } finally {
+      await run(['rm', '-f', ctr]);
+    }
+  } finally {
+    await run(['rmi', repo]);
     await ctx.cleanup();
   }
 });

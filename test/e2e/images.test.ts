@@ -482,3 +482,80 @@ async function tarOf(entries: { name: string; type?: 'file' | 'symlink' | 'link'
   await done;
   return Buffer.concat(chunks);
 }
+
+test("inspect and list write maps as dockerd's Go encoder does: keys sorted, ExposedPorts absent when there are none", async () => {
+  const run = CLIENTS[1].run;
+  const repo = uniqueName('maps');
+  try {
+    await importOk(run, ['-c', 'LABEL zz=1 aa=2 mm=3', '-c', 'EXPOSE 9001-9002 80 53/udp', '-c', 'VOLUME /z /a', rootTar, `${repo}:ports`]);
+    await importOk(run, ['-c', 'LABEL b=1 a=2', rootTar, `${repo}:plain`]);
+    const img = (await inspectImage(`${repo}:ports`))!;
+    assert.deepEqual(Object.keys(img['Config']['Labels']), ['aa', 'mm', 'zz']);
+    assert.deepEqual(Object.keys(img['Config']['ExposedPorts']), ['53/udp', '80/tcp', '9001/tcp', '9002/tcp']);
+    assert.deepEqual(Object.keys(img['Config']['Volumes']), ['/a', '/z']);
+    assert.equal('ExposedPorts' in (await inspectImage(`${repo}:plain`))!['Config'], false);
+    const list = (await api('GET', `/images/json?filters=${encodeURIComponent(JSON.stringify({ reference: [`${repo}:plain`] }))}`)).json() as { Labels: Record<string, string> }[];
+    assert.deepEqual(Object.keys(list[0]!.Labels), ['a', 'b']);
+  } finally {
+    await removeImages(run, [`${repo}:ports`, `${repo}:plain`]);
+  }
+});
+
+test("an image's and its layer's size count files and symlink targets, as dockerd's graph driver, not the tar's bytes", async () => {
+  const run = CLIENTS[1].run;
+  const repo = uniqueName('sized');
+  const t = uniqueRootfsTar('sized');
+  try {
+    await importOk(run, [t.path, repo]);
+    const want = statSync('/bin/busybox').size + APPLETS.length * 'busybox'.length + `${t.marker}\n`.length;
+    assert.equal((await inspectImage(repo))!['Size'], want);
+    const hist = (await api('GET', `/images/${repo}/history`)).json() as { Size: number }[];
+    assert.equal(hist[0]!.Size, want);
+  } finally {
+    await removeImages(run, [repo]);
+  }
+});
+
+test("API 1.50's image Config has only the fields that are set; before 1.50, the container config's shape; templates see zero values either way", async () => {
+  const repo = uniqueName('ociconf');
+  try {
+    await importOk(CLIENTS[1].run, ['-c', 'CMD ["sh"]', '-c', 'LABEL a=b', rootTar, repo]);
+    const current = (await api('GET', `/images/${repo}/json`)).json() as { Config: Record<string, unknown> };
+    assert.deepEqual(current.Config, { Cmd: ['sh'], Labels: { a: 'b' } });
+    const old = (await api('GET', `/v1.41/images/${repo}/json`)).json() as { Config: Record<string, unknown> };
+    assert.deepEqual(Object.keys(old.Config).slice(0, 3), ['Hostname', 'Domainname', 'User']);
+    assert.equal(old.Config['Env'], null);
+    // docker/cli evaluates templates on its typed struct; berth's CLI on the JSON, with the zeros added.
+    const format = '{{.Config.User}}|{{json .Config.Env}}|{{.Config.Healthcheck}}|{{json .Config}}';
+    for (const { name, run } of CLIENTS) {
+      const r = await run(['image', 'inspect', '-f', format, repo]);
+      assert.equal(r.stdout, '|null|<nil>|{"Cmd":["sh"],"Labels":{"a":"b"}}\n', `${name}: ${r.stderr}`);
+    }
+  } finally {
+    await removeImages(CLIENTS[1].run, [repo]);
+  }
+});
+
+test('an ID prefix several images share names none: 404 "No such image", as dockerd, not a refusal', async () => {
+  const run = CLIENTS[1].run;
+  const repo = uniqueName('prefix');
+  const refs: string[] = [];
+  try {
+    // Seventeen IDs hold two with the same first digit.
+    const byDigit = new Map<string, number>();
+    let shared = '';
+    for (let i = 0; i < 17 && shared === ''; i++) {
+      refs.push(`${repo}:${i}`);
+      const digit = (await importOk(run, ['-c', `LABEL n=${i}`, rootTar, `${repo}:${i}`])).slice(7, 8);
+      byDigit.set(digit, (byDigit.get(digit) ?? 0) + 1);
+      if (byDigit.get(digit)! > 1) shared = digit;
+    }
+    const all = (await run(['images', '-q', '--no-trunc'])).stdout.split('\n').filter((id) => id.slice(7, 8) === shared);
+    assert.ok(all.length > 1);
+    const r = await api('GET', `/images/${shared}/json`);
+    assert.equal(r.status, 404);
+    assert.match(r.body, new RegExp(`No such image: ${shared}:latest`));
+  } finally {
+    await removeImages(run, refs);
+  }
+});

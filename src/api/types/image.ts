@@ -21,8 +21,11 @@ export interface ImageSummary {
   Containers: number;
 }
 
-/** The image's runtime configuration as inspect reports it (a subset of ContainerConfig). */
-export type ImageConfig = Pick<
+/**
+ * The image's runtime configuration as inspect reports it (a subset of ContainerConfig): from API
+ * 1.50 only the fields that are set; before, all of them and the container config's empty ones.
+ */
+export type ImageConfig = Partial<Pick<
   ContainerConfig,
   | 'User'
   | 'ExposedPorts'
@@ -37,7 +40,7 @@ export type ImageConfig = Pick<
   | 'Labels'
   | 'StopSignal'
   | 'Shell'
-> &
+>> &
   Partial<Pick<ContainerConfig, 'Hostname' | 'Domainname' | 'AttachStdin' | 'AttachStdout' | 'AttachStderr' | 'Tty' | 'OpenStdin' | 'StdinOnce' | 'Image'>>;
 
 export interface RootFS {

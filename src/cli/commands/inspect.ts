@@ -8,6 +8,37 @@ type Kind = 'container' | 'image';
 
 const shortFormat: FlagSpec = { ...formatFlag(false), short: 'f' };
 
+/** The zero values of an image Config's fields in docker/cli's typed struct (nil slices, maps and pointers as null). */
+const IMAGE_CONFIG_ZERO: Readonly<Record<string, unknown>> = {
+  User: '',
+  ExposedPorts: null,
+  Env: null,
+  Entrypoint: null,
+  Cmd: null,
+  Volumes: null,
+  WorkingDir: '',
+  Labels: null,
+  StopSignal: '',
+  ArgsEscaped: false,
+  Healthcheck: null,
+  OnBuild: null,
+  Shell: null,
+};
+
+/**
+ * docker/cli runs a template on its typed struct, where a Config field the daemon left out (API
+ * 1.50 leaves out every empty one) is its zero value; templates here run on the JSON. The zeros
+ * are added as non-enumerable properties: templates see them, `{{json .Config}}` does not.
+ */
+function withConfigZeros(image: unknown): unknown {
+  const config = (image as { Config?: unknown }).Config;
+  if (config === null || typeof config !== 'object') return image;
+  for (const [key, zero] of Object.entries(IMAGE_CONFIG_ZERO)) {
+    if (!Object.hasOwn(config, key)) Object.defineProperty(config, key, { value: zero, enumerable: false });
+  }
+  return image;
+}
+
 /**
  * Looks each name up as a container and then an image (or only the given kind), prints what was
  * found (`[]` if nothing) and then one error per missing name; exit 1 if any was missing.
@@ -20,7 +51,7 @@ async function inspectObjects(ctx: CommandContext, flags: ParsedFlags, kinds: Ki
     let value: unknown;
     for (const kind of kinds) {
       try {
-        value = kind === 'container' ? await client.containerInspect(name, { size: flags.bool('size') }) : await client.imageInspect(name);
+        value = kind === 'container' ? await client.containerInspect(name, { size: flags.bool('size') }) : withConfigZeros(await client.imageInspect(name));
         break;
       } catch (e) {
         if (!isBerthError(e, 'NotFound')) throw e;

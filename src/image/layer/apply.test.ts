@@ -180,13 +180,14 @@ describe('applyLayer', () => {
     assert.equal(attrs.get(join(dest, 'd'))?.get('user.kept')?.toString(), 'v');
   });
 
-  it('reads the input to its end, reports bytes, content bytes and each entry', async () => {
+  it('reads the input to its end, reports bytes, content bytes (with symlink targets) and each entry', async () => {
     const dest = await fresh('counts');
-    const tar = Buffer.concat([await tarOf([file('a', 'hello'), dir('d'), file('d/b', 'x'.repeat(1000))]), Buffer.alloc(10240)]);
+    const tar = Buffer.concat([await tarOf([file('a', 'hello'), dir('d'), file('d/b', 'x'.repeat(1000)), symlink('l', 'd/b')]), Buffer.alloc(10240)]);
     const seen: string[] = [];
     const result = await applyLayer(streamOf(tar, 100), dest, { onEntry: (e) => seen.push(`${e.type}:${e.path}:${e.size}`) });
-    assert.deepEqual(result, { bytes: tar.length, contentBytes: 1005 });
-    assert.deepEqual(seen, ['file:a:5', 'dir:d:0', 'file:d/b:1000']);
+    // Docker's size: files' bytes and the symlink's target (3), not the tar's.
+    assert.deepEqual(result, { bytes: tar.length, contentBytes: 1008 });
+    assert.deepEqual(seen, ['file:a:5', 'dir:d:0', 'file:d/b:1000', 'symlink:l:0']);
   });
 
   it('fails on a truncated archive', async () => {

@@ -33,7 +33,10 @@ export interface ApplyOptions {
 export interface ApplyResult {
   /** Bytes of tar read, through the end of the input. */
   bytes: number;
-  /** Sum of regular files' sizes: what Docker reports as a layer's size. */
+  /**
+   * What Docker reports as a layer's size (its graph driver's directory size): the bytes of regular
+   * files and of symlinks' targets; directories, hard links (counted at their first path) and devices count nothing.
+   */
   contentBytes: number;
 }
 
@@ -101,6 +104,7 @@ export async function applyLayer(tar: Readable, dest: string, opts: ApplyOptions
     for await (const { header, body } of reader.entries()) {
       opts.onEntry?.({ path: header.path, type: header.type, size: header.size });
       if (header.type === 'file') contentBytes += header.size;
+      else if (header.type === 'symlink') contentBytes += Buffer.byteLength(header.linkname);
       await applyEntry(root, opts.owner ? { ...header, uid: opts.owner.uid, gid: opts.owner.gid } : header, body, dirTimes, opts);
     }
     for (const { comps, mtime } of dirTimes.values()) setDirTime(root, comps, mtime);

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { extract } from 'tar-stream';
 import { applyLayer } from './apply.js';
-import { diffChanges, fileBody, writeLayerDiff } from './diff.js';
+import { diffChanges, fileBody, upperDirUsage, writeLayerDiff } from './diff.js';
 import { DigestingTransform } from './digesting.js';
 import { collect, removeDir, snapshotTree, streamOf, tempDir } from './test-fixtures.js';
 import type { TarHeader } from './tar-header.js';
@@ -170,6 +170,25 @@ describe('writeLayerDiff', () => {
     });
     await pipeline(streamOf(tar), ex);
     assert.deepEqual(theirs, ours.map((e) => e.path));
+  });
+});
+
+describe('upperDirUsage', () => {
+  it('is empty with nothing but the excluded paths; its size counts files and symlinks, hard links once', async () => {
+    const dir = await tempDir('empty-upper');
+    try {
+      assert.deepEqual(await upperDirUsage(dir), { empty: true, size: 0 });
+      await mkdir(join(dir, 'etc'));
+      await writeFile(join(dir, 'etc', 'hosts'), '');
+      assert.deepEqual(await upperDirUsage(dir, new Set(['etc', 'etc/hosts'])), { empty: true, size: 0 });
+      assert.deepEqual(await upperDirUsage(dir, new Set(['etc/hosts'])), { empty: false, size: 0 });
+      await writeFile(join(dir, 'f'), 'x'.repeat(100));
+      await link(join(dir, 'f'), join(dir, 'g'));
+      await symlink('/bin/busybox', join(dir, 'l'));
+      assert.deepEqual(await upperDirUsage(dir), { empty: false, size: 100 + '/bin/busybox'.length });
+    } finally {
+      await removeDir(dir);
+    }
   });
 });
 

@@ -188,6 +188,23 @@ export async function* fileBody(path: string, size: number, pool?: BufferPool): 
   }
 }
 
+/**
+ * What an upper dir's layer would hold, but the `exclude`d paths: `empty` when nothing (the empty
+ * tar, which Docker leaves out of an image: a commit or RUN that changed nothing adds no layer),
+ * and its `size` as Docker counts a layer's (see ApplyResult.contentBytes).
+ */
+export async function upperDirUsage(upperDir: string, exclude: ReadonlySet<string> = new Set()): Promise<{ empty: boolean; size: number }> {
+  const nodes = (await walk(await realpath(upperDir))).filter((n) => !exclude.has(n.rel));
+  const inodes = new Set<bigint>();
+  let size = 0;
+  for (const { st } of nodes) {
+    if (st.isDirectory() || inodes.has(st.ino)) continue;
+    inodes.add(st.ino);
+    size += Number(st.size);
+  }
+  return { empty: nodes.length === 0, size };
+}
+
 /** The chunks of `writeLayerDiff`'s tar; file contents in `opts.pool`'s buffers when given, headers and padding not. */
 export async function* layerDiffChunks(upperDir: string, opts: DiffOptions = {}): AsyncGenerator<Buffer> {
   const root = await realpath(upperDir);

@@ -45,6 +45,8 @@ export function buildRoutes(router: Router, engine: Engine): void {
       if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
       res.write(`${JSON.stringify(msg)}\r\n`);
     };
+    // With q the output is held back, and sent only if the build fails (dockerd's notVerboseBuffer).
+    const held: string[] = [];
     // The builder loads at the first build: an idle daemon does not need it.
     const { BuildStepError, buildImage } = await import('../../../engine/build.js');
     try {
@@ -68,7 +70,8 @@ export function buildRoutes(router: Router, engine: Engine): void {
         ctx.req,
         {
           out: (text) => {
-            if (!quiet) send({ stream: text });
+            if (quiet) held.push(text);
+            else send({ stream: text });
           },
           aux: (id) => send({ aux: { ID: id } }),
           signal: abort.signal,
@@ -77,6 +80,7 @@ export function buildRoutes(router: Router, engine: Engine): void {
       // As dockerd: with q, the output is just the image ID.
       if (quiet) send({ stream: `${id}\n` });
     } catch (e) {
+      for (const text of held) send({ stream: text });
       if (!res.headersSent) {
         ctx.req.resume();
         throw e;

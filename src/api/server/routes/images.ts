@@ -1,5 +1,6 @@
 import { invalidArgument } from '../../../lib/errors.js';
 import type { Engine } from '../../../engine/engine.js';
+import { parseImageId } from '../../../oci/digest.js';
 import type { Handler, Router } from '../router.js';
 import { sendJson } from '../server.js';
 import { boolParam, filtersParam } from '../query.js';
@@ -41,12 +42,13 @@ export function imageRoutes(router: Router, engine: Engine, pull: Handler): void
     const img = images.resolve(ctx.params['name'] ?? '');
     // GraphDriver names every layer's directory, as Docker's: a commit's layer gets its own now.
     await images.ensureUnpacked(img);
-    sendJson(ctx, 200, imageInspect(img, { lower: engine.imageLayerDirs(img) }));
+    sendJson(ctx, 200, imageInspect(img, { lower: engine.imageLayerDirs(img) }, ctx.version));
   });
 
   router.add('GET', '/images/{name*}/history', async (ctx) => {
     const img = images.resolve(ctx.params['name'] ?? '');
-    sendJson(ctx, 200, imageHistory(img, images.layerSizes(img)));
+    const parentOf = (id: string) => (images.exists(parseImageId(id)) ? images.get(parseImageId(id)) : undefined);
+    sendJson(ctx, 200, imageHistory(img, images.layerSizes(img), parentOf));
   });
 
   router.add('POST', '/images/{name*}/tag', async (ctx) => {

@@ -54,7 +54,8 @@ import { VolumeService } from '../engine/volume-service.js';
 import { StatsService } from '../engine/container-stats.js';
 import { ContainerUpdater } from '../engine/container-update.js';
 import { statsRoutes } from '../api/server/routes/stats.js';
-import { blkioWeightSupported, onlineCpuset } from '../runtime/cgroup-stats.js';
+import { onlineCpuset } from '../runtime/cgroup-stats.js';
+import { cgroupSupport } from '../runtime/cgroup-support.js';
 import { DEFAULTS, parseDaemonArgs, type DaemonConfig } from './config.js';
 import { setUpRuntimes, type RuntimeSetup } from './runtimes.js';
 import { IdleCollector } from './idle-gc.js';
@@ -223,7 +224,7 @@ async function serve(
     new StatsService({ containers: service, hostMemory: totalmem() }),
     new ContainerUpdater({ containers: service, host: () => {
         const online = onlineCpuset();
-        return { blkioWeight: blkioWeightSupported(), cpus: availableParallelism(), onlineCpus: online.cpus, onlineMems: online.mems };
+        return { blkioWeight: cgroupSupport().blkioWeight, cpus: availableParallelism(), onlineCpus: online.cpus, onlineMems: online.mems };
       },
     }),
   );

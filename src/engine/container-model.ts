@@ -5,6 +5,7 @@ import type { BridgeEndpoint } from '../network/bridge-network.js';
 import type { MountRecord } from '../volume/mount-plan.js';
 import type { LogConfigSpec } from './log-config.js';
 import type { DeviceMappingSpec } from '../lib/device-spec.js';
+import type { ThrottleSetting } from '../runtime/block-io.js';
 
 /**
  * The user's container configuration as it is persisted and echoed back by inspect. Field names
@@ -89,6 +90,17 @@ export interface HostConfigSpec {
   MemorySwappiness?: number | null;
   /** `--add-host` entries: `name:ip` (or `name=ip`), the IP possibly `host-gateway`. */
   ExtraHosts?: string[] | null;
+  /** `host` or `private` once created (see cgroup-settings.ts). */
+  CgroupnsMode?: string;
+  CgroupParent?: string;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
+  BlkioWeight?: number;
+  BlkioWeightDevice?: { Path: string; Weight: number }[] | null;
+  BlkioDeviceReadBps?: ThrottleSetting[] | null;
+  BlkioDeviceWriteBps?: ThrottleSetting[] | null;
+  BlkioDeviceReadIOps?: ThrottleSetting[] | null;
+  BlkioDeviceWriteIOps?: ThrottleSetting[] | null;
   [extra: string]: unknown;
 }
 

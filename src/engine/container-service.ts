@@ -24,6 +24,8 @@ import { specToJson } from '../runtime/spec/json.js';
 import { parseCapabilities } from '../runtime/spec/capabilities.js';
 import { DEFAULT_SHM_SIZE } from '../runtime/spec/defaults.js';
 import { onlineCpuset } from '../runtime/cgroup-stats.js';
+import { cgroupSupport } from '../runtime/cgroup-support.js';
+import { blockIOResources } from '../runtime/block-io.js';
 import { checkCpuset, checkOomScoreAdj, checkSwappiness, checkSysctls, namespaceSharing } from '../runtime/spec/settings-check.js';
 import type { HostRlimits } from '../runtime/spec/rlimits.js';
 import { withDefaultEnv } from '../runtime/spec/user.js';
@@ -41,6 +43,7 @@ import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
 import { writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
 import { logSizeMax, normalizeLogConfig, type LogConfigSpec } from './log-config.js';
 import { ContainerFs } from './container-fs.js';
+import { adaptCgroupSettings, cgroupPath } from './cgroup-settings.js';
 import { ContainerIndex } from './container-index.js';
 import {
   isRunning,
@@ -178,12 +181,12 @@ export class ContainerService {
     // As dockerd, which records its default size: inspect shows what /dev/shm gets.
     if (!hc.ShmSize) hc.ShmSize = DEFAULT_SHM_SIZE;
     this.validateHostConfig(hc);
+    const warnings = adaptCgroupSettings(hc, cgroupSupport());
     if (req.config.StopSignal) signalNumber(req.config.StopSignal);
     hc.LogConfig = normalizeLogConfig(hc.LogConfig, this.deps.logConfig);
     if (namespaceSharing('uts', hc.UTSMode) === 'host' && req.config.Hostname) throw invalidArgument('conflicting_options', 'conflicting options: hostname and the UTS mode');
     validateHealthcheck(req.config.Healthcheck);
     const networks = this.networks.initialAttachments(hc.NetworkMode, req.endpoints ?? {});
-    const warnings: string[] = [];
     if (hc.NetworkMode === 'host' && hc['PortBindings'] && Object.keys(hc['PortBindings'] as object).length > 0) {
       warnings.push('Published ports are discarded when using host network mode');
     }
@@ -498,17 +501,20 @@ export class ContainerService {
         cpuQuota: cpus?.cpuQuota ?? (hc.CpuQuota || undefined),
         cpuPeriod: cpus?.cpuPeriod ?? (hc.CpuPeriod || undefined),
         cpuShares: hc.CpuShares || undefined,
+        cpuRealtimePeriod: hc.CpuRealtimePeriod || undefined,
+        cpuRealtimeRuntime: hc.CpuRealtimeRuntime || undefined,
+        blockIO: await blockIOResources(hc),
         pidsLimit: hc.PidsLimit ?? undefined,
         ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
         hostRlimits: this.deps.security.hostRlimits,
-        namespaces: { network: netns, pid: namespaceSharing('pid', hc.PidMode), ipc: namespaceSharing('ipc', hc.IpcMode), uts: utsHost ? 'host' : 'private' },
+        namespaces: { network: netns, pid: namespaceSharing('pid', hc.PidMode), ipc: namespaceSharing('ipc', hc.IpcMode), uts: utsHost ? 'host' : 'private', cgroup: hc.CgroupnsMode === 'host' ? 'host' : 'private' },
         cpusetCpus: hc.CpusetCpus || undefined,
         cpusetMems: hc.CpusetMems || undefined,
         oomKillDisable: hc.OomKillDisable === true,
         memorySwappiness: hc.MemorySwappiness ?? undefined,
         oomScoreAdj: hc.OomScoreAdj || undefined,
         sysctl: hc.Sysctls ?? undefined,
-        cgroupsPath: `/berth/${c.id}`,
+        cgroupsPath: cgroupPath(c.id, hc.CgroupParent),
         mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootFs))],
         ...(await this.devicesOf(c)),
         init: hc.Init ? { path: this.deps.security.initPath } : undefined,

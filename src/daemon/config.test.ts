@@ -65,3 +65,10 @@ test('the file is refused as dockerd refuses it: unknown keys, keys also given a
   assert.throws(() => parseDaemonArgs(['--config-file', '/c.json'], at('{"dns":"10.0.0.1"}')), /"dns" must be a list of strings/);
   assert.throws(() => parseDaemonArgs(['--config-file', '/c.json'], at('{"bip":"nope"}')), /invalid value "nope" for "bip" in \/c.json: invalid CIDR address/);
 });
+
+test("default-cgroupns-mode: private unless set, host or private from a flag or the file, dockerd's error otherwise", () => {
+  assert.equal(parseDaemonArgs([], none)!.defaultCgroupnsMode, 'private');
+  assert.equal(parseDaemonArgs(['--default-cgroupns-mode', 'host'], none)!.defaultCgroupnsMode, 'host');
+  assert.equal(parseDaemonArgs(['--config-file', '/c.json'], files({ '/c.json': '{"default-cgroupns-mode":"host"}' }))!.defaultCgroupnsMode, 'host');
+  assert.throws(() => parseDaemonArgs(['--default-cgroupns-mode', 'shared'], none), { message: 'default cgroup namespace mode (shared) is invalid; use "host" or "private"' });
+});

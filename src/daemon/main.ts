@@ -170,6 +170,7 @@ async function serve(
     userNetworks,
     dnsServers: cfg.dns,
     logConfig: cfg.logConfig,
+    defaultCgroupnsMode: cfg.defaultCgroupnsMode,
     volumes,
     health,
     cgroupMoves,

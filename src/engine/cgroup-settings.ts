@@ -24,12 +24,13 @@ const NAMESPACE_MODES = ['host', 'private'];
 /**
  * dockerd's create-time handling of the cgroup settings (`--cgroupns`, `--cgroup-parent`,
  * `--blkio-*`, `--device-{read,write}-*`, `--cpu-rt-*`) on `hc`, in place: the namespace mode
- * recorded (berth's default is a private one), block I/O settings the host's cgroups cannot apply
- * dropped with dockerd's warnings, what dockerd refuses refused. Returns the warnings.
+ * recorded (the daemon's `defaultMode` when none is asked for), block I/O settings the host's
+ * cgroups cannot apply dropped with dockerd's warnings, what dockerd refuses refused. Returns the
+ * warnings.
  */
-export function adaptCgroupSettings(hc: HostConfigSpec, support: CgroupSupport): string[] {
+export function adaptCgroupSettings(hc: HostConfigSpec, support: CgroupSupport, defaultMode: 'private' | 'host'): string[] {
   const warnings: string[] = [];
-  const mode = hc.CgroupnsMode || 'private';
+  const mode = hc.CgroupnsMode || defaultMode;
   if (!NAMESPACE_MODES.includes(mode)) throw invalidArgument('invalid_cgroupns_mode', `invalid cgroup namespace mode: ${mode}`);
   hc.CgroupnsMode = mode;
 

@@ -138,6 +138,8 @@ export class ContainerService {
       dnsServers?: readonly string[];
       /** The daemon's --log-driver and --log-opt (json-file and none when absent). */
       logConfig?: LogConfigSpec;
+      /** The daemon's --default-cgroupns-mode (private when absent). */
+      defaultCgroupnsMode?: 'private' | 'host';
       volumes: VolumeStore;
       health: Pick<HealthMonitor, 'start' | 'stop'>;
       /** Held while a start is on its way to the runtime's create, which moves the process into its cgroups. */
@@ -181,7 +183,7 @@ export class ContainerService {
     // As dockerd, which records its default size: inspect shows what /dev/shm gets.
     if (!hc.ShmSize) hc.ShmSize = DEFAULT_SHM_SIZE;
     this.validateHostConfig(hc);
-    const warnings = adaptCgroupSettings(hc, cgroupSupport());
+    const warnings = adaptCgroupSettings(hc, cgroupSupport(), this.deps.defaultCgroupnsMode ?? 'private');
     if (req.config.StopSignal) signalNumber(req.config.StopSignal);
     hc.LogConfig = normalizeLogConfig(hc.LogConfig, this.deps.logConfig);
     if (namespaceSharing('uts', hc.UTSMode) === 'host' && req.config.Hostname) throw invalidArgument('conflicting_options', 'conflicting options: hostname and the UTS mode');

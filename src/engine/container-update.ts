@@ -12,6 +12,8 @@ export interface ResourceUpdate {
   CpuShares?: number;
   CpuPeriod?: number;
   CpuQuota?: number;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
   CpusetCpus?: string;
   CpusetMems?: string;
   NanoCpus?: number;
@@ -123,6 +125,8 @@ export function planUpdate(c: Pick<ContainerRecord, 'id' | 'hostConfig'>, u: Res
   }
   if ((u.CpuPeriod ?? 0) !== 0) cpu.period = hc.CpuPeriod = u.CpuPeriod ?? 0;
   if ((u.CpuQuota ?? 0) !== 0) cpu.quota = hc.CpuQuota = u.CpuQuota ?? 0;
+  if ((u.CpuRealtimePeriod ?? 0) !== 0) cpu.realtimePeriod = hc.CpuRealtimePeriod = u.CpuRealtimePeriod ?? 0;
+  if ((u.CpuRealtimeRuntime ?? 0) !== 0) cpu.realtimeRuntime = hc.CpuRealtimeRuntime = u.CpuRealtimeRuntime ?? 0;
   if (u.CpusetCpus) cpu.cpus = hc.CpusetCpus = u.CpusetCpus;
   if (u.CpusetMems) cpu.mems = hc.CpusetMems = u.CpusetMems;
   if (Object.keys(cpu).length > 0) resources.cpu = cpu;

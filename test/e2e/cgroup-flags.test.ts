@@ -156,7 +156,7 @@ for (const { name: client, run } of CLIENTS) {
     assert.match(bad.stderr, new RegExp(`invalid argument "${dev}:1xb" for "--device-read-bps" flag: invalid rate for device: ${dev}:1xb\\. The correct format is`));
   });
 
-  test(`${client}: --cpu-rt-period and --cpu-rt-runtime set the container's real-time CPU time, or are refused as dockerd refuses them`, async () => {
+  test(`${client}: --cpu-rt-period and --cpu-rt-runtime set the container's real-time CPU time (update too), or are refused as dockerd refuses them`, async () => {
     const supported = existsSync(join(V1, 'cpu', 'cpu.rt_period_us'));
     const refused = await run(['run', '--rm', '--cpu-rt-period', '100000', '--cpu-rt-runtime', '200000', 'busybox', 'true']);
     assert.equal(refused.code, 125);
@@ -177,6 +177,11 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(readFileSync(join(dir, 'cpu.rt_period_us'), 'utf8').trim(), '100000');
       assert.equal(readFileSync(join(dir, 'cpu.rt_runtime_us'), 'utf8').trim(), '5000');
       assert.equal(ok(await run(['inspect', '-f', '{{.HostConfig.CpuRealtimePeriod}} {{.HostConfig.CpuRealtimeRuntime}}', name]), 'inspect').trim(), '100000 5000');
+      // `update` changes them on the running container and records them, as dockerd's.
+      ok(await run(['update', '--cpu-rt-period', '200000', '--cpu-rt-runtime', '8000', name]), 'update');
+      assert.equal(readFileSync(join(dir, 'cpu.rt_period_us'), 'utf8').trim(), '200000');
+      assert.equal(readFileSync(join(dir, 'cpu.rt_runtime_us'), 'utf8').trim(), '8000');
+      assert.equal(ok(await run(['inspect', '-f', '{{.HostConfig.CpuRealtimePeriod}} {{.HostConfig.CpuRealtimeRuntime}}', name]), 'inspect').trim(), '200000 8000');
     } finally {
       await run(['rm', '-f', name]);
       removeParents(top, top);

@@ -72,3 +72,10 @@ test("default-cgroupns-mode: private unless set, host or private from a flag or 
   assert.equal(parseDaemonArgs(['--config-file', '/c.json'], files({ '/c.json': '{"default-cgroupns-mode":"host"}' }))!.defaultCgroupnsMode, 'host');
   assert.throws(() => parseDaemonArgs(['--default-cgroupns-mode', 'shared'], none), { message: 'default cgroup namespace mode (shared) is invalid; use "host" or "private"' });
 });
+
+test('cpu-rt-period and cpu-rt-runtime: 0 unless set, positive integers', () => {
+  const cfg = parseDaemonArgs(['--cpu-rt-runtime', '95000'], none)!;
+  assert.deepEqual([cfg.cpuRtPeriod, cfg.cpuRtRuntime], [0, 95000]);
+  assert.equal(parseDaemonArgs(['--config-file', '/c.json'], files({ '/c.json': '{"cpu-rt-period":500000}' }))!.cpuRtPeriod, 500000);
+  assert.throws(() => parseDaemonArgs(['--cpu-rt-runtime', 'x'], none), /invalid value "x" for flag --cpu-rt-runtime: must be a positive integer/);
+});

@@ -27,6 +27,9 @@ export interface DaemonConfig {
   logConfig: LogConfigSpec;
   /** dockerd's default-cgroupns-mode: the cgroup namespace of containers that name none (berth's default: their own). */
   defaultCgroupnsMode: 'private' | 'host';
+  /** dockerd's cpu-rt-period and cpu-rt-runtime (µs) for the containers' parent cgroups; 0 leaves them alone. */
+  cpuRtPeriod: number;
+  cpuRtRuntime: number;
 }
 
 /** Where the daemon reads its settings when no --config-file is given; a missing file is no error. */
@@ -45,6 +48,8 @@ export const DEFAULTS: DaemonConfig = {
   uploadChunkSize: DEFAULT_UPLOAD_CHUNK_SIZE,
   logConfig: { Type: 'json-file', Config: {} },
   defaultCgroupnsMode: 'private',
+  cpuRtPeriod: 0,
+  cpuRtRuntime: 0,
 };
 
 const USAGE = `Usage:  berth daemon [OPTIONS]
@@ -64,6 +69,8 @@ Options:
   -l, --log-level string       Logging level: debug, info, warn, error (default "info")
       --log-driver string      Default driver for container logs: json-file, local or none (default "json-file")
       --log-opt map            Default log driver options for containers (default map[])
+      --cpu-rt-period int      Limit the CPU real-time period in microseconds for the parent cgroup for all containers
+      --cpu-rt-runtime int     Limit the CPU real-time runtime in microseconds for the parent cgroup for all containers
       --default-cgroupns-mode string  Default mode for containers cgroup namespace ("host" | "private") (default "private")
       --max-concurrent-downloads int   Set the max concurrent downloads (default 3)
       --max-concurrent-uploads int     Set the max concurrent uploads (default 5)
@@ -130,6 +137,8 @@ const DIRECTIVES: Readonly<Record<string, Directive>> = {
       cfg.logConfig = { ...cfg.logConfig, Config: { ...cfg.logConfig.Config, [v.slice(0, eq)]: v.slice(eq + 1) } };
     },
   },
+  'cpu-rt-period': { flags: ['--cpu-rt-period'], apply: (cfg, v, what) => (cfg.cpuRtPeriod = positive(v, what)) },
+  'cpu-rt-runtime': { flags: ['--cpu-rt-runtime'], apply: (cfg, v, what) => (cfg.cpuRtRuntime = positive(v, what)) },
   'default-cgroupns-mode': {
     flags: ['--default-cgroupns-mode'],
     apply: (cfg, v) => {

@@ -78,6 +78,9 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const log = createLogger((line) => process.stderr.write(line), cfg.logLevel);
   if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
   if (await socketAnswers(cfg.socketPath)) throw new Error(`another berthd is already listening on ${cfg.socketPath}`);
+  if ((cfg.cpuRtPeriod || cfg.cpuRtRuntime) && !cgroupSupport().cpuRealtime) {
+    throw new Error('daemon-scoped cpu-rt-period and cpu-rt-runtime are not supported by the kernel');
+  }
 
   for (const d of [cfg.dataRoot, cfg.runRoot]) await mkdir(d, { recursive: true, mode: 0o711 });
   const meta = new MetaStore(join(cfg.dataRoot, 'berth.db'));
@@ -171,6 +174,7 @@ async function serve(
     dnsServers: cfg.dns,
     logConfig: cfg.logConfig,
     defaultCgroupnsMode: cfg.defaultCgroupnsMode,
+    ...(cfg.cpuRtPeriod || cfg.cpuRtRuntime ? { cpuRtBudget: { period: cfg.cpuRtPeriod, runtime: cfg.cpuRtRuntime } } : {}),
     volumes,
     health,
     cgroupMoves,

@@ -26,6 +26,8 @@ import { DEFAULT_SHM_SIZE } from '../runtime/spec/defaults.js';
 import { onlineCpuset } from '../runtime/cgroup-stats.js';
 import { cgroupSupport } from '../runtime/cgroup-support.js';
 import { blockIOResources } from '../runtime/block-io.js';
+import { giveCpuRtToParents, type CpuRtBudget } from '../runtime/cpu-rt-parents.js';
+import { removeCgroupDirs } from '../runtime/cgroup-cleanup.js';
 import { checkCpuset, checkOomScoreAdj, checkSwappiness, checkSysctls, namespaceSharing } from '../runtime/spec/settings-check.js';
 import type { HostRlimits } from '../runtime/spec/rlimits.js';
 import { withDefaultEnv } from '../runtime/spec/user.js';
@@ -140,6 +142,8 @@ export class ContainerService {
       logConfig?: LogConfigSpec;
       /** The daemon's --default-cgroupns-mode (private when absent). */
       defaultCgroupnsMode?: 'private' | 'host';
+      /** The daemon's --cpu-rt-period/--cpu-rt-runtime, given to the containers' parent cgroups at each start. */
+      cpuRtBudget?: CpuRtBudget;
       volumes: VolumeStore;
       health: Pick<HealthMonitor, 'start' | 'stop'>;
       /** Held while a start is on its way to the runtime's create, which moves the process into its cgroups. */
@@ -477,6 +481,8 @@ export class ContainerService {
       sw.lap('etc');
       const sec = hc.SecurityOpt ?? [];
       const cpus = hc.NanoCpus ? cpusToQuota(hc.NanoCpus / 1e9) : undefined;
+      const cgroupsPath = cgroupPath(c.id, hc.CgroupParent);
+      if (this.deps.cpuRtBudget) await giveCpuRtToParents(cgroupsPath, this.deps.cpuRtBudget);
       spec = generateSpec({
         rootfsPath: rootfs,
         readonlyRootfs: hc.ReadonlyRootfs === true,
@@ -516,7 +522,7 @@ export class ContainerService {
         memorySwappiness: hc.MemorySwappiness ?? undefined,
         oomScoreAdj: hc.OomScoreAdj || undefined,
         sysctl: hc.Sysctls ?? undefined,
-        cgroupsPath: cgroupPath(c.id, hc.CgroupParent),
+        cgroupsPath,
         mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootFs))],
         ...(await this.devicesOf(c)),
         init: hc.Init ? { path: this.deps.security.initPath } : undefined,
@@ -794,7 +800,8 @@ export class ContainerService {
       c.networks ? this.networks.detachAll(c) : undefined,
       this.runtimeOf(c)
         .delete(c.id, { force: true })
-        .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`)),
+        .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`))
+        .then(() => removeCgroupDirs(cgroupPath(c.id, c.hostConfig.CgroupParent))),
       unmount(join(this.bundleDir(c.id), 'rootfs')),
     ]);
   }

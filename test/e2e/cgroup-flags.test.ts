@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLIENTS, api, uniqueName, type RunResult } from './harness.js';
+import { CLIENTS, api, makeBusybox, startPrivateDaemon, uniqueName, type RunResult } from './harness.js';
 
 const V1 = '/sys/fs/cgroup';
 
@@ -151,6 +151,17 @@ for (const { name: client, run } of CLIENTS) {
     } finally {
       await run(['rm', '-f', missing]);
     }
+    // A path that is no block device: the kernel refuses the limit, and the failed start leaves no cgroup behind.
+    const notBlock = uniqueName('blkio-chr');
+    try {
+      const r = await run(['run', '--name', notBlock, '--device-read-bps', '/dev/null:1mb', 'busybox', 'true']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /read_bps_device.*(No such device|no such device)/);
+      const id = ok(await run(['inspect', '-f', '{{.Id}}', notBlock]), 'inspect').trim();
+      for (const h of hierarchies()) assert.ok(!existsSync(join(h, 'berth', id)), `${h} cgroup of ${id} left`);
+    } finally {
+      await run(['rm', '-f', notBlock]);
+    }
     const bad = await run(['run', '--rm', '--device-read-bps', `${dev}:1xb`, 'busybox', 'true']);
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, new RegExp(`invalid argument "${dev}:1xb" for "--device-read-bps" flag: invalid rate for device: ${dev}:1xb\\. The correct format is`));
@@ -188,6 +199,31 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 }
+
+test("a daemon's --cpu-rt-runtime is given to the containers' parent cgroups, so --cpu-rt-runtime works without one of the user's", { skip: !existsSync(join(V1, 'cpu', 'cpu.rt_period_us')) && 'no real-time group scheduling' }, async () => {
+  const d = await startPrivateDaemon(uniqueName('rt'), undefined, ['--cpu-rt-runtime', '20000']);
+  // A parent of the test's own: the daemon's default one, /berth, is shared with other daemons.
+  const top = uniqueName('berth-e2e-rtd');
+  try {
+    await makeBusybox(d.host);
+    for (const { name: client, run } of CLIENTS) {
+      const name = uniqueName('rtd');
+      try {
+        const r = await run(['run', '-d', '--name', name, '--cgroup-parent', `${top}/sub`, '--cpu-rt-runtime', '1000', 'busybox', 'sleep', '100'], { host: d.host });
+        ok(r, `${client}: run`);
+        for (const dir of [top, `${top}/sub`]) assert.equal(readFileSync(join(V1, 'cpu', dir, 'cpu.rt_runtime_us'), 'utf8').trim(), '20000', `${client}: ${dir}`);
+        const pid = Number(ok(await run(['inspect', '-f', '{{.State.Pid}}', name], { host: d.host }), 'inspect pid').trim());
+        const dir = join(V1, 'cpu', v1Paths(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).get('cpu') ?? '');
+        assert.equal(readFileSync(join(dir, 'cpu.rt_runtime_us'), 'utf8').trim(), '1000', client);
+      } finally {
+        await run(['rm', '-f', name], { host: d.host });
+      }
+    }
+  } finally {
+    await d.destroy();
+    removeParents(`${top}/sub`, top);
+  }
+});
 
 test('API: a cgroup namespace mode or real-time settings dockerd refuses are a 400 with its message, and nothing is created', async () => {
   const before = (await api('GET', '/containers/json?all=1')).json() as unknown[];

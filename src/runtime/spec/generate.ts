@@ -245,11 +245,10 @@ export interface GeneratedSpec {
 /**
  * Builds config.json for one container with docker's defaults: capabilities, masked and read-only
  * paths, the default mounts and device allow-list, a new pid/ipc/uts/mount/cgroup namespace each
- * unless shared with the host,
- * seccomp unless unconfined. A privileged container instead gets every capability the daemon
- * holds, every device, writable /sys and cgroupfs, and no seccomp or masked paths. Throws
- * InvalidArgument for a request docker would refuse (unknown capability, bad ulimit or memory…).
- * Serialize the result with specToJson.
+ * unless shared with the host, seccomp unless unconfined. A privileged container instead gets
+ * every capability the daemon holds, every device, writable /sys and cgroupfs, and no seccomp or
+ * masked paths. Throws InvalidArgument for a request docker would refuse (unknown capability, bad
+ * ulimit or memory…). Serialize the result with specToJson.
  */
 export function generateSpecReport(input: SpecInput): GeneratedSpec {
   if (!posix.isAbsolute(input.rootfsPath)) {

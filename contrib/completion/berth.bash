@@ -13,8 +13,9 @@ __berth_images() {
 __berth_flags_for() {
 	case "$1" in
 	run | create)
-		echo "--add-host --attach -a --cap-add --cap-drop --cgroupns --cgroup-parent --cidfile --cpu-period
-			--cpu-quota --cpu-shares -c --cpus --cpuset-cpus --cpuset-mems --detach-keys --dns --dns-option
+		echo "--add-host --attach -a --blkio-weight --blkio-weight-device --cap-add --cap-drop --cgroupns --cgroup-parent
+			--cidfile --cpu-period --cpu-quota --cpu-rt-period --cpu-rt-runtime --cpu-shares -c --cpus --cpuset-cpus
+			--cpuset-mems --detach-keys --device-read-bps --device-read-iops --device-write-bps --device-write-iops --dns --dns-option
 			--dns-search --domainname --entrypoint --env -e --env-file --expose --group-add --help --hostname -h
 			--init --interactive -i --ipc --label -l --label-file --log-driver --log-opt --memory -m
 			--memory-reservation --memory-swap --mount --name --network --network-alias --no-healthcheck
@@ -45,8 +46,9 @@ __berth_flags_for() {
 # Flags whose next word is a value, so we must not complete a command argument there.
 __berth_takes_value() {
 	case "$1" in
-	--add-host | --attach | -a | --cap-add | --cap-drop | --cgroupns | --cgroup-parent | --cidfile | --cpu-period | \
-		--cpu-quota | --cpu-shares | -c | --cpus | --cpuset-cpus | --cpuset-mems | --detach-keys | --dns | --dns-option | \
+	--add-host | --attach | -a | --blkio-weight | --blkio-weight-device | --cap-add | --cap-drop | --cgroupns | --cgroup-parent | \
+		--cidfile | --cpu-period | --cpu-quota | --cpu-rt-period | --cpu-rt-runtime | --cpu-shares | -c | --cpus | --cpuset-cpus | \
+		--cpuset-mems | --device-read-bps | --device-read-iops | --device-write-bps | --device-write-iops | --detach-keys | --dns | --dns-option | \
 		--dns-search | --domainname | --entrypoint | --env | -e | --env-file | --expose | --group-add | --hostname | -h | \
 		--ipc | --label | -l | --label-file | --log-driver | --log-opt | --memory | -m | --memory-reservation | \
 		--memory-swap | --mount | --name | --network | --net | --network-alias | --pid | --pids-limit | --platform | \

@@ -125,3 +125,21 @@ test('--userns: host or nothing, as docker/cli checks it', () => {
   assert.equal(plan(['--userns', 'host', 'busybox']).body.HostConfig?.UsernsMode, 'host');
   assert.throws(() => plan(['--userns', 'private', 'busybox']), /^Error: --userns: invalid USER mode$/);
 });
+
+test('cgroup and block I/O flags become their HostConfig fields, as docker/cli sends them', () => {
+  const hc = plan([
+    '--cgroupns', 'host', '--cgroup-parent', 'mine', '--cpu-rt-period', '100000', '--cpu-rt-runtime', '5000', '--blkio-weight', '300',
+    '--blkio-weight-device', '/dev/vda:200', '--device-read-bps', '/dev/vda:1mb', '--device-write-bps', '/dev/vda:2kb',
+    '--device-read-iops', '/dev/vda:10', '--device-write-iops', '/dev/vda:20', 'busybox',
+  ]).body.HostConfig;
+  assert.deepEqual(
+    [hc?.CgroupnsMode, hc?.CgroupParent, hc?.CpuRealtimePeriod, hc?.CpuRealtimeRuntime, hc?.BlkioWeight],
+    ['host', 'mine', 100000, 5000, 300],
+  );
+  assert.deepEqual(hc?.BlkioWeightDevice, [{ Path: '/dev/vda', Weight: 200 }]);
+  assert.deepEqual([hc?.BlkioDeviceReadBps, hc?.BlkioDeviceWriteBps], [[{ Path: '/dev/vda', Rate: 1048576 }], [{ Path: '/dev/vda', Rate: 2048 }]]);
+  assert.deepEqual([hc?.BlkioDeviceReadIOps, hc?.BlkioDeviceWriteIOps], [[{ Path: '/dev/vda', Rate: 10 }], [{ Path: '/dev/vda', Rate: 20 }]]);
+  const none = plan(['busybox']).body.HostConfig;
+  assert.deepEqual([none?.BlkioWeight, none?.BlkioWeightDevice, none?.BlkioDeviceReadBps, none?.CpuRealtimePeriod], [0, [], [], 0]);
+  assert.throws(() => plan(['--cgroupns', 'bogus', 'busybox']), { message: '--cgroupns: invalid CGROUP mode' });
+});

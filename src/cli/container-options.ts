@@ -22,7 +22,11 @@ import {
   parseMount,
   parsePublish,
   parseRestartPolicy,
+  parseThrottleBpsDevice,
+  parseThrottleIOpsDevice,
+  parseUint16,
   parseUlimit,
+  parseWeightDevice,
   resolveEnvFlag,
   splitKeyValue,
   type PortMappings,
@@ -72,11 +76,25 @@ export const containerFlags: FlagSpec[] = [
   { name: 'attach', short: 'a', type: 'list', description: 'Attach to STDIN, STDOUT or STDERR', validate: checkAttach },
   { name: 'cap-add', type: 'list', description: 'Add Linux capabilities' },
   { name: 'cap-drop', type: 'list', description: 'Drop Linux capabilities' },
-  { name: 'cgroupns', type: 'string', description: "Cgroup namespace to use (host|private)" },
+  { name: 'blkio-weight', type: 'string', valueName: 'uint16', description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', validate: (v) => void parseUint16(v) },
+  { name: 'blkio-weight-device', type: 'list', description: 'Block IO weight (relative device weight)', defaultText: '[]', validate: (v) => void parseWeightDevice(v) },
+  {
+    name: 'cgroupns',
+    type: 'string',
+    description: [
+      'Cgroup namespace to use (host|private)',
+      "'host':    Run the container in the Docker host's cgroup namespace",
+      "'private': Run the container in its own private cgroup namespace",
+      "'':        Use the cgroup namespace as configured by the",
+      '           default-cgroupns-mode option on the daemon (default)',
+    ].join('\n'),
+  },
   { name: 'cgroup-parent', type: 'string', description: 'Optional parent cgroup for the container' },
   { name: 'cidfile', type: 'string', description: 'Write the container ID to the file' },
   { name: 'cpu-period', type: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) period' },
   { name: 'cpu-quota', type: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
+  { name: 'cpu-rt-period', type: 'int', description: 'Limit CPU real-time period in microseconds' },
+  { name: 'cpu-rt-runtime', type: 'int', description: 'Limit CPU real-time runtime in microseconds' },
   { name: 'cpu-shares', short: 'c', type: 'int', description: 'CPU shares (relative weight)' },
   { name: 'cpus', type: 'string', valueName: 'decimal', description: 'Number of CPUs', validate: (v) => void parseCpus(v) },
   { name: 'cpuset-cpus', type: 'string', description: 'CPUs in which to allow execution (0-3, 0,1)' },
@@ -84,6 +102,10 @@ export const containerFlags: FlagSpec[] = [
   { name: 'detach-keys', type: 'string', description: 'Override the key sequence for detaching a container' },
   { name: 'device', type: 'list', description: 'Add a host device to the container', validate: (v) => void parseDeviceFlag(v) },
   { name: 'device-cgroup-rule', type: 'list', description: 'Add a rule to the cgroup allowed devices list', validate: (v) => void parseDeviceCgroupRule(v) },
+  { name: 'device-read-bps', type: 'list', description: 'Limit read rate (bytes per second) from a device', defaultText: '[]', validate: (v) => void parseThrottleBpsDevice(v) },
+  { name: 'device-read-iops', type: 'list', description: 'Limit read rate (IO per second) from a device', defaultText: '[]', validate: (v) => void parseThrottleIOpsDevice(v) },
+  { name: 'device-write-bps', type: 'list', description: 'Limit write rate (bytes per second) to a device', defaultText: '[]', validate: (v) => void parseThrottleBpsDevice(v) },
+  { name: 'device-write-iops', type: 'list', description: 'Limit write rate (IO per second) to a device', defaultText: '[]', validate: (v) => void parseThrottleIOpsDevice(v) },
   { name: 'dns', type: 'list', description: 'Set custom DNS servers' },
   { name: 'dns-option', type: 'list', description: 'Set DNS options' },
   { name: 'dns-search', type: 'list', description: 'Set custom DNS search domains' },
@@ -328,6 +350,14 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
     CpuShares: flags.int('cpu-shares') ?? 0,
     CpuQuota: flags.int('cpu-quota') ?? 0,
     CpuPeriod: flags.int('cpu-period') ?? 0,
+    CpuRealtimePeriod: flags.int('cpu-rt-period') ?? 0,
+    CpuRealtimeRuntime: flags.int('cpu-rt-runtime') ?? 0,
+    BlkioWeight: flags.changed('blkio-weight') ? parseUint16(flags.string('blkio-weight') ?? '') : 0,
+    BlkioWeightDevice: flags.list('blkio-weight-device').map(parseWeightDevice),
+    BlkioDeviceReadBps: flags.list('device-read-bps').map(parseThrottleBpsDevice),
+    BlkioDeviceWriteBps: flags.list('device-write-bps').map(parseThrottleBpsDevice),
+    BlkioDeviceReadIOps: flags.list('device-read-iops').map(parseThrottleIOpsDevice),
+    BlkioDeviceWriteIOps: flags.list('device-write-iops').map(parseThrottleIOpsDevice),
     CpusetCpus: flags.string('cpuset-cpus') ?? '',
     CpusetMems: flags.string('cpuset-mems') ?? '',
     LogConfig: { Type: flags.string('log-driver') ?? '', Config: logOpts },
@@ -371,7 +401,7 @@ export function buildCreateRequest(flags: ParsedFlags, inputs: CreateInputs): Cr
   if (userns !== undefined && userns !== '' && userns !== 'host') throw new Error('--userns: invalid USER mode');
   const cgroupns = flags.string('cgroupns');
   if (cgroupns !== undefined) {
-    if (!['', 'host', 'private'].includes(cgroupns)) throw new Error(`--cgroupns: invalid CGROUP mode "${cgroupns}"`);
+    if (!['', 'host', 'private'].includes(cgroupns)) throw new Error('--cgroupns: invalid CGROUP mode');
     hostConfig.CgroupnsMode = cgroupns as 'host' | 'private' | '';
   }
   const tty = flags.bool('tty');

@@ -1,6 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCpus, parseEnvFile, parseExtraHost, parseGpuRequest, parseMount, parsePublish, parseRestartPolicy, parseUlimit } from './opts.js';
+import {
+  parseCpus,
+  parseEnvFile,
+  parseExtraHost,
+  parseGpuRequest,
+  parseMount,
+  parsePublish,
+  parseRestartPolicy,
+  parseThrottleBpsDevice,
+  parseThrottleIOpsDevice,
+  parseUint16,
+  parseUlimit,
+  parseWeightDevice,
+} from './opts.js';
 
 const size = (s: string): number => Number.parseInt(s, 10) * (s.endsWith('m') ? 1024 * 1024 : 1);
 
@@ -77,4 +90,32 @@ test('parseGpuRequest: docker/cli\'s GpuOpts', () => {
   assert.throws(() => parseGpuRequest('some'), /^Error: invalid count \(some\): value must be either "all" or an integer: invalid syntax$/);
   assert.throws(() => parseGpuRequest('all,count=2'), /gpu request key 'count' can be specified only once/);
   assert.throws(() => parseGpuRequest('foo=bar'), /unexpected key 'foo' in 'foo=bar'/);
+});
+
+test('block I/O device flags as docker/cli parses them', () => {
+  assert.deepEqual(parseThrottleBpsDevice('/dev/sda:1mb'), { Path: '/dev/sda', Rate: 1048576 });
+  assert.deepEqual(parseThrottleBpsDevice('/dev/sda:1000'), { Path: '/dev/sda', Rate: 1000 });
+  assert.deepEqual(parseThrottleIOpsDevice('/dev/sda:100'), { Path: '/dev/sda', Rate: 100 });
+  assert.deepEqual(parseWeightDevice('/dev/sda:10'), { Path: '/dev/sda', Weight: 10 });
+  assert.deepEqual(parseWeightDevice('/dev/sda:0'), { Path: '/dev/sda', Weight: 0 });
+  const bps = 'The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb';
+  const table: [(s: string) => unknown, string, string][] = [
+    [parseThrottleBpsDevice, '/dev/sda', 'bad format: /dev/sda'],
+    [parseThrottleBpsDevice, ':1mb', 'bad format: :1mb'],
+    [parseThrottleBpsDevice, 'sda:1mb', 'bad format for device path: sda:1mb'],
+    [parseThrottleBpsDevice, '/dev/sda:foo', `invalid rate for device: /dev/sda:foo. ${bps}`],
+    [parseThrottleBpsDevice, '/dev/sda:-1', `invalid rate for device: /dev/sda:-1. ${bps}`],
+    [parseThrottleIOpsDevice, '/dev/sda:1.5', 'invalid rate for device: /dev/sda:1.5. The correct format is <device-path>:<number>. Number must be a positive integer'],
+    [parseThrottleIOpsDevice, '/dev/sda:1mb', 'invalid rate for device: /dev/sda:1mb. The correct format is <device-path>:<number>. Number must be a positive integer'],
+    [parseWeightDevice, '/dev/sda:9', 'invalid weight for device: /dev/sda:9'],
+    [parseWeightDevice, '/dev/sda:1001', 'invalid weight for device: /dev/sda:1001'],
+    [parseWeightDevice, '/dev/sda:70000', 'invalid weight for device: /dev/sda:70000'],
+  ];
+  for (const [parse, spec, message] of table) assert.throws(() => parse(spec), { message }, spec);
+});
+
+test('uint16 flags: pflag\'s ParseUint errors', () => {
+  assert.equal(parseUint16('300'), 300);
+  assert.throws(() => parseUint16('-1'), { message: 'strconv.ParseUint: parsing "-1": invalid syntax' });
+  assert.throws(() => parseUint16('70000'), { message: 'strconv.ParseUint: parsing "70000": value out of range' });
 });

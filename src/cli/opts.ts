@@ -4,7 +4,8 @@
  * flag parser or the command prefixes as docker does.
  */
 import { isIP } from 'node:net';
-import type { DeviceRequest, Mount, PortBinding, RestartPolicy, Ulimit } from '../api/types/host-config.js';
+import type { DeviceRequest, Mount, PortBinding, RestartPolicy, ThrottleDevice, Ulimit, WeightDevice } from '../api/types/host-config.js';
+import { parseMemory } from '../lib/human-units.js';
 import { parseExtraHost as parseExtraHostEntry } from '../lib/extra-host.js';
 
 export interface PortMappings {
@@ -106,6 +107,59 @@ export function parseUlimit(spec: string): Ulimit {
   const hard = limits[1] === undefined ? soft : parseInt64(limits[1]);
   if (soft > hard) throw new Error(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
   return { Name: name, Soft: soft, Hard: hard };
+}
+
+/** Go's strconv.ParseUint of a whole number (digits only) up to `max`; undefined when it fails. */
+function parseUint(text: string, max: number): number | undefined {
+  if (!/^[0-9]+$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n <= max ? n : undefined;
+}
+
+/** `PATH:VALUE` of the block I/O device flags, with docker/cli's checks of the path. */
+function devicePair(spec: string): [string, string] {
+  const colon = spec.indexOf(':');
+  if (colon <= 0) throw new Error(`bad format: ${spec}`);
+  const path = spec.slice(0, colon);
+  if (!path.startsWith('/dev/')) throw new Error(`bad format for device path: ${spec}`);
+  return [path, spec.slice(colon + 1)];
+}
+
+/** Parses `--blkio-weight-device /dev/sda:300` (10 to 1000, or 0). */
+export function parseWeightDevice(spec: string): WeightDevice {
+  const [path, value] = devicePair(spec);
+  const weight = parseUint(value, 0xffff);
+  if (weight === undefined || (weight > 0 && (weight < 10 || weight > 1000))) throw new Error(`invalid weight for device: ${spec}`);
+  return { Path: path, Weight: weight };
+}
+
+/** Parses `--device-read-bps /dev/sda:1mb` (go-units sizes: binary multiples). */
+export function parseThrottleBpsDevice(spec: string): ThrottleDevice {
+  const [path, value] = devicePair(spec);
+  const bad = new Error(`invalid rate for device: ${spec}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb`);
+  let rate: number;
+  try {
+    rate = parseMemory(value);
+  } catch {
+    throw bad;
+  }
+  if (!Number.isSafeInteger(rate) || rate < 0) throw bad;
+  return { Path: path, Rate: rate };
+}
+
+/** Parses `--device-read-iops /dev/sda:100` (a whole number). */
+export function parseThrottleIOpsDevice(spec: string): ThrottleDevice {
+  const [path, value] = devicePair(spec);
+  const rate = parseUint(value, Number.MAX_SAFE_INTEGER);
+  if (rate === undefined) throw new Error(`invalid rate for device: ${spec}. The correct format is <device-path>:<number>. Number must be a positive integer`);
+  return { Path: path, Rate: rate };
+}
+
+/** Parses a pflag uint16 value (`--blkio-weight`). */
+export function parseUint16(text: string): number {
+  const n = parseUint(text, 0xffff);
+  if (n === undefined) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(text)}: ${/^[0-9]+$/.test(text) ? 'value out of range' : 'invalid syntax'}`);
+  return n;
 }
 
 /** Parses `--cpus` (a decimal or a ratio) into NanoCpus. */

@@ -65,3 +65,17 @@ test('the file is refused as dockerd refuses it: unknown keys, keys also given a
   assert.throws(() => parseDaemonArgs(['--config-file', '/c.json'], at('{"dns":"10.0.0.1"}')), /"dns" must be a list of strings/);
   assert.throws(() => parseDaemonArgs(['--config-file', '/c.json'], at('{"bip":"nope"}')), /invalid value "nope" for "bip" in \/c.json: invalid CIDR address/);
 });
+
+test("default-cgroupns-mode: private unless set, host or private from a flag or the file, dockerd's error otherwise", () => {
+  assert.equal(parseDaemonArgs([], none)!.defaultCgroupnsMode, 'private');
+  assert.equal(parseDaemonArgs(['--default-cgroupns-mode', 'host'], none)!.defaultCgroupnsMode, 'host');
+  assert.equal(parseDaemonArgs(['--config-file', '/c.json'], files({ '/c.json': '{"default-cgroupns-mode":"host"}' }))!.defaultCgroupnsMode, 'host');
+  assert.throws(() => parseDaemonArgs(['--default-cgroupns-mode', 'shared'], none), { message: 'default cgroup namespace mode (shared) is invalid; use "host" or "private"' });
+});
+
+test('cpu-rt-period and cpu-rt-runtime: 0 unless set, positive integers', () => {
+  const cfg = parseDaemonArgs(['--cpu-rt-runtime', '95000'], none)!;
+  assert.deepEqual([cfg.cpuRtPeriod, cfg.cpuRtRuntime], [0, 95000]);
+  assert.equal(parseDaemonArgs(['--config-file', '/c.json'], files({ '/c.json': '{"cpu-rt-period":500000}' }))!.cpuRtPeriod, 500000);
+  assert.throws(() => parseDaemonArgs(['--cpu-rt-runtime', 'x'], none), /invalid value "x" for flag --cpu-rt-runtime: must be a positive integer/);
+});

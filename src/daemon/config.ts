@@ -25,6 +25,11 @@ export interface DaemonConfig {
   uploadChunkSize: number;
   /** dockerd's log-driver and log-opts: a container's log settings when it names no driver (see normalizeLogConfig). */
   logConfig: LogConfigSpec;
+  /** dockerd's default-cgroupns-mode: the cgroup namespace of containers that name none (berth's default: their own). */
+  defaultCgroupnsMode: 'private' | 'host';
+  /** dockerd's cpu-rt-period and cpu-rt-runtime (µs) for the containers' parent cgroups; 0 leaves them alone. */
+  cpuRtPeriod: number;
+  cpuRtRuntime: number;
 }
 
 /** Where the daemon reads its settings when no --config-file is given; a missing file is no error. */
@@ -42,6 +47,9 @@ export const DEFAULTS: DaemonConfig = {
   maxConcurrentUploads: 5,
   uploadChunkSize: DEFAULT_UPLOAD_CHUNK_SIZE,
   logConfig: { Type: 'json-file', Config: {} },
+  defaultCgroupnsMode: 'private',
+  cpuRtPeriod: 0,
+  cpuRtRuntime: 0,
 };
 
 const USAGE = `Usage:  berth daemon [OPTIONS]
@@ -61,6 +69,9 @@ Options:
   -l, --log-level string       Logging level: debug, info, warn, error (default "info")
       --log-driver string      Default driver for container logs: json-file, local or none (default "json-file")
       --log-opt map            Default log driver options for containers (default map[])
+      --cpu-rt-period int      Limit the CPU real-time period in microseconds for the parent cgroup for all containers
+      --cpu-rt-runtime int     Limit the CPU real-time runtime in microseconds for the parent cgroup for all containers
+      --default-cgroupns-mode string  Default mode for containers cgroup namespace ("host" | "private") (default "private")
       --max-concurrent-downloads int   Set the max concurrent downloads (default 3)
       --max-concurrent-uploads int     Set the max concurrent uploads (default 5)
       --upload-chunk-size int          Push blobs bigger than this in chunks of this many bytes (default 134217728)
@@ -124,6 +135,15 @@ const DIRECTIVES: Readonly<Record<string, Directive>> = {
       const eq = v.indexOf('=');
       if (eq <= 0) throw invalidArgument('bad_log_opt', `invalid value "${v}" for ${what}: must be key=value`);
       cfg.logConfig = { ...cfg.logConfig, Config: { ...cfg.logConfig.Config, [v.slice(0, eq)]: v.slice(eq + 1) } };
+    },
+  },
+  'cpu-rt-period': { flags: ['--cpu-rt-period'], apply: (cfg, v, what) => (cfg.cpuRtPeriod = positive(v, what)) },
+  'cpu-rt-runtime': { flags: ['--cpu-rt-runtime'], apply: (cfg, v, what) => (cfg.cpuRtRuntime = positive(v, what)) },
+  'default-cgroupns-mode': {
+    flags: ['--default-cgroupns-mode'],
+    apply: (cfg, v) => {
+      if (v !== 'host' && v !== 'private') throw invalidArgument('bad_cgroupns_mode', `default cgroup namespace mode (${v}) is invalid; use "host" or "private"`);
+      cfg.defaultCgroupnsMode = v;
     },
   },
   'log-level': {

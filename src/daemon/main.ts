@@ -54,7 +54,8 @@ import { VolumeService } from '../engine/volume-service.js';
 import { StatsService } from '../engine/container-stats.js';
 import { ContainerUpdater } from '../engine/container-update.js';
 import { statsRoutes } from '../api/server/routes/stats.js';
-import { blkioWeightSupported, onlineCpuset } from '../runtime/cgroup-stats.js';
+import { onlineCpuset } from '../runtime/cgroup-stats.js';
+import { cgroupSupport } from '../runtime/cgroup-support.js';
 import { DEFAULTS, parseDaemonArgs, type DaemonConfig } from './config.js';
 import { setUpRuntimes, type RuntimeSetup } from './runtimes.js';
 import { IdleCollector } from './idle-gc.js';
@@ -77,6 +78,9 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const log = createLogger((line) => process.stderr.write(line), cfg.logLevel);
   if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
   if (await socketAnswers(cfg.socketPath)) throw new Error(`another berthd is already listening on ${cfg.socketPath}`);
+  if ((cfg.cpuRtPeriod || cfg.cpuRtRuntime) && !cgroupSupport().cpuRealtime) {
+    throw new Error('daemon-scoped cpu-rt-period and cpu-rt-runtime are not supported by the kernel');
+  }
 
   for (const d of [cfg.dataRoot, cfg.runRoot]) await mkdir(d, { recursive: true, mode: 0o711 });
   const meta = new MetaStore(join(cfg.dataRoot, 'berth.db'));
@@ -169,6 +173,8 @@ async function serve(
     userNetworks,
     dnsServers: cfg.dns,
     logConfig: cfg.logConfig,
+    defaultCgroupnsMode: cfg.defaultCgroupnsMode,
+    ...(cfg.cpuRtPeriod || cfg.cpuRtRuntime ? { cpuRtBudget: { period: cfg.cpuRtPeriod, runtime: cfg.cpuRtRuntime } } : {}),
     volumes,
     health,
     cgroupMoves,
@@ -223,7 +229,7 @@ async function serve(
     new StatsService({ containers: service, hostMemory: totalmem() }),
     new ContainerUpdater({ containers: service, host: () => {
         const online = onlineCpuset();
-        return { blkioWeight: blkioWeightSupported(), cpus: availableParallelism(), onlineCpus: online.cpus, onlineMems: online.mems };
+        return { blkioWeight: cgroupSupport().blkioWeight, cpus: availableParallelism(), onlineCpus: online.cpus, onlineMems: online.mems };
       },
     }),
   );

@@ -5,6 +5,7 @@ import type { BridgeEndpoint } from '../network/bridge-network.js';
 import type { MountRecord } from '../volume/mount-plan.js';
 import type { LogConfigSpec } from './log-config.js';
 import type { DeviceMappingSpec } from '../lib/device-spec.js';
+import type { ThrottleSetting } from '../runtime/block-io.js';
 
 /**
  * The user's container configuration as it is persisted and echoed back by inspect. Field names
@@ -99,6 +100,17 @@ export interface HostConfigSpec {
   DeviceRequests?: { Driver?: string; Capabilities?: string[][] | null }[] | null;
   /** `--link NAME[:ALIAS]` on the default bridge. */
   Links?: string[] | null;
+  /** `host` or `private` once created (see cgroup-settings.ts). */
+  CgroupnsMode?: string;
+  CgroupParent?: string;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
+  BlkioWeight?: number;
+  BlkioWeightDevice?: { Path: string; Weight: number }[] | null;
+  BlkioDeviceReadBps?: ThrottleSetting[] | null;
+  BlkioDeviceWriteBps?: ThrottleSetting[] | null;
+  BlkioDeviceReadIOps?: ThrottleSetting[] | null;
+  BlkioDeviceWriteIOps?: ThrottleSetting[] | null;
   [extra: string]: unknown;
 }
 

@@ -25,6 +25,10 @@ import { specToJson } from '../runtime/spec/json.js';
 import { parseCapabilities } from '../runtime/spec/capabilities.js';
 import { DEFAULT_SHM_SIZE } from '../runtime/spec/defaults.js';
 import { onlineCpuset } from '../runtime/cgroup-stats.js';
+import { cgroupSupport } from '../runtime/cgroup-support.js';
+import { blockIOResources } from '../runtime/block-io.js';
+import { giveCpuRtToParents, type CpuRtBudget } from '../runtime/cpu-rt-parents.js';
+import { removeCgroupDirs } from '../runtime/cgroup-cleanup.js';
 import { checkCpuset, checkOomScoreAdj, checkSwappiness, checkSysctls, namespaceSharing } from '../runtime/spec/settings-check.js';
 import type { HostRlimits } from '../runtime/spec/rlimits.js';
 import { withDefaultEnv } from '../runtime/spec/user.js';
@@ -43,6 +47,7 @@ import { linkEnv, renameInLink } from './container-links.js';
 import { writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
 import { logSizeMax, normalizeLogConfig, type LogConfigSpec } from './log-config.js';
 import { ContainerFs } from './container-fs.js';
+import { adaptCgroupSettings, cgroupPath } from './cgroup-settings.js';
 import { ContainerIndex } from './container-index.js';
 import {
   isRunning,
@@ -137,6 +142,10 @@ export class ContainerService {
       dnsServers?: readonly string[];
       /** The daemon's --log-driver and --log-opt (json-file and none when absent). */
       logConfig?: LogConfigSpec;
+      /** The daemon's --default-cgroupns-mode (private when absent). */
+      defaultCgroupnsMode?: 'private' | 'host';
+      /** The daemon's --cpu-rt-period/--cpu-rt-runtime, given to the containers' parent cgroups at each start. */
+      cpuRtBudget?: CpuRtBudget;
       volumes: VolumeStore;
       health: Pick<HealthMonitor, 'start' | 'stop'>;
       /** Held while a start is on its way to the runtime's create, which moves the process into its cgroups. */
@@ -180,12 +189,12 @@ export class ContainerService {
     // As dockerd, which records its default size: inspect shows what /dev/shm gets.
     if (!hc.ShmSize) hc.ShmSize = DEFAULT_SHM_SIZE;
     this.validateHostConfig(hc);
+    const warnings = adaptCgroupSettings(hc, cgroupSupport(), this.deps.defaultCgroupnsMode ?? 'private');
     if (req.config.StopSignal) signalNumber(req.config.StopSignal);
     hc.LogConfig = normalizeLogConfig(hc.LogConfig, this.deps.logConfig);
     if (namespaceSharing('uts', hc.UTSMode) === 'host' && req.config.Hostname) throw invalidArgument('conflicting_options', 'conflicting options: hostname and the UTS mode');
     validateHealthcheck(req.config.Healthcheck);
     const networks = this.networks.initialAttachments(hc.NetworkMode, req.endpoints ?? {});
-    const warnings: string[] = [];
     if (hc.NetworkMode === 'host' && hc['PortBindings'] && Object.keys(hc['PortBindings'] as object).length > 0) {
       warnings.push('Published ports are discarded when using host network mode');
     }
@@ -542,6 +551,8 @@ export class ContainerService {
       sw.lap('etc');
       const sec = hc.SecurityOpt ?? [];
       const cpus = hc.NanoCpus ? cpusToQuota(hc.NanoCpus / 1e9) : undefined;
+      const cgroupsPath = cgroupPath(c.id, hc.CgroupParent);
+      if (this.deps.cpuRtBudget) await giveCpuRtToParents(cgroupsPath, this.deps.cpuRtBudget);
       spec = generateSpec({
         rootfsPath: rootfs,
         readonlyRootfs: hc.ReadonlyRootfs === true,
@@ -568,17 +579,20 @@ export class ContainerService {
         cpuQuota: cpus?.cpuQuota ?? (hc.CpuQuota || undefined),
         cpuPeriod: cpus?.cpuPeriod ?? (hc.CpuPeriod || undefined),
         cpuShares: hc.CpuShares || undefined,
+        cpuRealtimePeriod: hc.CpuRealtimePeriod || undefined,
+        cpuRealtimeRuntime: hc.CpuRealtimeRuntime || undefined,
+        blockIO: await blockIOResources(hc),
         pidsLimit: hc.PidsLimit ?? undefined,
         ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
         hostRlimits: this.deps.security.hostRlimits,
-        namespaces: { network: netns, pid: namespaceSharing('pid', hc.PidMode), ipc: namespaceSharing('ipc', hc.IpcMode), uts: utsHost ? 'host' : 'private' },
+        namespaces: { network: netns, pid: namespaceSharing('pid', hc.PidMode), ipc: namespaceSharing('ipc', hc.IpcMode), uts: utsHost ? 'host' : 'private', cgroup: hc.CgroupnsMode === 'host' ? 'host' : 'private' },
         cpusetCpus: hc.CpusetCpus || undefined,
         cpusetMems: hc.CpusetMems || undefined,
         oomKillDisable: hc.OomKillDisable === true,
         memorySwappiness: hc.MemorySwappiness ?? undefined,
         oomScoreAdj: hc.OomScoreAdj || undefined,
         sysctl: hc.Sysctls ?? undefined,
-        cgroupsPath: `/berth/${c.id}`,
+        cgroupsPath,
         mounts: [...this.etcMounts(etc), ...(await this.userMounts(c, rootFs))],
         ...(await this.devicesOf(c)),
         init: hc.Init ? { path: this.deps.security.initPath } : undefined,
@@ -874,7 +888,8 @@ export class ContainerService {
       c.networks ? this.networks.detachAll(c) : undefined,
       this.runtimeOf(c)
         .delete(c.id, { force: true })
-        .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`)),
+        .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`))
+        .then(() => removeCgroupDirs(cgroupPath(c.id, c.hostConfig.CgroupParent))),
       unmount(join(this.bundleDir(c.id), 'rootfs')),
     ]);
   }

@@ -30,6 +30,12 @@ test('--cpus becomes quota and period; unlimited pids is -1 for the runtime and 
   assert.equal(p.hostConfig.PidsLimit, 0);
 });
 
+test('real-time CPU period and runtime: recorded and sent to the runtime', () => {
+  const p = plan({ CpuRealtimePeriod: 1000000 }, { CpuRealtimePeriod: 100000, CpuRealtimeRuntime: 5000 });
+  assert.deepEqual(p.resources, { cpu: { realtimePeriod: 100000, realtimeRuntime: 5000 } });
+  assert.deepEqual([p.hostConfig.CpuRealtimePeriod, p.hostConfig.CpuRealtimeRuntime], [100000, 5000]);
+});
+
 test('restart policy is recorded only', () => {
   const p = plan({ RestartPolicy: { Name: 'no' } }, { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } });
   assert.deepEqual(p.hostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 3 });

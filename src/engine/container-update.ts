@@ -1,6 +1,7 @@
 import { BerthError, conflict, errorMessage, invalidArgument } from '../lib/errors.js';
 import type { OciRuntime } from '../runtime/monitor/oci-runtime.js';
 import { cpusToQuota } from '../runtime/spec/generate.js';
+import { checkBlkioWeight } from './cgroup-settings.js';
 import { checkCpuset } from '../runtime/spec/settings-check.js';
 import type { LinuxResources } from '../runtime/spec/types.js';
 import { isRunning, type ContainerRecord, type HostConfigSpec } from './container-model.js';
@@ -11,6 +12,8 @@ export interface ResourceUpdate {
   CpuShares?: number;
   CpuPeriod?: number;
   CpuQuota?: number;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
   CpusetCpus?: string;
   CpusetMems?: string;
   NanoCpus?: number;
@@ -67,11 +70,8 @@ function checkValues(u: ResourceUpdate, host: HostLimits): string[] {
   if ((u.CpuQuota ?? 0) > 0 && (u.CpuQuota ?? 0) < 1000) throw invalidArgument('invalid_cpu_quota', 'CPU cfs quota can not be less than 1ms (i.e. 1000)');
   if (u.CpusetCpus) checkCpuset('cpus', u.CpusetCpus, host.onlineCpus);
   if (u.CpusetMems) checkCpuset('mems', u.CpusetMems, host.onlineMems);
-  if ((u.BlkioWeight ?? 0) > 0 && !host.blkioWeight) {
-    warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
-  } else if ((u.BlkioWeight ?? 0) > 0 && ((u.BlkioWeight ?? 0) < 10 || (u.BlkioWeight ?? 0) > 1000)) {
-    throw invalidArgument('invalid_blkio_weight', 'Range of blkio weight is from 10 to 1000');
-  }
+  const weight = checkBlkioWeight(u.BlkioWeight ?? 0, host.blkioWeight);
+  if (weight.warning) warnings.push(weight.warning);
   const policy = u.RestartPolicy;
   if (policy?.Name !== undefined) {
     if (!RESTART_POLICIES.includes(policy.Name)) throw invalidArgument('invalid_restart_policy', `invalid restart policy: unknown policy '${policy.Name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
@@ -125,6 +125,8 @@ export function planUpdate(c: Pick<ContainerRecord, 'id' | 'hostConfig'>, u: Res
   }
   if ((u.CpuPeriod ?? 0) !== 0) cpu.period = hc.CpuPeriod = u.CpuPeriod ?? 0;
   if ((u.CpuQuota ?? 0) !== 0) cpu.quota = hc.CpuQuota = u.CpuQuota ?? 0;
+  if ((u.CpuRealtimePeriod ?? 0) !== 0) cpu.realtimePeriod = hc.CpuRealtimePeriod = u.CpuRealtimePeriod ?? 0;
+  if ((u.CpuRealtimeRuntime ?? 0) !== 0) cpu.realtimeRuntime = hc.CpuRealtimeRuntime = u.CpuRealtimeRuntime ?? 0;
   if (u.CpusetCpus) cpu.cpus = hc.CpusetCpus = u.CpusetCpus;
   if (u.CpusetMems) cpu.mems = hc.CpusetMems = u.CpusetMems;
   if (Object.keys(cpu).length > 0) resources.cpu = cpu;

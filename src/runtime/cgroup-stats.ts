@@ -3,7 +3,7 @@
  * (`/proc/<pid>/cgroup`), on cgroup v1 (one hierarchy per controller) and v2 (unified) hosts.
  * The parsers are pure; `readCgroupStats` and `readHostCpu` are the only effects.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -240,16 +240,6 @@ async function readV2(dir: string): Promise<CgroupStats> {
     pids: { current: parseNumber(pidsCurrent), limit: parseNumber(pidsMax) },
     blkio: parseIoStatV2(ioStat ?? ''),
   };
-}
-
-/** Whether the block I/O controller takes a weight on this host (CFQ/BFQ on v1, the io controller on v2). */
-export function blkioWeightSupported(root = '/sys/fs/cgroup'): boolean {
-  if (['blkio.weight', 'blkio.bfq.weight'].some((f) => existsSync(join(root, 'blkio', f)))) return true;
-  try {
-    return readFileSync(join(root, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('io');
-  } catch {
-    return false;
-  }
 }
 
 /** The CPUs and memory nodes the host has online, as Linux lists them (`0-1`); a host without NUMA has node 0. */

@@ -6,7 +6,7 @@ import type { LinuxDevice } from './spec/types.js';
 const SKIPPED_DIRS = new Set(['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev']);
 
 /** Linux's dev_t encoding: 12 bits of major and 20 of minor, split across the 64-bit number. */
-function splitDev(dev: bigint): { major: number; minor: number } {
+export function splitDev(dev: bigint): { major: number; minor: number } {
   const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
   const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
   return { major: Number(major), minor: Number(minor) };

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH_BIN, CLIENTS, makeBusybox, mountsUnder, runCommand, startPrivateDaemon, uniqueName } from './harness.js';
@@ -73,6 +73,28 @@ test("the file's log-driver and log-opts are containers' defaults, as dockerd's;
         const otherCfg = await run(['inspect', '--format', '{{json .HostConfig.LogConfig}}', other.stdout.trim()], { host: d.host });
         assert.equal(otherCfg.stdout.trim(), '{"Type":"json-file","Config":{}}', client);
         await run(['rm', '-f', name, other.stdout.trim()], { host: d.host });
+      }
+    } finally {
+      await d.destroy();
+    }
+  });
+});
+
+test("default-cgroupns-mode host: containers that name no mode share the host's cgroup namespace, as dockerd's on cgroup v1", async () => {
+  await withConfigFile(JSON.stringify({ 'default-cgroupns-mode': 'host' }), async (path) => {
+    const d = await startPrivateDaemon(uniqueName('cfgns'), undefined, ['--config-file', path]);
+    try {
+      await makeBusybox(d.host);
+      const hostNs = await readlink('/proc/self/ns/cgroup');
+      for (const { name: client, run } of CLIENTS) {
+        for (const [flags, mode] of [[[], 'host'], [['--cgroupns', 'private'], 'private']] as const) {
+          const name = uniqueName('cfgns');
+          const r = await run(['run', '--name', name, ...flags, 'busybox', 'readlink', '/proc/self/ns/cgroup'], { host: d.host });
+          assert.equal(r.code, 0, `${client}: ${r.stderr}`);
+          assert.equal(r.stdout.trim() === hostNs, mode === 'host', `${client} ${flags.join(' ')}: ${r.stdout}`);
+          assert.equal((await run(['inspect', '-f', '{{.HostConfig.CgroupnsMode}}', name], { host: d.host })).stdout.trim(), mode, client);
+          await run(['rm', name], { host: d.host });
+        }
       }
     } finally {
       await d.destroy();

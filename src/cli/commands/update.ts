@@ -2,13 +2,12 @@ import type { ContainerUpdateRequest } from '../../api/types/index.js';
 import { describeError, type CommandDef } from '../command.js';
 import { bytesValue, containerFlags, swapValue } from '../container-options.js';
 import type { FlagSpec } from '../flags.js';
-import { parseCpus, parseRestartPolicy } from '../opts.js';
+import { parseCpus, parseRestartPolicy, parseUint16 } from '../opts.js';
 
 /** Flags `update` shares with `run`, spelled and checked the same way. */
-const SHARED = ['cpu-period', 'cpu-quota', 'cpu-shares', 'cpus', 'cpuset-cpus', 'cpuset-mems', 'memory', 'memory-reservation', 'pids-limit'];
+const SHARED = ['blkio-weight', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpus', 'cpuset-cpus', 'cpuset-mems', 'memory', 'memory-reservation', 'pids-limit'];
 
 const own: FlagSpec[] = [
-  { name: 'blkio-weight', type: 'int', valueName: 'uint16', description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)' },
   { name: 'cpu-rt-period', type: 'int', description: 'Limit the CPU real-time period in microseconds' },
   { name: 'cpu-rt-runtime', type: 'int', description: 'Limit the CPU real-time runtime in microseconds' },
   { name: 'kernel-memory', type: 'string', valueName: 'bytes', description: 'Kernel memory limit (deprecated)', hidden: true, validate: (v) => void bytesValue(v) },
@@ -30,7 +29,7 @@ export const updateCommand: CommandDef = {
     const pidsLimit = parsed.int('pids-limit') ?? 0;
     // As docker/cli: zero values mean "leave as is", so every field is sent.
     const body: ContainerUpdateRequest = {
-      BlkioWeight: parsed.int('blkio-weight') ?? 0,
+      BlkioWeight: parsed.changed('blkio-weight') ? parseUint16(parsed.string('blkio-weight') ?? '') : 0,
       CpusetCpus: parsed.string('cpuset-cpus') ?? '',
       CpusetMems: parsed.string('cpuset-mems') ?? '',
       CpuShares: parsed.int('cpu-shares') ?? 0,

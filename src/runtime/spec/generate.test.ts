@@ -127,6 +127,19 @@ describe('generateSpec host namespaces and resources', () => {
     assert.deepEqual(mountAt(spec, '/dev/shm'), [{ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }]);
   });
 
+  it('--cgroupns host leaves the cgroup namespace out', () => {
+    assert.deepEqual(generateSpec(input({ namespaces: { cgroup: 'host' } })).linux.namespaces.map((n) => n.type), ['pid', 'network', 'ipc', 'uts', 'mount']);
+    assert.ok(generateSpec(input({ namespaces: { cgroup: 'private' } })).linux.namespaces.some((n) => n.type === 'cgroup'));
+  });
+
+  it('real-time CPU period and runtime; block I/O weight and device limits as given', () => {
+    const blockIO = { weight: 300, throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1048576 }], throttleWriteIOPSDevice: [{ major: 8, minor: 0, rate: 10 }] };
+    const spec = generateSpec(input({ cpuRealtimePeriod: 100000, cpuRealtimeRuntime: 5000, blockIO }));
+    assert.deepEqual(spec.linux.resources?.cpu, { realtimePeriod: 100000, realtimeRuntime: 5000 });
+    assert.deepEqual(spec.linux.resources?.blockIO, blockIO);
+    assert.equal(generateSpec(input({ blockIO: {} })).linux.resources?.blockIO, undefined);
+  });
+
   it('cpusets, OOM killer, swappiness, the domain name as a sysctl beside the user\'s', () => {
     const spec = generateSpec(input({ cpusetCpus: '1', cpusetMems: '0', oomKillDisable: true, memorySwappiness: 10, domainname: 'dom.test', sysctl: { 'net.core.somaxconn': '1024' } }));
     assert.deepEqual(spec.linux.resources?.cpu, { cpus: '1', mems: '0' });

@@ -16,6 +16,7 @@ import { type SeccompProfile, convertSeccompProfile } from './seccomp.js';
 import type { NamespaceSharing } from './settings-check.js';
 import type {
   Hooks,
+  LinuxBlockIO,
   LinuxCapabilities,
   LinuxCpu,
   LinuxDevice,
@@ -78,13 +79,18 @@ export interface SpecInput {
   cpuQuota?: number;
   cpuPeriod?: number;
   cpuShares?: number;
+  /** `--cpu-rt-period`, `--cpu-rt-runtime` in µs (the kernel's RT group scheduling). */
+  cpuRealtimePeriod?: number;
+  cpuRealtimeRuntime?: number;
+  /** `--blkio-weight` and the per-device limits, devices already resolved to their numbers. */
+  blockIO?: LinuxBlockIO;
   /** Zero or negative means unlimited. */
   pidsLimit?: number;
   ulimits?: Ulimit[];
   /** The daemon's own limits (parseProcLimits); no rlimit is set above their hard limits. */
   hostRlimits?: HostRlimits;
-  /** The network namespace; pid, ipc and uts are the container's own unless `host`. */
-  namespaces?: { network?: NetworkNamespace; pid?: NamespaceSharing; ipc?: NamespaceSharing; uts?: NamespaceSharing };
+  /** The network namespace; pid, ipc, uts and cgroup are the container's own unless `host`. */
+  namespaces?: { network?: NetworkNamespace; pid?: NamespaceSharing; ipc?: NamespaceSharing; uts?: NamespaceSharing; cgroup?: NamespaceSharing };
   /** `--cpuset-cpus`, `--cpuset-mems` (checked at create: see checkCpuset). */
   cpusetCpus?: string;
   cpusetMems?: string;
@@ -169,6 +175,8 @@ function cpuResources(input: SpecInput): LinuxCpu | undefined {
   }
   if (input.cpusetCpus) cpu.cpus = input.cpusetCpus;
   if (input.cpusetMems) cpu.mems = input.cpusetMems;
+  if (input.cpuRealtimePeriod) cpu.realtimePeriod = input.cpuRealtimePeriod;
+  if (input.cpuRealtimeRuntime) cpu.realtimeRuntime = input.cpuRealtimeRuntime;
   return Object.keys(cpu).length > 0 ? cpu : undefined;
 }
 
@@ -180,7 +188,8 @@ function namespaces(ns: SpecInput['namespaces'] = {}): LinuxNamespace[] {
   else if (network !== 'host') out.push(network.path ? { type: 'network', path: network.path } : { type: 'network' });
   if (ns.ipc !== 'host') out.push({ type: 'ipc' });
   if (ns.uts !== 'host') out.push({ type: 'uts' });
-  out.push({ type: 'mount' }, { type: 'cgroup' });
+  out.push({ type: 'mount' });
+  if (ns.cgroup !== 'host') out.push({ type: 'cgroup' });
   return out;
 }
 
@@ -235,11 +244,11 @@ export interface GeneratedSpec {
 
 /**
  * Builds config.json for one container with docker's defaults: capabilities, masked and read-only
- * paths, the default mounts and device allow-list, a new pid/ipc/uts/mount/cgroup namespace each,
- * seccomp unless unconfined. A privileged container instead gets every capability the daemon
- * holds, every device, writable /sys and cgroupfs, and no seccomp or masked paths. Throws
- * InvalidArgument for a request docker would refuse (unknown capability, bad ulimit or memory…).
- * Serialize the result with specToJson.
+ * paths, the default mounts and device allow-list, a new pid/ipc/uts/mount/cgroup namespace each
+ * unless shared with the host, seccomp unless unconfined. A privileged container instead gets
+ * every capability the daemon holds, every device, writable /sys and cgroupfs, and no seccomp or
+ * masked paths. Throws InvalidArgument for a request docker would refuse (unknown capability, bad
+ * ulimit or memory…). Serialize the result with specToJson.
  */
 export function generateSpecReport(input: SpecInput): GeneratedSpec {
   if (!posix.isAbsolute(input.rootfsPath)) {
@@ -285,6 +294,7 @@ export function generateSpecReport(input: SpecInput): GeneratedSpec {
   const cpu = cpuResources(input);
   if (cpu) resources.cpu = cpu;
   if (input.pidsLimit !== undefined && input.pidsLimit > 0) resources.pids = { limit: input.pidsLimit };
+  if (input.blockIO && Object.keys(input.blockIO).length > 0) resources.blockIO = input.blockIO;
 
   const spec: RuntimeSpec = {
     ociVersion: OCI_VERSION,

@@ -135,6 +135,8 @@ export interface LinuxCpu {
   period?: number;
   cpus?: string;
   mems?: string;
+  realtimePeriod?: number;
+  realtimeRuntime?: number;
 }
 
 export interface LinuxPids {
@@ -146,7 +148,30 @@ export interface LinuxResources {
   memory?: LinuxMemory;
   cpu?: LinuxCpu;
   pids?: LinuxPids;
-  blockIO?: { weight?: number };
+  blockIO?: LinuxBlockIO;
+}
+
+/** A block device by its numbers, as the blkio cgroup files name it (`8:0`). */
+export interface LinuxBlockDevice {
+  major: number;
+  minor: number;
+}
+
+export interface LinuxWeightDevice extends LinuxBlockDevice {
+  weight: number;
+}
+
+export interface LinuxThrottleDevice extends LinuxBlockDevice {
+  rate: number;
+}
+
+export interface LinuxBlockIO {
+  weight?: number;
+  weightDevice?: LinuxWeightDevice[];
+  throttleReadBpsDevice?: LinuxThrottleDevice[];
+  throttleWriteBpsDevice?: LinuxThrottleDevice[];
+  throttleReadIOPSDevice?: LinuxThrottleDevice[];
+  throttleWriteIOPSDevice?: LinuxThrottleDevice[];
 }
 
 export interface LinuxSeccomp {

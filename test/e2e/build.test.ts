@@ -142,7 +142,7 @@ for (const { name: client, run } of CLIENTS) {
   });
 
   test(`${client}: build --add-host: RUN sees the names in /etc/hosts; a bad one is refused before any step`, async () => {
-    const ctx = await makeContext({ Dockerfile: 'FROM busybox\nRUN grep -E "db|gw" /etc/hosts > /seen\n' });
+    const ctx = await makeContext({ Dockerfile: 'FROM busybox\nRUN grep -wE "db|gw" /etc/hosts > /seen\n' });
     const tag = `${uniqueName('addhost')}:v1`;
     try {
       const gateway = (await run(['network', 'inspect', '--format', '{{(index .IPAM.Config 0).Gateway}}', 'bridge'])).stdout.trim();

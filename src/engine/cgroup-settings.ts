@@ -28,18 +28,21 @@ const NAMESPACE_MODES = ['host', 'private'];
  * cgroups cannot apply dropped with dockerd's warnings, what dockerd refuses refused. Returns the
  * warnings.
  */
-export function adaptCgroupSettings(hc: HostConfigSpec, support: CgroupSupport, defaultMode: 'private' | 'host'): string[] {
+export function adaptCgroupSettings(hc: HostConfigSpec, supportOf: () => CgroupSupport, defaultMode: 'private' | 'host'): string[] {
   const warnings: string[] = [];
+  // Read from the host only when a setting needs it: most creates ask for none.
+  let cached: CgroupSupport | undefined;
+  const support = (): CgroupSupport => (cached ??= supportOf());
   const mode = hc.CgroupnsMode || defaultMode;
   if (!NAMESPACE_MODES.includes(mode)) throw invalidArgument('invalid_cgroupns_mode', `invalid cgroup namespace mode: ${mode}`);
   hc.CgroupnsMode = mode;
 
   const period = hc.CpuRealtimePeriod ?? 0;
   const runtime = hc.CpuRealtimeRuntime ?? 0;
-  if ((period !== 0 || runtime !== 0) && !support.cpuRealtime) throw invalidArgument('cpu_realtime_unsupported', 'Your kernel does not support CPU real-time scheduler');
+  if ((period !== 0 || runtime !== 0) && !support().cpuRealtime) throw invalidArgument('cpu_realtime_unsupported', 'Your kernel does not support CPU real-time scheduler');
   if (period !== 0 && runtime !== 0 && runtime > period) throw invalidArgument('invalid_cpu_realtime', 'cpu real-time runtime cannot be higher than cpu real-time period');
 
-  const weight = checkBlkioWeight(hc.BlkioWeight ?? 0, support.blkioWeight);
+  const weight = checkBlkioWeight(hc.BlkioWeight ?? 0, !hc.BlkioWeight || support().blkioWeight);
   if (weight.warning) warnings.push(weight.warning);
   if (hc.BlkioWeight !== undefined) hc.BlkioWeight = weight.weight;
   for (const [field, needs, warning] of DEVICE_SETTINGS) {
@@ -50,7 +53,7 @@ export function adaptCgroupSettings(hc: HostConfigSpec, support: CgroupSupport, 
         throw invalidArgument('invalid_blkio_device', `invalid ${field} entry: ${JSON.stringify(d)}`);
       }
     }
-    if (list.length > 0 && !support[needs]) {
+    if (list.length > 0 && !support()[needs]) {
       warnings.push(warning);
       hc[field] = [];
     }

@@ -189,7 +189,7 @@ export class ContainerService {
     // As dockerd, which records its default size: inspect shows what /dev/shm gets.
     if (!hc.ShmSize) hc.ShmSize = DEFAULT_SHM_SIZE;
     this.validateHostConfig(hc);
-    const warnings = adaptCgroupSettings(hc, cgroupSupport(), this.deps.defaultCgroupnsMode ?? 'private');
+    const warnings = adaptCgroupSettings(hc, cgroupSupport, this.deps.defaultCgroupnsMode ?? 'private');
     if (req.config.StopSignal) signalNumber(req.config.StopSignal);
     hc.LogConfig = normalizeLogConfig(hc.LogConfig, this.deps.logConfig);
     if (namespaceSharing('uts', hc.UTSMode) === 'host' && req.config.Hostname) throw invalidArgument('conflicting_options', 'conflicting options: hostname and the UTS mode');
@@ -442,7 +442,7 @@ export class ContainerService {
         await this.launch(c);
         this.recordEvent(c, 'start');
       } catch (e) {
-        await this.cleanupRuntime(c);
+        await this.cleanupFailedLaunch(c);
         const msg = errorMessage(e);
         c.state.error = msg;
         c.state.exitCode = /executable file not found|no such file or directory|not a directory/i.test(msg)
@@ -861,7 +861,7 @@ export class ContainerService {
       await this.launch(c);
       this.recordEvent(c, 'start');
     } catch (e) {
-      await this.cleanupRuntime(c);
+      await this.cleanupFailedLaunch(c);
       c.state.status = 'exited';
       c.state.error = errorMessage(e);
       this.index.save(c);
@@ -888,10 +888,15 @@ export class ContainerService {
       c.networks ? this.networks.detachAll(c) : undefined,
       this.runtimeOf(c)
         .delete(c.id, { force: true })
-        .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`))
-        .then(() => removeCgroupDirs(cgroupPath(c.id, c.hostConfig.CgroupParent))),
+        .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`)),
       unmount(join(this.bundleDir(c.id), 'rootfs')),
     ]);
+  }
+
+  /** cleanupRuntime after a launch failed, which alone can leave cgroup directories no runtime knows of (see removeCgroupDirs). */
+  private async cleanupFailedLaunch(c: ContainerRecord): Promise<void> {
+    await this.cleanupRuntime(c);
+    await removeCgroupDirs(cgroupPath(c.id, c.hostConfig.CgroupParent));
   }
 
   /** The events of cleanupRuntime: volumes unmounted, networks disconnected. */

@@ -31,6 +31,17 @@ test('defaults: hostname, workdir, user, labels merged', () => {
   assert.deepEqual(m.Labels, { b: '2', a: '1' });
 });
 
+test("dockerd's merge of what the user left empty: the image's own, null or left out when it has none", () => {
+  const bare = mergeImageConfig({ Env: [], ExposedPorts: {}, Volumes: {}, Cmd: ['sh'] }, { OnBuild: ['RUN true'] }, 'x');
+  assert.equal(bare.Env, null);
+  assert.equal(bare.Volumes, null);
+  assert.equal(bare.OnBuild, null, "the image's ONBUILD is not the container's");
+  assert.equal('ExposedPorts' in bare, false, 'omitempty in dockerd');
+  const full = mergeImageConfig({ Env: ['B=2'], ExposedPorts: { '81/tcp': {} }, Volumes: { '/u': {} } }, { Env: ['A=1'], ExposedPorts: { '80/tcp': {} }, Volumes: { '/v': {} } }, 'x');
+  assert.deepEqual([full.Env, full.ExposedPorts, full.Volumes], [['A=1', 'B=2'], { '80/tcp': {}, '81/tcp': {} }, { '/v': {}, '/u': {} }]);
+  assert.deepEqual(mergeImageConfig({}, { Env: ['A=1'] }, 'x').Env, ['A=1']);
+});
+
 test('no command is an error', () => {
   assert.throws(() => commandOf(mergeImageConfig({}, {}, 'x')), /no command specified/);
 });

@@ -33,7 +33,9 @@ const nonEmpty = (a: readonly string[] | null | undefined): a is string[] => Arr
  */
 export function mergeImageConfig(user: ContainerConfigSpec, image: ImageRunConfig, defaultHostname: string): ContainerConfigSpec {
   const out: ContainerConfigSpec = { ...user };
-  out.Env = mergeEnv(image.Env ?? [], user.Env ?? []);
+  // As dockerd's merge: what the user left empty is the image's as it is (null when the image has
+  // none), so inspect shows null, and ExposedPorts (omitempty) not at all, where dockerd does.
+  out.Env = nonEmpty(user.Env) ? mergeEnv(image.Env ?? [], user.Env) : (image.Env ?? null);
   if (user.Entrypoint !== undefined && user.Entrypoint !== null) {
     out.Entrypoint = user.Entrypoint.length === 1 && user.Entrypoint[0] === '' ? null : user.Entrypoint;
     out.Cmd = nonEmpty(user.Cmd) ? user.Cmd : null;
@@ -43,11 +45,15 @@ export function mergeImageConfig(user: ContainerConfigSpec, image: ImageRunConfi
   }
   out.WorkingDir = user.WorkingDir || image.WorkingDir || '';
   out.User = user.User || image.User || '';
-  out.ExposedPorts = { ...(image.ExposedPorts ?? {}), ...(user.ExposedPorts ?? {}) };
-  out.Volumes = { ...(image.Volumes ?? {}), ...(user.Volumes ?? {}) };
+  const ports = { ...(image.ExposedPorts ?? {}), ...(user.ExposedPorts ?? {}) };
+  if (Object.keys(ports).length > 0) out.ExposedPorts = ports;
+  else delete out.ExposedPorts;
+  const volumes = { ...(image.Volumes ?? {}), ...(user.Volumes ?? {}) };
+  out.Volumes = Object.keys(volumes).length > 0 ? volumes : null;
   out.Labels = { ...(image.Labels ?? {}), ...(user.Labels ?? {}) };
   if (!user.StopSignal && image.StopSignal) out.StopSignal = image.StopSignal;
-  if (!nonEmpty(user.OnBuild)) out.OnBuild = image.OnBuild ?? null;
+  // The image's ONBUILD triggers are a build's business, not the container's.
+  out.OnBuild = nonEmpty(user.OnBuild) ? user.OnBuild : null;
   out.Hostname = user.Hostname || defaultHostname;
   out.Domainname = user.Domainname ?? '';
   const health = mergeHealthcheck(user.Healthcheck, image.Healthcheck);

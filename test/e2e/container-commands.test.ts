@@ -312,6 +312,9 @@ for (const { name: client, run } of CLIENTS) {
       const gd = ok(await run(['inspect', '--format', '{{.GraphDriver.Name}} {{.Driver}} {{index .Config.Env 0}}', name]), 'inspect').trim();
       assert.match(gd, /^overlay2 overlay2 /);
       assert.ok(ok(await run(['inspect', '--format', '{{json .Config.Env}}', name]), 'env').includes('"X=1"'));
+      // As dockerd's merge: no volumes, ports or ONBUILD of the user's or the image's is null, and ExposedPorts (omitempty) absent.
+      const config = JSON.parse(ok(await run(['inspect', '--format', '{{json .Config}}', name]), 'Config')) as Record<string, unknown>;
+      assert.deepEqual([config['Volumes'], config['OnBuild'], 'ExposedPorts' in config], [null, null, false], JSON.stringify(config));
       // The type-specific form and a prefix of the ID resolve the same container.
       assert.equal(ok(await run(['container', 'inspect', '--format', '{{.Id}}', id.slice(0, 7)]), 'container inspect').trim(), id);
     });

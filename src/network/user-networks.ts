@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import { BridgeNetwork } from './bridge-network.js';
 import { EmbeddedDns } from './dns-server.js';
 import { Iptables } from './iptables.js';
-import { chooseSubnet, defaultPools } from './ipam.js';
+import { chooseSubnet, defaultPools, ipamProblems } from './ipam.js';
 import { contains, formatIpv4, formatSubnet, overlaps, parseIpv4, parseSubnet, type Subnet } from './ipv4.js';
 import { Links } from './links.js';
 import { chainNames } from './port-rules.js';
@@ -23,6 +23,12 @@ export interface UserNetworkConfig {
   /** The user gave the subnet (only then may containers ask for fixed addresses); absent in older configs. */
   explicitSubnet?: boolean;
   gateway: string;
+  /** The user's --ip-range and --aux-address (IPAM.Config's IPRange and AuxiliaryAddresses); absent in older configs. */
+  ipRange?: string;
+  auxAddresses?: Record<string, string>;
+  attachable?: boolean;
+  /** IPAM.Options as the request had them (null when it had none). */
+  ipamOptions?: Record<string, string> | null;
   internal: boolean;
   labels: Record<string, string>;
   options: Record<string, string>;
@@ -34,6 +40,10 @@ export interface CreateNetworkRequest {
   driver?: string;
   subnet?: string;
   gateway?: string;
+  ipRange?: string;
+  auxAddresses?: Record<string, string>;
+  attachable?: boolean;
+  ipamOptions?: Record<string, string> | null;
   internal?: boolean;
   labels?: Record<string, string>;
   options?: Record<string, string>;
@@ -121,7 +131,7 @@ export class UserNetworks {
     return this.serialized(() => this.createNow(req));
   }
 
-  /** Removes the network's bridge, chains and state; `activeEndpoints` names containers still on it. */
+  /** Removes the network's bridge, chains and state; `activeEndpoints` names the endpoints (container name, endpoint id) still on it. */
   remove(ref: string, activeEndpoints: (n: UserNetworkConfig) => { id: string; name: string }[]): Promise<void> {
     return this.serialized(async () => {
       const config = this.find(ref);
@@ -157,8 +167,12 @@ export class UserNetworks {
     const driver = req.driver || 'bridge';
     if (driver !== 'bridge') throw notFound('plugin_not_found', `plugin "${driver}" not found`);
     if (!req.name) throw invalidArgument('invalid_name', 'network name is empty');
-    if (PREDEFINED_NETWORKS.includes(req.name) || this.list().some((n) => n.name === req.name)) {
-      throw conflict('network_exists', `network with name ${req.name} already exists`);
+    // dockerd's text, trailing space included.
+    if (PREDEFINED_NETWORKS.includes(req.name)) throw new BerthError('Forbidden', 'predefined_network', `operation is not permitted on predefined ${req.name} network `);
+    if (this.list().some((n) => n.name === req.name)) throw conflict('network_exists', `network with name ${req.name} already exists`);
+    if (req.subnet !== undefined) {
+      const problems = ipamProblems({ subnet: req.subnet, ipRange: req.ipRange, gateway: req.gateway, auxAddresses: req.auxAddresses });
+      if (problems) throw invalidArgument('invalid_ipam', problems);
     }
     const taken = await this.takenSubnets();
     let subnet: Subnet;
@@ -166,7 +180,6 @@ export class UserNetworks {
       subnet = parseSubnet(req.subnet);
       if (taken.some((t) => overlaps(t, subnet))) throw new BerthError('Forbidden', 'pool_overlap', 'invalid pool request: Pool overlaps with other one on this address space');
     } else {
-      if (req.gateway) throw invalidArgument('gateway_without_subnet', 'no matching subnet for gateway ' + req.gateway);
       subnet = chooseSubnet(defaultPools(), taken);
     }
     const gateway = req.gateway ? parseIpv4(req.gateway) : subnet.base + 1;
@@ -179,6 +192,10 @@ export class UserNetworks {
       subnet: formatSubnet(subnet),
       explicitSubnet: Boolean(req.subnet),
       gateway: formatIpv4(gateway),
+      ...(req.ipRange ? { ipRange: req.ipRange } : {}),
+      ...(req.auxAddresses && Object.keys(req.auxAddresses).length > 0 ? { auxAddresses: req.auxAddresses } : {}),
+      attachable: req.attachable === true,
+      ipamOptions: req.ipamOptions ?? null,
       internal: req.internal === true,
       labels: req.labels ?? {},
       options: req.options ?? {},
@@ -230,6 +247,8 @@ export class UserNetworks {
       // 10 characters keep `BERTH-<tag>-POSTROUTING` within iptables' 28.
       chainTag: config.id.slice(0, 10),
       bip: `${config.gateway}/${parseSubnet(config.subnet).prefix}`,
+      ipRange: config.ipRange,
+      reserved: Object.values(config.auxAddresses ?? {}),
       log: this.opts.log,
     });
   }

@@ -51,6 +51,9 @@ export interface CreateNetworkRequest {
 
 export const PREDEFINED_NETWORKS = ['bridge', 'host', 'none', 'default'];
 
+/** The driver option naming a bridge network's Linux bridge. */
+const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
+
 /**
  * User-defined bridge networks: each is a BridgeNetwork of its own (bridge `br-<id>`, chains named
  * after the id, addresses from its subnet), persisted as one JSON file per network so they outlive
@@ -185,6 +188,8 @@ export class UserNetworks {
     const gateway = req.gateway ? parseIpv4(req.gateway) : subnet.base + 1;
     if (!contains(subnet, gateway)) throw invalidArgument('gateway_outside_subnet', `no matching subnet for gateway ${req.gateway ?? formatIpv4(gateway)}`);
     const id = randomBytes(32).toString('hex');
+    const bridgeName = req.options?.[BRIDGE_NAME_OPTION] || `br-${id.slice(0, 12)}`;
+    if (req.options?.[BRIDGE_NAME_OPTION]) await this.checkBridgeName(id, bridgeName);
     const config: UserNetworkConfig = {
       id,
       name: req.name,
@@ -199,7 +204,7 @@ export class UserNetworks {
       internal: req.internal === true,
       labels: req.labels ?? {},
       options: req.options ?? {},
-      bridge: `br-${id.slice(0, 12)}`,
+      bridge: bridgeName,
     };
     const dir = join(this.opts.stateDir, id);
     await mkdir(dir, { recursive: true });
@@ -225,6 +230,23 @@ export class UserNetworks {
     this.opts.log.info(`network ${config.name} created: ${config.bridge} ${config.subnet}`);
     this.opts.events.record({ type: 'network', action: 'create', actorId: id, attributes: { name: config.name, type: 'bridge' } });
     return config;
+  }
+
+  /**
+   * A bridge name the user chose (`-o com.docker.network.bridge.name`): dockerd's errors for one
+   * too long for the kernel or another network's; a link of that name already on the host is
+   * refused, where dockerd would take it over, so that rm never deletes a bridge berth did not make.
+   */
+  private async checkBridgeName(id: string, name: string): Promise<void> {
+    // IFNAMSIZ: 15 characters and the NUL; the kernel's ERANGE in dockerd's words.
+    if (Buffer.byteLength(name) > 15) throw new BerthError('Internal', 'bridge_name', 'failed to check bridge interface existence: numerical result out of range');
+    const other = this.list().find((n) => n.bridge === name);
+    if (other) {
+      throw new BerthError('Forbidden', 'bridge_name_taken', `cannot create network ${id} (${name}): conflicts with network ${other.id} (${other.bridge}): networks have same bridge name`);
+    }
+    if (name === this.opts.defaultBridge.bridgeName || (await this.links.exists(name))) {
+      throw new BerthError('Forbidden', 'bridge_exists', `bridge ${name} exists on the host: berth makes a network's bridge itself and does not take one over`);
+    }
   }
 
   /** Host routes (other engines' bridges, VPNs) and every network of this daemon. */

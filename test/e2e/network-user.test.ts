@@ -122,6 +122,32 @@ for (const { name: client, run } of CLIENTS) {
   });
 }
 
+test('network create -o com.docker.network.bridge.name names the bridge; a name another network or the host has is refused; rm removes it', async () => {
+  const name = uniqueName('net');
+  const bridge = `bt-${name.slice(-8)}`;
+  const c = await berth(['network', 'create', '-o', `com.docker.network.bridge.name=${bridge}`, name]);
+  assert.equal(c.code, 0, c.stderr);
+  const id = c.stdout.trim();
+  try {
+    assert.ok(await linkExists(bridge), 'the bridge has the name asked for');
+    assert.equal(await linkExists(`br-${id.slice(0, 12)}`), false);
+    const opts = await berth(['network', 'inspect', '-f', '{{json .Options}}', name]);
+    assert.equal(opts.stdout, `{"com.docker.network.bridge.name":"${bridge}"}\n`);
+    for (const { name: client, run } of CLIENTS) {
+      const again = await run(['network', 'create', '-o', `com.docker.network.bridge.name=${bridge}`, uniqueName('net')]);
+      assert.equal(again.code, 1, client);
+      assert.match(again.stderr, new RegExp(`conflicts with network ${id} \\(${bridge}\\): networks have same bridge name`), client);
+      const host = await run(['network', 'create', '-o', 'com.docker.network.bridge.name=lo', uniqueName('net')]);
+      assert.match(host.stderr, /bridge lo exists on the host/, client);
+      const long = await run(['network', 'create', '-o', 'com.docker.network.bridge.name=averyveryverylongname', uniqueName('net')]);
+      assert.match(long.stderr, /failed to check bridge interface existence: numerical result out of range/, client);
+    }
+  } finally {
+    assert.equal((await berth(['network', 'rm', name])).code, 0);
+  }
+  assert.equal(await linkExists(bridge), false, 'network rm removes the bridge it made');
+});
+
 test("network list and inspect as dockerd 28's API: host and none have IPv4 on and no IPAM config, the list leaves endpoints out, name and id filters are expressions", async () => {
   const name = uniqueName('listnet');
   const ctr = uniqueName('ctr');

@@ -111,7 +111,8 @@ export class NetworkService {
       created: n.created,
       driver: 'bridge',
       subnet: n.subnet,
-      gateway: n.gateway,
+      // dockerd shows the IPAM config the user gave: a subnet without a gateway has none.
+      gateway: n.explicitSubnet === true && n.explicitGateway === false ? undefined : n.gateway,
       bridgeName: n.bridge,
       user: {
         internal: n.internal,

@@ -9,7 +9,7 @@ import { BridgeNetwork } from './bridge-network.js';
 import { EmbeddedDns } from './dns-server.js';
 import { Iptables } from './iptables.js';
 import { chooseSubnet, defaultPools, ipamProblems } from './ipam.js';
-import { contains, formatIpv4, formatSubnet, overlaps, parseIpv4, parseSubnet, type Subnet } from './ipv4.js';
+import { contains, formatIpv4, formatSubnet, overlaps, parseIpv4, parseSubnet, subnetSize, type Subnet } from './ipv4.js';
 import { Links } from './links.js';
 import { chainNames } from './port-rules.js';
 import { isolationRules, type IsolationChains } from './isolation-rules.js';
@@ -23,6 +23,8 @@ export interface UserNetworkConfig {
   /** The user gave the subnet (only then may containers ask for fixed addresses); absent in older configs. */
   explicitSubnet?: boolean;
   gateway: string;
+  /** The user gave the gateway; false hides it from an explicit subnet's IPAM.Config, as dockerd (absent in older configs: shown). */
+  explicitGateway?: boolean;
   /** The user's --ip-range and --aux-address (IPAM.Config's IPRange and AuxiliaryAddresses); absent in older configs. */
   ipRange?: string;
   auxAddresses?: Record<string, string>;
@@ -187,6 +189,10 @@ export class UserNetworks {
     }
     const gateway = req.gateway ? parseIpv4(req.gateway) : subnet.base + 1;
     if (!contains(subnet, gateway)) throw invalidArgument('gateway_outside_subnet', `no matching subnet for gateway ${req.gateway ?? formatIpv4(gateway)}`);
+    // The subnet's own and broadcast addresses are held by dockerd's IPAM from the start.
+    if (gateway === subnet.base || gateway === subnet.base + subnetSize(subnet) - 1) {
+      throw new BerthError('Internal', 'gateway_in_use', `failed to allocate gateway (${req.gateway}): Address already in use`);
+    }
     const id = randomBytes(32).toString('hex');
     const bridgeName = req.options?.[BRIDGE_NAME_OPTION] || `br-${id.slice(0, 12)}`;
     if (req.options?.[BRIDGE_NAME_OPTION]) await this.checkBridgeName(id, bridgeName);
@@ -197,6 +203,7 @@ export class UserNetworks {
       subnet: formatSubnet(subnet),
       explicitSubnet: Boolean(req.subnet),
       gateway: formatIpv4(gateway),
+      explicitGateway: Boolean(req.gateway),
       ...(req.ipRange ? { ipRange: req.ipRange } : {}),
       ...(req.auxAddresses && Object.keys(req.auxAddresses).length > 0 ? { auxAddresses: req.auxAddresses } : {}),
       attachable: req.attachable === true,

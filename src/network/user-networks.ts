@@ -45,6 +45,8 @@ export interface CreateNetworkRequest {
   ipRange?: string;
   auxAddresses?: Record<string, string>;
   attachable?: boolean;
+  /** IPAM.Driver: dockerd's built-in `default` (or empty); `null` is let through as before. */
+  ipamDriver?: string;
   ipamOptions?: Record<string, string> | null;
   internal?: boolean;
   labels?: Record<string, string>;
@@ -179,6 +181,8 @@ export class UserNetworks {
       const problems = ipamProblems({ subnet: req.subnet, ipRange: req.ipRange, gateway: req.gateway, auxAddresses: req.auxAddresses });
       if (problems) throw invalidArgument('invalid_ipam', problems);
     }
+    // Another IPAM driver would be a plugin, and there are none.
+    if (req.ipamDriver && req.ipamDriver !== 'default' && req.ipamDriver !== 'null') throw notFound('plugin_not_found', `plugin "${req.ipamDriver}" not found`);
     const taken = await this.takenSubnets();
     let subnet: Subnet;
     if (req.subnet) {

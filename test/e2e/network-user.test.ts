@@ -117,14 +117,19 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(e.code, 1, flags.join(' '));
       assert.equal(e.stderr, `Error response from daemon: invalid network config:\n${message}\n`);
     }
+    const ipamDriver = await run(['network', 'create', '--ipam-driver', 'nosuchipam', uniqueName('net')]);
+    assert.equal(ipamDriver.stderr, 'Error response from daemon: plugin "nosuchipam" not found\n');
     const atBase = await run(['network', 'create', '--subnet', '10.124.0.0/16', '--gateway', '10.124.0.0', uniqueName('net')]);
     assert.equal(atBase.stderr, 'Error response from daemon: failed to allocate gateway (10.124.0.0): Address already in use\n');
     // A subnet given without a gateway: dockerd shows the config as given, without the gateway it chose.
     const plain = uniqueName('net');
     assert.equal((await run(['network', 'create', '--subnet', '10.124.0.0/16', plain])).code, 0);
-    const plainIpam = await run(['network', 'inspect', '-f', '{{json .IPAM.Config}}', plain]);
-    assert.equal(plainIpam.stdout, '[{"Subnet":"10.124.0.0/16"}]\n');
-    assert.equal((await run(['network', 'rm', plain])).code, 0);
+    try {
+      const plainIpam = await run(['network', 'inspect', '-f', '{{json .IPAM.Config}}', plain]);
+      assert.equal(plainIpam.stdout, '[{"Subnet":"10.124.0.0/16"}]\n');
+    } finally {
+      assert.equal((await run(['network', 'rm', plain])).code, 0);
+    }
     const left = await run(['network', 'ls', '-q', '--filter', 'name=^net-']);
     assert.equal(left.stdout, '', 'a refused create leaves no network');
   });

@@ -62,6 +62,7 @@ export const networkCreateCommand: CommandDef = {
     { name: 'gateway', type: 'list', valueName: 'strings', description: 'IPv4 or IPv6 Gateway for the master subnet' },
     { name: 'internal', type: 'bool', description: 'Restrict external access to the network' },
     { name: 'ip-range', type: 'list', valueName: 'strings', description: 'Allocate container ip from a sub-range' },
+    { name: 'ipam-driver', type: 'string', description: 'IP Address Management Driver', defaultText: '"default"' },
     { name: 'label', type: 'list', description: 'Set metadata on a network' },
     { name: 'opt', short: 'o', type: 'list', valueName: 'map', description: 'Set driver specific options', defaultText: 'map[]' },
     { name: 'subnet', type: 'list', valueName: 'strings', description: 'Subnet in CIDR format that represents a network segment' },
@@ -84,7 +85,7 @@ export const networkCreateCommand: CommandDef = {
         Internal: flags.bool('internal'),
         Attachable: flags.bool('attachable'),
         IPAM: {
-          Driver: 'default',
+          Driver: flags.string('ipam-driver') ?? 'default',
           Options: {},
           Config: subnet === undefined ? [] : [{ Subnet: subnet, IPRange: ipRange, Gateway: gateway, AuxiliaryAddresses: aux }],
         },

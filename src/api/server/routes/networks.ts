@@ -65,6 +65,7 @@ interface NetworkCreateRequest {
   Internal?: boolean;
   Attachable?: boolean;
   IPAM?: {
+    Driver?: string;
     Options?: Record<string, string> | null;
     Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> | null }[] | null;
   } | null;
@@ -103,6 +104,7 @@ export function networkRoutes(router: Router, networks: NetworkService): void {
       ipRange: ipam?.IPRange || undefined,
       auxAddresses: ipam?.AuxiliaryAddresses ?? undefined,
       attachable: body.Attachable === true,
+      ipamDriver: body.IPAM?.Driver || undefined,
       ipamOptions: body.IPAM ? (body.IPAM.Options ?? null) : null,
       internal: body.Internal === true,
       labels: body.Labels ?? {},

@@ -19,7 +19,15 @@ export interface NetworkView {
   gateway?: string;
   bridgeName?: string;
   /** Set for user-defined networks only. */
-  user?: { internal: boolean; labels: Record<string, string>; options: Record<string, string> };
+  user?: {
+    internal: boolean;
+    attachable: boolean;
+    ipRange?: string;
+    auxAddresses?: Record<string, string>;
+    ipamOptions: Record<string, string> | null;
+    labels: Record<string, string>;
+    options: Record<string, string>;
+  };
   containers: { id: string; name: string; endpointId: string; mac: string; address: string }[];
 }
 
@@ -53,7 +61,8 @@ export class NetworkService {
   async remove(ref: string): Promise<void> {
     const hit = await this.inspect(ref);
     if (!hit.user) throw new BerthError('Forbidden', 'predefined_network', `${hit.name} is a pre-defined network and cannot be removed`);
-    await this.users.remove(hit.id, (n) => this.members(n.name));
+    // dockerd names the endpoints (the container's name, the endpoint's short id) that keep it.
+    await this.users.remove(hit.id, (n) => this.endpoints(n.name).map((e) => ({ id: e.endpointId, name: e.name })));
   }
 
   /** Removes unused user-defined networks matching `matches`; returns their names. */
@@ -102,9 +111,19 @@ export class NetworkService {
       created: n.created,
       driver: 'bridge',
       subnet: n.subnet,
-      gateway: n.gateway,
+      // dockerd shows the IPAM config the user gave: a subnet without a gateway has none.
+      gateway: n.explicitSubnet === true && n.explicitGateway === false ? undefined : n.gateway,
       bridgeName: n.bridge,
-      user: { internal: n.internal, labels: n.labels, options: n.options },
+      user: {
+        internal: n.internal,
+        attachable: n.attachable === true,
+        ipRange: n.ipRange,
+        auxAddresses: n.auxAddresses,
+        // Older configs did not record it; the docker CLI, which made most of them, sends {}.
+        ipamOptions: n.ipamOptions === undefined ? {} : n.ipamOptions,
+        labels: n.labels,
+        options: n.options,
+      },
       containers: this.endpoints(n.name),
     };
   }

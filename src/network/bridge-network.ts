@@ -61,6 +61,10 @@ export interface BridgeOptions {
   chainTag: string;
   /** Gateway address and prefix chosen by the user (--bip); refused if it overlaps a host route. */
   bip?: string;
+  /** A user network's --ip-range: where containers' addresses come from (fixed ones may lie outside). */
+  ipRange?: string;
+  /** A user network's --aux-address values: never given to a container. */
+  reserved?: readonly string[];
   log: Logger;
 }
 
@@ -116,7 +120,13 @@ export class BridgeNetwork {
     // A removed container's clean-up may still hold the address asked for: it is free once that ends.
     const holder = opts.address ? this.used.get(parseIpv4(opts.address)) : undefined;
     if (holder !== undefined) await this.detaching.get(holder);
-    const ip = opts.address ? this.checkedAddress(state, opts.address) : nextFreeAddress(state.subnet, new Set([...this.used.keys(), state.gateway]));
+    const ip = opts.address
+      ? this.checkedAddress(state, opts.address)
+      : nextFreeAddress(
+          state.subnet,
+          new Set([...this.used.keys(), state.gateway, ...(this.opts.reserved ?? []).map(parseIpv4)]),
+          this.opts.ipRange ? parseSubnet(this.opts.ipRange) : undefined,
+        );
     // Taken synchronously with the choice, so parallel starts never get one address twice.
     this.used.set(ip, containerId);
     const address = formatIpv4(ip);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseSubnet, conflictingRoute, defaultPools, nextFreeAddress } from './ipam.js';
+import { chooseSubnet, conflictingRoute, defaultPools, ipamProblems, nextFreeAddress, type IpamRequest } from './ipam.js';
 import { contains, formatIpv4, formatSubnet, macFromIpv4, overlaps, parseIpv4, parseSubnet } from './ipv4.js';
 
 test('IPv4 parse and format round-trip; bad addresses are refused', () => {
@@ -72,4 +72,38 @@ test('addresses from .2 upwards, skipping used ones and the broadcast', () => {
     used.add(next);
   }
   assert.equal(used.size, 255);
+});
+
+test('nextFreeAddress within an --ip-range: its addresses only, never the subnet broadcast', () => {
+  const s = parseSubnet('10.1.0.0/16');
+  const cases: [string, string[], string][] = [
+    ['10.1.7.0/24', [], '10.1.7.0'],
+    ['10.1.7.0/24', ['10.1.7.0', '10.1.7.1'], '10.1.7.2'],
+    ['10.1.0.0/24', ['10.1.0.1'], '10.1.0.2'],
+  ];
+  for (const [range, used, want] of cases) {
+    assert.equal(formatIpv4(nextFreeAddress(s, new Set(used.map(parseIpv4)), parseSubnet(range))), want, `${range} ${used.join(',')}`);
+  }
+  const full = new Set([parseIpv4('10.1.255.252'), parseIpv4('10.1.255.253'), parseIpv4('10.1.255.254')]);
+  assert.throws(() => nextFreeAddress(s, full, parseSubnet('10.1.255.252/30')), /no available IPv4 addresses/);
+});
+
+test("ipamProblems: dockerd's ValidateIPAM texts, one complaint a line, several as a list", () => {
+  const table: [IpamRequest, string | undefined][] = [
+    [{ subnet: '10.1.0.0/16', ipRange: '10.1.2.0/24', gateway: '10.1.0.254', auxAddresses: { a: '10.1.0.5' } }, undefined],
+    [{ subnet: '10.1.0.0/33' }, 'invalid subnet 10.1.0.0/33: invalid CIDR block notation'],
+    [{ subnet: '' }, 'invalid subnet : invalid CIDR block notation'],
+    [{ subnet: '10.01.0.0/16' }, 'invalid subnet 10.01.0.0/16: invalid CIDR block notation'],
+    [{ subnet: '10.1.0.5/16' }, 'invalid subnet 10.1.0.5/16: it should be 10.1.0.0/16'],
+    [{ subnet: '10.1.0.0/16', ipRange: '10.2.0.0/24' }, "invalid ip-range 10.2.0.0/24: parent subnet 10.1.0.0/16 doesn't contain ip-range"],
+    [{ subnet: '10.1.0.0/16', ipRange: 'x' }, 'invalid ip-range x: invalid CIDR block notation'],
+    [{ subnet: '10.1.0.0/16', gateway: '10.2.0.1' }, "invalid gateway 10.2.0.1: parent subnet 10.1.0.0/16 doesn't contain this address"],
+    [{ subnet: '10.1.0.0/16', gateway: 'foo' }, 'invalid gateway foo: invalid address'],
+    [{ subnet: '10.1.0.0/16', auxAddresses: { h: '10.3.0.1' } }, "invalid auxiliary address h: parent subnet 10.1.0.0/16 doesn't contain this address"],
+    [
+      { subnet: '10.1.0.0/16', ipRange: '10.0.0.0/8', gateway: '10.9.0.1' },
+      "* invalid ip-range 10.0.0.0/8: CIDR block is bigger than its parent subnet 10.1.0.0/16\n* invalid gateway 10.9.0.1: parent subnet 10.1.0.0/16 doesn't contain this address",
+    ],
+  ];
+  for (const [req, want] of table) assert.equal(ipamProblems(req), want === undefined ? undefined : `invalid network config:\n${want}`, JSON.stringify(req));
 });

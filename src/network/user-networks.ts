@@ -8,8 +8,8 @@ import type { Logger } from '../lib/logger.js';
 import { BridgeNetwork } from './bridge-network.js';
 import { EmbeddedDns } from './dns-server.js';
 import { Iptables } from './iptables.js';
-import { chooseSubnet, defaultPools } from './ipam.js';
-import { contains, formatIpv4, formatSubnet, overlaps, parseIpv4, parseSubnet, type Subnet } from './ipv4.js';
+import { chooseSubnet, defaultPools, ipamProblems } from './ipam.js';
+import { contains, formatIpv4, formatSubnet, overlaps, parseIpv4, parseSubnet, subnetSize, type Subnet } from './ipv4.js';
 import { Links } from './links.js';
 import { chainNames } from './port-rules.js';
 import { isolationRules, type IsolationChains } from './isolation-rules.js';
@@ -23,6 +23,14 @@ export interface UserNetworkConfig {
   /** The user gave the subnet (only then may containers ask for fixed addresses); absent in older configs. */
   explicitSubnet?: boolean;
   gateway: string;
+  /** The user gave the gateway; false hides it from an explicit subnet's IPAM.Config, as dockerd (absent in older configs: shown). */
+  explicitGateway?: boolean;
+  /** The user's --ip-range and --aux-address (IPAM.Config's IPRange and AuxiliaryAddresses); absent in older configs. */
+  ipRange?: string;
+  auxAddresses?: Record<string, string>;
+  attachable?: boolean;
+  /** IPAM.Options as the request had them (null when it had none). */
+  ipamOptions?: Record<string, string> | null;
   internal: boolean;
   labels: Record<string, string>;
   options: Record<string, string>;
@@ -34,12 +42,21 @@ export interface CreateNetworkRequest {
   driver?: string;
   subnet?: string;
   gateway?: string;
+  ipRange?: string;
+  auxAddresses?: Record<string, string>;
+  attachable?: boolean;
+  /** IPAM.Driver: dockerd's built-in `default` (or empty); `null` is let through as before. */
+  ipamDriver?: string;
+  ipamOptions?: Record<string, string> | null;
   internal?: boolean;
   labels?: Record<string, string>;
   options?: Record<string, string>;
 }
 
 export const PREDEFINED_NETWORKS = ['bridge', 'host', 'none', 'default'];
+
+/** The driver option naming a bridge network's Linux bridge. */
+const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 
 /**
  * User-defined bridge networks: each is a BridgeNetwork of its own (bridge `br-<id>`, chains named
@@ -121,7 +138,7 @@ export class UserNetworks {
     return this.serialized(() => this.createNow(req));
   }
 
-  /** Removes the network's bridge, chains and state; `activeEndpoints` names containers still on it. */
+  /** Removes the network's bridge, chains and state; `activeEndpoints` names the endpoints (container name, endpoint id) still on it. */
   remove(ref: string, activeEndpoints: (n: UserNetworkConfig) => { id: string; name: string }[]): Promise<void> {
     return this.serialized(async () => {
       const config = this.find(ref);
@@ -157,21 +174,32 @@ export class UserNetworks {
     const driver = req.driver || 'bridge';
     if (driver !== 'bridge') throw notFound('plugin_not_found', `plugin "${driver}" not found`);
     if (!req.name) throw invalidArgument('invalid_name', 'network name is empty');
-    if (PREDEFINED_NETWORKS.includes(req.name) || this.list().some((n) => n.name === req.name)) {
-      throw conflict('network_exists', `network with name ${req.name} already exists`);
+    // dockerd's text, trailing space included.
+    if (PREDEFINED_NETWORKS.includes(req.name)) throw new BerthError('Forbidden', 'predefined_network', `operation is not permitted on predefined ${req.name} network `);
+    if (this.list().some((n) => n.name === req.name)) throw conflict('network_exists', `network with name ${req.name} already exists`);
+    if (req.subnet !== undefined) {
+      const problems = ipamProblems({ subnet: req.subnet, ipRange: req.ipRange, gateway: req.gateway, auxAddresses: req.auxAddresses });
+      if (problems) throw invalidArgument('invalid_ipam', problems);
     }
+    // Another IPAM driver would be a plugin, and there are none.
+    if (req.ipamDriver && req.ipamDriver !== 'default' && req.ipamDriver !== 'null') throw notFound('plugin_not_found', `plugin "${req.ipamDriver}" not found`);
     const taken = await this.takenSubnets();
     let subnet: Subnet;
     if (req.subnet) {
       subnet = parseSubnet(req.subnet);
       if (taken.some((t) => overlaps(t, subnet))) throw new BerthError('Forbidden', 'pool_overlap', 'invalid pool request: Pool overlaps with other one on this address space');
     } else {
-      if (req.gateway) throw invalidArgument('gateway_without_subnet', 'no matching subnet for gateway ' + req.gateway);
       subnet = chooseSubnet(defaultPools(), taken);
     }
     const gateway = req.gateway ? parseIpv4(req.gateway) : subnet.base + 1;
     if (!contains(subnet, gateway)) throw invalidArgument('gateway_outside_subnet', `no matching subnet for gateway ${req.gateway ?? formatIpv4(gateway)}`);
+    // The subnet's own and broadcast addresses are held by dockerd's IPAM from the start.
+    if (gateway === subnet.base || gateway === subnet.base + subnetSize(subnet) - 1) {
+      throw new BerthError('Internal', 'gateway_in_use', `failed to allocate gateway (${req.gateway}): Address already in use`);
+    }
     const id = randomBytes(32).toString('hex');
+    const bridgeName = req.options?.[BRIDGE_NAME_OPTION] || `br-${id.slice(0, 12)}`;
+    if (req.options?.[BRIDGE_NAME_OPTION]) await this.checkBridgeName(id, bridgeName);
     const config: UserNetworkConfig = {
       id,
       name: req.name,
@@ -179,10 +207,15 @@ export class UserNetworks {
       subnet: formatSubnet(subnet),
       explicitSubnet: Boolean(req.subnet),
       gateway: formatIpv4(gateway),
+      explicitGateway: Boolean(req.gateway),
+      ...(req.ipRange ? { ipRange: req.ipRange } : {}),
+      ...(req.auxAddresses && Object.keys(req.auxAddresses).length > 0 ? { auxAddresses: req.auxAddresses } : {}),
+      attachable: req.attachable === true,
+      ipamOptions: req.ipamOptions ?? null,
       internal: req.internal === true,
       labels: req.labels ?? {},
       options: req.options ?? {},
-      bridge: `br-${id.slice(0, 12)}`,
+      bridge: bridgeName,
     };
     const dir = join(this.opts.stateDir, id);
     await mkdir(dir, { recursive: true });
@@ -210,6 +243,23 @@ export class UserNetworks {
     return config;
   }
 
+  /**
+   * A bridge name the user chose (`-o com.docker.network.bridge.name`): dockerd's errors for one
+   * too long for the kernel or another network's; a link of that name already on the host is
+   * refused, where dockerd would take it over, so that rm never deletes a bridge berth did not make.
+   */
+  private async checkBridgeName(id: string, name: string): Promise<void> {
+    // IFNAMSIZ: 15 characters and the NUL; the kernel's ERANGE in dockerd's words.
+    if (Buffer.byteLength(name) > 15) throw new BerthError('Internal', 'bridge_name', 'failed to check bridge interface existence: numerical result out of range');
+    const other = this.list().find((n) => n.bridge === name);
+    if (other) {
+      throw new BerthError('Forbidden', 'bridge_name_taken', `cannot create network ${id} (${name}): conflicts with network ${other.id} (${other.bridge}): networks have same bridge name`);
+    }
+    if (name === this.opts.defaultBridge.bridgeName || (await this.links.exists(name))) {
+      throw new BerthError('Forbidden', 'bridge_exists', `bridge ${name} exists on the host: berth makes a network's bridge itself and does not take one over`);
+    }
+  }
+
   /** Host routes (other engines' bridges, VPNs) and every network of this daemon. */
   private async takenSubnets(): Promise<Subnet[]> {
     const d = await this.opts.defaultBridge.describe();
@@ -230,6 +280,8 @@ export class UserNetworks {
       // 10 characters keep `BERTH-<tag>-POSTROUTING` within iptables' 28.
       chainTag: config.id.slice(0, 10),
       bip: `${config.gateway}/${parseSubnet(config.subnet).prefix}`,
+      ipRange: config.ipRange,
+      reserved: Object.values(config.auxAddresses ?? {}),
       log: this.opts.log,
     });
   }

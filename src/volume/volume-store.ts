@@ -31,6 +31,21 @@ export function checkVolumeDriver(name: string, driver: string | undefined): voi
   if (driver && driver !== 'local') throw notFound('volume_driver', `create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
 }
 
+/** The local driver's options and the ones each needs beside it, as dockerd's. */
+const LOCAL_OPTIONS: Record<string, string[]> = { type: ['device'], o: ['device', 'type'], device: ['type'], size: [] };
+
+/** dockerd's complaint about `-o` keys its local driver does not know or that lack a partner. */
+export function localOptionsProblem(options: Record<string, string>): string | undefined {
+  const keys = Object.keys(options);
+  const unknown = keys.find((k) => !(k in LOCAL_OPTIONS));
+  if (unknown !== undefined) return `invalid option: ${JSON.stringify(unknown)}`;
+  for (const k of keys) {
+    const missing = (LOCAL_OPTIONS[k] ?? []).find((r) => !(r in options));
+    if (missing !== undefined) return `missing required option: ${JSON.stringify(missing)}`;
+  }
+  return undefined;
+}
+
 /**
  * Named local volumes: a directory each under <root>/<name>/_data (Docker's layout), records in
  * the meta store. Whether a volume is in use is asked of the containers through `usedBy`.
@@ -73,8 +88,9 @@ export class VolumeStore {
       );
     }
     checkVolumeDriver(name, opts.driver);
-    const driver = opts.options && Object.keys(opts.options).length > 0;
-    if (driver) throw invalidArgument('volume_options', `create ${name}: volume options are not supported by berth's local driver`);
+    const problem = localOptionsProblem(opts.options ?? {});
+    if (problem) throw invalidArgument('volume_options', `create ${name}: ${problem}`);
+    if (Object.keys(opts.options ?? {}).length > 0) throw invalidArgument('volume_options', `create ${name}: volume options are not supported by berth's local driver`);
     const existing = this.volumes.get(name);
     if (existing) return existing;
     const v: Volume = {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLIENTS, berth, makeBusybox, runCommand, startPrivateDaemon, uniqueName } from './harness.js';
+import { CLIENTS, api, berth, makeBusybox, runCommand, startPrivateDaemon, uniqueName } from './harness.js';
 
 /** Whether a link (bridge) of this name exists on the host. */
 async function linkExists(name: string): Promise<boolean> {
@@ -71,6 +71,126 @@ for (const { name: client, run } of CLIENTS) {
     assert.equal(forced.code, 0, forced.stderr);
   });
 }
+
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: network create --ip-range, --aux-address, --attachable as dockerd records and uses them; its IPAM and predefined-name errors`, async () => {
+    const name = uniqueName('net');
+    const ctr = uniqueName('ctr');
+    const c = await run(['network', 'create', '--subnet', '10.124.0.0/16', '--ip-range', '10.124.7.0/24', '--gateway', '10.124.0.254', '--aux-address', 'host1=10.124.7.2', '--attachable', name]);
+    assert.equal(c.code, 0, c.stderr);
+    try {
+      const ins = await run(['network', 'inspect', '-f', '{{json .IPAM}} {{.Attachable}} {{.EnableIPv4}}', name]);
+      assert.equal(
+        ins.stdout,
+        '{"Driver":"default","Options":{},"Config":[{"Subnet":"10.124.0.0/16","IPRange":"10.124.7.0/24","Gateway":"10.124.0.254","AuxiliaryAddresses":{"host1":"10.124.7.2"}}]} true true\n',
+      );
+      const r = await run(['run', '-d', '--name', ctr, '--network', name, 'busybox', 'sleep', '60']);
+      assert.equal(r.code, 0, r.stderr);
+      const addr = (await run(['inspect', '-f', `{{(index .NetworkSettings.Networks "${name}").IPAddress}}`, ctr])).stdout.trim();
+      assert.match(addr, /^10\.124\.7\.\d+$/, 'an address from the range');
+      assert.notEqual(addr, '10.124.7.2', 'never an auxiliary address');
+      // dockerd names the endpoint that keeps the network: the container's name and the endpoint's short id.
+      const endpoint = (await run(['network', 'inspect', '-f', '{{range .Containers}}{{.EndpointID}}{{end}}', name])).stdout.trim();
+      const busy = await run(['network', 'rm', name]);
+      assert.equal(busy.code, 1);
+      assert.match(busy.stderr, new RegExp(`network ${name} has active endpoints \\(name:"${ctr}" id:"${endpoint.slice(0, 12)}"\\)`));
+    } finally {
+      await run(['rm', '-f', ctr]);
+      assert.equal((await run(['network', 'rm', name])).code, 0);
+    }
+    for (const predefined of ['bridge', 'host', 'none', 'default']) {
+      const p = await run(['network', 'create', predefined]);
+      assert.equal(p.code, 1);
+      // The daemon's text ends in a space, which both CLIs trim.
+      assert.equal(p.stderr, `Error response from daemon: operation is not permitted on predefined ${predefined} network\n`);
+    }
+    const bad: [string[], string][] = [
+      [['--subnet', '10.124.0.5/16'], 'invalid subnet 10.124.0.5/16: it should be 10.124.0.0/16'],
+      [['--subnet', '10.124.0.0/33'], 'invalid subnet 10.124.0.0/33: invalid CIDR block notation'],
+      [
+        ['--subnet', '10.124.0.0/16', '--ip-range', '10.124.0.0/8'],
+        '* invalid ip-range 10.124.0.0/8: CIDR block is bigger than its parent subnet 10.124.0.0/16\n* invalid ip-range 10.124.0.0/8: it should be 10.0.0.0/8',
+      ],
+    ];
+    for (const [flags, message] of bad) {
+      const e = await run(['network', 'create', ...flags, uniqueName('net')]);
+      assert.equal(e.code, 1, flags.join(' '));
+      assert.equal(e.stderr, `Error response from daemon: invalid network config:\n${message}\n`);
+    }
+    const ipamDriver = await run(['network', 'create', '--ipam-driver', 'nosuchipam', uniqueName('net')]);
+    assert.equal(ipamDriver.stderr, 'Error response from daemon: plugin "nosuchipam" not found\n');
+    const atBase = await run(['network', 'create', '--subnet', '10.124.0.0/16', '--gateway', '10.124.0.0', uniqueName('net')]);
+    assert.equal(atBase.stderr, 'Error response from daemon: failed to allocate gateway (10.124.0.0): Address already in use\n');
+    // A subnet given without a gateway: dockerd shows the config as given, without the gateway it chose.
+    const plain = uniqueName('net');
+    assert.equal((await run(['network', 'create', '--subnet', '10.124.0.0/16', plain])).code, 0);
+    try {
+      const plainIpam = await run(['network', 'inspect', '-f', '{{json .IPAM.Config}}', plain]);
+      assert.equal(plainIpam.stdout, '[{"Subnet":"10.124.0.0/16"}]\n');
+    } finally {
+      assert.equal((await run(['network', 'rm', plain])).code, 0);
+    }
+    const left = await run(['network', 'ls', '-q', '--filter', 'name=^net-']);
+    assert.equal(left.stdout, '', 'a refused create leaves no network');
+  });
+}
+
+test('network create -o com.docker.network.bridge.name names the bridge; a name another network or the host has is refused; rm removes it', async () => {
+  const name = uniqueName('net');
+  const bridge = `bt-${name.slice(-8)}`;
+  const c = await berth(['network', 'create', '-o', `com.docker.network.bridge.name=${bridge}`, name]);
+  assert.equal(c.code, 0, c.stderr);
+  const id = c.stdout.trim();
+  try {
+    assert.ok(await linkExists(bridge), 'the bridge has the name asked for');
+    assert.equal(await linkExists(`br-${id.slice(0, 12)}`), false);
+    const opts = await berth(['network', 'inspect', '-f', '{{json .Options}}', name]);
+    assert.equal(opts.stdout, `{"com.docker.network.bridge.name":"${bridge}"}\n`);
+    for (const { name: client, run } of CLIENTS) {
+      const again = await run(['network', 'create', '-o', `com.docker.network.bridge.name=${bridge}`, uniqueName('net')]);
+      assert.equal(again.code, 1, client);
+      assert.match(again.stderr, new RegExp(`conflicts with network ${id} \\(${bridge}\\): networks have same bridge name`), client);
+      const host = await run(['network', 'create', '-o', 'com.docker.network.bridge.name=lo', uniqueName('net')]);
+      assert.match(host.stderr, /bridge lo exists on the host/, client);
+      const long = await run(['network', 'create', '-o', 'com.docker.network.bridge.name=averyveryverylongname', uniqueName('net')]);
+      assert.match(long.stderr, /failed to check bridge interface existence: numerical result out of range/, client);
+    }
+  } finally {
+    assert.equal((await berth(['network', 'rm', name])).code, 0);
+  }
+  assert.equal(await linkExists(bridge), false, 'network rm removes the bridge it made');
+});
+
+test("network list and inspect as dockerd 28's API: host and none have IPv4 on and no IPAM config, the list leaves endpoints out, name and id filters are expressions", async () => {
+  const name = uniqueName('listnet');
+  const ctr = uniqueName('ctr');
+  assert.equal((await berth(['network', 'create', name])).code, 0);
+  try {
+    assert.equal((await berth(['run', '-d', '--name', ctr, '--network', name, 'busybox', 'sleep', '60'])).code, 0);
+    for (const n of ['host', 'none']) {
+      const r = await api('GET', `/v1.50/networks/${n}`);
+      const j = r.json() as { EnableIPv4: boolean; IPAM: { Config: unknown } };
+      assert.equal(j.EnableIPv4, true, n);
+      assert.equal(j.IPAM.Config, null, n);
+    }
+    const filters = encodeURIComponent(JSON.stringify({ name: { [`^${name}$`]: true } }));
+    const listed = (await api('GET', `/v1.50/networks?filters=${filters}`)).json() as { Name: string; Containers: object }[];
+    assert.deepEqual(listed.map((n) => [n.Name, n.Containers]), [[name, {}]]);
+    const old = (await api('GET', `/v1.27/networks?filters=${filters}`)).json() as { Containers: object }[];
+    assert.equal(Object.keys(old[0]?.Containers ?? {}).length, 1, 'before API 1.28 the list has the endpoints');
+    const inspected = (await api('GET', `/v1.50/networks/${name}`)).json() as { Id: string; Containers: object };
+    assert.equal(Object.keys(inspected.Containers).length, 1);
+    for (const { name: client, run } of CLIENTS) {
+      const anchored = await run(['network', 'ls', '--format', '{{.Name}}', '--filter', `name=^${name.slice(0, 10)}`, '--filter', 'name=^nomatch']);
+      assert.equal(anchored.stdout, `${name}\n`, client);
+      const tail = await run(['network', 'ls', '--format', '{{.Name}}', '--filter', `id=${inspected.Id.slice(20, 30)}`]);
+      assert.equal(tail.stdout, `${name}\n`, `${client}: id matches anywhere, as dockerd`);
+    }
+  } finally {
+    await berth(['rm', '-f', ctr]);
+    await berth(['network', 'rm', name]);
+  }
+});
 
 test('an internal network with an explicit subnet and gateway; overlapping subnets are refused', async () => {
   const name = uniqueName('net');

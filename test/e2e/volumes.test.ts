@@ -229,6 +229,13 @@ test('volumes API: create is 201 and idempotent, errors have Docker status codes
     assert.deepEqual(missing.json(), { message: 'get nosuch-volume-xyz: no such volume' });
     assert.equal((await api('DELETE', '/volumes/nosuch-volume-xyz')).status, 404);
     assert.equal((await api('POST', '/volumes/create', { Name: 'bad/name' })).status, 400);
+    // The local driver's option checks, as dockerd's; no volume is left.
+    const unknownOpt = await api('POST', '/volumes/create', { Name: `${name}-o`, DriverOpts: { foo: 'bar' } });
+    assert.equal(unknownOpt.status, 400);
+    assert.deepEqual(unknownOpt.json(), { message: `create ${name}-o: invalid option: "foo"` });
+    const lonely = await api('POST', '/volumes/create', { Name: `${name}-o`, DriverOpts: { type: 'tmpfs' } });
+    assert.deepEqual(lonely.json(), { message: `create ${name}-o: missing required option: "device"` });
+    assert.equal((await api('GET', `/volumes/${name}-o`)).status, 404);
     assert.equal((await api('DELETE', `/volumes/${name}`)).status, 204);
   } finally {
     await api('DELETE', `/volumes/${name}?force=1`);

@@ -25,8 +25,9 @@ export function errorKindForStatus(status: number): ErrorKind {
 }
 
 /**
- * A BerthError for a non-2xx response. The message is the body's `message` verbatim (users' scripts
- * match on Docker's texts); a non-JSON body is used as text, an empty one becomes the status line.
+ * A BerthError for a non-2xx response. The message is the body's `message` (users' scripts match on
+ * Docker's texts), trimmed as docker's client does (dockerd's predefined-network error ends in a
+ * space); a non-JSON body is used as text, an empty one becomes the status line.
  */
 export function errorFromResponse(status: number, statusText: string, body: Buffer | string): BerthError {
   const text = body.toString().trim();
@@ -35,7 +36,7 @@ export function errorFromResponse(status: number, statusText: string, body: Buff
     try {
       const parsed: unknown = JSON.parse(text);
       if (parsed !== null && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') {
-        message = parsed.message;
+        message = parsed.message.trim();
       }
     } catch {
       // Not JSON after all: show the raw text, as docker does.

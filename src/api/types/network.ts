@@ -39,7 +39,8 @@ export interface Address {
 export interface NetworkIPAM {
   Driver: string;
   Options: Record<string, string> | null;
-  Config: { Subnet?: string; Gateway?: string; IPRange?: string }[];
+  /** null for host and none, as dockerd 28. */
+  Config: { Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }[] | null;
 }
 
 /** A container on a network, as listed by network inspect. */

@@ -56,9 +56,13 @@ export const networkInspectCommand: CommandDef = {
 export const networkCreateCommand: CommandDef = {
   usage: '[OPTIONS] NETWORK',
   flags: [
+    { name: 'attachable', type: 'bool', description: 'Enable manual container attachment' },
+    { name: 'aux-address', type: 'list', valueName: 'map', description: 'Auxiliary IPv4 or IPv6 addresses used by Network driver', defaultText: 'map[]' },
     { name: 'driver', short: 'd', type: 'string', description: 'Driver to manage the Network', defaultText: '"bridge"' },
     { name: 'gateway', type: 'list', valueName: 'strings', description: 'IPv4 or IPv6 Gateway for the master subnet' },
     { name: 'internal', type: 'bool', description: 'Restrict external access to the network' },
+    { name: 'ip-range', type: 'list', valueName: 'strings', description: 'Allocate container ip from a sub-range' },
+    { name: 'ipam-driver', type: 'string', description: 'IP Address Management Driver', defaultText: '"default"' },
     { name: 'label', type: 'list', description: 'Set metadata on a network' },
     { name: 'opt', short: 'o', type: 'list', valueName: 'map', description: 'Set driver specific options', defaultText: 'map[]' },
     { name: 'subnet', type: 'list', valueName: 'strings', description: 'Subnet in CIDR format that represents a network segment' },
@@ -67,12 +71,24 @@ export const networkCreateCommand: CommandDef = {
   run: async (ctx, flags) => {
     const subnet = flags.list('subnet')[0];
     const gateway = flags.list('gateway')[0];
+    const ipRange = flags.list('ip-range')[0];
+    const aux = keyValues(flags.list('aux-address'));
+    // docker/cli's own check: the daemon sees only whole entries.
+    if (subnet === undefined && (gateway !== undefined || ipRange !== undefined)) {
+      ctx.io.stderr.write('every ip-range or gateway must have a corresponding subnet\n');
+      return 1;
+    }
     const r = await ctx.client().json<{ Id: string }>('POST', '/networks/create', {
       json: {
         Name: flags.args[0],
         Driver: flags.string('driver') ?? 'bridge',
         Internal: flags.bool('internal'),
-        IPAM: { Driver: 'default', Config: subnet || gateway ? [{ Subnet: subnet, Gateway: gateway }] : [] },
+        Attachable: flags.bool('attachable'),
+        IPAM: {
+          Driver: flags.string('ipam-driver') ?? 'default',
+          Options: {},
+          Config: subnet === undefined ? [] : [{ Subnet: subnet, IPRange: ipRange, Gateway: gateway, AuxiliaryAddresses: aux }],
+        },
         Labels: keyValues(flags.list('label')),
         Options: keyValues(flags.list('opt')),
       },

@@ -3,6 +3,8 @@ import type { NetworkService, NetworkView } from '../../../engine/network-servic
 import { invalidArgument } from '../../../lib/errors.js';
 import type { EndpointSettings, NetworkResource } from '../../types/index.js';
 import { filtersParam } from '../query.js';
+import { compareVersions } from '../headers.js';
+import { networkFilter } from '../../../engine/network-filter.js';
 import type { Router } from '../router.js';
 import { sendEmpty, sendJson } from '../server.js';
 import { jsonBody } from './containers.js';
@@ -27,11 +29,25 @@ export function networkResource(n: NetworkView): NetworkResource {
     Created: n.created,
     Scope: 'local',
     Driver: n.driver,
-    EnableIPv4: n.driver === 'bridge',
+    EnableIPv4: true,
     EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: n.user ? {} : null, Config: n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway }] : [] },
+    IPAM: {
+      Driver: 'default',
+      Options: n.user?.ipamOptions ?? null,
+      // host and none have no address space: dockerd 28 shows null.
+      Config: n.subnet
+        ? [
+            {
+              Subnet: n.subnet,
+              ...(n.user?.ipRange ? { IPRange: n.user.ipRange } : {}),
+              Gateway: n.gateway,
+              ...(n.user?.auxAddresses ? { AuxiliaryAddresses: n.user.auxAddresses } : {}),
+            },
+          ]
+        : null,
+    },
     Internal: n.user?.internal ?? false,
-    Attachable: false,
+    Attachable: n.user?.attachable ?? false,
     Ingress: false,
     ConfigFrom: { Network: '' },
     ConfigOnly: false,
@@ -47,7 +63,12 @@ interface NetworkCreateRequest {
   Name?: string;
   Driver?: string;
   Internal?: boolean;
-  IPAM?: { Config?: { Subnet?: string; Gateway?: string; IPRange?: string }[] | null } | null;
+  Attachable?: boolean;
+  IPAM?: {
+    Driver?: string;
+    Options?: Record<string, string> | null;
+    Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> | null }[] | null;
+  } | null;
   Labels?: Record<string, string> | null;
   Options?: Record<string, string> | null;
 }
@@ -57,38 +78,15 @@ interface NetworkConnectRequest {
   EndpointConfig?: EndpointSettings | null;
 }
 
-const FILTERS = ['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling'];
-
-/** Docker's network filters: name and id match substrings/prefixes, label `k` or `k=v`, type custom|builtin. */
-function networkFilter(filters: Map<string, string[]>): (n: NetworkView) => boolean {
-  for (const key of filters.keys()) if (!FILTERS.includes(key)) throw invalidArgument('invalid_filter', `invalid filter '${key}'`);
-  // dockerd's checks of the values it can tell are wrong.
-  for (const v of filters.get('type') ?? []) if (v !== 'custom' && v !== 'builtin') throw invalidArgument('invalid_filter', `invalid filter: 'type'='${v}'`);
-  for (const v of filters.get('dangling') ?? []) {
-    if (!['true', '1', 'false', '0'].includes(v)) throw invalidArgument('invalid_filter', `invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`);
-  }
-  const any = (key: string, test: (v: string) => boolean) => {
-    const values = filters.get(key);
-    return !values || values.length === 0 || values.some(test);
-  };
-  return (n) =>
-    any('driver', (v) => n.driver === v) &&
-    any('id', (v) => n.id.startsWith(v)) &&
-    any('name', (v) => n.name.includes(v)) &&
-    any('scope', (v) => v === 'local') &&
-    any('type', (v) => (v === 'custom') === Boolean(n.user)) &&
-    any('dangling', (v) => (v === 'true' || v === '1') === (Boolean(n.user) && n.containers.length === 0)) &&
-    (filters.get('label') ?? []).every((v) => {
-      const [k, val] = v.split('=', 2) as [string, string | undefined];
-      const labels = n.user?.labels ?? {};
-      return k in labels && (val === undefined || labels[k] === val);
-    });
-}
-
 export function networkRoutes(router: Router, networks: NetworkService): void {
   router.add('GET', '/networks', async (ctx) => {
     const keep = networkFilter(filtersParam(ctx.query));
-    sendJson(ctx, 200, (await networks.list()).filter(keep).map(networkResource));
+    const listed = (await networks.list()).filter((n) =>
+      keep({ name: n.name, id: n.id, driver: n.driver, custom: Boolean(n.user), labels: n.user?.labels ?? {}, inUse: n.containers.length > 0 }),
+    );
+    // Since API 1.28 the list leaves the endpoints out, as dockerd: only inspect shows them.
+    const detailed = compareVersions(ctx.version, '1.28') < 0;
+    sendJson(ctx, 200, listed.map((n) => networkResource(detailed ? n : { ...n, containers: [] })));
   });
   router.add('GET', '/networks/{id}', async (ctx) => {
     sendJson(ctx, 200, networkResource(await networks.inspect(ctx.params['id'] ?? '')));
@@ -100,8 +98,14 @@ export function networkRoutes(router: Router, networks: NetworkService): void {
     const id = await networks.create({
       name: body.Name ?? '',
       driver: body.Driver,
-      subnet: ipam?.Subnet || undefined,
+      // An entry without a subnet is dockerd's `invalid subnet : …`; no entry, a subnet from the pools.
+      subnet: ipam ? (ipam.Subnet ?? '') : undefined,
       gateway: ipam?.Gateway || undefined,
+      ipRange: ipam?.IPRange || undefined,
+      auxAddresses: ipam?.AuxiliaryAddresses ?? undefined,
+      attachable: body.Attachable === true,
+      ipamDriver: body.IPAM?.Driver || undefined,
+      ipamOptions: body.IPAM ? (body.IPAM.Options ?? null) : null,
       internal: body.Internal === true,
       labels: body.Labels ?? {},
       options: body.Options ?? {},

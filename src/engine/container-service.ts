@@ -19,7 +19,8 @@ import { signalNumber, type OciRuntime } from '../runtime/monitor/oci-runtime.js
 import { readLogs } from '../runtime/monitor/logs.js';
 import type { CgroupMoveWarmer } from '../runtime/cgroup-move-warmer.js';
 import { listHostDevices } from '../runtime/host-devices.js';
-import { isMountPoint, mountOverlay, unmount } from '../runtime/rootfs.js';
+import { isMountPoint } from '../lib/mount-table.js';
+import { mountOverlay, unmount } from '../runtime/rootfs.js';
 import { cpusToQuota, generateSpec, memoryResources, type SeccompInput } from '../runtime/spec/generate.js';
 import { specToJson } from '../runtime/spec/json.js';
 import { parseCapabilities } from '../runtime/spec/capabilities.js';
@@ -64,6 +65,7 @@ import { validateHealthcheck } from './health.js';
 import { restartAfterExit, RestartScheduler, startOnDaemonStart, validateRestartPolicy } from './restart-policy.js';
 import { copyUp } from '../volume/copy-up.js';
 import { planMounts, tmpfsMountOptions, volumesFromContainer, volumesFromMounts, type MountInputs, type MountRecord } from '../volume/mount-plan.js';
+import { VolumeMountError } from '../volume/local-mount.js';
 import { checkVolumeDriver, volumeName, type VolumeStore } from '../volume/volume-store.js';
 
 export interface EnginePaths {
@@ -279,9 +281,9 @@ export class ContainerService {
       await mkdir(m.Source, { recursive: true });
     }
     const out: MountRecord[] = [];
-    for (const { createSource: _, ...m } of plan) {
+    for (const { createSource: _, newVolume, ...m } of plan) {
       if (m.Type === 'volume') {
-        const v = await this.deps.volumes.create({ name: m.Name, anonymous: m.anonymous === true && !m.Name });
+        const v = await this.deps.volumes.create({ name: m.Name, anonymous: m.anonymous === true && !m.Name, ...newVolume });
         m.Name = v.name;
         m.Source = v.mountpoint;
       }
@@ -386,6 +388,7 @@ export class ContainerService {
         out.push({ destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: tmpfsMountOptions(m) });
         continue;
       }
+      if (m.Type === 'volume' && m.Name) await this.deps.volumes.mount(m.Name, c.id);
       if (m.Type === 'volume' && !m.noCopy) await copyUp(rootFs.locate(rootFs.resolve(m.Destination)).abs, m.Source);
       if (m.Type === 'volume') {
         const attributes = { container: c.id, destination: m.Destination, driver: 'local', propagation: m.Propagation, 'read/write': String(m.RW) };
@@ -445,11 +448,14 @@ export class ContainerService {
         await this.cleanupFailedLaunch(c);
         const msg = errorMessage(e);
         c.state.error = msg;
-        c.state.exitCode = /executable file not found|no such file or directory|not a directory/i.test(msg)
+        // A volume's mount fails before the runtime is asked, whatever its wording: dockerd's 128.
+        c.state.exitCode = e instanceof VolumeMountError
+          ? 128
+          : /executable file not found|no such file or directory|not a directory/i.test(msg)
           ? 127
           : /permission denied|cannot execute/i.test(msg)
             ? 126
-            : 128;
+              : 128;
         this.index.save(c);
         for (const s of this.pendingAttach.get(c.id) ?? []) s.finish();
         this.pendingAttach.delete(c.id);
@@ -797,6 +803,8 @@ export class ContainerService {
         // Its anonymous volumes go first, as dockerd's: a client that saw the removal finds none
         // left. Its processes are gone, so nothing has them mounted; the record goes first, else
         // they would count as in use.
+        // Volumes mounted for it are unmounted too (a spawn only for those with mount options).
+        await this.releaseVolumes(c);
         if (hasAnonymousVolumes(c)) {
           this.index.delete(c);
           await this.removeAnonymousVolumes(c);
@@ -891,6 +899,15 @@ export class ContainerService {
         .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`)),
       unmount(join(this.bundleDir(c.id), 'rootfs')),
     ]);
+    await this.releaseVolumes(c);
+  }
+
+  /** The container's hold on its volumes' mounts (see VolumeStore.mount); after its processes are gone. */
+  private async releaseVolumes(c: ContainerRecord): Promise<void> {
+    for (const m of c.mounts ?? []) {
+      if (m.Type !== 'volume' || !m.Name) continue;
+      await this.deps.volumes.release(m.Name, c.id).catch((e: unknown) => this.deps.log.warn(`release volume ${m.Name}: ${errorMessage(e)}`));
+    }
   }
 
   /** cleanupRuntime after a launch failed, which alone can leave cgroup directories no runtime knows of (see removeCgroupDirs). */
@@ -1236,7 +1253,10 @@ export class ContainerService {
   async restore(): Promise<void> {
     this.restoring = true;
     try {
-      for (const c of this.index.load()) {
+      const records = this.index.load();
+      // Before any exit is recorded: a release must see every other running holder of a volume.
+      await this.deps.volumes.adoptMounts(volumeHolders(records.filter((c) => c.state.status === 'running' || c.state.status === 'paused')));
+      for (const c of records) {
         try {
           migrateNetworks(c);
           await this.restoreOne(c);
@@ -1530,4 +1550,15 @@ export function filterPsOutput(output: string, pids: readonly number[]): { Title
     if (wanted.has(Number(fields[pidCol]))) processes.push(row);
   }
   return { Titles: titles, Processes: processes };
+}
+
+/** Per volume, the containers among `records` whose mounts use it. */
+function volumeHolders(records: readonly ContainerRecord[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const c of records) {
+    for (const m of c.mounts ?? []) {
+      if (m.Type === 'volume' && m.Name) out.set(m.Name, [...(out.get(m.Name) ?? []), c.id]);
+    }
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { runChecked, runProgram } from '../lib/exec-file.js';
+import { isMountPoint } from '../lib/mount-table.js';
 import type { OverlayMount } from '../store/snapshot/snapshot-manager.js';
 
 /**
@@ -34,21 +35,6 @@ export async function unmount(target: string): Promise<void> {
  */
 function hasOwnFileSystem(target: string): boolean {
   return statSync(target).dev !== statSync(dirname(target)).dev;
-}
-
-export async function isMountPoint(target: string): Promise<boolean> {
-  return (await mountsAt(target)).length > 0;
-}
-
-/** The mounts stacked on `target`, bottom first, with whether each is read-only. */
-export async function mountsAt(target: string): Promise<{ readOnly: boolean }[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  const escaped = target.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
-  return info
-    .split('\n')
-    .map((line) => line.split(' '))
-    .filter((fields) => fields[4] === escaped)
-    .map((fields) => ({ readOnly: (fields[5] ?? '').split(',').includes('ro') }));
 }
 
 /**

@@ -33,7 +33,7 @@ export interface MountInputs {
     Target?: string;
     ReadOnly?: boolean;
     BindOptions?: { Propagation?: string; CreateMountpoint?: boolean };
-    VolumeOptions?: { NoCopy?: boolean; DriverConfig?: { Name?: string } | null };
+    VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> | null; DriverConfig?: { Name?: string; Options?: Record<string, string> | null } | null };
     TmpfsOptions?: { SizeBytes?: number; Mode?: number };
   }[];
   tmpfs: Readonly<Record<string, string>>;
@@ -45,8 +45,12 @@ export interface MountInputs {
   volumeDriver?: string;
 }
 
-/** A planned mount: `Name` '' on a volume means a new anonymous one; `createSource` a missing bind source to make. */
-export type PlannedMount = MountRecord & { createSource?: boolean };
+/**
+ * A planned mount: `Name` '' on a volume means a new anonymous one; `createSource` a missing bind
+ * source to make; `newVolume` the driver options and labels of a volume the mount creates (`--mount
+ * volume-opt=…,volume-label=…`; a volume that exists keeps its own, as with dockerd).
+ */
+export type PlannedMount = MountRecord & { createSource?: boolean; newVolume?: { options: Record<string, string>; labels: Record<string, string> } };
 
 const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
 
@@ -120,8 +124,12 @@ export function parseMountEntry(m: MountInputs['mounts'][number]): PlannedMount 
         createSource: m.BindOptions?.CreateMountpoint === true,
       };
     }
-    case 'volume':
-      return { Type: 'volume', Name: m.Source ?? '', anonymous: !m.Source, Source: '', Destination: dst, Driver: m.VolumeOptions?.DriverConfig?.Name || 'local', Mode: 'z', RW: rw, Propagation: '', noCopy: m.VolumeOptions?.NoCopy === true };
+    case 'volume': {
+      const vo = m.VolumeOptions;
+      const planned: PlannedMount = { Type: 'volume', Name: m.Source ?? '', anonymous: !m.Source, Source: '', Destination: dst, Driver: vo?.DriverConfig?.Name || 'local', Mode: 'z', RW: rw, Propagation: '', noCopy: vo?.NoCopy === true };
+      if (vo?.DriverConfig?.Options || vo?.Labels) planned.newVolume = { options: vo.DriverConfig?.Options ?? {}, labels: vo.Labels ?? {} };
+      return planned;
+    }
     case 'tmpfs': {
       if (m.Source) throw invalidArgument('invalid_mount', 'invalid mount config for type "tmpfs": field Source must not be specified');
       const opts: string[] = [];

@@ -3,8 +3,11 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventRecorder } from '../lib/event-bus.js';
 import { directorySize } from '../lib/disk-usage.js';
-import { conflict, invalidArgument, notFound } from '../lib/errors.js';
+import { conflict, internal, invalidArgument, notFound } from '../lib/errors.js';
+import { KeyedMutex } from '../lib/keyed-mutex.js';
+import { isMountPoint } from '../lib/mount-table.js';
 import type { MetaStore } from '../store/meta/meta-store.js';
+import { localMountOf, localOptionsProblem, mountLocal, unmountLocal } from './local-mount.js';
 
 export interface Volume {
   name: string;
@@ -31,27 +34,17 @@ export function checkVolumeDriver(name: string, driver: string | undefined): voi
   if (driver && driver !== 'local') throw notFound('volume_driver', `create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
 }
 
-/** The local driver's options and the ones each needs beside it, as dockerd's. */
-const LOCAL_OPTIONS: Record<string, string[]> = { type: ['device'], o: ['device', 'type'], device: ['type'], size: [] };
-
-/** dockerd's complaint about `-o` keys its local driver does not know or that lack a partner. */
-export function localOptionsProblem(options: Record<string, string>): string | undefined {
-  const keys = Object.keys(options);
-  const unknown = keys.find((k) => !(k in LOCAL_OPTIONS));
-  if (unknown !== undefined) return `invalid option: ${JSON.stringify(unknown)}`;
-  for (const k of keys) {
-    const missing = (LOCAL_OPTIONS[k] ?? []).find((r) => !(r in options));
-    if (missing !== undefined) return `missing required option: ${JSON.stringify(missing)}`;
-  }
-  return undefined;
-}
-
 /**
  * Named local volumes: a directory each under <root>/<name>/_data (Docker's layout), records in
- * the meta store. Whether a volume is in use is asked of the containers through `usedBy`.
+ * the meta store. Whether a volume is in use is asked of the containers through `usedBy`. A volume
+ * with mount options (see LocalMount) has its file system mounted on `_data` while a running
+ * container holds it, as dockerd's local driver: the first holder mounts it, the last unmounts it.
  */
 export class VolumeStore {
   private readonly volumes = new Map<string, Volume>();
+  /** Volume name → the containers holding its mount. */
+  private readonly holders = new Map<string, Set<string>>();
+  private readonly mounting = new KeyedMutex();
 
   constructor(
     private readonly root: string,
@@ -88,17 +81,17 @@ export class VolumeStore {
       );
     }
     checkVolumeDriver(name, opts.driver);
-    const problem = localOptionsProblem(opts.options ?? {});
-    if (problem) throw invalidArgument('volume_options', `create ${name}: ${problem}`);
-    if (Object.keys(opts.options ?? {}).length > 0) throw invalidArgument('volume_options', `create ${name}: volume options are not supported by berth's local driver`);
+    // An existing volume is the answer whatever options come with the name, as dockerd's.
     const existing = this.volumes.get(name);
     if (existing) return existing;
+    const problem = localOptionsProblem(opts.options ?? {});
+    if (problem) throw invalidArgument('volume_options', `create ${name}: ${problem}`);
     const v: Volume = {
       name,
       created: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       anonymous: opts.anonymous === true,
       labels: opts.anonymous ? { [ANONYMOUS_LABEL]: '', ...opts.labels } : (opts.labels ?? {}),
-      options: {},
+      options: { ...opts.options },
       mountpoint: this.dataPath(name),
     };
     await mkdir(v.mountpoint, { recursive: true, mode: 0o755 });
@@ -134,6 +127,10 @@ export class VolumeStore {
     }
     const users = this.usedBy(name);
     if (users.length > 0) throw conflict('volume_in_use', `remove ${name}: volume is in use - [${users.join(', ')}]`);
+    // The removal must never reach through a mount into what the volume mounted (a host directory, a share).
+    if (!(await this.mounting.run(name, () => unmountLocal(v.mountpoint)))) {
+      throw internal('volume_mounted', `remove ${name}: ${v.mountpoint} is still mounted and cannot be unmounted: unmount it, then remove the volume again`);
+    }
     this.meta.deleteVolume(name);
     this.volumes.delete(name);
     await rm(join(this.root, name), { recursive: true, force: true });
@@ -152,6 +149,49 @@ export class VolumeStore {
       reclaimed += size;
     }
     return { deleted, reclaimed };
+  }
+
+  /**
+   * Mounts the volume's file system for container `holder` unless another holder has it mounted;
+   * a plain volume needs nothing. Returns the directory to bind into the container.
+   */
+  async mount(name: string, holder: string): Promise<string> {
+    const v = this.get(name);
+    const m = localMountOf(v.options);
+    if (!m) return v.mountpoint;
+    await this.mounting.run(name, async () => {
+      const held = this.holders.get(name) ?? new Set<string>();
+      if (held.size === 0 && !(await isMountPoint(v.mountpoint))) await mountLocal(m, v.mountpoint);
+      held.add(holder);
+      this.holders.set(name, held);
+    });
+    return v.mountpoint;
+  }
+
+  /** Container `holder` is done with the volume: the last holder's release unmounts it. */
+  async release(name: string, holder: string): Promise<void> {
+    const v = this.volumes.get(name);
+    if (!v || !localMountOf(v.options)) return;
+    await this.mounting.run(name, async () => {
+      const held = this.holders.get(name);
+      held?.delete(holder);
+      if (held && held.size > 0) return;
+      this.holders.delete(name);
+      if (!(await unmountLocal(v.mountpoint))) throw internal('volume_mounted', `unmount volume ${name}: ${v.mountpoint} is still mounted`);
+    });
+  }
+
+  /**
+   * The daemon's start: `running` names, per volume, the containers found running, which hold
+   * its mount already in place; a mounted volume no running container holds is unmounted.
+   */
+  async adoptMounts(running: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    for (const v of this.volumes.values()) {
+      if (!localMountOf(v.options)) continue;
+      const ids = running.get(v.name) ?? [];
+      if (ids.length > 0) this.holders.set(v.name, new Set(ids));
+      else await this.mounting.run(v.name, () => unmountLocal(v.mountpoint));
+    }
   }
 
   async isEmpty(name: string): Promise<boolean> {

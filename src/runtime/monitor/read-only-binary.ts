@@ -1,7 +1,7 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { runChecked } from '../../lib/exec-file.js';
-import { mountsAt } from '../rootfs.js';
+import { mountsAt } from '../../lib/mount-table.js';
 
 /*
  * runc and crun guard against CVE-2019-5736 (a container overwriting the host's runtime binary

@@ -5,8 +5,8 @@ import type { CgroupSupport } from '../runtime/cgroup-support.js';
 import { adaptCgroupSettings, cgroupPath } from './cgroup-settings.js';
 import type { HostConfigSpec } from './container-model.js';
 
-const ALL: CgroupSupport = { blkioWeight: true, blkioWeightDevice: true, blkioReadBps: true, blkioWriteBps: true, blkioReadIOps: true, blkioWriteIOps: true, cpuRealtime: true };
-const NONE: CgroupSupport = { blkioWeight: false, blkioWeightDevice: false, blkioReadBps: false, blkioWriteBps: false, blkioReadIOps: false, blkioWriteIOps: false, cpuRealtime: false };
+const ALL: CgroupSupport = { blkioWeight: true, blkioWeightDevice: true, blkioReadBps: true, blkioWriteBps: true, blkioReadIOps: true, blkioWriteIOps: true, cpuRealtime: true, swapLimit: true };
+const NONE: CgroupSupport = { blkioWeight: false, blkioWeightDevice: false, blkioReadBps: false, blkioWriteBps: false, blkioReadIOps: false, blkioWriteIOps: false, cpuRealtime: false, swapLimit: false };
 
 function refuses(hc: HostConfigSpec, support: CgroupSupport, message: string): void {
   assert.throws(() => adaptCgroupSettings(hc, () => support, 'private'), (e: unknown) => e instanceof BerthError && e.kind === 'InvalidArgument' && e.message === message);
@@ -66,4 +66,21 @@ test("the host's cgroup support is read only when a setting needs it", () => {
   assert.equal(reads, 0);
   adaptCgroupSettings({ BlkioWeight: 300, BlkioDeviceReadBps: [{ Path: '/dev/vda', Rate: 1 }], CpuRealtimePeriod: 1000 }, count, 'private');
   assert.equal(reads, 1);
+});
+
+test("swap: twice the memory limit unless asked otherwise, as dockerd's; unlimited with its warning where cgroups cannot limit swap", () => {
+  const table: [HostConfigSpec, number | undefined][] = [
+    [{}, undefined],
+    [{ Memory: 64 << 20 }, 128 << 20],
+    [{ Memory: 64 << 20, MemorySwap: 96 << 20 }, 96 << 20],
+    [{ Memory: 64 << 20, MemorySwap: -1 }, -1],
+  ];
+  for (const [hc, swap] of table) {
+    assert.deepEqual(adaptCgroupSettings(hc, () => ALL, 'private'), []);
+    assert.equal(hc.MemorySwap, swap);
+  }
+  const hc: HostConfigSpec = { Memory: 64 << 20 };
+  assert.deepEqual(adaptCgroupSettings(hc, () => NONE, 'private'), ['Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.']);
+  assert.equal(hc.MemorySwap, -1);
+  assert.deepEqual(adaptCgroupSettings({ Memory: 64 << 20, MemorySwap: -1 }, () => NONE, 'private'), []);
 });

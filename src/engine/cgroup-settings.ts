@@ -42,6 +42,16 @@ export function adaptCgroupSettings(hc: HostConfigSpec, supportOf: () => CgroupS
   if ((period !== 0 || runtime !== 0) && !support().cpuRealtime) throw invalidArgument('cpu_realtime_unsupported', 'Your kernel does not support CPU real-time scheduler');
   if (period !== 0 && runtime !== 0 && runtime > period) throw invalidArgument('invalid_cpu_realtime', 'cpu real-time runtime cannot be higher than cpu real-time period');
 
+  // dockerd's swap: as much again as the memory limit unless asked otherwise; unlimited, with its
+  // warning, where the host's cgroups cannot limit swap.
+  const memory = hc.Memory ?? 0;
+  if (memory > 0 && hc.MemorySwap !== -1 && !support().swapLimit) {
+    warnings.push('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
+    hc.MemorySwap = -1;
+  } else if (memory > 0 && !hc.MemorySwap) {
+    hc.MemorySwap = memory * 2;
+  }
+
   const weight = checkBlkioWeight(hc.BlkioWeight ?? 0, !hc.BlkioWeight || support().blkioWeight);
   if (weight.warning) warnings.push(weight.warning);
   if (hc.BlkioWeight !== undefined) hc.BlkioWeight = weight.weight;

@@ -24,7 +24,7 @@ import { mountOverlay, unmount } from '../runtime/rootfs.js';
 import { cpusToQuota, generateSpec, memoryResources, type SeccompInput } from '../runtime/spec/generate.js';
 import { specToJson } from '../runtime/spec/json.js';
 import { parseCapabilities } from '../runtime/spec/capabilities.js';
-import { DEFAULT_SHM_SIZE } from '../runtime/spec/defaults.js';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, DEFAULT_SHM_SIZE } from '../runtime/spec/defaults.js';
 import { onlineCpuset } from '../runtime/cgroup-stats.js';
 import { cgroupSupport } from '../runtime/cgroup-support.js';
 import { blockIOResources } from '../runtime/block-io.js';
@@ -190,6 +190,12 @@ export class ContainerService {
     hc.Runtime = runtime;
     // As dockerd, which records its default size: inspect shows what /dev/shm gets.
     if (!hc.ShmSize) hc.ShmSize = DEFAULT_SHM_SIZE;
+    // dockerd records the IPC mode (its default-ipc-mode) and the paths it masks, so inspect shows them.
+    if (!hc.IpcMode) hc.IpcMode = 'private';
+    if (!hc.Privileged) {
+      hc.MaskedPaths ??= [...DEFAULT_MASKED_PATHS];
+      hc.ReadonlyPaths ??= [...DEFAULT_READONLY_PATHS];
+    }
     this.validateHostConfig(hc);
     const warnings = adaptCgroupSettings(hc, cgroupSupport, this.deps.defaultCgroupnsMode ?? 'private');
     if (req.config.StopSignal) signalNumber(req.config.StopSignal);

@@ -25,11 +25,14 @@ test('cgroup v1: each setting by its controller file', () => {
       blkioReadIOps: false,
       blkioWriteIOps: true,
       cpuRealtime: false,
+      swapLimit: false,
     });
     writeFileSync(join(root, 'blkio/blkio.bfq.weight'), '');
     writeFileSync(join(root, 'cpu/cpu.rt_period_us'), '');
+    mkdirSync(join(root, 'memory'));
+    writeFileSync(join(root, 'memory/memory.memsw.limit_in_bytes'), '');
     const s = cgroupSupport(root);
-    assert.deepEqual([s.blkioWeight, s.cpuRealtime], [true, true]);
+    assert.deepEqual([s.blkioWeight, s.cpuRealtime, s.swapLimit], [true, true, true]);
   } finally {
     rmSync(root, { recursive: true });
   }
@@ -39,9 +42,9 @@ test('cgroup v2: block I/O through the io controller, no real-time groups', () =
   const root = fakeRoot({ 'cgroup.controllers': 'cpuset cpu io memory pids\n' });
   try {
     const s = cgroupSupport(root);
-    assert.deepEqual([s.blkioWeight, s.blkioWeightDevice, s.blkioReadBps, s.blkioWriteIOps, s.cpuRealtime], [true, true, true, true, false]);
-    writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory\n');
-    assert.equal(cgroupSupport(root).blkioReadBps, false);
+    assert.deepEqual([s.blkioWeight, s.blkioWeightDevice, s.blkioReadBps, s.blkioWriteIOps, s.cpuRealtime, s.swapLimit], [true, true, true, true, false, true]);
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpu io\n');
+    assert.deepEqual([cgroupSupport(root).blkioReadBps, cgroupSupport(root).swapLimit], [true, false]);
   } finally {
     rmSync(root, { recursive: true });
   }

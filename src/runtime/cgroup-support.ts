@@ -15,6 +15,8 @@ export interface CgroupSupport {
   blkioWriteIOps: boolean;
   /** Real-time group scheduling (CONFIG_RT_GROUP_SCHED): v1's cpu.rt_period_us; none on v2. */
   cpuRealtime: boolean;
+  /** A limit on memory + swap: v1's memory.memsw files (swap accounting on), v2's memory controller. */
+  swapLimit: boolean;
 }
 
 export function cgroupSupport(root = '/sys/fs/cgroup'): CgroupSupport {
@@ -26,7 +28,8 @@ export function cgroupSupport(root = '/sys/fs/cgroup'): CgroupSupport {
   }
   if (v2Controllers !== undefined) {
     const io = v2Controllers.includes('io');
-    return { blkioWeight: io, blkioWeightDevice: io, blkioReadBps: io, blkioWriteBps: io, blkioReadIOps: io, blkioWriteIOps: io, cpuRealtime: false };
+    const memory = v2Controllers.includes('memory');
+    return { blkioWeight: io, blkioWeightDevice: io, blkioReadBps: io, blkioWriteBps: io, blkioReadIOps: io, blkioWriteIOps: io, cpuRealtime: false, swapLimit: memory };
   }
   const has = (controller: string, ...files: string[]): boolean => files.some((f) => existsSync(join(root, controller, f)));
   return {
@@ -37,5 +40,6 @@ export function cgroupSupport(root = '/sys/fs/cgroup'): CgroupSupport {
     blkioReadIOps: has('blkio', 'blkio.throttle.read_iops_device'),
     blkioWriteIOps: has('blkio', 'blkio.throttle.write_iops_device'),
     cpuRealtime: has('cpu', 'cpu.rt_period_us'),
+    swapLimit: has('memory', 'memory.memsw.limit_in_bytes'),
   };
 }

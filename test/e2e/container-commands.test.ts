@@ -315,6 +315,12 @@ for (const { name: client, run } of CLIENTS) {
       // As dockerd's merge: no volumes, ports or ONBUILD of the user's or the image's is null, and ExposedPorts (omitempty) absent.
       const config = JSON.parse(ok(await run(['inspect', '--format', '{{json .Config}}', name]), 'Config')) as Record<string, unknown>;
       assert.deepEqual([config['Volumes'], config['OnBuild'], 'ExposedPorts' in config], [null, null, false], JSON.stringify(config));
+      // HostConfig as dockerd serialises it, whichever fields the client sent: all of them, in its order, with what its create records.
+      const hc = JSON.parse(ok(await run(['inspect', '--format', '{{json .HostConfig}}', name]), 'HostConfig')) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(hc).slice(0, 6), ['Binds', 'ContainerIDFile', 'LogConfig', 'NetworkMode', 'PortBindings', 'RestartPolicy']);
+      assert.deepEqual(Object.keys(hc).slice(-2), ['MaskedPaths', 'ReadonlyPaths']);
+      assert.deepEqual([hc['IpcMode'], hc['CgroupnsMode'], hc['Isolation'], hc['RestartPolicy']], ['private', 'private', '', { Name: 'no', MaximumRetryCount: 0 }]);
+      assert.ok((hc['MaskedPaths'] as string[]).includes('/proc/kcore') && (hc['ReadonlyPaths'] as string[]).includes('/proc/sys'), JSON.stringify(hc));
       // The type-specific form and a prefix of the ID resolve the same container.
       assert.equal(ok(await run(['container', 'inspect', '--format', '{{.Id}}', id.slice(0, 7)]), 'container inspect').trim(), id);
     });

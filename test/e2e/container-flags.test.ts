@@ -285,8 +285,11 @@ for (const { name: client, run } of CLIENTS) {
       assert.equal(Number(read('cpu', 'cpu.cfs_quota_us')) / Number(read('cpu', 'cpu.cfs_period_us')), 1.5);
       assert.equal(read('pids', 'pids.max'), '50');
       assert.equal(ok(await run(['exec', id, 'sh', '-c', 'echo $(ulimit -n) $(ulimit -Hn)']), 'exec ulimit').trim(), '1024 2048');
-      const hc = ok(await run(['inspect', '--format', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}', id]), 'inspect');
-      assert.equal(hc.trim(), '67108864 1500000000 50');
+      // Swap as dockerd's default: as much again as the memory, where the host accounts swap.
+      const swapAccounted = existsSync(join(cgroupDir(pid, 'memory'), 'memory.memsw.limit_in_bytes'));
+      if (swapAccounted) assert.equal(read('memory', 'memory.memsw.limit_in_bytes'), String(128 * 1024 * 1024));
+      const hc = ok(await run(['inspect', '--format', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.MemorySwap}}', id]), 'inspect');
+      assert.equal(hc.trim(), `67108864 1500000000 50 ${swapAccounted ? 128 * 1024 * 1024 : -1}`);
     });
   });
 

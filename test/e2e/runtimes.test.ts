@@ -12,9 +12,12 @@ import { dirname, join } from 'node:path';
 import { api, berth, CLIENTS, docker, makeBusybox, mountsUnder, runCommand, SHARED_HOST, startPrivateDaemon, uniqueName, waitFor, type RunResult } from './harness.js';
 
 const V1 = '/sys/fs/cgroup';
-const HYBRID = readFileSync('/proc/self/mountinfo', 'utf8')
+/** The cgroup2 mount beside the v1 hierarchies, when it holds controllers: the hybrid host crun 1.8 refuses. */
+const HYBRID_V2 = readFileSync('/proc/self/mountinfo', 'utf8')
   .split('\n')
-  .some((l) => / - cgroup2 /.test(l) && l.split(' ')[4]?.startsWith(`${V1}/`));
+  .map((l) => (/ - cgroup2 /.test(l) ? l.split(' ')[4] : undefined))
+  .find((m) => m?.startsWith(`${V1}/`));
+const HYBRID = HYBRID_V2 !== undefined && readFileSync(join(HYBRID_V2, 'cgroup.controllers'), 'utf8').trim() !== '';
 const CRUN = ['/usr/bin/crun', '/usr/local/bin/crun'].find((p) => existsSync(p));
 const CRUN_INSTALLED = CRUN !== undefined;
 

@@ -120,6 +120,56 @@ export function containerState(c: ContainerRecord): ContainerState {
   };
 }
 
+/**
+ * dockerd's HostConfig fields in its struct's order, each with the value dockerd shows when a
+ * client left it out (Go's zero value, or what dockerd's create sets); `OMIT` marks the ones Go's
+ * `omitempty` leaves out unless set.
+ */
+const OMIT = Symbol('omitempty');
+const HOST_CONFIG_FIELDS: ReadonlyArray<readonly [string, unknown]> = [
+  ['Binds', null], ['ContainerIDFile', ''], ['LogConfig', { Type: 'json-file', Config: {} }], ['NetworkMode', 'bridge'], ['PortBindings', {}],
+  ['RestartPolicy', { Name: 'no', MaximumRetryCount: 0 }], ['AutoRemove', false], ['VolumeDriver', ''], ['VolumesFrom', null], ['ConsoleSize', [0, 0]],
+  ['Annotations', OMIT], ['CapAdd', null], ['CapDrop', null], ['CgroupnsMode', ''], ['Dns', null], ['DnsOptions', null], ['DnsSearch', null],
+  ['ExtraHosts', null], ['GroupAdd', null], ['IpcMode', ''], ['Cgroup', ''], ['Links', null], ['OomScoreAdj', 0], ['PidMode', ''], ['Privileged', false],
+  ['PublishAllPorts', false], ['ReadonlyRootfs', false], ['SecurityOpt', null], ['StorageOpt', OMIT], ['Tmpfs', OMIT], ['UTSMode', ''], ['UsernsMode', ''],
+  ['ShmSize', 0], ['Sysctls', OMIT], ['Runtime', OMIT], ['Isolation', ''],
+  // Resources, embedded.
+  ['CpuShares', 0], ['Memory', 0], ['NanoCpus', 0], ['CgroupParent', ''], ['BlkioWeight', 0], ['BlkioWeightDevice', null], ['BlkioDeviceReadBps', null],
+  ['BlkioDeviceWriteBps', null], ['BlkioDeviceReadIOps', null], ['BlkioDeviceWriteIOps', null], ['CpuPeriod', 0], ['CpuQuota', 0], ['CpuRealtimePeriod', 0],
+  ['CpuRealtimeRuntime', 0], ['CpusetCpus', ''], ['CpusetMems', ''], ['Devices', null], ['DeviceCgroupRules', null], ['DeviceRequests', null],
+  ['KernelMemory', OMIT], ['KernelMemoryTCP', OMIT], ['MemoryReservation', 0], ['MemorySwap', 0], ['MemorySwappiness', null], ['OomKillDisable', null],
+  ['PidsLimit', null], ['Ulimits', null], ['CpuCount', 0], ['CpuPercent', 0], ['IOMaximumIOps', 0], ['IOMaximumBandwidth', 0],
+  ['Mounts', OMIT], ['MaskedPaths', null], ['ReadonlyPaths', null], ['Init', OMIT],
+];
+
+function omitted(value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === 0 || value === false) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === 'object' && Object.keys(value).length === 0;
+}
+
+/**
+ * A container's HostConfig as dockerd serialises its struct: every field, in its order, whatever
+ * the client sent at create (the berth CLI and most SDKs send only what is set).
+ */
+export function dockerdHostConfig(hc: Readonly<Record<string, unknown>>): HostConfig {
+  const out: Record<string, unknown> = {};
+  for (const [field, zero] of HOST_CONFIG_FIELDS) {
+    const value = hc[field];
+    if (zero === OMIT) {
+      if (!omitted(value)) out[field] = value;
+    } else if (value === undefined) {
+      out[field] = zero;
+    } else if (field === 'RestartPolicy' || field === 'LogConfig') {
+      out[field] = { ...(zero as object), ...(value as object) };
+    } else {
+      out[field] = value;
+    }
+  }
+  if (out['NetworkMode'] === 'default') out['NetworkMode'] = 'bridge';
+  return out as unknown as HostConfig;
+}
+
 export function containerInspect(
   c: ContainerRecord,
   files: { logPath: string; hostsPath: string; hostnamePath: string; resolvConfPath: string; upperDir: string; lowerDirs: string[]; mergedDir: string },
@@ -150,14 +200,7 @@ export function containerInspect(
     MacAddress: top?.mac ?? '',
     Networks: networks(c),
   };
-  const hostConfig = {
-    NetworkMode: c.hostConfig.NetworkMode === 'default' ? 'bridge' : c.hostConfig.NetworkMode,
-    LogConfig: { Type: 'json-file', Config: {} },
-    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-    PortBindings: {},
-    ...c.hostConfig,
-  } as HostConfig;
-  if (hostConfig.NetworkMode === 'default') hostConfig.NetworkMode = 'bridge';
+  const hostConfig = dockerdHostConfig(c.hostConfig as Record<string, unknown>);
   return {
     Id: c.id,
     Created: c.created,

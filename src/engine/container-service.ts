@@ -16,6 +16,7 @@ import { prepareMonitor, resize as resizeTty, readExitFile, type LaunchedContain
 import { SeccompPrograms } from '../runtime/monitor/seccomp-programs.js';
 import { attach as attachMonitor } from '../runtime/monitor/attach.js';
 import { signalNumber, type OciRuntime } from '../runtime/monitor/oci-runtime.js';
+import { LogRotation } from '../runtime/monitor/log-rotation.js';
 import { readLogs } from '../runtime/monitor/logs.js';
 import type { CgroupMoveWarmer } from '../runtime/cgroup-move-warmer.js';
 import { listHostDevices } from '../runtime/host-devices.js';
@@ -46,7 +47,7 @@ import { AttachSession } from './attach-session.js';
 import { commandOf, mergeEnv, mergeImageConfig } from './container-config.js';
 import { linkEnv, renameInLink } from './container-links.js';
 import { writeEtcFiles, type DnsOverrides, type EtcFiles } from './container-files.js';
-import { logSizeMax, normalizeLogConfig, type LogConfigSpec } from './log-config.js';
+import { logMaxFiles, logSizeMax, normalizeLogConfig, type LogConfigSpec } from './log-config.js';
 import { ContainerFs } from './container-fs.js';
 import { adaptCgroupSettings, cgroupPath } from './cgroup-settings.js';
 import { ContainerIndex } from './container-index.js';
@@ -117,6 +118,7 @@ const NETWORK_MODES = ['default', 'bridge', 'none', 'host'];
 export class ContainerService {
   readonly index: ContainerIndex;
   private readonly locks = new KeyedMutex();
+  private readonly logRotation = new LogRotation();
   private readonly waiters = new Map<ContainerId, Waiter[]>();
   private readonly pendingAttach = new Map<ContainerId, AttachSession[]>();
   private readonly seccompPrograms = new SeccompPrograms();
@@ -626,6 +628,7 @@ export class ContainerService {
       launched = await waiting.create();
       release();
       sw.lap('conmon-create');
+      await this.keepRotatedLogs(c);
       if (!compiledBefore) await this.seccompPrograms.learn(spec, runtime, c.id);
       const size = hc.ConsoleSize;
       if (c.config.Tty && size && size[0] && size[1]) await resizeTty(launched.paths.ctl, size[0], size[1]);
@@ -905,7 +908,14 @@ export class ContainerService {
         .catch((e: unknown) => this.deps.log.warn(`runtime delete ${c.id}: ${errorMessage(e)}`)),
       unmount(join(this.bundleDir(c.id), 'rootfs')),
     ]);
-    await this.releaseVolumes(c);
+    await Promise.all([this.releaseVolumes(c), this.logRotation.untrack(c.id)]);
+  }
+
+  /** Keeps the log files conmon's rotation drops, as many as `max-file` asks (see LogRotation). */
+  private async keepRotatedLogs(c: ContainerRecord): Promise<void> {
+    const cfg = c.hostConfig.LogConfig;
+    if (!cfg || !this.keepsLog(c) || logSizeMax(cfg) === undefined || logMaxFiles(cfg) < 2) return;
+    await this.logRotation.track(c.id, this.logPath(c.id), logMaxFiles(cfg));
   }
 
   /** The container's hold on its volumes' mounts (see VolumeStore.mount); after its processes are gone. */
@@ -1326,6 +1336,7 @@ export class ContainerService {
       c.state.pid = state.pid;
       this.index.save(c);
       await this.networks.adoptAll(c);
+      await this.keepRotatedLogs(c);
       if (c.state.status === 'running') this.deps.health.start(c, false);
       return;
     }

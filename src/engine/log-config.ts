@@ -17,8 +17,9 @@ const DRIVER_OPTIONS: Readonly<Record<string, readonly string[]>> = {
 /** Docker's other drivers: known, so refused by name rather than as unknown. */
 const OTHER_DOCKER_DRIVERS = ['syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
 
-/** The `local` driver's default cap, as Docker's (20 MB a file). */
+/** The `local` driver's defaults, as Docker's: 20 MB a file, 5 files. */
 const LOCAL_MAX_SIZE = 20 * 1000 * 1000;
+const LOCAL_MAX_FILES = 5;
 
 const DOCKER_DEFAULT: LogConfigSpec = { Type: 'json-file', Config: {} };
 
@@ -52,8 +53,7 @@ export function normalizeLogConfig(cfg: { Type?: string; Config?: Record<string,
 
 /**
  * The bytes conmon lets the log file reach before it starts it afresh (`max-size`; the `local`
- * driver's default when unset); undefined for no cap. Rotated files are not kept: what `max-file`
- * would keep beyond the current file is dropped.
+ * driver's default when unset); undefined for no cap. See logMaxFiles for the files kept.
  */
 export function logSizeMax(cfg: LogConfigSpec): number | undefined {
   const text = cfg.Config['max-size'];
@@ -66,4 +66,14 @@ export function logSizeMax(cfg: LogConfigSpec): number | undefined {
   }
   if (size <= 0) throw invalidArgument('invalid_log_opt', `invalid max-size '${text}': must be more than 0`);
   return size;
+}
+
+/**
+ * How many files a capped log spans, the live one and the rotated ones kept (`max-file`; the
+ * `local` driver's 5 when unset, else 1).
+ */
+export function logMaxFiles(cfg: LogConfigSpec): number {
+  const text = cfg.Config['max-file'];
+  if (text !== undefined) return Number(text);
+  return cfg.Type === 'local' ? LOCAL_MAX_FILES : 1;
 }

@@ -357,6 +357,26 @@ for (const { name: client, run } of CLIENTS) {
     assert.match(refused.stderr, /log driver syslog is not supported by berth/);
   });
 
+  test(`${client}: --log-opt max-file keeps that many files of a capped log, and logs reads them in order`, async () => {
+    const name = uniqueName('logrot');
+    try {
+      // ~53-byte records in 1 kB files: a new file every ~18 lines, at a pace a real writer keeps.
+      const script = 'i=1; while [ $i -le 80 ]; do echo line-$i; [ $((i % 5)) -eq 0 ] && sleep 0.05; i=$((i+1)); done';
+      ok(await run(['run', '--name', name, '--log-opt', 'max-size=1k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', script]), 'run');
+      const path = ok(await run(['inspect', '--format', '{{.LogPath}}', name]), 'inspect').trim();
+      assert.deepEqual([existsSync(`${path}.1`), existsSync(`${path}.2`), existsSync(`${path}.3`)], [true, true, false]);
+      const numbers = (text: string): number[] => text.trim().split('\n').map((l) => Number(l.replace(/^line-/, '')));
+      const all = numbers(ok(await run(['logs', name]), 'logs'));
+      const first = all[0] ?? 0;
+      // The newest lines without a gap, across the three files; the oldest went with the file past max-file.
+      assert.deepEqual(all, Array.from({ length: 81 - first }, (_, i) => first + i));
+      assert.ok(first > 1 && all.length > 40, `kept lines ${first}..80`);
+      assert.deepEqual(numbers(ok(await run(['logs', '--tail', '30', name]), 'logs --tail')), Array.from({ length: 30 }, (_, i) => 51 + i));
+    } finally {
+      await run(['rm', '-f', name]);
+    }
+  });
+
   test(`${client}: --device adds a host device node (at another path, with its permissions), --device-cgroup-rule a rule; a missing device fails the start`, async () => {
     const out = ok(
       await run(['run', '--rm', '--device', '/dev/fuse:/dev/myfuse:rw', '--device-cgroup-rule', 'c 42:* m', 'busybox', 'sh', '-c', 'ls -l /dev/myfuse; grep -E "^c (10:229|42:\\*) " /sys/fs/cgroup/devices/devices.list']),

@@ -82,3 +82,31 @@ for (const how of ['SIGTERM', 'SIGKILL'] as const) {
     }
   });
 }
+
+test('a capped log keeps its max-file files across a restart of berthd, rotations while it was down included', { timeout: 120_000 }, async () => {
+  let d = await startPrivateDaemon(`${DAEMON_NAME}-log`);
+  try {
+    await makeBusybox(d.host);
+    // ~53-byte records in 1 kB files: a new file every ~18 lines. Lines 21-40 come while berthd is down.
+    const burst = (from: number, to: number) => `i=${from}; while [ $i -le ${to} ]; do echo line-$i; [ $((i % 5)) -eq 0 ] && sleep 0.05; i=$((i+1)); done`;
+    const script = `${burst(1, 20)}; ${UNTIL_GO}; ${burst(21, 40)}; until [ -e /tmp/go2 ]; do sleep 0.05; done; ${burst(41, 100)}`;
+    const id = await runDetached(d, ['--name', 'chatty', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=4', 'busybox', 'sh', '-c', script]);
+    const root = `/proc/${await inspect(d, id, '{{.State.Pid}}')}/root`;
+    const logs = async (): Promise<number[]> => (await berth(['logs', id], { host: d.host })).stdout.trim().split('\n').map((l) => Number(l.replace(/^line-/, '')));
+    await waitFor('the first lines', async () => (await logs()).at(-1) === 20);
+    await d.stop();
+    await writeFile(`${root}/tmp/go`, '');
+    const path = join(d.dataRoot, 'containers', id, 'container.log');
+    await waitFor('the lines written while berthd is down', async () => (await readFile(path, 'utf8')).includes('line-40\n'));
+    d = await startPrivateDaemon(`${DAEMON_NAME}-log`, { dataRoot: d.dataRoot, runRoot: d.runRoot });
+    await writeFile(`${root}/tmp/go2`, '');
+    assert.equal((await berth(['wait', id], { host: d.host })).stdout.trim(), '0');
+    const all = await logs();
+    const first = all[0] ?? 0;
+    // The newest lines without a gap across the four files; the oldest went with the file past max-file.
+    assert.deepEqual(all, Array.from({ length: 101 - first }, (_, i) => first + i));
+    assert.ok(first > 1 && all.length > 55, `kept lines ${first}..100`);
+  } finally {
+    await d.destroy();
+  }
+});

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { keepRotated, rotatedLogFiles } from './log-rotation.js';
 import { LogJoiner, normalizeTimestamp, parseLogLine, readLogs, type LogEntry, type ReadLogsOptions } from './logs.js';
 
 test('normalizeTimestamp', () => {
@@ -124,6 +125,54 @@ test('readLogs: tail across many chunks', async () => {
     assert.equal(got.length, 3000);
     assert.equal(got[0]!.line.toString(), `line 2000 ${'x'.repeat(40)}\n`);
     assert.equal(got[2999]!.line.toString(), `line 4999 ${'x'.repeat(40)}\n`);
+  });
+});
+
+test('readLogs: rotated files first, oldest first, a fragment joined across files; a tail reaches into them when the live file has too few lines', async () => {
+  await withDir(async (dir) => {
+    const p = join(dir, 'ctr.log');
+    const rec = (i: number, tag = 'F', content = `l${i}`) => `2024-01-02T03:04:${String(i).padStart(2, '0')}.000000000Z stdout ${tag} ${content}\n`;
+    await writeFile(`${p}.2`, rec(1) + rec(2));
+    await writeFile(`${p}.1`, rec(3) + rec(4, 'P', 'fo'));
+    await writeFile(p, rec(5, 'F', 'ur') + rec(6));
+    // Not a rotated file: the link to the live one, and names that only look alike.
+    await writeFile(`${p}.keep`, rec(99));
+    await writeFile(`${p}.tmp`, rec(98));
+    await writeFile(`${p}.01`, rec(97));
+    assert.deepEqual(text(await collect(p)), ['stdout:l1\n', 'stdout:l2\n', 'stdout:l3\n', 'stdout:four\n', 'stdout:l6\n']);
+    assert.deepEqual(text(await collect(p, { tail: 1 })), ['stdout:l6\n']);
+    assert.deepEqual(text(await collect(p, { tail: 3 })), ['stdout:l3\n', 'stdout:four\n', 'stdout:l6\n']);
+    assert.equal((await collect(p, { tail: 3 }))[1]!.time, '2024-01-02T03:04:04.000000000Z');
+    await rm(p);
+    assert.deepEqual(text(await collect(p, { tail: 2 })), ['stdout:l3\n', 'stdout:fo']);
+  });
+});
+
+test('keepRotated: the live log kept by a link; after conmon replaced it, the kept one is .1, older ones move up, one past max-file goes', async () => {
+  await withDir(async (dir) => {
+    const p = join(dir, 'ctr.log');
+    const conmonRotates = async (content: string): Promise<void> => {
+      await writeFile(`${p}.tmp`, content);
+      await rename(`${p}.tmp`, p);
+    };
+    await keepRotated(p, 3);
+    assert.deepEqual(await rotatedLogFiles(p), []);
+    await writeFile(p, 'a');
+    await keepRotated(p, 3);
+    await keepRotated(p, 3);
+    assert.deepEqual(await rotatedLogFiles(p), []);
+    await appendFile(p, 'A');
+    await conmonRotates('b');
+    await keepRotated(p, 3);
+    assert.deepEqual(await rotatedLogFiles(p), [`${p}.1`]);
+    await conmonRotates('c');
+    await keepRotated(p, 3);
+    await conmonRotates('d');
+    await keepRotated(p, 3);
+    assert.deepEqual(await rotatedLogFiles(p), [`${p}.2`, `${p}.1`]);
+    const contents = await Promise.all([`${p}.2`, `${p}.1`, p].map((f) => readFile(f, 'utf8')));
+    assert.deepEqual(contents, ['b', 'c', 'd']);
+    assert.equal(await readFile(`${p}.keep`, 'utf8'), 'd');
   });
 });
 

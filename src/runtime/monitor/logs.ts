@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { rotatedLogFiles } from './log-rotation.js';
 
 /**
  * Reader for conmon's k8s-file container logs. Each record is one line:
@@ -139,18 +140,33 @@ export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGener
   const reader = new LineReader(path);
   const waker = opts.follow ? new Waker(path, opts.signal) : undefined;
   try {
-    // Initial pass over what exists now.
+    // Initial pass over what exists now: the rotated files (see LogRotation), oldest first, then the live one.
     const tail = opts.tail === undefined || opts.tail === 'all' || opts.tail < 0 ? undefined : opts.tail;
-    if (await reader.openIfExists()) {
-      if (tail !== undefined) reader.seek(await reader.tailStart(tail));
+    const older = await rotatedLogFiles(path);
+    const opened = await reader.openIfExists();
+    if (opened || older.length > 0) {
+      const start = opened && tail !== undefined ? await reader.tailStart(tail) : 0;
       const batch: Joined[] = [];
-      for (const raw of await reader.readAvailable()) {
+      const take = (raw: Buffer): void => {
         const rec = parseLogLine(raw);
         const e = rec && joiner.push(rec);
-        if (!e) continue;
+        if (!e) return;
         batch.push(e);
         if (tail !== undefined && batch.length > tail) batch.shift();
+      };
+      // The rotated files count only when the live one may hold fewer lines than the tail asks for.
+      if (start === 0) {
+        for (const file of older) {
+          const rotated = new LineReader(file);
+          try {
+            if (await rotated.openIfExists()) (await rotated.readAvailable()).forEach(take);
+          } finally {
+            await rotated.close();
+          }
+        }
       }
+      reader.seek(start);
+      (await reader.readAvailable()).forEach(take);
       if (!opts.follow) {
         for (const e of joiner.flush()) {
           batch.push(e);

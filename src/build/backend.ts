@@ -47,6 +47,20 @@ export interface BindRunMount {
   file?: string;
 }
 
+/** The HostConfig fields of a RUN container that `build` sets (dockerd's build query parameters), unset when 0 or empty. */
+export interface RunResources {
+  Memory?: number;
+  MemorySwap?: number;
+  CpuShares?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  CgroupParent?: string;
+  ShmSize?: number;
+  Ulimits?: { Name: string; Soft: number; Hard: number }[];
+}
+
 export interface RunSpec {
   image: BuildImage;
   /** Full argv (shell prefix included). */
@@ -58,6 +72,8 @@ export interface RunSpec {
   network: string;
   /** HostConfig.ExtraHosts of the RUN container. */
   extraHosts: readonly string[];
+  /** The RUN container's cgroup limits, /dev/shm size and rlimits (`build -m`, `--shm-size`, `--ulimit`, …). */
+  resources: RunResources;
   mounts: readonly RunMount[];
   /** Called once the container exists, before it starts. */
   onCreated: (containerId: string) => void;

@@ -110,6 +110,7 @@ async function build(backend: FakeBackend, dockerfile: string, extra: Partial<Bu
       forceRm: false,
       network: 'default',
       extraHosts: [],
+      resources: {},
       now: () => '2026-01-01T00:00:00Z',
       out: (t) => (out += t),
       signal: new AbortController().signal,

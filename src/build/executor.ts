@@ -6,7 +6,7 @@ import { exposedPortKeys } from '../oci/exposed-ports.js';
 import { HEALTHCHECK_FLAGS, healthcheckHistoryText, healthcheckOf } from '../oci/healthcheck.js';
 import type { HistoryEntry, ImageRunConfig } from '../oci/image.js';
 import { familiarString, parseReference, withDefaultTag } from '../oci/reference.js';
-import type { BindRunMount, BuildBackend, BuildImage, RunMount } from './backend.js';
+import type { BindRunMount, BuildBackend, BuildImage, RunMount, RunResources } from './backend.js';
 import { explainCacheMiss, type CopyManifest } from './cache-explain.js';
 import { hashPlan, planCopy, resolveInScope, writeCopyTar, type CopyEntry, type CopyPlan } from './copy-sources.js';
 import { parseDockerfile, splitQuoted, type Instruction } from './dockerfile-parser.js';
@@ -35,6 +35,8 @@ export interface BuildOptions {
   network: string;
   /** `--add-host` entries for RUN's /etc/hosts (HostConfig.ExtraHosts). */
   extraHosts: readonly string[];
+  /** RUN containers' limits (see RunResources). */
+  resources: RunResources;
   /** `created` of new images; a fixed value makes builds reproducible. */
   now: () => string;
   /** Layer mtimes are clamped to this (seconds since the epoch), for reproducible layers. */
@@ -545,6 +547,7 @@ async function runStep(ctx: Ctx, state: State, ins: Instruction): Promise<void> 
         workingDir: state.config.WorkingDir ?? '',
         network,
         extraHosts: opts.extraHosts,
+        resources: opts.resources,
         mounts,
         onCreated: (cid) => {
           id = cid;

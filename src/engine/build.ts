@@ -25,7 +25,7 @@ import { containerLayer } from './commit.js';
 import type { Engine } from './engine.js';
 
 /** What a client asks for; the executor's options that come straight from the request. */
-export type BuildRequest = Pick<BuildOptions, 'tags' | 'buildArgs' | 'target' | 'noCache' | 'explainCache' | 'labels' | 'rm' | 'forceRm' | 'network' | 'extraHosts'> & {
+export type BuildRequest = Pick<BuildOptions, 'tags' | 'buildArgs' | 'target' | 'noCache' | 'explainCache' | 'labels' | 'rm' | 'forceRm' | 'network' | 'extraHosts' | 'resources'> & {
   /** Path of the Dockerfile inside the context (BuildOptions.dockerfile is its text). */
   dockerfile: string;
   /** `--pull`: base images are not refreshed from a registry yet; the build says so. */
@@ -101,6 +101,7 @@ class EngineBuildBackend implements BuildBackend {
         WorkingDir: spec.workingDir,
       },
       hostConfig: {
+        ...spec.resources,
         NetworkMode: spec.network === 'default' ? '' : spec.network,
         ExtraHosts: [...spec.extraHosts],
         Mounts: await Promise.all(spec.mounts.map((m) => this.runMount(m, scratch))),

@@ -160,6 +160,28 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 
+  test(`${client}: build -m, --memory-swap, --cpu-shares, --shm-size and --ulimit limit the RUN containers; a limit dockerd refuses fails the build`, async () => {
+    const script = 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes /sys/fs/cgroup/cpu/cpu.shares; df -k /dev/shm | tail -1; ulimit -n';
+    const ctx = await makeContext({ Dockerfile: `FROM busybox\nRUN (${script}) > /seen\n` });
+    const tag = `${uniqueName('buildres')}:v1`;
+    try {
+      const built = await run(['build', '--no-cache', '-m', '64m', '--memory-swap', '96m', '--cpu-shares', '512', '--shm-size', '16m', '--ulimit', 'nofile=1000:1000', '-t', tag, ctx.dir]);
+      assert.equal(built.code, 0, built.stdout + built.stderr);
+      const seen = (await run(['run', '--rm', tag, 'cat', '/seen'])).stdout.split('\n');
+      assert.deepEqual(seen.slice(0, 3), [String(64 << 20), String(96 << 20), '512']);
+      assert.match(seen[3] ?? '', /^shm\s+16384\s/);
+      assert.equal(seen[4], '1000');
+      // The limits leave the cache key alone, as dockerd's: the same build without them is cached.
+      assert.match((await run(['build', '-t', tag, ctx.dir])).stdout, /Using cache/);
+      const small = await run(['build', '--no-cache', '-m', '1m', ctx.dir]);
+      assert.notEqual(small.code, 0);
+      assert.match(small.stdout + small.stderr, /Minimum memory limit allowed is 6MB/);
+    } finally {
+      await run(['rmi', '-f', tag]);
+      await ctx.cleanup();
+    }
+  });
+
   test(`${client}: RUN --mount=type=cache keeps its directory across builds, type=tmpfs is scratch; neither leaves a trace in the layer; --network=none`, async () => {
     const id = uniqueName('cachemount');
     const ctx = await makeContext({

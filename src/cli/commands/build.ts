@@ -8,7 +8,9 @@ import type { CommandDef } from '../command.js';
 import { tarPieces, type TarItem } from '../../lib/tar-writer.js';
 import { CommandUsageError } from '../command.js';
 import { displayJsonMessages, StreamError } from '../progress.js';
-import { parseExtraHost } from '../opts.js';
+import { bytesValue, containerFlags, swapValue } from '../container-options.js';
+import { parseExtraHost, parseUlimit } from '../opts.js';
+import type { FlagSpec } from '../flags.js';
 
 /** go-units HumanSizeWithPrecision(n, 4): decimal units, as docker's "Sending build context" line. */
 function humanSize(n: number): string {
@@ -76,25 +78,42 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** `run`'s flags for the limits of the RUN containers, in the words of docker's `build --help`. */
+function runFlag(name: string, description?: string): FlagSpec {
+  const flag = containerFlags.find((f) => f.name === name);
+  if (!flag) throw new Error(`no container flag ${name}`);
+  return description ? { ...flag, description } : flag;
+}
+
 export const buildCommand: CommandDef = {
   usage: '[OPTIONS] PATH | URL | -',
   aliases: ['image build', 'build'],
   flags: [
     { name: 'build-arg', type: 'list', description: 'Set build-time variables' },
+    runFlag('cgroup-parent', 'Set the parent cgroup for the "RUN" instructions during build'),
+    runFlag('cpu-period', 'Limit the CPU CFS (Completely Fair Scheduler) period'),
+    runFlag('cpu-quota', 'Limit the CPU CFS (Completely Fair Scheduler) quota'),
+    runFlag('cpu-shares'),
+    runFlag('cpuset-cpus'),
+    runFlag('cpuset-mems'),
     { name: 'explain-cache', type: 'bool', description: 'Say for each step that misses the build cache why it missed (berth only)' },
     { name: 'file', short: 'f', type: 'string', description: 'Name of the Dockerfile (Default is "PATH/Dockerfile")' },
     { name: 'force-rm', type: 'bool', description: 'Always remove intermediate containers' },
     { name: 'iidfile', type: 'string', description: 'Write the image ID to the file' },
     { name: 'add-host', type: 'list', description: 'Add a custom host-to-IP mapping ("host:ip")', validate: (v) => void parseExtraHost(v) },
     { name: 'label', type: 'list', description: 'Set metadata for an image' },
+    runFlag('memory'),
+    runFlag('memory-swap', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap'),
     { name: 'network', type: 'string', description: 'Set the networking mode for the RUN instructions during build', defaultText: '"default"' },
     { name: 'no-cache', type: 'bool', description: 'Do not use cache when building the image' },
     { name: 'platform', type: 'string', description: 'Set platform if server is multi-platform capable' },
     { name: 'pull', type: 'bool', description: 'Always attempt to pull a newer version of the image' },
     { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress the build output and print image ID on success' },
     { name: 'rm', type: 'bool', description: 'Remove intermediate containers after a successful build', defaultText: 'true' },
+    runFlag('shm-size', 'Size of "/dev/shm"'),
     { name: 'tag', short: 't', type: 'list', description: 'Name and optionally a tag in the "name:tag" format' },
     { name: 'target', type: 'string', description: 'Set the target build stage to build.' },
+    runFlag('ulimit'),
   ],
   args: { kind: 'exact', n: 1 },
   run: async (ctx, flags) => {
@@ -193,6 +212,16 @@ export const buildCommand: CommandDef = {
         networkmode: flags.string('network'),
         extrahosts: flags.list('add-host').map(parseExtraHost),
         pull: flags.bool('pull'),
+        memory: flags.changed('memory') ? bytesValue(flags.string('memory') ?? '') : undefined,
+        memswap: flags.changed('memory-swap') ? swapValue(flags.string('memory-swap') ?? '') : undefined,
+        cpushares: flags.int('cpu-shares'),
+        cpuperiod: flags.int('cpu-period'),
+        cpuquota: flags.int('cpu-quota'),
+        cpusetcpus: flags.string('cpuset-cpus'),
+        cpusetmems: flags.string('cpuset-mems'),
+        cgroupparent: flags.string('cgroup-parent'),
+        shmsize: flags.changed('shm-size') ? bytesValue(flags.string('shm-size') ?? '') : undefined,
+        ulimits: flags.list('ulimit').length > 0 ? JSON.stringify(flags.list('ulimit').map(parseUlimit)) : undefined,
       },
       headers: { 'Content-Type': 'application/x-tar' },
       body: counted,

@@ -1,10 +1,11 @@
 import type { Engine } from '../../../engine/engine.js';
+import type { BuildRequest } from '../../../engine/build.js';
 import { invalidArgument } from '../../../lib/errors.js';
 import { parseExtraHost } from '../../../lib/extra-host.js';
 import { parseReference } from '../../../oci/reference.js';
 import type { JsonMessage } from '../../types/stream.js';
 import type { Router } from '../router.js';
-import { boolParam } from '../query.js';
+import { boolParam, intParam } from '../query.js';
 
 function jsonParam<T>(q: URLSearchParams, name: string, fallback: T): T {
   const raw = q.get(name);
@@ -14,6 +15,25 @@ function jsonParam<T>(q: URLSearchParams, name: string, fallback: T): T {
   } catch {
     throw invalidArgument('bad_parameter', `invalid ${name} parameter: ${raw}`);
   }
+}
+
+type RunResources = BuildRequest['resources'];
+
+/** dockerd's build parameters for the RUN containers' limits; 0 and empty leave a limit unset. */
+function runResources(q: URLSearchParams): RunResources {
+  const r: RunResources = {};
+  const numbers = [['memory', 'Memory'], ['memswap', 'MemorySwap'], ['cpushares', 'CpuShares'], ['cpuperiod', 'CpuPeriod'], ['cpuquota', 'CpuQuota'], ['shmsize', 'ShmSize']] as const;
+  for (const [param, field] of numbers) {
+    const v = intParam(q, param);
+    if (v) r[field] = v;
+  }
+  for (const [param, field] of [['cpusetcpus', 'CpusetCpus'], ['cpusetmems', 'CpusetMems'], ['cgroupparent', 'CgroupParent']] as const) {
+    const v = q.get(param);
+    if (v) r[field] = v;
+  }
+  const ulimits = jsonParam<RunResources['Ulimits'] | null>(q, 'ulimits', null);
+  if (ulimits && ulimits.length > 0) r.Ulimits = ulimits;
+  return r;
 }
 
 /**
@@ -28,9 +48,11 @@ export function buildRoutes(router: Router, engine: Engine): void {
     if (!res) throw invalidArgument('upgrade_not_supported', 'build does not upgrade');
     const tags = q.getAll('t').filter((t) => t !== '');
     const extraHosts = q.getAll('extrahosts');
+    let resources: RunResources;
     try {
       for (const t of tags) parseReference(t);
       for (const h of extraHosts) parseExtraHost(h);
+      resources = runResources(q);
     } catch (e) {
       ctx.req.resume();
       throw e;
@@ -65,6 +87,7 @@ export function buildRoutes(router: Router, engine: Engine): void {
           forceRm: boolParam(q, 'forcerm'),
           network: q.get('networkmode') || 'default',
           extraHosts,
+          resources,
           pull: boolParam(q, 'pull'),
         },
         ctx.req,

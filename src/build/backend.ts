@@ -86,8 +86,11 @@ export interface RunSpec {
  * commits and containers for RUN. Implemented in engine/, which owns all effects.
  */
 export interface BuildBackend {
-  /** A local image by name or ID, its layers unpacked; throws NotFound. */
-  image(ref: string): Promise<BuildImage>;
+  /**
+   * A local image by name or ID, its layers unpacked; throws NotFound. With `pull` (`build --pull`)
+   * a reference is first pulled from its registry, as dockerd's builder does for base images.
+   */
+  image(ref: string, pull?: boolean): Promise<BuildImage>;
   /** The cache: a child of `parent` (or a base image when null) built with the same container config. */
   cached(parent: BuildImage | null, containerConfig: ImageRunConfig): BuildImage | undefined;
   /** Every earlier step built on `parent`, for explaining a miss. */

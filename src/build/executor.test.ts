@@ -111,6 +111,7 @@ async function build(backend: FakeBackend, dockerfile: string, extra: Partial<Bu
       network: 'default',
       extraHosts: [],
       resources: {},
+      pull: false,
       now: () => '2026-01-01T00:00:00Z',
       out: (t) => (out += t),
       signal: new AbortController().signal,

@@ -37,6 +37,8 @@ export interface BuildOptions {
   extraHosts: readonly string[];
   /** RUN containers' limits (see RunResources). */
   resources: RunResources;
+  /** `--pull`: images the build starts from or copies from are pulled first (see BuildBackend.image). */
+  pull: boolean;
   /** `created` of new images; a fixed value makes builds reproducible. */
   now: () => string;
   /** Layer mtimes are clamped to this (seconds since the epoch), for reproducible layers. */
@@ -154,7 +156,7 @@ export async function runBuild(backend: BuildBackend, opts: BuildOptions): Promi
     const state: State = { image: null, config: {}, args: new Map(), cmdSet: false };
     const prior = byName.get(ref.toLowerCase());
     if (prior !== undefined) state.image = built[prior]!;
-    else if (ref !== 'scratch') state.image = await backend.image(ref);
+    else if (ref !== 'scratch') state.image = await backend.image(ref, opts.pull);
     if (state.image) {
       state.config = structuredClone(state.image.config.config ?? {});
       opts.out(` ---> ${shortOf(state.image.id)}\n`);
@@ -483,7 +485,7 @@ async function bindMount(ctx: Ctx, m: BindRequest): Promise<{ mount: BindRunMoun
   let what = 'build context';
   if (m.from !== undefined) {
     const ix = ctx.byName.get(m.from.toLowerCase());
-    fs = new LayeredFs((ix !== undefined ? ctx.built[ix]! : await backend.image(m.from)).layerDirs);
+    fs = new LayeredFs((ix !== undefined ? ctx.built[ix]! : await backend.image(m.from, ctx.opts.pull)).layerDirs);
     what = 'image';
   } else {
     await opts.contextReady;
@@ -631,7 +633,7 @@ async function copyStep(ctx: Ctx, state: State, ins: Instruction): Promise<void>
   if (from !== undefined) {
     const name = processWord(from, vars, ctx.escape).toLowerCase();
     const ix = ctx.byName.get(name);
-    srcImage = ix !== undefined ? ctx.built[ix]! : await backend.image(name);
+    srcImage = ix !== undefined ? ctx.built[ix]! : await backend.image(name, ctx.opts.pull);
     what = 'image';
   }
   if (!srcImage) await opts.contextReady;

@@ -98,6 +98,21 @@ export async function registryAuthFor(env: Env, image: string): Promise<string> 
   return encodeRegistryAuth((await lookupCredentials(env, host)) ?? {});
 }
 
+/**
+ * X-Registry-Config for a build: every stored credential by registry, as docker/cli sends, for the
+ * base images the daemon pulls.
+ */
+export async function registryConfigFor(env: Env): Promise<string> {
+  const config = await readClientConfig(env);
+  const servers = new Set([...Object.keys(config.auths ?? {}), ...Object.keys(config.credHelpers ?? {})]);
+  const all: Record<string, Credentials> = {};
+  for (const server of servers) {
+    const creds = await lookupCredentials(env, server);
+    if (creds) all[creds.serveraddress] = creds;
+  }
+  return encodeRegistryAuth(all);
+}
+
 export function encodeRegistryAuth(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }

@@ -254,7 +254,7 @@ async function serve(
   archiveRoutes(router, imageArchive, (ref) => exportContainer(service, snapshots, join(cfg.dataRoot, 'tmp'), ref));
   containerArchiveRoutes(router, new ContainerArchive(service));
   commitRoutes(router, engine);
-  buildRoutes(router, engine);
+  buildRoutes(router, engine, transfer);
   const server = createApiServer(router, log);
   const idle = new IdleCollector();
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

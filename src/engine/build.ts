@@ -13,10 +13,11 @@ import { runBuild, tagBuilt, type BuildOptions } from '../build/executor.js';
 export { BuildStepError } from '../build/executor.js';
 import { DockerignoreMatcher, parseDockerignore } from '../lib/dockerignore.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
-import { BerthError, errorMessage, invalidArgument } from '../lib/errors.js';
+import { BerthError, errorMessage, invalidArgument, isBerthError } from '../lib/errors.js';
 import type { ImageId } from '../oci/digest.js';
 import type { ImageRunConfig } from '../oci/image.js';
 import type { Image } from '../image/image-service.js';
+import type { ProgressSink } from '../distribution/progress.js';
 import { decompressedStream } from '../image/layer/compression.js';
 import { TarParser } from '../image/layer/tar-reader.js';
 import { applyLayer } from '../image/layer/apply.js';
@@ -28,7 +29,11 @@ import type { Engine } from './engine.js';
 export type BuildRequest = Pick<BuildOptions, 'tags' | 'buildArgs' | 'target' | 'noCache' | 'explainCache' | 'labels' | 'rm' | 'forceRm' | 'network' | 'extraHosts' | 'resources'> & {
   /** Path of the Dockerfile inside the context (BuildOptions.dockerfile is its text). */
   dockerfile: string;
-  /** `--pull`: base images are not refreshed from a registry yet; the build says so. */
+  /**
+   * How to pull a reference the build starts or copies from, with the client's credentials for its
+   * registry: with `pull` (`--pull`) every time, else when the image is not here, as dockerd's builder.
+   */
+  pullImage?: (ref: string, emit: ProgressSink) => Promise<unknown>;
   pull: boolean;
 };
 
@@ -37,13 +42,39 @@ const OUTPUT_GRACE_MS = 2000;
 
 /** The engine side of the builder's port: images through ImageService, RUN steps as real containers. */
 class EngineBuildBackend implements BuildBackend {
-  constructor(private readonly engine: Engine) {}
+  /** References pulled in this build: each once, however many stages name it. */
+  private readonly pulled = new Set<string>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly puller?: { pull: NonNullable<BuildRequest['pullImage']>; out: (text: string) => void },
+  ) {}
 
   private view(img: Image): BuildImage {
     return { id: img.id, config: img.config, layerDirs: this.engine.imageLayerDirs(img) };
   }
 
-  async image(ref: string): Promise<BuildImage> {
+  private isHere(ref: string): boolean {
+    try {
+      this.engine.images.resolve(ref);
+      return true;
+    } catch (e) {
+      if (isBerthError(e, 'NotFound')) return false;
+      throw e;
+    }
+  }
+
+  async image(ref: string, pull = false): Promise<BuildImage> {
+    // An image ID is local only, as with dockerd.
+    const wanted = pull || !this.isHere(ref);
+    if (wanted && this.puller && !/^(sha256:)?[0-9a-f]{64}$/.test(ref) && !this.pulled.has(ref)) {
+      this.pulled.add(ref);
+      const { out } = this.puller;
+      // The pull's state lines as the docker CLI prints them in a build; its byte counts left out.
+      await this.puller.pull(ref, (e) => {
+        if (e.current === undefined && e.status !== '') out(e.id ? `${e.id}: ${e.status}\n` : `${e.status}\n`);
+      });
+    }
     const img = this.engine.images.resolve(ref);
     await this.engine.images.ensureUnpacked(img);
     return this.view(img);
@@ -295,14 +326,14 @@ export async function buildImage(
   ready.catch(() => undefined);
   try {
     const dockerfile = await readDockerfile(index, loaded, dfName, req.dockerfile || 'Dockerfile');
-    const backend = new EngineBuildBackend(engine);
+    const backend = new EngineBuildBackend(engine, req.pullImage ? { pull: req.pullImage, out } : undefined);
     const epochArg = req.buildArgs.get('SOURCE_DATE_EPOCH');
     if (epochArg !== undefined && epochArg !== null && !/^\d+$/.test(epochArg)) {
       throw invalidArgument('build_source_date_epoch', `invalid SOURCE_DATE_EPOCH: ${epochArg}`);
     }
     // As BuildKit: the SOURCE_DATE_EPOCH build arg fixes `created` and clamps layer mtimes.
     const epoch = epochArg ? Number(epochArg) : undefined;
-    const { dockerfile: dockerfilePathInContext, pull, ...fromRequest } = req;
+    const { dockerfile: dockerfilePathInContext, pullImage: _, ...fromRequest } = req;
     const opts: BuildOptions = {
       ...fromRequest,
       dockerfile,
@@ -314,7 +345,6 @@ export async function buildImage(
       out,
       signal: abort.signal,
     };
-    if (pull) out('Note: --pull is not supported yet: the build uses the local base images as they are\n');
     const image = await runBuild(backend, opts);
     await ready;
     io.aux(image.id);

@@ -15,7 +15,7 @@ import {
   type ImageManifest,
   type ImageRunConfig,
 } from '../oci/image.js';
-import { familiarString, formatReference, normalizeReference, parseReference, withDefaultTag } from '../oci/reference.js';
+import { familiarString, formatReference, normalizeReference, parseReference, repositoryName, withDefaultTag } from '../oci/reference.js';
 import type { ContentStore } from '../store/content/content-store.js';
 import type { ImageRow, MetaStore } from '../store/meta/meta-store.js';
 import type { SnapshotManager } from '../store/snapshot/snapshot-manager.js';
@@ -429,6 +429,14 @@ export class ImageService {
       throw conflict('image_in_use', `conflict: unable to delete ${shortId(image.id)} (must be forced) - image is referenced in multiple repositories`);
     }
     if (this.meta.listImages().some((r) => r.parent === image.id)) {
+      // By its last name, dockerd removes the name, with the digests of that repository, and keeps
+      // the image for its children; by ID it refuses.
+      if (byTag) {
+        const repo = repositoryName(parseReference(byTag));
+        const names = [byTag, ...image.digests.filter((d) => repositoryName(parseReference(d)) === repo)];
+        this.meta.transaction(() => names.forEach((n) => this.meta.deleteTag(n)));
+        return names.map((n) => ({ Untagged: familiarString(parseReference(n)) }));
+      }
       throw conflict('image_has_children', `conflict: unable to delete ${shortId(image.id)} (cannot be forced) - image has dependent child images`);
     }
     for (const t of [...image.tags, ...image.digests]) out.push({ Untagged: familiarString(parseReference(t)) });

@@ -304,7 +304,7 @@ for (const { name: client, run } of CLIENTS) {
     const repo = uniqueName('rmi');
     const ctr = uniqueName('rmi-user');
     const ctrRun = uniqueName('rmi-running');
-    const refs = [`${repo}:a`, `${repo}:b`, `${repo}:f`, `${repo}:g`];
+    const refs = [`${repo}:a`, `${repo}:b`, `${repo}:f`, `${repo}:g`, `${repo}:c`];
     try {
       const id = await importOk(run, [rootTar, `${repo}:a`]);
       const short = id.slice(7, 19);
@@ -370,6 +370,21 @@ for (const { name: client, run } of CLIENTS) {
       const forced = await run(['rmi', '-f', id2.slice(7, 19)]);
       assert.equal(forced.code, 0, forced.stderr);
       assert.deepEqual(forced.stdout.split('\n').filter(Boolean).sort(), [`Deleted: ${id2}`, `Untagged: ${repo}:f`, `Untagged: ${repo}:g`]);
+
+      // An image with a child (a commit on it): by ID refused, by its last name only untagged, the image kept for the child.
+      const id3 = await importOk(run, [rootTar, `${repo}:p`]);
+      const childCtr = await run(['create', `${repo}:p`, 'true']);
+      assert.equal(childCtr.code, 0, childCtr.stderr);
+      const child = await run(['commit', childCtr.stdout.trim(), `${repo}:c`]);
+      assert.equal(child.code, 0, child.stderr);
+      await run(['rm', childCtr.stdout.trim()]);
+      const parentById = await run(['rmi', id3.slice(7, 19)]);
+      assert.equal(parentById.code, 1);
+      assert.match(parentById.stderr, /conflict: unable to delete [0-9a-f]{12} \(cannot be forced\) - image has dependent child images/);
+      const parentByTag = await run(['rmi', `${repo}:p`]);
+      assert.equal(parentByTag.code, 0, parentByTag.stderr);
+      assert.equal(parentByTag.stdout, `Untagged: ${repo}:p\n`);
+      assert.deepEqual((await inspectImage(id3))?.['RepoTags'], []);
 
       const missing = await run(['rmi', 'nosuch-image-xyz']);
       assert.equal(missing.code, 1);

@@ -213,6 +213,43 @@ for (const { name: client, run } of CLIENTS) {
   });
 }
 
+for (const { name: client, run } of CLIENTS) {
+  test(`${client}: build pulls a base image it lacks, with the client's stored credentials; --pull refreshes one it has`, async () => {
+    const reg = secured!;
+    const ref = `${reg.host}/${uniqueName('base')}:1`;
+    const config = mkdtempSync(join(tmpdir(), 'berth-dockercfg-'));
+    const env = { DOCKER_CONFIG: config };
+    const ctx = mkdtempSync(join(tmpdir(), 'berth-buildctx-'));
+    const tag = `${uniqueName('onbase')}:1`;
+    try {
+      const pushed = await makeImage(ref);
+      ok(await run(['login', '-u', USER, '--password-stdin', reg.host], { env, input: `${PASSWORD}\n` }), 'login');
+      ok(await run(['push', ref], { env }), 'push');
+      ok(await run(['rmi', ref]), 'rmi');
+      writeFileSync(join(ctx, 'Dockerfile'), `FROM ${ref}\nRUN cat /uniq > /seen\n`);
+      const built = ok(await run(['build', '-t', tag, ctx], { env }), 'build');
+      assert.match(built.stdout, new RegExp(`Status: Downloaded newer image for ${ref}`));
+      assert.equal(ok(await run(['run', '--rm', tag, 'cat', '/seen']), 'run').stdout, `${pushed.content}\n`);
+      // Another image under the same name here: a build uses it, one with --pull takes the registry's again.
+      const stale = await makeImage(ref);
+      ok(await run(['build', '--no-cache', '-t', tag, ctx], { env }), 'build on the local image');
+      assert.equal(ok(await run(['run', '--rm', tag, 'cat', '/seen']), 'run').stdout, `${stale.content}\n`);
+      ok(await run(['build', '--pull', '--no-cache', '-t', tag, ctx], { env }), 'build --pull');
+      assert.equal(ok(await run(['run', '--rm', tag, 'cat', '/seen']), 'run').stdout, `${pushed.content}\n`);
+      assert.equal(await imageId(ref), pushed.id);
+      // Without the credentials the registry refuses the pull, and the build fails with its answer.
+      ok(await run(['rmi', ref]), 'rmi again');
+      const anon = await run(['build', '-t', tag, ctx]);
+      assert.notEqual(anon.code, 0);
+      assert.match(anon.stdout + anon.stderr, /unauthorized/);
+    } finally {
+      await berth(['rmi', '-f', tag, ref]);
+      rmSync(config, { recursive: true, force: true });
+      rmSync(ctx, { recursive: true, force: true });
+    }
+  });
+}
+
 test('berth push and pull load none of the Node modules only a credential helper, a login or node:http needs', async () => {
   const reg = plain!;
   const ref = `${reg.host}/${uniqueName('mods')}:1`;

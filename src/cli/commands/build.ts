@@ -10,6 +10,7 @@ import { CommandUsageError } from '../command.js';
 import { displayJsonMessages, StreamError } from '../progress.js';
 import { bytesValue, containerFlags, swapValue } from '../container-options.js';
 import { parseExtraHost, parseUlimit } from '../opts.js';
+import { registryConfigFor } from '../registry-auth.js';
 import type { FlagSpec } from '../flags.js';
 
 /** go-units HumanSizeWithPrecision(n, 4): decimal units, as docker's "Sending build context" line. */
@@ -223,7 +224,7 @@ export const buildCommand: CommandDef = {
         shmsize: flags.changed('shm-size') ? bytesValue(flags.string('shm-size') ?? '') : undefined,
         ulimits: flags.list('ulimit').length > 0 ? JSON.stringify(flags.list('ulimit').map(parseUlimit)) : undefined,
       },
-      headers: { 'Content-Type': 'application/x-tar' },
+      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': await registryConfigFor(env) },
       body: counted,
     });
     let aux: Record<string, unknown>[];

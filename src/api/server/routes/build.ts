@@ -1,11 +1,13 @@
 import type { Engine } from '../../../engine/engine.js';
 import type { BuildRequest } from '../../../engine/build.js';
+import type { ImageTransfer } from '../../../engine/image-transfer.js';
 import { invalidArgument } from '../../../lib/errors.js';
 import { parseExtraHost } from '../../../lib/extra-host.js';
 import { parseReference } from '../../../oci/reference.js';
 import type { JsonMessage } from '../../types/stream.js';
 import type { Router } from '../router.js';
 import { boolParam, intParam } from '../query.js';
+import { registryConfig } from './distribution.js';
 
 function jsonParam<T>(q: URLSearchParams, name: string, fallback: T): T {
   const raw = q.get(name);
@@ -41,7 +43,7 @@ function runResources(q: URLSearchParams): RunResources {
  * `{"stream"}` messages, the image ID as `{"aux":{"ID"}}`. An error before any output is a plain
  * error response; after, an `errorDetail` message. A dropped connection cancels the build.
  */
-export function buildRoutes(router: Router, engine: Engine): void {
+export function buildRoutes(router: Router, engine: Engine, transfer: ImageTransfer): void {
   router.add('POST', '/build', async (ctx) => {
     const q = ctx.query;
     const res = ctx.res;
@@ -59,6 +61,7 @@ export function buildRoutes(router: Router, engine: Engine): void {
     }
     const buildArgs = new Map(Object.entries(jsonParam<Record<string, string | null>>(q, 'buildargs', {})));
     const quiet = boolParam(q, 'q');
+    const credentialsFor = registryConfig(ctx.req.headers['x-registry-config']);
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
@@ -89,6 +92,7 @@ export function buildRoutes(router: Router, engine: Engine): void {
           extraHosts,
           resources,
           pull: boolParam(q, 'pull'),
+          pullImage: (ref, emit) => transfer.pull(ref, credentialsFor(parseReference(ref).domain), undefined, emit),
         },
         ctx.req,
         {

@@ -3,7 +3,7 @@ import type { JsonMessage } from '../../types/stream.js';
 import { invalidArgument } from '../../../lib/errors.js';
 import { parseManifestFormat } from '../../../oci/manifest-format.js';
 import { parseReference } from '../../../oci/reference.js';
-import type { ImageTransfer, ProgressEvent, RegistryCredentials } from '../../../engine/image-transfer.js';
+import { registryHost, type ImageTransfer, type ProgressEvent, type RegistryCredentials } from '../../../engine/image-transfer.js';
 import type { Handler, RequestContext, Router } from '../router.js';
 import { sendJson } from '../server.js';
 import { messageOf } from '../error-status.js';
@@ -17,6 +17,25 @@ export function registryAuth(header: string | string[] | undefined): RegistryCre
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Decodes `X-Registry-Config` (base64url JSON: credentials by registry, what the docker CLI sends
+ * with a build) into a lookup by registry host; absent or unreadable means anonymous everywhere.
+ */
+export function registryConfig(header: string | string[] | undefined): (host: string) => RegistryCredentials | undefined {
+  const byHost = new Map<string, RegistryCredentials>();
+  if (typeof header === 'string' && header !== '') {
+    try {
+      const parsed = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as Record<string, RegistryCredentials> | null;
+      for (const [server, creds] of Object.entries(parsed ?? {})) {
+        if (creds !== null && typeof creds === 'object') byHost.set(registryHost(server), creds);
+      }
+    } catch {
+      // Unreadable: anonymous, as an unreadable X-Registry-Auth.
+    }
+  }
+  return (host) => byHost.get(host);
 }
 
 /** Docker's JSON progress message for one event: state changes carry an empty progressDetail. */

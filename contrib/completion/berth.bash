@@ -34,6 +34,7 @@ __berth_flags_for() {
 	exec) echo "--detach -d --detach-keys --env -e --env-file --interactive -i --privileged --tty -t --user -u --workdir -w --help" ;;
 	ps | ls | list) echo "--all -a --filter -f --format --last -n --latest -l --no-trunc --quiet -q --size -s --help" ;;
 	images) echo "--all -a --digests --filter -f --format --no-trunc --quiet -q --help" ;;
+	history) echo "--format --human -H --no-trunc --platform --quiet -q --help" ;;
 	inspect) echo "--format -f --size -s --type --help" ;;
 	rmi) echo "--force -f --no-prune --help" ;;
 	import) echo "--change -c --message -m --platform --help" ;;
@@ -74,11 +75,12 @@ _berth() {
 		cword=$COMP_CWORD
 	fi
 
-	local commands="attach commit container create daemon diff exec image images import info inspect kill logs pause ps
-		rename restart rm rmi run start stop system tag top unpause version wait"
+	local commands="attach build builder commit container cp create daemon diff events exec export history image images import
+		info inspect kill load login logout logs network pause port ps pull push rename restart rm rmi run save start stats stop
+		system tag top unpause update version volume wait"
 	local container_cmds="attach commit create diff exec inspect kill logs ls list ps pause rename restart rm remove run
 		start stop top unpause wait"
-	local image_cmds="import inspect ls list rm remove tag"
+	local image_cmds="build history import inspect load ls list prune pull push rm remove save tag"
 
 	# Find the command (and subcommand of a management command), skipping global flags.
 	local i cmd="" sub="" positional=0

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerSummary } from '../api/types/container.js';
 import type { ImageSummary } from '../api/types/image.js';
-import { containerRow, displayablePorts, ellipsis, imageRows } from './list-rows.js';
+import { containerRow, displayablePorts, ellipsis, historyRows, imageRows } from './list-rows.js';
 
 const NOW = 1_700_000_000_000;
 
@@ -82,4 +82,35 @@ test('expands images to one row per tag, <none> when untagged', () => {
       ['<none>', '<none>', '<none>', 'dddddddddddd', '3 days ago', '4.26MB'],
     ],
   );
+});
+
+test("history rows as docker/cli's history formatter: 12-hex IDs or <missing>, the step cut at 45, human or exact times and sizes", () => {
+  const created = Date.UTC(2026, 0, 2, 3, 4, 5) / 1000;
+  const items = [
+    { Id: `sha256:${'a'.repeat(64)}`, Created: created, CreatedBy: `/bin/sh -c\tapt-get update && apt-get install -y ${'x'.repeat(30)}`, Tags: ['r:1'], Size: 1234567, Comment: 'c' },
+    { Id: '<missing>', Created: created, CreatedBy: '', Tags: null, Size: 0, Comment: '' },
+  ];
+  const nowMs = created * 1000 + 3 * 3600_000;
+  const prevTz = process.env['TZ'];
+  try {
+    process.env['TZ'] = 'UTC';
+    assert.deepEqual(historyRows(items, { trunc: true, human: true, nowMs })[0], {
+      ID: 'aaaaaaaaaaaa',
+      CreatedAt: '2026-01-02T03:04:05Z',
+      CreatedSince: '3 hours ago',
+      CreatedBy: '/bin/sh -c apt-get update && apt-get install…',
+      Size: '1.23MB',
+      Comment: 'c',
+    });
+    assert.equal(historyRows(items, { trunc: true, human: true, nowMs })[1]?.['ID'], '<missing>');
+    process.env['TZ'] = 'Asia/Kolkata';
+    const plain = historyRows(items, { trunc: false, human: false, nowMs })[0];
+    assert.deepEqual(
+      [plain?.['ID'], plain?.['CreatedSince'], plain?.['Size'], plain?.['CreatedBy']],
+      [`sha256:${'a'.repeat(64)}`, '2026-01-02T08:34:05+05:30', '1234567', `/bin/sh -c apt-get update && apt-get install -y ${'x'.repeat(30)}`],
+    );
+  } finally {
+    if (prevTz === undefined) delete process.env['TZ'];
+    else process.env['TZ'] = prevTz;
+  }
 });

@@ -1,9 +1,9 @@
 /**
- * The row values docker/cli's `ps` and `images` formatters expose to templates (`{{.ID}}`,
+ * The row values docker/cli's `ps`, `images` and `history` formatters expose to templates (`{{.ID}}`,
  * `{{.RunningFor}}`…), computed from API summaries. Pure: `nowMs` is passed in.
  */
 import type { ContainerSummary, Port } from '../api/types/container.js';
-import type { ImageSummary } from '../api/types/image.js';
+import type { HistoryItem, ImageSummary } from '../api/types/image.js';
 import { humanDuration } from '../lib/human-units.js';
 import { humanSize } from './format/units.js';
 
@@ -62,6 +62,44 @@ export function goTimeString(unixSeconds: number): string {
   const offset = `${sign}${p(Math.floor(abs / 60))}${p(abs % 60)}`;
   const zone = offsetMin === 0 ? 'UTC' : offset;
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${offset} ${zone}`;
+}
+
+/** Go's time.Format(time.RFC3339) of a unix time in the local zone: `2024-01-02T15:04:05Z`, `…+01:00`. */
+export function rfc3339(unixSeconds: number): string {
+  const d = new Date(unixSeconds * 1000);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const offsetMin = -d.getTimezoneOffset();
+  const abs = Math.abs(offsetMin);
+  const zone = offsetMin === 0 ? 'Z' : `${offsetMin > 0 ? '+' : '-'}${p(Math.floor(abs / 60))}:${p(abs % 60)}`;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}${zone}`;
+}
+
+export const HISTORY_HEADERS: Record<string, string> = {
+  ID: 'IMAGE',
+  CreatedSince: 'CREATED',
+  CreatedAt: 'CREATED AT',
+  CreatedBy: 'CREATED BY',
+  Size: 'SIZE',
+  Comment: 'COMMENT',
+};
+
+/**
+ * `history`'s rows as docker/cli's history formatter makes them: 12-hex IDs and the step cut to
+ * 45 characters unless `trunc` is off; without `human`, RFC 3339 times and sizes in bytes.
+ */
+export function historyRows(items: readonly HistoryItem[], opts: { trunc: boolean; human: boolean; nowMs: number }): Record<string, string>[] {
+  return items.map((h) => {
+    const createdBy = h.CreatedBy.replace(/\t/g, ' ');
+    const createdAt = rfc3339(h.Created);
+    return {
+      ID: opts.trunc ? h.Id.replace(/^[^:]*:/, '').slice(0, 12) : h.Id,
+      CreatedAt: createdAt,
+      CreatedSince: opts.human ? `${humanDuration(opts.nowMs - h.Created * 1000)} ago` : createdAt,
+      CreatedBy: opts.trunc ? ellipsis(createdBy, 45) : createdBy,
+      Size: opts.human ? humanSize(h.Size, 3) : String(h.Size),
+      Comment: h.Comment,
+    };
+  });
 }
 
 function hostPort(ip: string, port: number): string {

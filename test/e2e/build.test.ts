@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { api, BERTH_BIN, CLIENTS, DOCKER_BIN, runCommand, SHARED_HOST, uniqueName, type RunResult } from './harness.js';
+import { api, berth, BERTH_BIN, CLIENTS, docker, DOCKER_BIN, runCommand, SHARED_HOST, uniqueName, type RunResult } from './harness.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -484,6 +484,28 @@ test('--explain-cache says which file and which build arg made a step miss', asy
     // Each rebuild left the previous image untagged: remove them all, with their step images.
     const ids = builds.map((b) => /Successfully built ([0-9a-f]{12})/.exec(b.stdout)?.[1]).filter((id) => id !== undefined);
     await run(['rmi', repo, ...new Set(ids)]);
+    await ctx.cleanup();
+  }
+});
+
+test('history prints what the docker CLI prints: tables, -q, --no-trunc, json rows sorted and HTML-escaped', async () => {
+  const repo = uniqueName('hist');
+  const ctx = await makeContext({ Dockerfile: 'FROM busybox\nENV A=1\nRUN echo x > /y\n' });
+  try {
+    const b = await berth(['build', '-t', repo, ctx.dir]);
+    assert.equal(b.code, 0, b.stderr + b.stdout);
+    // Exact times and sizes: the relative ones could tick between the two commands.
+    const variants = [['-H=false'], ['-H=false', '--no-trunc'], ['-q'], ['image', '-q'], ['-H=false', '--format', 'json'], ['-H=false', '--format', '{{json .}}'], ['--format', '{{.ID}}|{{.CreatedBy}}|{{.Comment}}']];
+    for (const v of variants) {
+      const args = v[0] === 'image' ? ['image', 'history', ...v.slice(1), repo] : ['history', ...v, repo];
+      const [mine, theirs] = await Promise.all([berth(args), docker(args)]);
+      assert.equal(mine.code, 0, mine.stderr);
+      assert.equal(mine.stdout, theirs.stdout, args.join(' '));
+    }
+    assert.match((await berth(['history', repo])).stdout, /^IMAGE {10}CREATED +CREATED BY +SIZE +COMMENT\n[0-9a-f]{12} {3}(Less than a second|\d+ seconds?) ago +\/bin\/sh -c echo x > \/y +2B +\n/);
+    assert.match((await berth(['history', '-H=false', '--format', 'json', repo])).stdout, /"CreatedBy":"\/bin\/sh -c echo x \\u003e \/y"/);
+  } finally {
+    await berth(['rmi', '-f', repo]);
     await ctx.cleanup();
   }
 });

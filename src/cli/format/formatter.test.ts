@@ -41,14 +41,11 @@ test('custom templates render one line per row without a header', () => {
   assert.equal(renderList({ format: '{{.ID}}', defaultFormat, rows: [], headers }), '');
 });
 
-test('json prints one object per row with sorted keys and no HTML escaping', () => {
-  const out = renderList({
-    format: 'json',
-    defaultFormat,
-    rows: [{ Names: 'a<b>', ID: 'x', Label: () => '' }],
-    headers,
-  });
-  assert.equal(out, '{"ID":"x","Names":"a<b>"}\n');
+test("json and {{json .}} print a row as docker/cli's contexts marshal it: sorted keys, HTML escaped; {{json .Field}} unescaped", () => {
+  const rows = [{ Names: 'a<b>', ID: 'x', Label: () => '' }];
+  assert.equal(renderList({ format: 'json', defaultFormat, rows, headers }), '{"ID":"x","Names":"a\\u003cb\\u003e"}\n');
+  assert.equal(renderList({ format: '{{json .}}', defaultFormat, rows, headers }), '{"ID":"x","Names":"a\\u003cb\\u003e"}\n');
+  assert.equal(renderList({ format: '{{json .Names}}', defaultFormat, rows, headers }), '"a<b>"\n');
 });
 
 test('quiet prints IDs, overriding any format', () => {

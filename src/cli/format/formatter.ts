@@ -2,7 +2,6 @@
  * docker/cli's `--format` handling: `table …` (header + tabwriter-aligned rows), `json` (one
  * object per line), or any Go template per row; and `inspect`'s indented JSON / template output.
  */
-import { sortedKeys } from './gofmt.js';
 import {
   compileTemplate,
   dockerTemplateFuncs,
@@ -11,7 +10,7 @@ import {
   type TemplateFunc,
   type TemplateOptions,
 } from './go-template.js';
-import { goJson } from './template-funcs.js';
+import { asListRow, goJson, listRowJson } from './template-funcs.js';
 import { DOCKER_TABWRITER, formatTabular } from './tabwriter.js';
 
 /** A list command's format settings: the `--format` value, its default table and `-q`. */
@@ -61,12 +60,7 @@ export function renderList(opts: RenderListOptions): string {
   if (opts.quiet === true) format = opts.quietFormat ?? '{{.ID}}';
   else if (format === '' || format === TABLE_KEY) format = opts.defaultFormat;
 
-  if (format === JSON_KEY) {
-    // docker marshals its list contexts through a map, so keys come out sorted.
-    return opts.rows
-      .map((row) => goJson(Object.fromEntries(sortedKeys(row).map((k) => [k, row[k]])), { escapeHTML: false }) + '\n')
-      .join('');
-  }
+  if (format === JSON_KEY) return opts.rows.map((row) => listRowJson(row) + '\n').join('');
 
   const isTable = format.startsWith(TABLE_KEY);
   // docker strips the `table` keyword and surrounding spaces and accepts `\t` and `\n` written
@@ -76,7 +70,7 @@ export function renderList(opts: RenderListOptions): string {
     .replaceAll('\\t', '\t')
     .replaceAll('\\n', '\n');
   const tmpl = parse(text, dockerTemplateFuncs);
-  const body = opts.rows.map((row) => tmpl.execute(row) + '\n').join('');
+  const body = opts.rows.map((row) => tmpl.execute(asListRow({ ...row })) + '\n').join('');
   if (!isTable) return body;
 
   const fields = new Set([...Object.keys(opts.headers), ...opts.rows.flatMap((r) => Object.keys(r))]);

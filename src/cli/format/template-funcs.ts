@@ -70,11 +70,28 @@ function title(s: string): string {
   return out;
 }
 
+/**
+ * Marks a list command's row (docker/cli's formatter contexts): their MarshalJSON goes through
+ * json.Marshal of a map, so `{{json .}}` of a row has sorted keys and HTML escaping on.
+ */
+const LIST_ROW = Symbol('list row');
+
+export function asListRow<T extends object>(row: T): T {
+  return Object.defineProperty(row, LIST_ROW, { value: true });
+}
+
+/** A row's JSON as docker/cli's formatter contexts marshal it (see asListRow). */
+export function listRowJson(row: Record<string, unknown>): string {
+  return goJson(Object.fromEntries(Object.keys(row).sort().map((k) => [k, row[k]])), { escapeHTML: true });
+}
+
 /** docker/cli's template functions (templates.basicFunctions). */
 export const dockerTemplateFuncs: Record<string, TemplateFunc> = {
   json: (...args) => {
     checkArity('json', args, 1);
-    return goJson(args[0], { escapeHTML: false });
+    const v = args[0];
+    if (typeof v === 'object' && v !== null && LIST_ROW in v) return listRowJson(v as Record<string, unknown>);
+    return goJson(v, { escapeHTML: false });
   },
   split: (...args) => {
     checkArity('split', args, 2);

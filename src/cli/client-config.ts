@@ -41,3 +41,11 @@ export async function readClientConfig(env: Env): Promise<DockerConfigFile> {
     throw new Error(`loading config file ${file}: ${(e as Error).message}`);
   }
 }
+
+/** Writes config.json as docker/cli does (tab-indented, 0600). The atomic write loads only for the commands that write. */
+export async function writeClientConfig(env: Env, config: DockerConfigFile): Promise<string> {
+  const file = await clientConfigPath(env);
+  const { writeFileAtomic } = await import('../lib/atomic-file.js');
+  await writeFileAtomic(file, JSON.stringify(config, null, '\t'), 0o600);
+  return file;
+}

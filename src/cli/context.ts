@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DEFAULT_SOCKET_PATH } from '../api/client/engine-client.js';
-import { clientConfigDir, readClientConfig } from './client-config.js';
 import { CommandUsageError } from './command.js';
+import { currentContextName, DEFAULT_CONTEXT, readContext } from './context-store.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -14,7 +12,7 @@ type Env = Record<string, string | undefined>;
  */
 export async function resolveDaemonSocket(opts: { context?: string; hosts: readonly string[]; env: Env }): Promise<string> {
   const name = await contextName(opts);
-  if (name === 'default') return resolveSocketPath(opts.hosts, opts.env);
+  if (name === DEFAULT_CONTEXT) return resolveSocketPath(opts.hosts, opts.env);
   return socketOfHost(await contextHost(name, opts.env));
 }
 
@@ -23,22 +21,16 @@ async function contextName({ context, hosts, env }: { context?: string; hosts: r
     if (hosts.length > 0) throw new CommandUsageError('conflicting options: cannot specify both --host and --context');
     return context;
   }
-  if (hosts.length > 0 || env['BERTH_HOST'] || env['DOCKER_HOST']) return 'default';
-  return env['DOCKER_CONTEXT'] || (await readClientConfig(env)).currentContext || 'default';
+  return hosts.length > 0 ? DEFAULT_CONTEXT : currentContextName(env);
 }
 
-/** The docker endpoint's host of a stored context: `contexts/meta/<sha256 of the name>/meta.json`. */
+/** The docker endpoint's host of a stored context. */
 async function contextHost(name: string, env: Env): Promise<string> {
-  const { createHash } = await import('node:crypto');
-  const file = join(await clientConfigDir(env), 'contexts', 'meta', createHash('sha256').update(name).digest('hex'), 'meta.json');
-  let meta: { Endpoints?: { docker?: { Host?: string } } };
   try {
-    meta = JSON.parse(readFileSync(file, 'utf8')) as typeof meta;
+    return (await readContext(env, name)).Endpoints.docker?.Host ?? '';
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? `context not found: open ${file}: no such file or directory` : (e as Error).message;
-    throw new Error(`unable to resolve docker endpoint: context "${name}": ${why}`);
+    throw new Error(`unable to resolve docker endpoint: ${(e as Error).message}`);
   }
-  return meta.Endpoints?.docker?.Host ?? '';
 }
 
 /** The daemon's socket: `-H`, then BERTH_HOST, then DOCKER_HOST, then the default. Only unix sockets. */

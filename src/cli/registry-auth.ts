@@ -1,5 +1,5 @@
 import { DEFAULT_DOMAIN, parseReference } from '../oci/reference.js';
-import { clientConfigPath, readClientConfig, type DockerConfigFile } from './client-config.js';
+import { readClientConfig, writeClientConfig, type DockerConfigFile } from './client-config.js';
 
 /** Docker Hub's key in config.json, as docker/cli writes it. */
 export const HUB_SERVER = 'https://index.docker.io/v1/';
@@ -16,14 +16,6 @@ type Env = Record<string, string | undefined>;
 export function serverKey(server: string): string {
   const host = server.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
   return host === '' || host === DEFAULT_DOMAIN || host === 'index.docker.io' || host === 'registry-1.docker.io' ? HUB_SERVER : host;
-}
-
-/** Returns the file written. The atomic write (node:crypto, node:fs/promises) loads only for login and logout. */
-async function writeConfig(env: Env, config: DockerConfigFile): Promise<string> {
-  const file = await clientConfigPath(env);
-  const { writeFileAtomic } = await import('../lib/atomic-file.js');
-  await writeFileAtomic(file, JSON.stringify(config, null, '\t'), 0o600);
-  return file;
 }
 
 function helperFor(config: DockerConfigFile, key: string): string | undefined {
@@ -68,11 +60,11 @@ export async function storeCredentials(env: Env, creds: Credentials): Promise<{ 
   if (h) {
     await helper(h, 'store', JSON.stringify({ ServerURL: key, Username: creds.username, Secret: creds.password }));
     config.auths = { ...config.auths, [key]: {} };
-    await writeConfig(env, config);
+    await writeClientConfig(env, config);
     return {};
   }
   config.auths = { ...config.auths, [key]: { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') } };
-  return { file: await writeConfig(env, config) };
+  return { file: await writeClientConfig(env, config) };
 }
 
 /** Forgets `server`'s credentials. */
@@ -84,7 +76,7 @@ export async function eraseCredentials(env: Env, server: string): Promise<void> 
   if (h) await helper(h, 'erase', key).catch(() => undefined);
   if (!had) return;
   if (config.auths) delete config.auths[key];
-  await writeConfig(env, config);
+  await writeClientConfig(env, config);
 }
 
 /** X-Registry-Auth for a reference's registry: base64url JSON, `{}` when anonymous (as docker/cli sends). */

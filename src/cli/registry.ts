@@ -193,6 +193,19 @@ export const managementCommands: CommandEntry[] = [
     ],
   },
   {
+    name: 'context',
+    description: 'Manage contexts',
+    subcommands: [
+      { name: 'create', description: 'Create a context', load: () => import('./commands/context.js').then((m) => m.contextCreateCommand) },
+      { name: 'inspect', description: 'Display detailed information on one or more contexts', load: () => import('./commands/context.js').then((m) => m.contextInspectCommand) },
+      { name: 'ls', names: ['list'], description: 'List contexts', load: () => import('./commands/context.js').then((m) => m.contextLsCommand) },
+      { name: 'rm', names: ['remove'], description: 'Remove one or more contexts', load: () => import('./commands/context.js').then((m) => m.contextRmCommand) },
+      { name: 'show', description: 'Print the name of the current context', load: () => import('./commands/context.js').then((m) => m.contextShowCommand) },
+      { name: 'update', description: 'Update a context', load: () => import('./commands/context.js').then((m) => m.contextUpdateCommand) },
+      { name: 'use', description: 'Set the current docker context', load: () => import('./commands/context.js').then((m) => m.contextUseCommand) },
+    ],
+  },
+  {
     name: 'builder',
     description: 'Manage builds',
     subcommands: [

@@ -464,3 +464,41 @@ test("berth follows the docker CLI's contexts: -c NAME, DOCKER_CONTEXT and `dock
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("berth context create/ls/use/show/inspect/update/rm keep the docker CLI's store and print what it prints", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-contexts-'));
+  // No BERTH_HOST or DOCKER_HOST: those would choose the default context and draw a warning.
+  const bare = { BERTH_HOST: '', DOCKER_HOST: '', DOCKER_CONFIG: dir };
+  const both = async (args: string[]): Promise<RunResult> => {
+    const [mine, theirs] = await Promise.all([berth(args, { env: bare }), docker(args, { env: bare })]);
+    // The default context's endpoint is each tool's own default socket, of another length: columns compared, not their padding.
+    const norm = (s: string): string => s.replaceAll('unix:///run/berth/berth.sock', 'DEFAULT').replaceAll('unix:///var/run/docker.sock', 'DEFAULT').replace(/ +$/gm, '').replace(/ {3,}/g, '   ');
+    assert.equal(norm(mine.stdout), norm(theirs.stdout), `stdout of ${args.join(' ')}`);
+    assert.equal(mine.stderr, theirs.stderr, `stderr of ${args.join(' ')}`);
+    assert.equal(mine.code, theirs.code, `code of ${args.join(' ')}`);
+    return mine;
+  };
+  try {
+    const made = await berth(['context', 'create', 'mine', '--docker', `host=${SHARED_HOST}`, '--description', 'berth <e2e>'], { env: bare });
+    assert.deepEqual([made.code, made.stdout, made.stderr], [0, 'mine\n', 'Successfully created context "mine"\n']);
+    for (const args of [['context', 'ls'], ['context', 'ls', '-q'], ['context', 'ls', '--format', 'json'], ['context', 'inspect', 'mine'], ['context', 'show'], ['context', 'create', 'mine'], ['context', 'create', 'default'], ['context', 'create', 'b@d'], ['context', 'use', 'nosuch'], ['context', 'rm', 'default']]) {
+      await both(args);
+    }
+    // What berth made, docker uses; what docker updates, berth shows; and the other way round.
+    assert.equal((await docker(['context', 'use', 'mine'], { env: bare })).code, 0);
+    assert.equal((await berth(['context', 'show'], { env: bare })).stdout, 'mine\n');
+    assert.match((await berth(['version', '--format', '{{.Server.Os}}'], { env: bare })).stdout, /^linux$/m);
+    await both(['context', 'ls']);
+    await both(['context', 'rm', 'mine']);
+    assert.equal((await docker(['context', 'update', 'mine', '--description', 'renamed'], { env: bare })).code, 0);
+    assert.match((await berth(['context', 'ls'], { env: bare })).stdout, /^mine \* +renamed +unix:\/\//m);
+    const copy = await berth(['context', 'create', 'copy', '--from', 'mine'], { env: bare });
+    assert.equal(copy.code, 0, copy.stderr);
+    assert.equal((await docker(['context', 'inspect', '--format', '{{.Endpoints.docker.Host}}', 'copy'], { env: bare })).stdout, `${SHARED_HOST}\n`);
+    assert.deepEqual(await berth(['context', 'rm', '-f', 'mine', 'copy', 'nosuch'], { env: bare }).then((r) => [r.code, r.stdout]), [0, 'mine\ncopy\nnosuch\n']);
+    await both(['context', 'show']);
+    await both(['context', 'ls']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

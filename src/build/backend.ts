@@ -91,8 +91,12 @@ export interface BuildBackend {
    * a reference is first pulled from its registry, as dockerd's builder does for base images.
    */
   image(ref: string, pull?: boolean): Promise<BuildImage>;
-  /** The cache: a child of `parent` (or a base image when null) built with the same container config. */
-  cached(parent: BuildImage | null, containerConfig: ImageRunConfig): BuildImage | undefined;
+  /**
+   * The cache: a child of `parent` (or a base image when null) built with the same container config;
+   * with `--cache-from` images, their history's matching step instead, as dockerd's classic builder
+   * (`runConfig` is the config such a step's image gets).
+   */
+  cached(parent: BuildImage | null, containerConfig: ImageRunConfig, runConfig: ImageRunConfig): Promise<BuildImage | undefined>;
   /** Every earlier step built on `parent`, for explaining a miss. */
   cacheCandidates(parent: BuildImage | null): CacheCandidate[];
   /** A new image on `parent`; `layer` is an uncompressed tar, or null for a metadata-only step. */

@@ -33,7 +33,7 @@ class FakeBackend implements BuildBackend {
     return img;
   }
 
-  cached(parent: BuildImage | null, cc: ImageRunConfig): BuildImage | undefined {
+  async cached(parent: BuildImage | null, cc: ImageRunConfig): Promise<BuildImage | undefined> {
     const want = JSON.parse(JSON.stringify(cc)) as unknown;
     return [...this.images.values()].find((i) => i.parent === (parent?.id ?? '') && isDeepStrictEqual(i.cc, want));
   }

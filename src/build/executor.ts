@@ -409,7 +409,7 @@ function missingDirs(image: BuildImage | null, dir: string, opts: BuildOptions):
 /** Takes the cached child image for this step if there is one, else makes it. */
 async function commitOrReuse(ctx: Ctx, state: State, cc: ImageRunConfig, make: () => Promise<BuildImage>, files?: () => CopyManifest): Promise<void> {
   const { backend, opts } = ctx;
-  const hit = opts.noCache ? undefined : backend.cached(state.image, cc);
+  const hit = opts.noCache ? undefined : await backend.cached(state.image, cc, state.config);
   if (hit) {
     opts.out(' ---> Using cache\n');
     state.image = hit;

@@ -29,6 +29,8 @@ import type { Engine } from './engine.js';
 export type BuildRequest = Pick<BuildOptions, 'tags' | 'buildArgs' | 'target' | 'noCache' | 'explainCache' | 'labels' | 'rm' | 'forceRm' | 'network' | 'extraHosts' | 'resources'> & {
   /** Path of the Dockerfile inside the context (BuildOptions.dockerfile is its text). */
   dockerfile: string;
+  /** `--cache-from`: images whose history steps may serve as the cache; names not here are skipped, as dockerd. */
+  cacheFrom: string[];
   /**
    * How to pull a reference the build starts or copies from, with the client's credentials for its
    * registry: with `pull` (`--pull`) every time, else when the image is not here, as dockerd's builder.
@@ -47,6 +49,8 @@ class EngineBuildBackend implements BuildBackend {
 
   constructor(
     private readonly engine: Engine,
+    /** The `--cache-from` images (see `cached`); narrowed to one once a step took from it, as dockerd. */
+    private cacheSources: Image[],
     private readonly puller?: { pull: NonNullable<BuildRequest['pullImage']>; out: (text: string) => void },
   ) {}
 
@@ -80,12 +84,50 @@ class EngineBuildBackend implements BuildBackend {
     return this.view(img);
   }
 
-  cached(parent: BuildImage | null, containerConfig: ImageRunConfig): BuildImage | undefined {
+  async cached(parent: BuildImage | null, containerConfig: ImageRunConfig, runConfig: ImageRunConfig): Promise<BuildImage | undefined> {
     const want = JSON.parse(JSON.stringify(containerConfig)) as unknown;
     const hit = this.engine.images
       .childrenOf(parent?.id ?? '')
       .find((i) => (parent !== null || (i.config.history ?? []).length === 1) && isDeepStrictEqual(i.config.container_config, want));
-    return hit ? this.view(hit) : undefined;
+    if (this.cacheSources.length === 0) return hit ? this.view(hit) : undefined;
+    // With --cache-from, a step image of this host counts only below one of those images, as dockerd's.
+    if (hit && this.cacheSources.some((s) => this.isAncestor(hit.id, s))) return this.view(hit);
+    const base = parent ? this.engine.images.get(parent.id as ImageId) : null;
+    const done = base?.config.history?.length ?? 0;
+    const step = (containerConfig.Cmd ?? []).join(' ');
+    for (const source of this.cacheSources) {
+      const history = source.config.history ?? [];
+      if (!continues(source, base) || history[done]?.created_by !== step) continue;
+      this.cacheSources = [source];
+      if (history.length - 1 === done) return this.view(source);
+      const restored = await this.restoreStep(base, source, done, runConfig);
+      return this.view(restored);
+    }
+    return undefined;
+  }
+
+  /** Whether `ancestor` is below `image` in its parent chain. */
+  private isAncestor(ancestor: string, image: Image): boolean {
+    for (let id = image.row.parent; id !== ''; id = this.engine.images.get(id as ImageId).row.parent) {
+      if (id === ancestor) return true;
+    }
+    return false;
+  }
+
+  /** The image of `source`'s step `index` on `base` (dockerd's restoreCachedImage), with the step's run config. */
+  private async restoreStep(base: Image | null, source: Image, index: number, runConfig: ImageRunConfig): Promise<Image> {
+    const entry = source.config.history![index]!;
+    const layerIndex = (source.config.history ?? []).slice(0, index).filter((h) => !h.empty_layer).length;
+    const img = await this.engine.images.createImage({
+      parent: base,
+      layer: entry.empty_layer ? null : { of: source, index: layerIndex },
+      runConfig,
+      history: entry,
+      ...(source.config.author ? { author: source.config.author } : {}),
+      created: entry.created ?? source.config.created ?? new Date().toISOString(),
+    });
+    await this.engine.images.ensureUnpacked(img);
+    return img;
   }
 
   cacheCandidates(parent: BuildImage | null): CacheCandidate[] {
@@ -283,6 +325,34 @@ function dockerfilePath(name: string): string {
   return clean;
 }
 
+/** The `--cache-from` images here; the others are skipped, as dockerd skips them. */
+function cacheSources(engine: Engine, refs: readonly string[]): Image[] {
+  const out: Image[] = [];
+  for (const ref of refs) {
+    try {
+      out.push(engine.images.resolve(ref));
+    } catch (e) {
+      if (!isBerthError(e, 'NotFound')) throw e;
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether `base`'s history and layers begin `image`'s, so that `image`'s next step can follow
+ * `base` (dockerd's isValidParent).
+ */
+function continues(image: Image, base: Image | null): boolean {
+  const history = image.config.history ?? [];
+  if (history.length === 0) return false;
+  if (!base) return true;
+  const baseHistory = base.config.history ?? [];
+  const baseLayers = base.config.rootfs.diff_ids;
+  if (baseHistory.length === 0 && baseLayers.length === 0) return true;
+  if (baseHistory.length >= history.length || baseLayers.length > image.config.rootfs.diff_ids.length) return false;
+  return baseHistory.every((h, i) => isDeepStrictEqual(h, history[i])) && baseLayers.every((d, i) => d === image.config.rootfs.diff_ids[i]);
+}
+
 /**
  * `POST /build`: indexes the context tar (any compression), reads the Dockerfile, drops
  * .dockerignore'd files, runs the classic builder and tags the result. `out` gets the progress
@@ -326,14 +396,14 @@ export async function buildImage(
   ready.catch(() => undefined);
   try {
     const dockerfile = await readDockerfile(index, loaded, dfName, req.dockerfile || 'Dockerfile');
-    const backend = new EngineBuildBackend(engine, req.pullImage ? { pull: req.pullImage, out } : undefined);
+    const backend = new EngineBuildBackend(engine, cacheSources(engine, req.cacheFrom), req.pullImage ? { pull: req.pullImage, out } : undefined);
     const epochArg = req.buildArgs.get('SOURCE_DATE_EPOCH');
     if (epochArg !== undefined && epochArg !== null && !/^\d+$/.test(epochArg)) {
       throw invalidArgument('build_source_date_epoch', `invalid SOURCE_DATE_EPOCH: ${epochArg}`);
     }
     // As BuildKit: the SOURCE_DATE_EPOCH build arg fixes `created` and clamps layer mtimes.
     const epoch = epochArg ? Number(epochArg) : undefined;
-    const { dockerfile: dockerfilePathInContext, pullImage: _, ...fromRequest } = req;
+    const { dockerfile: dockerfilePathInContext, pullImage: _, cacheFrom: __, ...fromRequest } = req;
     const opts: BuildOptions = {
       ...fromRequest,
       dockerfile,

@@ -53,9 +53,10 @@ export interface NewLayerImage {
    * tar (its digest is then its DiffID), as Docker stores a commit, and unpacked only when
    * something first needs it (`ensureUnpacked`), so the user waits for one write of it, not two.
    * Push compresses such layers; `size` is the layer's as Docker counts it (ApplyResult.contentBytes),
-   * which nothing here reads from the tar. null adds no layer (a builder's metadata-only step).
+   * which nothing here reads from the tar. `of` reuses another image's layer (its blob and snapshot)
+   * whose parents are this image's parent's layers. null adds no layer (a builder's metadata-only step).
    */
-  layer: { tar: Readable } | { plainTar: AsyncIterable<Buffer>; size: number; pool: BufferPool } | null;
+  layer: { tar: Readable } | { plainTar: AsyncIterable<Buffer>; size: number; pool: BufferPool } | { of: Image; index: number } | null;
   runConfig: ImageRunConfig;
   /** The builder's record of the step (Docker's `container_config`), which its cache compares. */
   containerConfig?: ImageRunConfig;
@@ -75,6 +76,8 @@ interface NewLayer {
   size: number;
   /** The blob is the plain tar. */
   plain: boolean;
+  /** The blob's media type when it is another image's (see NewLayerImage.layer). */
+  mediaType?: string;
 }
 
 /**
@@ -131,7 +134,14 @@ export class ImageService {
   /** Adds one layer on `parent` (commit, import): stores blobs, snapshot, config, manifest and the image row. */
   async createImage(req: NewLayerImage): Promise<Image> {
     const parentChain = req.parent && req.parent.config.rootfs.diff_ids.length > 0 ? this.topChainId(req.parent) : null;
-    const layer = req.layer === null ? null : 'plainTar' in req.layer ? await this.storeTar(req.layer.plainTar, req.layer.size, req.layer.pool) : await this.ingest(req.layer.tar, parentChain);
+    const layer =
+      req.layer === null
+        ? null
+        : 'plainTar' in req.layer
+          ? await this.storeTar(req.layer.plainTar, req.layer.size, req.layer.pool)
+          : 'of' in req.layer
+            ? this.layerOf(req.layer.of, req.layer.index)
+            : await this.ingest(req.layer.tar, parentChain);
     const base = req.parent?.config;
     const config: ImageConfig = {
       architecture: base?.architecture ?? hostArchitecture(),
@@ -152,7 +162,7 @@ export class ImageService {
       config: { mediaType: MEDIA_TYPES.dockerConfig, digest: configDigest, size: configBytes.length },
       layers: [
         ...(req.parent?.manifest.layers ?? []),
-        ...(layer ? [{ mediaType: layer.plain ? MEDIA_TYPES.dockerLayer : MEDIA_TYPES.dockerLayerGzip, digest: layer.blob.digest, size: layer.blob.size }] : []),
+        ...(layer ? [{ mediaType: layer.mediaType ?? (layer.plain ? MEDIA_TYPES.dockerLayer : MEDIA_TYPES.dockerLayerGzip), digest: layer.blob.digest, size: layer.blob.size }] : []),
       ],
     };
     // Both stored at once: their fsyncs then share a journal commit. The row comes after both.
@@ -175,6 +185,14 @@ export class ImageService {
     });
     if (ref) this.recordEvent('tag', id, familiarString(parseReference(ref)));
     return this.get(id);
+  }
+
+  private layerOf(image: Image, index: number): NewLayer {
+    const descriptor = image.manifest.layers[index];
+    const diffId = image.config.rootfs.diff_ids[index];
+    if (!descriptor || !diffId) throw internal('no_such_layer', `image ${shortId(image.id)} has no layer ${index}`);
+    const size = this.layerSizes(image)[index] ?? 0;
+    return { diffId: parseDiffId(diffId), blob: { digest: parseDigest(descriptor.digest), size: descriptor.size }, size, plain: false, mediaType: descriptor.mediaType };
   }
 
   private async ingest(tar: Readable, parentChain: ChainId | null): Promise<NewLayer> {

@@ -182,6 +182,42 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 
+  test(`${client}: --cache-from takes the steps of a loaded image (no step images here) as the cache, as dockerd's classic builder`, async () => {
+    const repo = uniqueName('cachefrom');
+    const steps = ['FROM busybox', 'RUN head -c 8 /dev/urandom | od -x > /rand', 'COPY f /f', 'RUN cat /f /rand > /both', 'CMD ["cat", "/both"]'];
+    const ctx = await makeContext({ f: 'file\n', Dockerfile: `${steps.join('\n')}\n`, 'Prefix.Dockerfile': `${steps.slice(0, 2).join('\n')}\n` });
+    const archive = join(ctx.dir, '..', `${repo}.tar`);
+    try {
+      const first = await run(['build', '-t', `${repo}:src`, ctx.dir]);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      const srcId = (await run(['image', 'inspect', '--format', '{{.Id}}', `${repo}:src`])).stdout.trim();
+      const rand = (await run(['run', '--rm', `${repo}:src`])).stdout;
+      // As after a pull in a fresh CI job: the image, none of the step images that built it.
+      assert.equal((await run(['save', '-o', archive, `${repo}:src`])).code, 0);
+      assert.equal((await run(['rmi', `${repo}:src`])).code, 0);
+      assert.equal((await run(['load', '-i', archive])).code, 0);
+
+      const cold = await run(['build', '-t', `${repo}:cold`, ctx.dir]);
+      assert.equal(cold.code, 0, cold.stderr + cold.stdout);
+      assert.doesNotMatch(cold.stdout, /Using cache/);
+      const warm = await run(['build', '--cache-from', `${repo}:src`, '--cache-from', 'no-such-image-here', '-t', `${repo}:warm`, ctx.dir]);
+      assert.equal(warm.code, 0, warm.stderr + warm.stdout);
+      assert.equal(warm.stdout.match(/Using cache/g)?.length, 4, warm.stdout);
+      assert.equal((await run(['image', 'inspect', '--format', '{{.Id}}', `${repo}:warm`])).stdout.trim(), srcId);
+      assert.equal((await run(['run', '--rm', `${repo}:warm`])).stdout, rand);
+      // A Dockerfile that stops midway gets the step's image with its own config, runnable.
+      const prefix = await run(['build', '--cache-from', `${repo}:src`, '-f', join(ctx.dir, 'Prefix.Dockerfile'), '-t', `${repo}:prefix`, ctx.dir]);
+      assert.equal(prefix.code, 0, prefix.stderr + prefix.stdout);
+      assert.match(prefix.stdout, /Using cache/);
+      assert.equal((await run(['image', 'inspect', '--format', '{{json .Config.Cmd}}', `${repo}:prefix`])).stdout.trim(), '["sh"]');
+      assert.equal((await run(['run', '--rm', `${repo}:prefix`, 'cat', '/rand'])).stdout, rand.slice(5));
+    } finally {
+      await run(['rmi', '-f', `${repo}:src`, `${repo}:cold`, `${repo}:warm`, `${repo}:prefix`]);
+      await rm(archive, { force: true });
+      await ctx.cleanup();
+    }
+  });
+
   test(`${client}: RUN --mount=type=cache keeps its directory across builds, type=tmpfs is scratch; neither leaves a trace in the layer; --network=none`, async () => {
     const id = uniqueName('cachemount');
     const ctx = await makeContext({

@@ -91,6 +91,7 @@ export const buildCommand: CommandDef = {
   aliases: ['image build', 'build'],
   flags: [
     { name: 'build-arg', type: 'list', description: 'Set build-time variables' },
+    { name: 'cache-from', type: 'list', description: 'Images to consider as cache sources' },
     runFlag('cgroup-parent', 'Set the parent cgroup for the "RUN" instructions during build'),
     runFlag('cpu-period', 'Limit the CPU CFS (Completely Fair Scheduler) period'),
     runFlag('cpu-quota', 'Limit the CPU CFS (Completely Fair Scheduler) quota'),
@@ -213,6 +214,7 @@ export const buildCommand: CommandDef = {
         networkmode: flags.string('network'),
         extrahosts: flags.list('add-host').map(parseExtraHost),
         pull: flags.bool('pull'),
+        cachefrom: flags.list('cache-from').length > 0 ? JSON.stringify(flags.list('cache-from')) : undefined,
         memory: flags.changed('memory') ? bytesValue(flags.string('memory') ?? '') : undefined,
         memswap: flags.changed('memory-swap') ? swapValue(flags.string('memory-swap') ?? '') : undefined,
         cpushares: flags.int('cpu-shares'),

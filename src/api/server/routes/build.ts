@@ -92,6 +92,7 @@ export function buildRoutes(router: Router, engine: Engine, transfer: ImageTrans
           extraHosts,
           resources,
           pull: boolParam(q, 'pull'),
+          cacheFrom: jsonParam<string[] | null>(q, 'cachefrom', null) ?? [],
           pullImage: (ref, emit) => transfer.pull(ref, credentialsFor(parseReference(ref).domain), undefined, emit),
         },
         ctx.req,

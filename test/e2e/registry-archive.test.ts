@@ -180,6 +180,15 @@ for (const { name: client, run } of CLIENTS) {
       assert.ok(files.has('bin/busybox'));
       assert.equal(files.has('bin/ls'), false, 'a deleted file is not exported');
       assert.equal([...files.keys()].some((n) => n.includes('.wh.')), false, 'no whiteouts in an export');
+      // What dockerd's init layer adds where the image has none, also for a container never started.
+      const created = ok(await run(['create', 'busybox', 'true']), 'create').stdout.trim();
+      try {
+        ok(await run(['export', '-o', join(dir, 'created.tar'), created]), 'export of a created container');
+        const names = new Set([...(await members(join(dir, 'created.tar'))).keys()].map((n) => n.replace(/\/$/, '')));
+        for (const n of ['.dockerenv', 'dev/console', 'dev/pts', 'dev/shm', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf', 'etc/mtab', 'proc', 'sys']) assert.ok(names.has(n), n);
+      } finally {
+        await berth(['rm', created]);
+      }
 
       ok(await run(['run', '-d', '--name', running, 'busybox', 'sh', '-c', 'echo live > /live; exec sleep 60']), 'run -d');
       const piped = await runCommand('sh', ['-c', `"${client === 'berth' ? BERTH_BIN : '/usr/local/bin/docker'}" export ${running} | tar -x -O -f - live`], {

@@ -1,19 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Descriptor } from '../oci/image.js';
-import { parsePlatform, pickPlatform } from './manifest.js';
+import { pickPlatform } from './manifest.js';
 
 const entry = (architecture: string, variant?: string, os = 'linux'): Descriptor => ({
   mediaType: 'application/vnd.oci.image.manifest.v1+json',
   digest: `sha256:${architecture}${variant ?? ''}`,
   size: 1,
   platform: variant ? { os, architecture, variant } : { os, architecture },
-});
-
-test('parsePlatform splits os/arch[/variant] and refuses less', () => {
-  assert.deepEqual(parsePlatform('linux/amd64'), { os: 'linux', architecture: 'amd64' });
-  assert.deepEqual(parsePlatform('Linux/ARM64/v8'), { os: 'linux', architecture: 'arm64', variant: 'v8' });
-  assert.throws(() => parsePlatform('linux'), /unknown operating system or architecture/);
 });
 
 test('pickPlatform chooses the entry of the wanted platform', () => {

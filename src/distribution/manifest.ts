@@ -1,6 +1,7 @@
 import { BerthError, invalidArgument, notFound } from '../lib/errors.js';
 import { parseDigest, sha256Digest, type Digest } from '../oci/digest.js';
 import { MEDIA_TYPES, type Descriptor, type ImageManifest } from '../oci/image.js';
+import { formatPlatform, type Platform } from '../oci/platform.js';
 import { kindOfStatus, registryErrorText, type RegistryClient } from './registry-client.js';
 
 export const INDEX_MEDIA_TYPES = {
@@ -13,11 +14,6 @@ const ACCEPT = [MEDIA_TYPES.dockerManifest, MEDIA_TYPES.ociManifest, INDEX_MEDIA
 /** Manifests larger than this are refused, as containerd and Docker do (4 MiB). */
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
 
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
 
 export interface ResolvedManifest {
   /** The image manifest's bytes, as received (so a push of them reproduces its digest). */
@@ -26,13 +22,6 @@ export interface ResolvedManifest {
   manifest: ImageManifest;
   /** What the reference resolved to: the index's digest when it named an index, else `digest`. */
   repoDigest: Digest;
-}
-
-/** `linux/amd64`, `linux/arm64/v8` → a platform. */
-export function parsePlatform(text: string): Platform {
-  const [os = '', architecture = '', variant] = text.toLowerCase().split('/');
-  if (!os || !architecture) throw invalidArgument('invalid_platform', `"${text}": unknown operating system or architecture: invalid argument`);
-  return variant ? { os, architecture, variant } : { os, architecture };
 }
 
 interface IndexDoc {
@@ -58,8 +47,7 @@ export async function resolveManifest(
     const index = JSON.parse(top.bytes.toString('utf8')) as IndexDoc;
     const entry = pickPlatform(index.manifests ?? [], platform);
     if (!entry) {
-      const want = `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`;
-      throw notFound('no_matching_manifest', `no matching manifest for ${want} in the manifest list entries`);
+      throw notFound('no_matching_manifest', `no matching manifest for ${formatPlatform(platform)} in the manifest list entries`);
     }
     const inner = await fetchManifest(client, repo, entry.digest, display);
     return { ...asImage(inner), repoDigest: top.digest };

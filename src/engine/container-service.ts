@@ -66,6 +66,7 @@ import { validateHealthcheck } from './health.js';
 import { restartAfterExit, RestartScheduler, startOnDaemonStart, validateRestartPolicy } from './restart-policy.js';
 import { copyUp } from '../volume/copy-up.js';
 import { planMounts, tmpfsMountOptions, volumesFromContainer, volumesFromMounts, type MountInputs, type MountRecord } from '../volume/mount-plan.js';
+import { formatPlatform, parsePlatform, platformMatches } from '../oci/platform.js';
 import { VolumeMountError } from '../volume/local-mount.js';
 import { checkVolumeDriver, volumeName, type VolumeStore } from '../volume/volume-store.js';
 
@@ -92,6 +93,8 @@ export interface CreateRequest {
   hostConfig: HostConfigSpec;
   /** NetworkingConfig.EndpointsConfig: network name or id → aliases and address asked for. */
   endpoints?: Record<string, EndpointRequest>;
+  /** `--platform`: the image must be of it (`os[/arch[/variant]]`). */
+  platform?: string;
 }
 
 export interface LogOptions {
@@ -167,6 +170,15 @@ export class ContainerService {
   async create(req: CreateRequest): Promise<{ id: ContainerId; warnings: string[] }> {
     const sw = this.stopwatch('create');
     const image = this.deps.images.resolve(req.config.Image ?? '');
+    if (req.platform) {
+      const want = parsePlatform(req.platform);
+      const { os, architecture, variant } = image.config;
+      const have = variant ? { os, architecture, variant } : { os, architecture };
+      // A 404, as dockerd's: the docker CLI then pulls the image for that platform.
+      if (!platformMatches(want, have)) {
+        throw notFound('platform_mismatch', `image with reference ${req.config.Image ?? ''} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(have)}`);
+      }
+    }
     const hc = { ...req.hostConfig };
     hc.NetworkMode = hc.NetworkMode || 'default';
     if (hc.NetworkMode.startsWith('container:')) {

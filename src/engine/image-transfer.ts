@@ -18,7 +18,8 @@ import {
 import type { ContentStore } from '../store/content/content-store.js';
 import { uploadBlob, uploadStream, type BlobSource } from '../distribution/blob-upload.js';
 import { blobExists, fetchBlob, fetchBlobBytes, mountBlob, type OnBytes } from '../distribution/blobs.js';
-import { listTags, parsePlatform, putManifest, resolveManifest, type Platform } from '../distribution/manifest.js';
+import { listTags, putManifest, resolveManifest } from '../distribution/manifest.js';
+import { parsePlatform, type Platform } from '../oci/platform.js';
 import { limited, shortLayerId, throttled, type ProgressSink } from '../distribution/progress.js';
 import { RegistryClient, type RegistryCredentials } from '../distribution/registry-client.js';
 import { readRegistryTls } from '../distribution/registry-tls.js';

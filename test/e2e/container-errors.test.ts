@@ -303,3 +303,23 @@ test('API: errors are {"message"} with Content-Type application/json and Docker 
     await berth(['rm', '-f', id]);
   }
 });
+
+test("create --platform: an image of another platform is dockerd's 404 (so the CLIs pull), of this one is created; a bad platform is a 400", async () => {
+  const mismatch = await api('POST', '/v1.50/containers/create?platform=linux/arm64', { Image: 'busybox' });
+  assert.equal(mismatch.status, 404);
+  assert.deepEqual(mismatch.json(), { message: 'image with reference busybox was found but does not match the specified platform: wanted linux/arm64, actual: linux/amd64' });
+  const bad = await api('POST', '/v1.50/containers/create?platform=linux/nosuch', { Image: 'busybox' });
+  assert.equal(bad.status, 400);
+  assert.match((bad.json() as { message: string }).message, /unknown operating system or architecture/);
+  for (const platform of ['linux/amd64', 'linux/x86_64', 'linux']) {
+    const made = await api('POST', `/v1.50/containers/create?platform=${encodeURIComponent(platform)}`, { Image: 'busybox', Cmd: ['true'] });
+    assert.equal(made.status, 201, `${platform}: ${made.body}`);
+    await api('DELETE', `/containers/${(made.json() as { Id: string }).Id}`);
+  }
+  // Through the CLIs: not found here for that platform, so a pull is tried (the registry is out of reach here).
+  for (const { name, run } of CLIENTS) {
+    const r = await run(['run', '--rm', '--platform', 'linux/arm64', 'busybox', 'true']);
+    assert.notEqual(r.code, 0, name);
+    assert.match(r.stderr, /Unable to find image 'busybox:latest' locally/, name);
+  }
+});

@@ -62,7 +62,8 @@ async function createContainer(ctx: CommandContext, client: EngineClient, plan: 
   try {
     res = await create();
   } catch (e) {
-    if (pull !== 'missing' || !isBerthError(e, 'NotFound') || !e.message.startsWith('No such image')) throw e;
+    // Any 404, as docker/cli: also an image here but of another platform than --platform's.
+    if (pull !== 'missing' || !isBerthError(e, 'NotFound')) throw e;
     const { familiarTagged, pullImage } = await puller();
     ctx.io.stderr.write(`Unable to find image '${familiarTagged(image)}' locally\n`);
     await pullImage(client, image, ctx.io.stderr, pullOpts);

@@ -59,7 +59,8 @@ export function containerRoutes(router: Router, engine: Engine, networks: Pick<N
     const hostConfig = { ...HostConfig } as HostConfigSpec;
     // As dockerd: Annotations came with API 1.43; an older client's are not its own.
     if (compareVersions(ctx.version, '1.43') < 0) delete hostConfig.Annotations;
-    const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig, endpoints });
+    const platform = ctx.query.get('platform') || undefined;
+    const { id, warnings } = await containers.create({ name: name || undefined, config, hostConfig, endpoints, ...(platform ? { platform } : {}) });
     sendJson(ctx, 201, { Id: id, Warnings: warnings });
   });
 

@@ -106,9 +106,9 @@ class EngineBuildBackend implements BuildBackend {
     return undefined;
   }
 
-  /** Whether `ancestor` is below `image` in its parent chain. */
+  /** Whether `ancestor` is below `image` in its parent chain (as far as the chain's images are here). */
   private isAncestor(ancestor: string, image: Image): boolean {
-    for (let id = image.row.parent; id !== ''; id = this.engine.images.get(id as ImageId).row.parent) {
+    for (let id = image.row.parent; id !== '' && this.engine.images.exists(id as ImageId); id = this.engine.images.get(id as ImageId).row.parent) {
       if (id === ancestor) return true;
     }
     return false;

@@ -20,8 +20,10 @@ export class LogRotation {
     const settle = (): Promise<void> => (settled = settled.then(() => keepRotated(path, maxFiles)).catch(() => undefined));
     let watcher: FSWatcher | undefined;
     try {
-      watcher = watch(dirname(path), (_event, file) => {
-        if (file === null || file === basename(path)) void settle();
+      // conmon's new file is renamed over the log: writes to the log ('change') need no look. Each
+      // still wakes the watcher (~1 µs of berthd's CPU a log record), the price of missing no rotation.
+      watcher = watch(dirname(path), (event, file) => {
+        if (event === 'rename' && (file === null || file === basename(path))) void settle();
       });
       watcher.on('error', () => watcher?.close());
     } catch {

@@ -17,9 +17,14 @@ export interface ContextMeta {
 
 export const DEFAULT_CONTEXT = 'default';
 
+/** The daemon the environment names (BERTH_HOST, else DOCKER_HOST), which overrides any context; empty counts as unset. */
+export function environmentHost(env: Env): string | undefined {
+  return env['BERTH_HOST'] || env['DOCKER_HOST'] || undefined;
+}
+
 /** The default context, made from the environment as docker/cli makes it. */
 export function defaultContext(env: Env): ContextMeta & { Metadata: { Description: string } } {
-  const host = env['BERTH_HOST'] || env['DOCKER_HOST'] || `unix://${DEFAULT_SOCKET_PATH}`;
+  const host = environmentHost(env) ?? `unix://${DEFAULT_SOCKET_PATH}`;
   return { Name: DEFAULT_CONTEXT, Metadata: { Description: 'Current DOCKER_HOST based configuration' }, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } };
 }
 
@@ -90,6 +95,6 @@ export async function removeContext(env: Env, name: string): Promise<void> {
 
 /** The context in use when no `--context` or `-H` is given: the environment's, else config.json's. */
 export async function currentContextName(env: Env): Promise<string> {
-  if (env['BERTH_HOST'] || env['DOCKER_HOST']) return DEFAULT_CONTEXT;
+  if (environmentHost(env)) return DEFAULT_CONTEXT;
   return env['DOCKER_CONTEXT'] || (await readClientConfig(env)).currentContext || DEFAULT_CONTEXT;
 }

@@ -52,26 +52,31 @@ function goQuote(s: string): string {
 
 const shortHex = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 
+/** A unix time's local date (`2024-01-02`), clock (`15:04:05`) and zone offset (minutes east of UTC). */
+function localClock(unixSeconds: number): { date: string; clock: string; offsetMin: number; pad: (n: number) => string } {
+  const d = new Date(unixSeconds * 1000);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return {
+    date: `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`,
+    clock: `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`,
+    offsetMin: -d.getTimezoneOffset(),
+    pad,
+  };
+}
+
 /** Go's time.Time.String() for a unix time in the local zone: `2024-01-02 15:04:05 +0000 UTC`. */
 export function goTimeString(unixSeconds: number): string {
-  const d = new Date(unixSeconds * 1000);
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  const offsetMin = -d.getTimezoneOffset();
-  const sign = offsetMin >= 0 ? '+' : '-';
+  const { date, clock, offsetMin, pad } = localClock(unixSeconds);
   const abs = Math.abs(offsetMin);
-  const offset = `${sign}${p(Math.floor(abs / 60))}${p(abs % 60)}`;
-  const zone = offsetMin === 0 ? 'UTC' : offset;
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${offset} ${zone}`;
+  const offset = `${offsetMin >= 0 ? '+' : '-'}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;
+  return `${date} ${clock} ${offset} ${offsetMin === 0 ? 'UTC' : offset}`;
 }
 
 /** Go's time.Format(time.RFC3339) of a unix time in the local zone: `2024-01-02T15:04:05Z`, `…+01:00`. */
 export function rfc3339(unixSeconds: number): string {
-  const d = new Date(unixSeconds * 1000);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  const offsetMin = -d.getTimezoneOffset();
+  const { date, clock, offsetMin, pad } = localClock(unixSeconds);
   const abs = Math.abs(offsetMin);
-  const zone = offsetMin === 0 ? 'Z' : `${offsetMin > 0 ? '+' : '-'}${p(Math.floor(abs / 60))}:${p(abs % 60)}`;
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}${zone}`;
+  return `${date}T${clock}${offsetMin === 0 ? 'Z' : `${offsetMin > 0 ? '+' : '-'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`}`;
 }
 
 export const HISTORY_HEADERS: Record<string, string> = {

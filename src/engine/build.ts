@@ -58,20 +58,10 @@ class EngineBuildBackend implements BuildBackend {
     return { id: img.id, config: img.config, layerDirs: this.engine.imageLayerDirs(img) };
   }
 
-  private isHere(ref: string): boolean {
-    try {
-      this.engine.images.resolve(ref);
-      return true;
-    } catch (e) {
-      if (isBerthError(e, 'NotFound')) return false;
-      throw e;
-    }
-  }
-
   async image(ref: string, pull = false): Promise<BuildImage> {
+    let img = pull ? undefined : findImage(this.engine, ref);
     // An image ID is local only, as with dockerd.
-    const wanted = pull || !this.isHere(ref);
-    if (wanted && this.puller && !/^(sha256:)?[0-9a-f]{64}$/.test(ref) && !this.pulled.has(ref)) {
+    if (!img && this.puller && !/^(sha256:)?[0-9a-f]{64}$/.test(ref) && !this.pulled.has(ref)) {
       this.pulled.add(ref);
       const { out } = this.puller;
       // The pull's state lines as the docker CLI prints them in a build; its byte counts left out.
@@ -79,7 +69,7 @@ class EngineBuildBackend implements BuildBackend {
         if (e.current === undefined && e.status !== '') out(e.id ? `${e.id}: ${e.status}\n` : `${e.status}\n`);
       });
     }
-    const img = this.engine.images.resolve(ref);
+    img ??= this.engine.images.resolve(ref);
     await this.engine.images.ensureUnpacked(img);
     return this.view(img);
   }
@@ -327,15 +317,17 @@ function dockerfilePath(name: string): string {
 
 /** The `--cache-from` images here; the others are skipped, as dockerd skips them. */
 function cacheSources(engine: Engine, refs: readonly string[]): Image[] {
-  const out: Image[] = [];
-  for (const ref of refs) {
-    try {
-      out.push(engine.images.resolve(ref));
-    } catch (e) {
-      if (!isBerthError(e, 'NotFound')) throw e;
-    }
+  return refs.map((ref) => findImage(engine, ref)).filter((img): img is Image => img !== undefined);
+}
+
+/** The local image `ref` names, undefined when there is none. */
+function findImage(engine: Engine, ref: string): Image | undefined {
+  try {
+    return engine.images.resolve(ref);
+  } catch (e) {
+    if (isBerthError(e, 'NotFound')) return undefined;
+    throw e;
   }
-  return out;
 }
 
 /**

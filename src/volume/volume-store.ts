@@ -128,7 +128,7 @@ export class VolumeStore {
     const users = this.usedBy(name);
     if (users.length > 0) throw conflict('volume_in_use', `remove ${name}: volume is in use - [${users.join(', ')}]`);
     // The removal must never reach through a mount into what the volume mounted (a host directory, a share).
-    if (!(await this.mounting.run(name, () => unmountLocal(v.mountpoint)))) {
+    if (localMountOf(v.options) && !(await this.mounting.run(name, () => unmountLocal(v.mountpoint)))) {
       throw internal('volume_mounted', `remove ${name}: ${v.mountpoint} is still mounted and cannot be unmounted: unmount it, then remove the volume again`);
     }
     this.meta.deleteVolume(name);

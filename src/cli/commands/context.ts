@@ -6,6 +6,7 @@ import {
   currentContextName,
   DEFAULT_CONTEXT,
   defaultContext,
+  environmentHost,
   listContexts,
   readContext,
   removeContext,
@@ -14,6 +15,7 @@ import {
 } from '../context-store.js';
 import { formatFlag } from '../filters.js';
 import { renderJsonOrTemplate, renderList } from '../format/formatter.js';
+import { splitCsv, splitKeyValue } from '../opts.js';
 
 /**
  * `berth context`: the docker CLI's context commands on its own store (see context-store.ts), so
@@ -22,7 +24,6 @@ import { renderJsonOrTemplate, renderList } from '../format/formatter.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;
 
-const hostOverride = (ctx: CommandContext): boolean => Boolean(ctx.io.env['BERTH_HOST'] || ctx.io.env['DOCKER_HOST']);
 
 function checkNewName(name: string): void {
   if (name === DEFAULT_CONTEXT) throw new Error(`"${DEFAULT_CONTEXT}" is a reserved context name`);
@@ -31,7 +32,7 @@ function checkNewName(name: string): void {
 
 /** `--docker host=unix:///path[,skip-tls-verify=…]`: the endpoint's host; the TLS keys have no use for unix sockets. */
 function dockerEndpoint(spec: string): { Host: string; SkipTLSVerify: boolean } {
-  const fields = new Map(spec.split(',').map((kv) => [kv.slice(0, kv.indexOf('=') < 0 ? kv.length : kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const fields = new Map(splitCsv(spec).map(splitKeyValue));
   for (const key of fields.keys()) {
     if (!['host', 'skip-tls-verify', 'ca', 'cert', 'key'].includes(key)) throw new Error(`unable to create docker endpoint config: unrecognized config key: ${key}`);
   }
@@ -101,7 +102,7 @@ export const contextUseCommand: CommandDef = {
     await writeClientConfig(env, config);
     ctx.io.stdout.write(`${name}\n`);
     ctx.io.stderr.write(`Current context is now "${name}"\n`);
-    if (name !== DEFAULT_CONTEXT && hostOverride(ctx)) {
+    if (name !== DEFAULT_CONTEXT && environmentHost(env)) {
       ctx.io.stderr.write(`Warning: DOCKER_HOST environment variable overrides the active context. To use "${name}", either set the global --context flag, or unset DOCKER_HOST environment variable.\n`);
     }
     return 0;
@@ -193,7 +194,7 @@ export const contextLsCommand: CommandDef = {
     const all = [defaultContext(env), ...(await listContexts(env))].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
     const rows = all.map((c) => ({ Name: c.Name, Description: c.Metadata.Description ?? '', DockerEndpoint: c.Endpoints.docker?.Host ?? '', Error: '', Current: c.Name === current }));
     ctx.io.stdout.write(renderList({ format: flags.string('format'), defaultFormat: LS_FORMAT, headers: LS_HEADERS, rows, quiet: flags.bool('quiet'), quietFormat: '{{.Name}}' }));
-    if (hostOverride(ctx)) {
+    if (environmentHost(env)) {
       ctx.io.stderr.write('Warning: DOCKER_HOST environment variable overrides the active context. To use a context, either set the global --context flag, or unset DOCKER_HOST environment variable.\n');
     }
     return 0;

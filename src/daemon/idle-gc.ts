@@ -1,5 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { v8Collector } from '../lib/v8-collector.js';
 
 /**
  * An idle daemon allocates nothing, so V8 never collects what its last burst of work left
@@ -8,14 +7,10 @@ import { runInNewContext } from 'node:vm';
  */
 export class IdleCollector {
   private readonly timer: NodeJS.Timeout;
-  private readonly gc: (() => void) | undefined;
 
   constructor(quietMs = 1000) {
-    // Node exposes V8's collector only behind --expose-gc; a context made after setting it has `gc`.
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
-    this.gc = typeof gc === 'function' ? (gc as () => void) : undefined;
-    this.timer = setTimeout(() => this.gc?.(), quietMs);
+    const gc = v8Collector();
+    this.timer = setTimeout(() => gc?.(), quietMs);
     this.timer.unref();
   }
 

@@ -12,12 +12,32 @@ export type OnBytes = (current: number, total: number) => void;
 
 const BLOB_ATTEMPTS = 3;
 
-const PIECE_BYTES = 1024 * 1024;
+/** Big enough that each costs little per byte in hashing, inflating and writing; three downloads at once hold 6 MiB of them. */
+const PIECE_BYTES = 512 * 1024;
 /**
  * Pieces of one download at a time: the one being filled, the one waiting, the one being inflated
  * and the one being written; the download waits when all are lent (more only held more memory).
  */
 const PIECES = 4;
+
+/**
+ * The pieces' pools of one transfer's downloads, each reused by the next download once one ends
+ * with all its pieces back: a pool per blob made a 500 MB pull allocate 44 MB of pieces that
+ * lived long enough to wait for a full collection of the heap. Dropped with the transfer, so an
+ * idle daemon keeps none.
+ */
+export class DownloadBuffers {
+  private readonly spare: BufferPool[] = [];
+
+  take(): BufferPool {
+    return this.spare.pop() ?? new BufferPool(PIECES, PIECE_BYTES);
+  }
+
+  /** A download is over: its pool serves the next one if every piece is back (a failed one's may still be read into). */
+  giveBack(pool: BufferPool): void {
+    if (pool.idle === PIECES) this.spare.push(pool);
+  }
+}
 
 /**
  * Takes a blob's bytes in pieces lent out of `pool` (in order, each whole as it was gathered),
@@ -31,10 +51,13 @@ export type BlobConsumer = (pieces: Readable, pool: BufferPool) => Promise<void>
  * failures and 5xx answers are retried with backoff (a blob GET is idempotent): `consume` runs
  * again from the start, so it must leave nothing behind when it fails.
  */
-export async function fetchBlob(client: RegistryClient, repo: string, desc: Descriptor, onBytes: OnBytes, consume: BlobConsumer): Promise<void> {
+export async function fetchBlob(client: RegistryClient, repo: string, desc: Descriptor, buffers: DownloadBuffers, onBytes: OnBytes, consume: BlobConsumer): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await fetchOnce(client, repo, desc, onBytes, consume);
+      // A failed attempt's pool is not given back: its pieces may still be read into.
+      const pool = buffers.take();
+      await fetchOnce(client, repo, desc, pool, onBytes, consume);
+      buffers.giveBack(pool);
       return;
     } catch (e) {
       const retriable = isBerthError(e, 'Unavailable');
@@ -44,11 +67,9 @@ export async function fetchBlob(client: RegistryClient, repo: string, desc: Desc
   }
 }
 
-async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor, onBytes: OnBytes, consume: BlobConsumer): Promise<void> {
+async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor, pool: BufferPool, onBytes: OnBytes, consume: BlobConsumer): Promise<void> {
   const path = `${repo}/blobs/${desc.digest}`;
   const scope = `repository:${repo}:pull`;
-  // A pool per download: an attempt that fails leaves its pieces to the collector.
-  const pool = new BufferPool(PIECES, PIECE_BYTES);
   const direct = await getBlobBody(await client.directGet(path, scope), desc.size, pool, (n) => onBytes(n, desc.size));
   if ('pieces' in direct) {
     try {
@@ -67,8 +88,8 @@ async function fetchOnce(client: RegistryClient, repo: string, desc: Descriptor,
   }
   let received = 0;
   const total = desc.size;
-  // The socket's 64 KiB reads are copied into 1 MiB pieces that are reused: each piece then costs
-  // one pass through hashing, storing and unpacking instead of sixteen, and the reads die young.
+  // The socket's 64 KiB reads are copied into pieces that are reused: each piece then costs
+  // one pass through hashing, storing and unpacking instead of eight, and the reads die young.
   // Fresh pieces lived long enough to be promoted, and freeing them took a full collection of the
   // heap every few MB (most of a pull's CPU besides hashing).
   let piece: Buffer | undefined;

@@ -17,7 +17,7 @@ import {
 } from '../oci/reference.js';
 import type { ContentStore } from '../store/content/content-store.js';
 import { uploadBlob, uploadStream, type BlobSource } from '../distribution/blob-upload.js';
-import { blobExists, fetchBlob, fetchBlobBytes, mountBlob, type OnBytes } from '../distribution/blobs.js';
+import { blobExists, DownloadBuffers, fetchBlob, fetchBlobBytes, mountBlob, type OnBytes } from '../distribution/blobs.js';
 import { listTags, putManifest, resolveManifest } from '../distribution/manifest.js';
 import { parsePlatform, type Platform } from '../oci/platform.js';
 import { limited, shortLayerId, throttled, type ProgressSink } from '../distribution/progress.js';
@@ -120,12 +120,13 @@ export class ImageTransfer {
       // Each layer is stored and unpacked in one pass as it downloads, several at once in any order.
       // After a failure no new download starts, and the pull fails once those running have settled.
       let firstError: unknown;
+      const buffers = new DownloadBuffers();
       await limited(
         this.opts.maxConcurrentDownloads,
         manifest.layers.map((layer, i) => async () => {
           if (!needed[i] || firstError !== undefined) return;
           try {
-            await this.fetchLayer(client, ref.path, layer, i === 0 ? null : chains[i - 1]!, diffIds[i]!, emit);
+            await this.fetchLayer(client, ref.path, layer, i === 0 ? null : chains[i - 1]!, diffIds[i]!, buffers, emit);
           } catch (e) {
             firstError ??= e ?? new Error('download failed');
           }
@@ -149,7 +150,7 @@ export class ImageTransfer {
     return image;
   }
 
-  private async fetchLayer(client: RegistryClient, repo: string, layer: Descriptor, parent: ChainId | null, diffId: DiffId, emit: ProgressSink): Promise<void> {
+  private async fetchLayer(client: RegistryClient, repo: string, layer: Descriptor, parent: ChainId | null, diffId: DiffId, buffers: DownloadBuffers, emit: ProgressSink): Promise<void> {
     const id = shortLayerId(layer.digest);
     const digest = parseDigest(layer.digest);
     // A blob stored earlier (a load, an interrupted pull) is unpacked from the store.
@@ -157,7 +158,7 @@ export class ImageTransfer {
       emit({ id, status: 'Extracting', current: 0, total: layer.size });
       await this.images.unpackLayer(digest, parent, diffId);
     } else {
-      await fetchBlob(client, repo, layer, throttled(emit, id, 'Downloading'), (body, pool) => this.images.ingestLayerBlob(body, pool, digest, parent, diffId));
+      await fetchBlob(client, repo, layer, buffers, throttled(emit, id, 'Downloading'), (body, pool) => this.images.ingestLayerBlob(body, pool, digest, parent, diffId));
       emit({ id, status: 'Verifying Checksum' });
       emit({ id, status: 'Download complete' });
     }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, notFound } from '../lib/errors.js';
+import { findNetworkRef } from '../network/network-ref.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import type { BridgeNetwork } from '../network/bridge-network.js';
 import type { CreateNetworkRequest, UserNetworkConfig, UserNetworks } from '../network/user-networks.js';
@@ -128,11 +129,10 @@ export class NetworkService {
     };
   }
 
-  /** By name, full id or unique id prefix, as Docker resolves network references. */
+  /** By full id, name or unique id prefix, as Docker resolves network references. */
   async inspect(ref: string): Promise<NetworkView> {
     const all = await this.list();
-    const hit =
-      all.find((n) => n.name === ref) ?? all.find((n) => n.id === ref) ?? (ref.length > 0 ? all.filter((n) => n.id.startsWith(ref)) : []).at(0);
+    const hit = findNetworkRef(all, ref);
     if (!hit) throw notFound('network_not_found', `network ${ref} not found`);
     return hit;
   }

@@ -6,6 +6,7 @@ import { BerthError, conflict, errorMessage, invalidArgument, notFound } from '.
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import type { Logger } from '../lib/logger.js';
 import { BridgeNetwork } from './bridge-network.js';
+import { findNetworkRef } from './network-ref.js';
 import { EmbeddedDns } from './dns-server.js';
 import { Iptables } from './iptables.js';
 import { chooseSubnet, defaultPools, ipamProblems } from './ipam.js';
@@ -114,13 +115,9 @@ export class UserNetworks {
     return [...this.nets.values()].map((n) => n.config);
   }
 
-  /** By name, full id or unique id prefix, as Docker resolves network references. */
+  /** By full id, name or unique id prefix (see findNetworkRef). */
   find(ref: string): UserNetworkConfig | undefined {
-    const all = this.list();
-    const exact = all.find((n) => n.name === ref) ?? all.find((n) => n.id === ref);
-    if (exact) return exact;
-    const byPrefix = ref.length > 0 ? all.filter((n) => n.id.startsWith(ref)) : [];
-    return byPrefix.length === 1 ? byPrefix[0] : undefined;
+    return findNetworkRef(this.list(), ref);
   }
 
   /** The BridgeNetwork that attaches containers to the network named or identified by `ref`. */

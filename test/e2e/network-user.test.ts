@@ -483,3 +483,36 @@ test('network connect --driver-opt records the options on the endpoint', async (
     await berth(['network', 'rm', net]);
   }
 });
+
+test('a network id prefix shared by several networks is refused, as dockerd: 400 "network X is ambiguous"', async () => {
+  // Among 17 networks (with bridge, host and none, 20) two ids share a first hex digit.
+  const made: string[] = [];
+  try {
+    const ids = new Map<string, string>();
+    for (const line of (await berth(['network', 'ls', '--no-trunc', '-q'])).stdout.split('\n').filter(Boolean)) ids.set(line, line);
+    let shared: string | undefined;
+    while (shared === undefined) {
+      const name = uniqueName('ambig');
+      const c = await berth(['network', 'create', name]);
+      assert.equal(c.code, 0, c.stderr);
+      made.push(name);
+      const id = c.stdout.trim();
+      shared = [...ids.keys()].find((other) => other[0] === id[0]) === undefined ? undefined : id[0];
+      ids.set(id, name);
+    }
+    const prefix: string = shared;
+    const matches = [...ids.keys()].filter((id) => id.startsWith(prefix)).length;
+    for (const { name: client, run } of CLIENTS) {
+      const r = await run(['network', 'inspect', prefix]);
+      assert.equal(r.code, 1, client);
+      assert.match(r.stderr, new RegExp(`network ${prefix} is ambiguous \\(${matches} matches found based on ID prefix\\)`), client);
+      const rm = await run(['network', 'rm', prefix]);
+      assert.notEqual(rm.code, 0, client);
+      assert.match(rm.stderr, /is ambiguous/, client);
+    }
+    const res = await api('GET', `/v1.50/networks/${prefix}`);
+    assert.equal(res.status, 400);
+  } finally {
+    if (made.length > 0) await berth(['network', 'rm', ...made]);
+  }
+});

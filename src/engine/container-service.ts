@@ -995,7 +995,14 @@ export class ContainerService {
       await exited;
       return;
     }
+    // As dockerd: the container's stop signal (any signal when it has none) is a user's stop: no
+    // restart by policy after it, and a paused container is resumed to receive it.
+    const stopSignal = c.config.StopSignal;
+    if (!stopSignal || signalNumber(stopSignal) === signalNumber(signal)) c.stoppedByUser = true;
     await this.runtimeOf(c).kill(c.id, signal);
+    if (c.stoppedByUser && c.state.status === 'paused') {
+      await this.unpause(c.id).catch((e: unknown) => this.deps.log.warn(`container ${c.id.slice(0, 12)}: unpause after kill: ${errorMessage(e)}`));
+    }
   }
 
   /**
@@ -1047,7 +1054,7 @@ export class ContainerService {
 
   /**
    * Runs `work` with the container's root filesystem mounted at `rootfs` (a container that is not
-   * running has it mounted for the duration only), under the container's lock so it cannot start,
+   * running has it and its volumes mounted for the duration only), under the container's lock so it cannot start,
    * exit or be removed meanwhile. A running container is frozen during `work`, so that its
    * processes cannot swap a directory for a symlink between the check of a path and its use.
    */
@@ -1067,8 +1074,11 @@ export class ContainerService {
       }
       await mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
       try {
+        // Volumes with a file system of their own show it, as to the container's processes.
+        for (const m of c.mounts ?? []) if (m.Type === 'volume' && m.Name) await this.deps.volumes.mount(m.Name, c.id);
         return await work(c, rootfs);
       } finally {
+        await this.releaseVolumes(c);
         await unmount(rootfs);
       }
     });

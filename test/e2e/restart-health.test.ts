@@ -78,6 +78,27 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 
+  test(`${client}: kill with the stop signal is a user's stop, as dockerd: no restart by policy, a paused container resumed to take it`, async () => {
+    const name = uniqueName('killsig');
+    const other = uniqueName('killhup');
+    const script = 'trap "exit 3" TERM; trap "echo hup" HUP; while true; do sleep 0.1; done';
+    try {
+      await ok(run, ['run', '-d', '--name', name, '--restart', 'always', 'busybox', 'sh', '-c', script]);
+      await ok(run, ['pause', name]);
+      await ok(run, ['kill', '-s', 'TERM', name]);
+      await waitFor('the exit', async () => (await inspect(run, name, '{{.State.Status}}')) === 'exited');
+      await sleep(700);
+      assert.equal(await inspect(run, name, '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}'), 'exited 3 0', 'no restart after a kill with the stop signal');
+
+      // Another signal than the configured stop signal: the policy still restarts after it.
+      await ok(run, ['run', '-d', '--name', other, '--restart', 'always', '--stop-signal', 'HUP', 'busybox', 'sh', '-c', script]);
+      await ok(run, ['kill', '-s', 'TERM', other]);
+      await waitFor('a restart', async () => Number(await inspect(run, other, '{{.RestartCount}}')) >= 1);
+    } finally {
+      await run(['rm', '-f', name, other]);
+    }
+  });
+
   test(`${client}: a healthy, an unhealthy and a starting healthcheck in inspect and ps`, async () => {
     const good = uniqueName('healthy');
     const bad = uniqueName('unhealthy');

@@ -43,9 +43,19 @@ for (const { name: client, run } of CLIENTS) {
 
       ok(await run(['stop', '-t', '0', c1]), 'stop');
       assert.equal(await mounted(mp), false, 'unmounted with its last holder');
+      // cp of a stopped container sees the volume's file system, as dockerd's, and leaves it unmounted.
+      const out = join(dir, 'copied-out');
+      ok(await run(['cp', `${c1}:/data/seed`, out]), 'cp from');
+      assert.equal(await readFile(out, 'utf8'), 'from the host\n');
+      await rm(out);
+      await writeFile(join(tmpdir(), `${vol}-in`), 'copied in\n');
+      ok(await run(['cp', join(tmpdir(), `${vol}-in`), `${c1}:/data/copied`]), 'cp to');
+      await rm(join(tmpdir(), `${vol}-in`));
+      assert.equal(await readFile(join(dir, 'copied'), 'utf8'), 'copied in\n');
+      assert.equal(await mounted(mp), false, 'unmounted after the copies');
       ok(await run(['rm', c1]), 'rm container');
       ok(await run(['volume', 'rm', vol]), 'volume rm');
-      assert.deepEqual((await readdir(dir)).sort(), ['new', 'seed']);
+      assert.deepEqual((await readdir(dir)).sort(), ['copied', 'new', 'seed']);
     } finally {
       await run(['rm', '-f', c1]);
       await run(['volume', 'rm', '-f', vol]);

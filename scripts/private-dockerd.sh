@@ -42,6 +42,8 @@ stop() {
       # Containers first, so their shims and mounts go with them.
       local ids; ids=$(docker -H "unix://$SOCK" ps -aq 2>/dev/null | tr '\n' ' ')
       [[ -z ${ids// } ]] || docker -H "unix://$SOCK" rm -f $ids >/dev/null 2>&1
+      # Its user networks' bridges (br-<id>, as berth's) and their rules outlive it: dockerd removes them.
+      docker -H "unix://$SOCK" network prune -f >/dev/null 2>&1
       kill -TERM "$pid"
       for ((i = 0; i < 200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"

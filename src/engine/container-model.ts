@@ -167,6 +167,11 @@ export interface ContainerRecord {
    */
   stoppedByUser: boolean;
   /**
+   * Sent a signal by `kill` other than its stop signal (dockerd's HasBeenManuallyStopped): an
+   * `unless-stopped` policy no longer restarts it. Cleared at each start.
+   */
+  manuallyStopped?: boolean;
+  /**
    * The bridge networks the container is on, in the order it joined them (the first holds the
    * default route and the published ports). Absent for host, none and container: modes.
    */

@@ -661,6 +661,7 @@ export class ContainerService {
     c.state = { ...c.state, pid: launched.pid, exitCode: 0, error: '', startedAt: new Date().toISOString(), finishedAt: ZERO_TIME, oomKilled: false };
     c.conmonPid = launched.conmonPid;
     c.stoppedByUser = false;
+    c.manuallyStopped = false;
     this.index.save(c);
     this.deps.health.start(c, true);
     await this.updateLinkingHosts(c);
@@ -806,7 +807,7 @@ export class ContainerService {
       this.deps.health.stop(c.id);
       const oom = await readFile(join(this.bundleDir(c.id), 'persist', 'oom')).then(() => true, () => false);
       ranMs = Date.now() - Date.parse(c.state.startedAt);
-      restart = !this.restoring && restartAfterExit(c.hostConfig.RestartPolicy, { exitCode, restartCount: c.restartCount, stoppedByUser: c.stoppedByUser });
+      restart = !this.restoring && restartAfterExit(c.hostConfig.RestartPolicy, { exitCode, restartCount: c.restartCount, stoppedByUser: c.stoppedByUser, manuallyStopped: c.manuallyStopped });
       // Docker counts the restart when it decides it, so inspect shows it during the back-off.
       if (restart) c.restartCount++;
       transition(c, restart ? 'restarting' : 'exited');
@@ -996,9 +997,12 @@ export class ContainerService {
       return;
     }
     // As dockerd: the container's stop signal (any signal when it has none) is a user's stop: no
-    // restart by policy after it, and a paused container is resumed to receive it.
+    // restart by policy after it, and a paused container is resumed to receive it. Any other
+    // signal still counts as a stop for `unless-stopped`.
     const stopSignal = c.config.StopSignal;
     if (!stopSignal || signalNumber(stopSignal) === signalNumber(signal)) c.stoppedByUser = true;
+    else c.manuallyStopped = true;
+    this.index.save(c);
     await this.runtimeOf(c).kill(c.id, signal);
     if (c.stoppedByUser && c.state.status === 'paused') {
       await this.unpause(c.id).catch((e: unknown) => this.deps.log.warn(`container ${c.id.slice(0, 12)}: unpause after kill: ${errorMessage(e)}`));
@@ -1381,7 +1385,7 @@ export class ContainerService {
       (c) =>
         c.state.status === 'exited' &&
         c.state.startedAt !== ZERO_TIME &&
-        startOnDaemonStart(c.hostConfig.RestartPolicy, { exitCode: c.state.exitCode, restartCount: c.restartCount, stoppedByUser: c.stoppedByUser }),
+        startOnDaemonStart(c.hostConfig.RestartPolicy, { exitCode: c.state.exitCode, restartCount: c.restartCount, stoppedByUser: c.stoppedByUser, manuallyStopped: c.manuallyStopped }),
     );
     await Promise.all(
       due.map((c) =>

@@ -26,6 +26,15 @@ test('startOnDaemonStart: always even after a stop, unless-stopped only if not s
   assert.equal(startOnDaemonStart({ Name: 'no' }, exit(1)), false);
 });
 
+test('a signal other than the stop signal stops only unless-stopped, as dockerd\'s HasBeenManuallyStopped', () => {
+  const signalled = { exitCode: 3, restartCount: 0, stoppedByUser: false, manuallyStopped: true };
+  assert.equal(restartAfterExit({ Name: 'unless-stopped' }, signalled), false);
+  assert.equal(restartAfterExit({ Name: 'always' }, signalled), true);
+  assert.equal(restartAfterExit({ Name: 'on-failure' }, signalled), true);
+  assert.equal(startOnDaemonStart({ Name: 'unless-stopped' }, signalled), false);
+  assert.equal(startOnDaemonStart({ Name: 'always' }, signalled), true);
+});
+
 test('validateRestartPolicy uses dockerd wording', () => {
   validateRestartPolicy(undefined, true);
   validateRestartPolicy({ Name: '', MaximumRetryCount: 3 }, false);

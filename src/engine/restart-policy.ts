@@ -36,6 +36,8 @@ export interface ExitFacts {
   restartCount: number;
   /** The user stopped or killed it. */
   stoppedByUser: boolean;
+  /** The user sent it a signal other than its stop signal: `unless-stopped` counts that as a stop. */
+  manuallyStopped?: boolean;
 }
 
 /** Whether the policy restarts a container that just exited. A user's stop always wins. */
@@ -56,8 +58,9 @@ export function startOnDaemonStart(policy: RestartPolicySpec | undefined, facts:
 function policyWants(policy: RestartPolicySpec | undefined, facts: ExitFacts): boolean {
   switch (policy?.Name) {
     case 'always':
-    case 'unless-stopped':
       return true;
+    case 'unless-stopped':
+      return facts.manuallyStopped !== true;
     case 'on-failure': {
       const max = policy.MaximumRetryCount ?? 0;
       return facts.exitCode !== 0 && (max === 0 || facts.restartCount < max);

@@ -78,9 +78,10 @@ for (const { name: client, run } of CLIENTS) {
     }
   });
 
-  test(`${client}: kill with the stop signal is a user's stop, as dockerd: no restart by policy, a paused container resumed to take it`, async () => {
+  test(`${client}: kill with the stop signal is a user's stop, as dockerd: no restart by policy, a paused container resumed to take it; another signal stops unless-stopped only`, async () => {
     const name = uniqueName('killsig');
     const other = uniqueName('killhup');
+    const unless = uniqueName('killunless');
     const script = 'trap "exit 3" TERM; trap "echo hup" HUP; while true; do sleep 0.1; done';
     try {
       await ok(run, ['run', '-d', '--name', name, '--restart', 'always', 'busybox', 'sh', '-c', script]);
@@ -90,12 +91,17 @@ for (const { name: client, run } of CLIENTS) {
       await sleep(700);
       assert.equal(await inspect(run, name, '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}'), 'exited 3 0', 'no restart after a kill with the stop signal');
 
-      // Another signal than the configured stop signal: the policy still restarts after it.
+      // Another signal than the configured stop signal: `always` still restarts after it, `unless-stopped` does not.
       await ok(run, ['run', '-d', '--name', other, '--restart', 'always', '--stop-signal', 'HUP', 'busybox', 'sh', '-c', script]);
       await ok(run, ['kill', '-s', 'TERM', other]);
       await waitFor('a restart', async () => Number(await inspect(run, other, '{{.RestartCount}}')) >= 1);
+      await ok(run, ['run', '-d', '--name', unless, '--restart', 'unless-stopped', '--stop-signal', 'HUP', 'busybox', 'sh', '-c', script]);
+      await ok(run, ['kill', '-s', 'TERM', unless]);
+      await waitFor('the exit', async () => (await inspect(run, unless, '{{.State.Status}}')) === 'exited');
+      await sleep(700);
+      assert.equal(await inspect(run, unless, '{{.State.Status}} {{.RestartCount}}'), 'exited 0', 'unless-stopped counts any kill as a stop');
     } finally {
-      await run(['rm', '-f', name, other]);
+      await run(['rm', '-f', name, other, unless]);
     }
   });
 

@@ -403,12 +403,12 @@ export class ContainerService {
   /** OCI mounts for the container's binds, volumes and tmpfs, after seeding empty volumes from the image. */
   private async userMounts(c: ContainerRecord, rootFs: ContainerFs): Promise<Mount[]> {
     const out: Mount[] = [];
+    await this.holdVolumes(c);
     for (const m of c.mounts ?? []) {
       if (m.Type === 'tmpfs') {
         out.push({ destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: tmpfsMountOptions(m) });
         continue;
       }
-      if (m.Type === 'volume' && m.Name) await this.deps.volumes.mount(m.Name, c.id);
       if (m.Type === 'volume' && !m.noCopy) await copyUp(rootFs.locate(rootFs.resolve(m.Destination)).abs, m.Source);
       if (m.Type === 'volume') {
         const attributes = { container: c.id, destination: m.Destination, driver: 'local', propagation: m.Propagation, 'read/write': String(m.RW) };
@@ -468,14 +468,7 @@ export class ContainerService {
         await this.cleanupFailedLaunch(c);
         const msg = errorMessage(e);
         c.state.error = msg;
-        // A volume's mount fails before the runtime is asked, whatever its wording: dockerd's 128.
-        c.state.exitCode = e instanceof VolumeMountError
-          ? 128
-          : /executable file not found|no such file or directory|not a directory/i.test(msg)
-          ? 127
-          : /permission denied|cannot execute/i.test(msg)
-            ? 126
-              : 128;
+        c.state.exitCode = launchFailureExitCode(e, msg);
         this.index.save(c);
         for (const s of this.pendingAttach.get(c.id) ?? []) s.finish();
         this.pendingAttach.delete(c.id);
@@ -931,6 +924,11 @@ export class ContainerService {
     await this.logRotation.track(c.id, this.logPath(c.id), logMaxFiles(cfg));
   }
 
+  /** Takes the container's hold on its volumes' mounts (see VolumeStore.mount): those with a file system of their own get it mounted. */
+  private async holdVolumes(c: ContainerRecord): Promise<void> {
+    for (const m of c.mounts ?? []) if (m.Type === 'volume' && m.Name) await this.deps.volumes.mount(m.Name, c.id);
+  }
+
   /** The container's hold on its volumes' mounts (see VolumeStore.mount); after its processes are gone. */
   private async releaseVolumes(c: ContainerRecord): Promise<void> {
     for (const m of c.mounts ?? []) {
@@ -1079,7 +1077,7 @@ export class ContainerService {
       await mountOverlay(this.deps.snapshots.mounts(c.snapshotKey), rootfs);
       try {
         // Volumes with a file system of their own show it, as to the container's processes.
-        for (const m of c.mounts ?? []) if (m.Type === 'volume' && m.Name) await this.deps.volumes.mount(m.Name, c.id);
+        await this.holdVolumes(c);
         return await work(c, rootfs);
       } finally {
         await this.releaseVolumes(c);
@@ -1593,6 +1591,15 @@ export function filterPsOutput(output: string, pids: readonly number[]): { Title
     if (wanted.has(Number(fields[pidCol]))) processes.push(row);
   }
   return { Titles: titles, Processes: processes };
+}
+
+/** The exit code dockerd records for a start that failed: 127 for a missing command, 126 for one it cannot run, else 128. */
+function launchFailureExitCode(e: unknown, msg: string): number {
+  // A volume's mount fails before the runtime is asked, whatever its wording.
+  if (e instanceof VolumeMountError) return 128;
+  if (/executable file not found|no such file or directory|not a directory/i.test(msg)) return 127;
+  if (/permission denied|cannot execute/i.test(msg)) return 126;
+  return 128;
 }
 
 /** Per volume, the containers among `records` whose mounts use it. */
